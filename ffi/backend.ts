@@ -1,0 +1,33 @@
+/**
+ * The contract between the runtime-specific FFI code and everything else.
+ * `deno.ts` and `bun.ts` each build one `Backend`; nothing outside `ffi/`
+ * sees it.
+ *
+ * @module
+ */
+import type { Libc } from "./symbols.ts";
+import type { Platform } from "./platform.ts";
+
+/** The runtimes with a backend. */
+export type RuntimeName = "deno" | "bun";
+
+/** What one runtime's FFI provides. Addresses are plain numbers. */
+export interface Backend {
+  readonly runtime: RuntimeName;
+  readonly platform: Platform;
+  readonly libc: Libc;
+  /** This thread's `errno`; read it right after the call that failed. */
+  errno(): number;
+  /** A zero-copy ArrayBuffer over `length` bytes at `address` (`length` > 0). */
+  arrayBuffer(address: number, length: number): ArrayBuffer;
+  /** The largest ArrayBuffer the engine can make. */
+  readonly maxBufferLength: number;
+  /** Address of the first byte of a buffer or view. */
+  addressOf(data: ArrayBuffer | ArrayBufferView): number;
+  /**
+   * Refuses, with the runtime's own permission error, when the user denied
+   * access to `path` (Deno's `--deny-read`/`--deny-write`), so that libc is
+   * never a way around the runtime's sandbox.
+   */
+  checkPathAccess(path: string, write: boolean): void;
+}

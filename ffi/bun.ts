@@ -1,0 +1,102 @@
+/**
+ * The Bun backend: `bun:ffi` over the shared libc table.
+ *
+ * `bun:ffi` is loaded with `import.meta.require` when the backend is built,
+ * never by a static import, so Deno can load this file's importers.
+ *
+ * @module
+ */
+import type * as BunFFI from "bun:ffi";
+import type { Backend } from "./backend.ts";
+import type { Platform } from "./platform.ts";
+import { LIBC_SYMBOLS, type Libc, type NativeType, type SymbolDef } from "./symbols.ts";
+import { openFirst, wrapAll } from "./_wrap.ts";
+
+// bun:ffi takes these names at run time, but its typings list only the enum.
+const I64_FAST = "i64_fast" as unknown as BunFFI.FFITypeOrString;
+const U64_FAST = "u64_fast" as unknown as BunFFI.FFITypeOrString;
+
+const BUN_TYPES: Record<NativeType, BunFFI.FFITypeOrString> = {
+  i32: "i32",
+  u32: "u32",
+  // The _fast types hand back a Number whenever the value fits one.
+  i64: I64_FAST,
+  u64: U64_FAST,
+  usize: U64_FAST,
+  isize: I64_FAST,
+  pointer: "ptr",
+  buffer: "buffer",
+  void: "void",
+};
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+function toBunSymbol(def: SymbolDef): BunFFI.FFIFunction {
+  return {
+    args: def.parameters.map((t) => BUN_TYPES[t]),
+    returns: BUN_TYPES[def.result],
+  };
+}
+
+function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
+  switch (def.result) {
+    case "pointer":
+      // ptr results are a Number, or null for NULL.
+      return (...args) => fn(...args) ?? 0;
+    case "i64":
+    case "u64":
+    case "usize":
+    case "isize":
+      return (...args) => Number(fn(...args));
+    default:
+      return fn;
+  }
+}
+
+/** Builds the Bun backend; throws if libc cannot be loaded. */
+export function createBunBackend(platform: Platform): Backend {
+  const ffi = (import.meta as unknown as { require(id: string): typeof BunFFI })
+    .require("bun:ffi");
+  const entries = Object.entries(LIBC_SYMBOLS) as [string, SymbolDef][];
+  const plain = entries.filter(([, d]) => !d.name && !d.optional);
+  const { libPath, main } = openFirst(platform.libc, (libPath) => ({
+    libPath,
+    main: ffi.dlopen(libPath, Object.fromEntries(plain.map(([k, d]) => [k, toBunSymbol(d)]))),
+  }));
+  // bun:ffi binds a symbol under its C name and fails on a missing one, so
+  // aliases and optional symbols each get a dlopen of their own.
+  const load = (cName: string, def: SymbolDef): AnyFn | null => {
+    try {
+      const lib = ffi.dlopen(libPath, { [cName]: toBunSymbol(def) });
+      return lib.symbols[cName] as AnyFn;
+    } catch (e) {
+      if (def.optional) return null;
+      throw e;
+    }
+  };
+  const raw: Record<string, AnyFn | null> = { ...main.symbols };
+  for (const [key, def] of entries) {
+    if (def.name || def.optional) raw[key] = load(def.name ?? key, def);
+  }
+  const libc = wrapAll(raw, wrap) as Libc;
+  const errnoAddress = (load(platform.errnoSymbol, {
+    parameters: [],
+    result: "pointer",
+  }) as AnyFn)() as number;
+
+  return {
+    runtime: "bun",
+    platform,
+    libc,
+    errno: () => ffi.read.i32(errnoAddress as BunFFI.Pointer, 0),
+    arrayBuffer: (address, length) =>
+      ffi.toArrayBuffer(address as BunFFI.Pointer, 0, length),
+    // JavaScriptCore refuses ArrayBuffers over 4 GiB.
+    maxBufferLength: 2 ** 32,
+    addressOf: (data) => ffi.ptr(data as Parameters<typeof ffi.ptr>[0]) as number,
+    checkPathAccess() {
+      // Bun has no permission sandbox.
+    },
+  };
+}

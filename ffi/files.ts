@@ -1,0 +1,90 @@
+/**
+ * File-descriptor system calls, each turning failure into `MMapOSError`.
+ *
+ * @module
+ */
+import { MMapOSError } from "../src/errors.ts";
+import { backend, platform, quietBackend } from "./load.ts";
+import { S_IFDIR, S_IFMT, S_IFREG } from "./platform.ts";
+
+/** The error of the call that just failed. Read it before any other libc call. */
+export function lastError(syscall: string, path?: string): MMapOSError {
+  return new MMapOSError(backend().errno(), syscall, path);
+}
+
+function cString(path: string): Uint8Array {
+  if (path.includes("\0")) throw new TypeError("embedded null byte");
+  return new TextEncoder().encode(path + "\0");
+}
+
+/** `open(2)` names for the few flags the facade asks for. */
+export interface OpenRequest {
+  write: boolean;
+  create?: boolean;
+  exclusive?: boolean;
+}
+
+/** Opens `path`, checking the runtime's permissions first. Returns the fd. */
+export function openFile(path: string, req: OpenRequest, mode = 0o666): number {
+  const b = backend();
+  b.checkPathAccess(path, req.write);
+  const o = b.platform.open;
+  let flags = (req.write ? o.O_RDWR : o.O_RDONLY) | o.O_CLOEXEC;
+  if (req.create) flags |= o.O_CREAT;
+  if (req.exclusive) flags |= o.O_EXCL;
+  const fd = b.libc.open(cString(path), flags, mode);
+  if (fd < 0) throw lastError("open", path);
+  return fd;
+}
+
+/** Closes `fd`. */
+export function closeFd(fd: number): void {
+  if (backend().libc.close(fd) !== 0) throw lastError("close");
+}
+
+/** Duplicates `fd` (CPython's mmap keeps its own copy of the descriptor). */
+export function dupFd(fd: number): number {
+  const b = backend();
+  const copy = b.libc.dup(fd);
+  if (copy < 0) throw lastError("dup");
+  return copy;
+}
+
+/** What `fstat(2)` says of a descriptor. */
+export interface FileStat {
+  size: number;
+  isFile: boolean;
+  isDirectory: boolean;
+}
+
+/** `fstat(2)`. */
+export function statFd(fd: number, path?: string): FileStat {
+  const b = backend();
+  const layout = b.platform.stat;
+  const buf = new Uint8Array(layout.size);
+  if (b.libc.fstat(fd, buf) !== 0) throw lastError("fstat", path);
+  const dv = new DataView(buf.buffer);
+  const mode = layout.modeBytes === 4
+    ? dv.getUint32(layout.mode, true)
+    : dv.getUint16(layout.mode, true);
+  return {
+    size: Number(dv.getBigInt64(layout.fileSize, true)),
+    isFile: (mode & S_IFMT) === S_IFREG,
+    isDirectory: (mode & S_IFMT) === S_IFDIR,
+  };
+}
+
+/** `ftruncate(2)`: sets the file's size. */
+export function truncateFd(fd: number, size: number, path?: string): void {
+  if (backend().libc.ftruncate(fd, size) !== 0) throw lastError("ftruncate", path);
+}
+
+/**
+ * The memory page size: `sysconf(_SC_PAGESIZE)` when libc can be reached
+ * without asking the user, else the platform's usual value.
+ */
+export function pageSize(): number {
+  const b = quietBackend();
+  const n = b ? b.libc.sysconf(b.platform.scPageSize) : -1;
+  return n > 0 ? n : platform.defaultPageSize;
+}

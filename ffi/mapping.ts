@@ -1,0 +1,148 @@
+/**
+ * One mapped address range, and the libc calls that act on it. The address
+ * never leaves this object: the facade sees offsets and ArrayBuffers only.
+ *
+ * Callers check ranges; this layer trusts the offsets it is given.
+ *
+ * @module
+ */
+import type { Backend } from "./backend.ts";
+import { lastError } from "./files.ts";
+import { backend } from "./load.ts";
+
+/** A live `mmap(2)` region. */
+export class Mapping {
+  #b: Backend;
+  #address: number;
+  #length: number;
+
+  private constructor(b: Backend, address: number, length: number) {
+    this.#b = b;
+    this.#address = address;
+    this.#length = length;
+  }
+
+  /**
+   * `mmap(2)`: maps `length` bytes of `fd` (or anonymous memory for fd -1)
+   * from `offset`.
+   */
+  static map(
+    length: number,
+    prot: number,
+    flags: number,
+    fd: number,
+    offset: number,
+    path?: string,
+  ): Mapping {
+    const b = backend();
+    const address = b.libc.mmap(0, length, prot, flags, fd, offset);
+    if (address === -1) throw lastError("mmap", path);
+    return new Mapping(b, address, length);
+  }
+
+  /** Length in bytes; 0 once unmapped. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** A new zero-copy ArrayBuffer over `[offset, offset + length)`. */
+  buffer(offset: number, length: number): ArrayBuffer {
+    if (length === 0) return new ArrayBuffer(0);
+    return this.#b.arrayBuffer(this.#address + offset, length);
+  }
+
+  /** `msync(2)` over a page-aligned range. */
+  sync(offset: number, length: number, flags: number): void {
+    if (this.#b.libc.msync(this.#address + offset, length, flags) !== 0) {
+      throw lastError("msync");
+    }
+  }
+
+  /** `madvise(2)`. */
+  advise(offset: number, length: number, advice: number): void {
+    if (this.#b.libc.madvise(this.#address + offset, length, advice) !== 0) {
+      throw lastError("madvise");
+    }
+  }
+
+  /**
+   * `mremap(2)` with MREMAP_MAYMOVE. Returns false where the C library has
+   * no `mremap` (macOS); the caller then unmaps and maps again.
+   */
+  remap(newLength: number): boolean {
+    const { libc, platform } = this.#b;
+    if (!libc.mremap || !platform.mremapMayMove) return false;
+    const address = libc.mremap(
+      this.#address,
+      this.#length,
+      newLength,
+      platform.mremapMayMove,
+      0,
+    );
+    if (address === -1) throw lastError("mremap");
+    this.#address = address;
+    this.#length = newLength;
+    return true;
+  }
+
+  /** `munmap(2)`. Idempotent. */
+  unmap(): void {
+    if (this.#length === 0) return;
+    if (this.#b.libc.munmap(this.#address, this.#length) !== 0) {
+      throw lastError("munmap");
+    }
+    this.#length = 0;
+  }
+
+  /** Copies `dst.length` bytes from `offset` into `dst`. */
+  copyOut(offset: number, dst: Uint8Array): void {
+    if (dst.length) this.#b.libc.copyOut(dst, this.#address + offset, dst.length);
+  }
+
+  /** Copies `src` into the mapping at `offset`. */
+  copyIn(offset: number, src: Uint8Array): void {
+    if (src.length) this.#b.libc.copyIn(this.#address + offset, src, src.length);
+  }
+
+  /** `memmove(3)` inside the mapping. */
+  move(dest: number, src: number, count: number): void {
+    if (count) this.#b.libc.memmove(this.#address + dest, this.#address + src, count);
+  }
+
+  /** Offset of the first `needle` in `[start, end)`, or -1 (`memmem(3)`). */
+  indexOf(needle: Uint8Array, start: number, end: number): number {
+    if (end - start < needle.length) return -1;
+    const at = this.#b.libc.memmem(
+      this.#address + start,
+      end - start,
+      needle,
+      needle.length,
+    );
+    return at === 0 ? -1 : at - this.#address;
+  }
+
+  /** Offset of the first `byte` in `[start, end)`, or -1 (`memchr(3)`). */
+  indexOfByte(byte: number, start: number, end: number): number {
+    if (end <= start) return -1;
+    const at = this.#b.libc.memchr(this.#address + start, byte, end - start);
+    return at === 0 ? -1 : at - this.#address;
+  }
+
+  /** Offset of the last `byte` in `[start, end)`, or -1 (`memrchr(3)`). */
+  lastIndexOfByte(byte: number, start: number, end: number): number {
+    if (end <= start) return -1;
+    const memrchr = this.#b.libc.memrchr;
+    if (memrchr) {
+      const at = memrchr(this.#address + start, byte, end - start);
+      return at === 0 ? -1 : at - this.#address;
+    }
+    // No memrchr (macOS): scan back through bounded windows.
+    const step = Math.min(this.#b.maxBufferLength, 1 << 26);
+    for (let hi = end; hi > start; hi -= step) {
+      const lo = Math.max(start, hi - step);
+      const at = new Uint8Array(this.buffer(lo, hi - lo)).lastIndexOf(byte);
+      if (at >= 0) return lo + at;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The libc symbol table, written once for both runtimes.
+ *
+ * Types are neutral names that `deno.ts` and `bun.ts` translate into their own
+ * FFI types. On the JavaScript side every numeric type is a `number`
+ * (addresses on the 64-bit platforms served stay below 2^53), and `buffer` is
+ * a `Uint8Array` passed by pointer. Functions that a C library may lack are
+ * `optional`; the backends turn a missing one into `null`.
+ *
+ * @module
+ */
+
+/** Neutral parameter and result types. */
+export type NativeType =
+  | "i32"
+  | "u32"
+  | "i64"
+  | "u64"
+  | "usize"
+  | "isize"
+  | "pointer"
+  | "buffer"
+  | "void";
+
+/** One C function. `name` is the C symbol when it differs from the key. */
+export interface SymbolDef {
+  readonly parameters: readonly NativeType[];
+  readonly result: NativeType;
+  readonly optional?: boolean;
+  readonly name?: string;
+}
+
+/** Types that are 64 bits wide in C; Deno wants them as BigInt. */
+export const WIDE_TYPES: ReadonlySet<NativeType> = new Set([
+  "i64",
+  "u64",
+  "usize",
+  "isize",
+  "pointer",
+]);
+
+export const LIBC_SYMBOLS = {
+  // int open(const char *path, int flags, mode_t mode): variadic in C, but
+  // three int-sized arguments go in registers on x86_64 and aarch64 Linux.
+  open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
+  // int close(int fd)
+  close: { parameters: ["i32"], result: "i32" },
+  // int dup(int fd)
+  dup: { parameters: ["i32"], result: "i32" },
+  // int fstat(int fd, struct stat *buf)
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  // int ftruncate(int fd, off_t length)
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  // long sysconf(int name)
+  sysconf: { parameters: ["i32"], result: "isize" },
+  // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+  // declared as isize so that MAP_FAILED reads as -1 in both runtimes.
+  mmap: {
+    parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"],
+    result: "isize",
+  },
+  // int munmap(void *addr, size_t len)
+  munmap: { parameters: ["pointer", "usize"], result: "i32" },
+  // int msync(void *addr, size_t len, int flags)
+  msync: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  // int madvise(void *addr, size_t len, int advice)
+  madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  // int mprotect(void *addr, size_t len, int prot)
+  mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  // void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...):
+  // Linux only.
+  mremap: {
+    parameters: ["pointer", "usize", "usize", "i32", "pointer"],
+    result: "isize",
+    optional: true,
+  },
+  // void *memmem(const void *hay, size_t hlen, const void *needle, size_t nlen)
+  memmem: {
+    parameters: ["pointer", "usize", "buffer", "usize"],
+    result: "pointer",
+  },
+  // void *memchr(const void *s, int c, size_t n)
+  memchr: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
+  // void *memrchr(const void *s, int c, size_t n): GNU and musl, not macOS.
+  memrchr: {
+    parameters: ["pointer", "i32", "usize"],
+    result: "pointer",
+    optional: true,
+  },
+  // void *memmove(void *dest, const void *src, size_t n), in three shapes.
+  memmove: {
+    parameters: ["pointer", "pointer", "usize"],
+    result: "pointer",
+  },
+  copyOut: {
+    name: "memcpy",
+    parameters: ["buffer", "pointer", "usize"],
+    result: "pointer",
+  },
+  copyIn: {
+    name: "memcpy",
+    parameters: ["pointer", "buffer", "usize"],
+    result: "pointer",
+  },
+  // int getpid(void)
+  getpid: { parameters: [], result: "i32" },
+} as const satisfies Record<string, SymbolDef>;
+
+/** The symbol table's type. */
+export type LibcSymbols = typeof LIBC_SYMBOLS;
+
+type JsValue<T> = T extends "buffer" ? Uint8Array | null
+  : T extends "void" ? void
+  : number;
+
+// Generic over the tuple, so that TypeScript maps it element by element.
+type JsParams<P extends readonly NativeType[]> = { -readonly [K in keyof P]: JsValue<P[K]> };
+
+type JsFunction<D extends SymbolDef> = (...args: JsParams<D["parameters"]>) => JsValue<D["result"]>;
+
+/**
+ * The libc functions as JavaScript sees them, the same in every backend: they
+ * return what C returns (-1 on failure, 0 for a NULL pointer) and never throw.
+ */
+export type Libc = {
+  readonly [K in keyof LibcSymbols]: LibcSymbols[K] extends { optional: true }
+    ? JsFunction<LibcSymbols[K]> | null
+    : JsFunction<LibcSymbols[K]>;
+};

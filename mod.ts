@@ -1,0 +1,30 @@
+/**
+ * Memory-mapped files for Deno and Bun: CPython's `mmap` module, complete, in
+ * JavaScript form, plus zero-copy typed-array views over the mapping.
+ *
+ * The library calls libc (`mmap`, `munmap`, `msync`, `madvise`, `mremap`,
+ * `memmem`, ...) through the runtime's FFI, so Deno needs `--allow-ffi`.
+ *
+ * @example Count the lines of a file without reading it into memory
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("lines.txt", "a\nb\nc\n");
+ * using m = MMap.open("lines.txt");
+ * console.log(m.count("\n")); // 3
+ * ```
+ *
+ * @module
+ */
+export {
+  type AccessMode,
+  type AnonymousOptions,
+  type BytesLike,
+  type FlushOptions,
+  MMap,
+  type MMapOptions,
+  type Needle,
+  type OpenOptions,
+  type TypedArrayConstructor,
+} from "./src/mmap.ts";
+export { MMapOSError } from "./src/errors.ts";
+export * from "./src/constants.ts";

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Runs the one test suite under Deno and under Bun, then prints one line of
+// totals. Counts come from each runner's JUnit report: Bun lists only `it`
+// cases; Deno also lists each `describe`, which are dropped here so that
+// both runtimes count the same leaves. A runner that dies before writing its
+// report (a crash) counts as a failure.
+//
+// Usage: node scripts/test.mjs [deno|bun] [-- extra args for the runners]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const out = join(root, ".test-results");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const argv = process.argv.slice(2);
+const dash = argv.indexOf("--");
+const only = (dash < 0 ? argv : argv.slice(0, dash)).filter(Boolean);
+const extra = dash < 0 ? [] : argv.slice(dash + 1);
+const files = extra.length ? extra : ["tests/"];
+
+const runners = {
+  deno: {
+    cmd: bin("deno"),
+    args: (xml) => [
+      "test",
+      "--allow-all",
+      "--no-check",
+      "--v8-flags=--expose-gc",
+      `--junit-path=${xml}`,
+      ...files,
+    ],
+  },
+  bun: {
+    cmd: bin("bun"),
+    args: (xml) => ["test", "--reporter=junit", `--reporter-outfile=${xml}`, ...files],
+  },
+};
+
+function decode(s) {
+  return s.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+}
+
+/** Leaf test cases of a JUnit file: [{ name, failed }]. */
+function leaves(xml) {
+  const cases = [];
+  const re = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
+  for (const m of xml.matchAll(re)) {
+    const name = decode(/\bname="([^"]*)"/.exec(m[1])?.[1] ?? "");
+    const suite = decode(/\bclassname="([^"]*)"/.exec(m[1])?.[1] ?? "");
+    const failed = /<(failure|error)\b/.test(m[3] ?? "");
+    cases.push({ name, suite, failed });
+  }
+  const names = cases.map((c) => c.name);
+  return cases.filter((c) => !names.some((n) => n.startsWith(c.name + " > ")));
+}
+
+let passed = 0;
+let failed = 0;
+for (const [name, r] of Object.entries(runners)) {
+  if (only.length && !only.includes(name)) continue;
+  const xml = join(out, `${name}.xml`);
+  console.log(`\n=== ${name} ===`);
+  const res = spawnSync(r.cmd, r.args(xml), { cwd: root, stdio: "inherit", env: process.env });
+  let p = 0;
+  let f = 0;
+  if (existsSync(xml)) {
+    for (const c of leaves(readFileSync(xml, "utf8"))) c.failed ? f++ : p++;
+  }
+  if (res.status !== 0 && f === 0) {
+    // The runner failed without a failing case: it crashed or could not load.
+    console.log(`${name}: the runner exited with ${res.status ?? res.signal} and no failing test: counted as 1 failure`);
+    f++;
+  }
+  console.log(`${name}: ${p} passed, ${f} failed`);
+  passed += p;
+  failed += f;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

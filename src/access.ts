@@ -1,0 +1,112 @@
+/**
+ * Access modes: the names users pass, CPython's rules for combining `access`
+ * with `flags`/`prot`, and the protection actually asked of the kernel.
+ *
+ * @module
+ */
+import { typeName } from "./args.ts";
+import {
+  ACCESS_COPY,
+  ACCESS_DEFAULT,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MAP_SHARED_VALIDATE,
+  PROT_READ,
+  PROT_WRITE,
+} from "./constants.ts";
+
+/** An access mode: an `ACCESS_*` constant or its name. */
+export type AccessMode =
+  | typeof ACCESS_DEFAULT
+  | typeof ACCESS_READ
+  | typeof ACCESS_WRITE
+  | typeof ACCESS_COPY
+  | "default"
+  | "read"
+  | "write"
+  | "copy";
+
+const NAMES: Readonly<Record<string, number>> = {
+  default: ACCESS_DEFAULT,
+  read: ACCESS_READ,
+  write: ACCESS_WRITE,
+  copy: ACCESS_COPY,
+};
+
+/** The `ACCESS_*` number of an access option. */
+export function parseAccess(value: unknown): number {
+  if (typeof value === "string") {
+    const n = NAMES[value];
+    if (n === undefined) throw new RangeError("mmap invalid access parameter.");
+    return n;
+  }
+  if (typeof value !== "number" && typeof value !== "bigint") {
+    throw new TypeError(`access must be an ACCESS_* constant or a name, not ${typeName(value)}`);
+  }
+  return Number(value);
+}
+
+/** The name CPython's repr uses for an access value. */
+export function accessName(access: number): string {
+  return ["ACCESS_DEFAULT", "ACCESS_READ", "ACCESS_WRITE", "ACCESS_COPY"][access] ?? "?";
+}
+
+/** What a map was asked for, once CPython's rules have been applied. */
+export interface Protection {
+  access: number;
+  flags: number;
+  prot: number;
+}
+
+/**
+ * CPython's `new_mmap_object` rules: `access` replaces `flags`/`prot`, and
+ * under ACCESS_DEFAULT the access is derived from `prot`.
+ */
+export function resolveProtection(
+  access: number,
+  flags: number | undefined,
+  prot: number | undefined,
+): Protection {
+  const f = flags ?? MAP_SHARED;
+  const p = prot ?? (PROT_READ | PROT_WRITE);
+  if (access !== ACCESS_DEFAULT && (f !== MAP_SHARED || p !== (PROT_READ | PROT_WRITE))) {
+    throw new RangeError("mmap can't specify both access and flags, prot.");
+  }
+  switch (access) {
+    case ACCESS_READ:
+      return { access, flags: MAP_SHARED, prot: PROT_READ };
+    case ACCESS_WRITE:
+      return { access, flags: MAP_SHARED, prot: PROT_READ | PROT_WRITE };
+    case ACCESS_COPY:
+      return { access, flags: MAP_PRIVATE, prot: PROT_READ | PROT_WRITE };
+    case ACCESS_DEFAULT: {
+      const rw = PROT_READ | PROT_WRITE;
+      const derived = (p & rw) === rw
+        ? ACCESS_DEFAULT
+        : p & PROT_WRITE
+        ? ACCESS_WRITE
+        : ACCESS_READ;
+      return { access: derived, flags: f, prot: p };
+    }
+    default:
+      throw new RangeError("mmap invalid access parameter.");
+  }
+}
+
+/**
+ * The flags and protection handed to `mmap(2)`. A store through a view into
+ * a page without PROT_WRITE (or PROT_READ) kills the process, and JavaScript
+ * has no read-only typed arrays; so such maps are made private and
+ * read-write underneath. The API still refuses to write to them, and a store
+ * through a view changes only this process's copy, never the file.
+ */
+export function kernelProtection(p: Protection): { flags: number; prot: number } {
+  if (p.prot & PROT_WRITE) return { flags: p.flags, prot: p.prot | PROT_READ };
+  const shared = MAP_SHARED | MAP_SHARED_VALIDATE;
+  return {
+    flags: (p.flags & ~shared) | MAP_PRIVATE,
+    prot: p.prot | PROT_READ | PROT_WRITE,
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The library's own error class. Everything else it throws is a built-in:
+ * `RangeError` for ranges and sizes, `TypeError` for wrong types, a closed map
+ * and writes to a read-only map.
+ *
+ * @module
+ */
+import { platform } from "../ffi/load.ts";
+
+// strerror() texts, as glibc (and so CPython) prints them.
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  EPERM: "Operation not permitted",
+  ENOENT: "No such file or directory",
+  ESRCH: "No such process",
+  EINTR: "Interrupted system call",
+  EIO: "Input/output error",
+  ENXIO: "No such device or address",
+  E2BIG: "Argument list too long",
+  EBADF: "Bad file descriptor",
+  EAGAIN: "Resource temporarily unavailable",
+  ENOMEM: "Cannot allocate memory",
+  EACCES: "Permission denied",
+  EFAULT: "Bad address",
+  EBUSY: "Device or resource busy",
+  EEXIST: "File exists",
+  EXDEV: "Invalid cross-device link",
+  ENODEV: "No such device",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
+  EINVAL: "Invalid argument",
+  ENFILE: "Too many open files in system",
+  EMFILE: "Too many open files",
+  ETXTBSY: "Text file busy",
+  EFBIG: "File too large",
+  ENOSPC: "No space left on device",
+  ESPIPE: "Illegal seek",
+  EROFS: "Read-only file system",
+  EPIPE: "Broken pipe",
+  ERANGE: "Numerical result out of range",
+  EDEADLK: "Resource deadlock avoided",
+  ENAMETOOLONG: "File name too long",
+  ENOSYS: "Function not implemented",
+  ENOTEMPTY: "Directory not empty",
+  ELOOP: "Too many levels of symbolic links",
+  EOVERFLOW: "Value too large for defined data type",
+  EOPNOTSUPP: "Operation not supported",
+  ETIMEDOUT: "Connection timed out",
+  EOWNERDEAD: "Owner died",
+  ENOTRECOVERABLE: "State not recoverable",
+};
+
+const NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(platform.errno).map(([name, n]) => [n, name]),
+);
+
+/** The symbolic name of an errno value on this platform, e.g. `"ENOENT"`. */
+export function errnoName(errno: number): string {
+  return NAMES.get(errno) ?? `E${errno}`;
+}
+
+/** The errno value of a symbolic name on this platform, e.g. `2` for `"ENOENT"`. */
+export function errnoValue(code: string): number | undefined {
+  return platform.errno[code];
+}
+
+/**
+ * A failed system call, as CPython's `OSError`: `errno` is the number,
+ * `code` its name (`"ENOENT"`), `syscall` the call that failed, and `path`
+ * the file involved, where there is one.
+ *
+ * @example Telling a missing file apart
+ * ```ts
+ * import { MMap, MMapOSError } from "@seed/mmap";
+ * try {
+ *   MMap.open("/no/such/file");
+ * } catch (e) {
+ *   if (e instanceof MMapOSError && e.code === "ENOENT") console.log("missing");
+ * }
+ * ```
+ */
+export class MMapOSError extends Error {
+  /** The errno value, e.g. 2. */
+  readonly errno: number;
+  /** The errno name, e.g. `"ENOENT"`. */
+  readonly code: string;
+  /** The system call that failed, e.g. `"open"`. */
+  readonly syscall: string;
+  /** The file the call was about, if any. */
+  readonly path?: string;
+
+  /**
+   * Builds the error for a failed call, with CPython's `[Errno N] text` message.
+   *
+   * @param errno the errno value
+   * @param syscall the name of the failed call
+   * @param path the file involved, if any
+   */
+  constructor(errno: number, syscall: string, path?: string) {
+    const code = errnoName(errno);
+    const text = DESCRIPTIONS[code] ?? "Unknown error";
+    const where = path === undefined ? "" : `: '${path}'`;
+    super(`[Errno ${errno}] ${text}${where} (${code}, ${syscall})`);
+    this.name = "MMapOSError";
+    this.errno = errno;
+    this.code = code;
+    this.syscall = syscall;
+    if (path !== undefined) this.path = path;
+  }
+}

@@ -1,0 +1,1072 @@
+/**
+ * The `MMap` class: CPython's `mmap.mmap` in JavaScript form.
+ *
+ * @module
+ */
+import { closeFd, dupFd, openFile, statFd, truncateFd } from "../ffi/files.ts";
+import { Mapping } from "../ffi/mapping.ts";
+import { backend, platform } from "../ffi/load.ts";
+import {
+  type AccessMode,
+  accessName,
+  kernelProtection,
+  parseAccess,
+  resolveProtection,
+} from "./access.ts";
+import { checkOptions, toBool, toInt, toOptionalInt, typeName } from "./args.ts";
+import { type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
+import {
+  ACCESS_COPY,
+  ACCESS_DEFAULT,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  ALLOCATIONGRANULARITY,
+  MAP_ANONYMOUS,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MS_ASYNC,
+  MS_INVALIDATE,
+  MS_SYNC,
+} from "./constants.ts";
+import { errnoValue, MMapOSError } from "./errors.ts";
+import { toPath } from "./path.ts";
+import { countIn, findIn, rfindIn } from "./search.ts";
+import { clampRange, resolveSlice } from "./slice.ts";
+import { ViewSet } from "./views.ts";
+
+export type { AccessMode } from "./access.ts";
+export type { BytesLike, Needle } from "./bytes.ts";
+
+/**
+ * Options of {@linkcode MMap.open}.
+ */
+export interface OpenOptions {
+  /** `"read"` (the default), `"write"`, `"copy"`, or an `ACCESS_*` constant. */
+  access?: AccessMode;
+  /** Bytes to map; 0 or omitted maps the whole file from `offset`. */
+  length?: number;
+  /** Where the map starts in the file: a multiple of `ALLOCATIONGRANULARITY`. */
+  offset?: number;
+  /** Create the file if missing, and extend it to `offset + length` if shorter. */
+  create?: boolean;
+}
+
+/**
+ * Options of the {@linkcode MMap} constructor, as CPython's `mmap()` takes them.
+ */
+export interface MMapOptions {
+  /** `MAP_*` flags (default `MAP_SHARED`); not with `access`. */
+  flags?: number;
+  /** `PROT_*` bits (default `PROT_READ | PROT_WRITE`); not with `access`. */
+  prot?: number;
+  /** An access mode; `ACCESS_DEFAULT` derives it from `prot`. */
+  access?: AccessMode;
+  /** Where the map starts in the file: a multiple of `ALLOCATIONGRANULARITY`. */
+  offset?: number;
+  /** Keep a duplicate of the descriptor (default `true`), for `size()` and `resize()`. */
+  trackfd?: boolean;
+}
+
+/** Options of {@linkcode MMap.anonymous}. */
+export interface AnonymousOptions {
+  /** `MAP_SHARED` (the default, as CPython's `mmap(-1, n)`) or `MAP_PRIVATE`. */
+  shared?: boolean;
+}
+
+/** Options of {@linkcode MMap.flush} beyond CPython 3.13's. */
+export interface FlushOptions {
+  /** Schedule the write-back and return at once (`MS_ASYNC`). */
+  async?: boolean;
+  /** Also invalidate other mappings of the file (`MS_INVALIDATE`). */
+  invalidate?: boolean;
+}
+
+/** A typed-array constructor that {@linkcode MMap.view} accepts. */
+export type TypedArrayConstructor<T> = {
+  new (buffer: ArrayBuffer, byteOffset?: number, length?: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+};
+
+/** What the FinalizationRegistry needs to release a map nobody closed. */
+interface Resources {
+  mapping: Mapping | null;
+  fd: number;
+}
+
+const finalizer = new FinalizationRegistry<Resources>((res) => {
+  // Best effort: a finalizer has nobody to report an error to.
+  try {
+    res.mapping?.unmap();
+  } catch { /* already gone */ }
+  if (res.fd >= 0) {
+    try {
+      closeFd(res.fd);
+    } catch { /* already closed */ }
+  }
+});
+
+const CLOSED = "mmap closed or invalid";
+const READONLY = "mmap can't modify a readonly memory map.";
+
+/**
+ * A memory-mapped file or anonymous memory, with CPython's `mmap` API
+ * (camelCased) and zero-copy typed-array views.
+ *
+ * Every view handed out (`bytes`, `view()`, `dataView()`) is detached when
+ * the map is closed or resized: it then has length 0, and the memory under it
+ * can never be reached after it is unmapped.
+ *
+ * @example Read a file, find a word, write through a view
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("hello.txt", "hello world");
+ * using m = MMap.open("hello.txt", { access: "write" });
+ * console.log(m.find("world")); // 6
+ * m.bytes[0] = "H".charCodeAt(0);
+ * m.flush();
+ * ```
+ */
+export class MMap {
+  #res: Resources = { mapping: null, fd: -1 };
+  #views: ViewSet;
+  #closed = false;
+  #length = 0;
+  #pos = 0;
+  #offset = 0;
+  #access: number = ACCESS_DEFAULT;
+  #flags = 0;
+  #prot = 0;
+  #trackfd = true;
+  #path: string | undefined;
+
+  /**
+   * Maps `length` bytes of the open file descriptor `fileno` (CPython's
+   * constructor). `fileno` -1 maps anonymous memory; `length` 0 maps the
+   * whole file from `offset`. The descriptor is duplicated (unless
+   * `trackfd: false`) and stays the caller's to close.
+   *
+   * @param fileno an open file descriptor, or -1 for anonymous memory
+   * @param length bytes to map; 0 for the rest of the file
+   * @param options `flags`, `prot`, `access`, `offset`, `trackfd`
+   * @throws {RangeError} negative or too large sizes, an unaligned offset,
+   *   a length beyond the file, an empty file, `access` with `flags`/`prot`
+   * @throws {MMapOSError} when a system call fails (a bad descriptor, say)
+   *
+   * @example Anonymous memory
+   * ```ts
+   * import { MMap, PAGESIZE } from "@seed/mmap";
+   * using m = new MMap(-1, PAGESIZE);
+   * m.write("abc");
+   * console.log(m.at(0)); // 97
+   * ```
+   */
+  constructor(fileno: number, length: number, options?: MMapOptions) {
+    const o = checkOptions(options, ["flags", "prot", "access", "offset", "trackfd"], "MMap");
+    const fd = toInt(fileno, "fileno");
+    let size = toInt(length, "length");
+    const offset = toOptionalInt(o.offset, "offset") ?? 0;
+    const trackfd = toBool(o.trackfd, "trackfd", true);
+    if (size < 0) throw new RangeError("memory mapped length must be positive");
+    if (offset < 0) throw new RangeError("memory mapped offset must be positive");
+    const p = resolveProtection(
+      parseAccess(o.access ?? ACCESS_DEFAULT),
+      toOptionalInt(o.flags, "flags"),
+      toOptionalInt(o.prot, "prot"),
+    );
+    checkAligned(offset);
+    this.#views = new ViewSet(this, backend().maxBufferLength);
+    if (fd !== -1) {
+      const st = statFd(fd);
+      if (st.isFile) size = checkFileRange(st.size, size, offset);
+    }
+    const own = fd !== -1 && trackfd ? dupFd(fd) : -1;
+    const k = kernelProtection(p);
+    try {
+      const flags = fd === -1 ? k.flags | MAP_ANONYMOUS : k.flags;
+      this.#res.mapping = Mapping.map(size, k.prot, flags, fd, offset);
+    } catch (e) {
+      if (own >= 0) closeFd(own);
+      throw e;
+    }
+    this.#res.fd = own;
+    this.#length = size;
+    this.#offset = offset;
+    this.#access = p.access;
+    this.#flags = p.flags;
+    this.#prot = p.prot;
+    this.#trackfd = trackfd;
+    this.#views.attach(this.#res.mapping);
+    finalizer.register(this, this.#res, this.#res);
+  }
+
+  /**
+   * Opens and maps a file. Read-only unless `access` says otherwise; the
+   * map owns the descriptor and closes it on `close()`.
+   *
+   * @param path a path or a `file:` URL
+   * @param options `access`, `length`, `offset`, `create`
+   * @returns the new map
+   * @throws {MMapOSError} a missing file (`ENOENT`), a directory (`EISDIR`),
+   *   no permission (`EACCES`)
+   * @throws {RangeError} an empty file, a length or offset beyond the file
+   *
+   * @example Map a whole file read-only
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("log.txt", "one\ntwo\n");
+   * using m = MMap.open("log.txt");
+   * console.log(new TextDecoder().decode(m.readline())); // "one\n"
+   * ```
+   */
+  static open(path: string | URL, options?: OpenOptions): MMap {
+    const o = checkOptions(options, ["access", "length", "offset", "create"], "MMap.open");
+    const file = toPath(path);
+    const access = parseAccess(o.access ?? ACCESS_READ);
+    const length = toOptionalInt(o.length, "length") ?? 0;
+    const offset = toOptionalInt(o.offset, "offset") ?? 0;
+    const create = toBool(o.create, "create", false);
+    // Every argument is checked before the file is touched.
+    resolveProtection(access, undefined, undefined);
+    if (length < 0) throw new RangeError("memory mapped length must be positive");
+    if (offset < 0) throw new RangeError("memory mapped offset must be positive");
+    checkAligned(offset);
+    const write = create || access === ACCESS_WRITE || access === ACCESS_DEFAULT;
+    const fd = openFile(file, { write, create });
+    try {
+      const st = statFd(fd, file);
+      if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
+      if (create && length > 0 && st.size < offset + length) {
+        truncateFd(fd, offset + length, file);
+      }
+      const m = new MMap(fd, length, { access: access as AccessMode, offset, trackfd: false });
+      m.#res.fd = fd;
+      m.#trackfd = true;
+      m.#path = file;
+      return m;
+    } catch (e) {
+      try {
+        closeFd(fd);
+      } catch { /* report the first error */ }
+      throw e;
+    }
+  }
+
+  /**
+   * Maps `length` bytes of zero-filled anonymous memory.
+   *
+   * @param length bytes, more than 0
+   * @param options `shared` (default true)
+   * @returns the new map
+   *
+   * @example A scratch buffer outside the JS heap
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(1 << 20);
+   * m.view(Float64Array)[0] = 1.5;
+   * ```
+   */
+  static anonymous(length: number, options?: AnonymousOptions): MMap {
+    const o = checkOptions(options, ["shared"], "MMap.anonymous");
+    const shared = toBool(o.shared, "shared", true);
+    return new MMap(-1, length, { flags: shared ? MAP_SHARED : MAP_PRIVATE });
+  }
+
+  // --- state -------------------------------------------------------------
+
+  /**
+   * True once `close()` has run.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * const m = MMap.anonymous(16);
+   * m.close();
+   * console.log(m.closed); // true
+   * ```
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The length of the map in bytes (CPython's `len(m)`).
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(100);
+   * console.log(m.length); // 100
+   * ```
+   */
+  get length(): number {
+    this.#check();
+    return this.#length;
+  }
+
+  /**
+   * Unmaps the memory and closes the map's descriptor; every view handed out
+   * is detached first. Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * const m = MMap.anonymous(16);
+   * const view = m.bytes;
+   * m.close();
+   * console.log(view.length); // 0
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    finalizer.unregister(this.#res);
+    this.#views.detachAll();
+    const { mapping, fd } = this.#res;
+    this.#res.mapping = null;
+    this.#res.fd = -1;
+    try {
+      mapping?.unmap();
+    } finally {
+      if (fd >= 0) closeFd(fd);
+    }
+  }
+
+  /**
+   * Closes the map at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * {
+   *   using m = MMap.anonymous(16);
+   *   m.writeByte(1);
+   * } // unmapped here
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // --- zero-copy views -----------------------------------------------------
+
+  /**
+   * A live `Uint8Array` over the whole map, without copying. It is detached
+   * (length 0) after `close()` or `resize()`. Stores into a read-only map's
+   * view change only this process's copy of the page, never the file.
+   *
+   * @throws {RangeError} when the map is larger than one ArrayBuffer can be
+   *   (4 GiB in Bun): use `view()`/`dataView()` windows then
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(4);
+   * m.bytes.set([1, 2, 3, 4]);
+   * console.log(m.read(2)); // Uint8Array [1, 2]
+   * ```
+   */
+  get bytes(): Uint8Array {
+    this.#check();
+    const main = this.#views.main;
+    if (!main) {
+      throw new RangeError(
+        `this map of ${this.#length} bytes is larger than the largest ArrayBuffer this runtime can make ` +
+          `(${this.#views.maxBufferLength} bytes): use view() or dataView() windows, or the methods`,
+      );
+    }
+    return main;
+  }
+
+  /**
+   * A zero-copy typed array over part of the map.
+   *
+   * @param type the typed-array constructor, e.g. `Float64Array`
+   * @param byteOffset where the view starts: a multiple of the element size
+   * @param length elements; by default as many as fit
+   * @returns the view, detached on `close()` and `resize()`
+   * @throws {RangeError} a misaligned offset or a range beyond the map
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const floats = m.view(Float64Array, 8, 4);
+   * floats[0] = Math.PI;
+   * ```
+   */
+  view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
+    this.#check();
+    const size = type?.BYTES_PER_ELEMENT;
+    if (typeof type !== "function" || !Number.isInteger(size)) {
+      throw new TypeError(`type must be a typed-array constructor, not ${typeName(type)}`);
+    }
+    const start = toInt(byteOffset, "byteOffset");
+    if (start < 0 || start > this.#length) {
+      throw new RangeError(`byteOffset ${start} is outside the map (0 to ${this.#length})`);
+    }
+    if (start % size !== 0) {
+      throw new RangeError(
+        `start offset of ${type.name} should be a multiple of ${size}, not ${start}`,
+      );
+    }
+    const count = toOptionalInt(length, "length") ?? Math.floor((this.#length - start) / size);
+    if (count < 0 || start + count * size > this.#length) {
+      throw new RangeError(
+        `${count} elements of ${size} bytes from byteOffset ${start} go past the end of the map (${this.#length} bytes)`,
+      );
+    }
+    const main = this.#views.main;
+    if (main) return new type(main.buffer as ArrayBuffer, start, count);
+    return new type(this.#views.window(this.#mapping(), start, count * size), 0, count);
+  }
+
+  /**
+   * A zero-copy `DataView` over part of the map.
+   *
+   * @param byteOffset where the view starts
+   * @param byteLength bytes; by default to the end of the map
+   * @returns the view, detached on `close()` and `resize()`
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(64);
+   * m.dataView(16).setUint32(0, 0xdeadbeef, true);
+   * ```
+   */
+  dataView(byteOffset: number = 0, byteLength?: number): DataView {
+    const bytes = this.view(Uint8Array, byteOffset, byteLength);
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  // --- the file position ---------------------------------------------------
+
+  /**
+   * Reads up to `n` bytes from the position (all the rest if `n` is omitted,
+   * `null` or negative) and moves past them. Returns a copy.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * console.log(m.read(3).length, m.tell()); // 3 3
+   * ```
+   */
+  read(n?: number | null): Uint8Array {
+    this.#check();
+    const want = toOptionalInt(n, "n");
+    const left = this.#pos < this.#length ? this.#length - this.#pos : 0;
+    const count = want !== undefined && want >= 0 && want < left ? want : left;
+    const out = this.#copy(this.#pos, count);
+    this.#pos += count;
+    return out;
+  }
+
+  /**
+   * Reads one byte at the position and moves past it.
+   *
+   * @throws {RangeError} at the end of the map ("read byte out of range")
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(1);
+   * console.log(m.readByte()); // 0
+   * ```
+   */
+  readByte(): number {
+    this.#check();
+    if (this.#pos >= this.#length) throw new RangeError("read byte out of range");
+    return this.#get(this.#pos++);
+  }
+
+  /**
+   * Reads one line, up to and including `\n` (or to the end), and moves past it.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * m.write("a\nb");
+   * m.seek(0);
+   * console.log(m.readline()); // Uint8Array [97, 10]
+   * ```
+   */
+  readline(): Uint8Array {
+    this.#check();
+    if (this.#pos >= this.#length) return new Uint8Array(0);
+    const nl = this.#res.mapping!.indexOfByte(10, this.#pos, this.#length);
+    const end = nl < 0 ? this.#length : nl + 1;
+    const out = this.#copy(this.#pos, end - this.#pos);
+    this.#pos = end;
+    return out;
+  }
+
+  /**
+   * Writes `data` at the position and moves past it. Strings are UTF-8.
+   *
+   * @returns the number of bytes written
+   * @throws {TypeError} on a read-only map
+   * @throws {RangeError} when the data would go past the end ("data out of range")
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(16);
+   * console.log(m.write("héllo")); // 6
+   * ```
+   */
+  write(data: BytesLike): number {
+    this.#check();
+    const bytes = toBytes(data);
+    this.#checkWritable();
+    if (this.#pos > this.#length || this.#length - this.#pos < bytes.length) {
+      throw new RangeError("data out of range");
+    }
+    this.#put(this.#pos, bytes);
+    this.#pos += bytes.length;
+    return bytes.length;
+  }
+
+  /**
+   * Writes one byte (0-255) at the position and moves past it.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(1);
+   * m.writeByte(255);
+   * ```
+   */
+  writeByte(byte: number): void {
+    this.#check();
+    const value = toInt(byte, "byte");
+    if (value < 0) throw new RangeError("unsigned byte integer is less than minimum");
+    if (value > 255) throw new RangeError("unsigned byte integer is greater than maximum");
+    this.#checkWritable();
+    if (this.#pos >= this.#length) throw new RangeError("write byte out of range");
+    this.#set(this.#pos++, value);
+  }
+
+  /**
+   * Moves the position: from the start (`whence` 0), the current position
+   * (1) or the end (2).
+   *
+   * @returns the new position (as CPython 3.13)
+   * @throws {RangeError} outside `[0, length]`, or an unknown `whence`
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(10);
+   * console.log(m.seek(-2, 2)); // 8
+   * ```
+   */
+  seek(pos: number, whence: 0 | 1 | 2 = 0): number {
+    this.#check();
+    const dist = toInt(pos, "pos");
+    const how = toInt(whence, "whence");
+    let where: number;
+    if (how === 0) where = dist;
+    else if (how === 1) where = this.#pos + dist;
+    else if (how === 2) where = this.#length + dist;
+    else throw new RangeError("unknown seek type");
+    if (where < 0 || where > this.#length) throw new RangeError("seek out of range");
+    return (this.#pos = where);
+  }
+
+  /**
+   * The current position.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(10);
+   * m.read(4);
+   * console.log(m.tell()); // 4
+   * ```
+   */
+  tell(): number {
+    this.#check();
+    return this.#pos;
+  }
+
+  /**
+   * Always true: a map can seek (CPython 3.13). Works after `close()` too.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(1);
+   * console.log(m.seekable()); // true
+   * ```
+   */
+  seekable(): boolean {
+    return true;
+  }
+
+  /**
+   * The size of the underlying file (not of the map).
+   *
+   * @throws {MMapOSError} `EBADF` for anonymous maps and `trackfd: false`
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("ten.bin", "0123456789");
+   * using m = MMap.open("ten.bin");
+   * console.log(m.size()); // 10
+   * ```
+   */
+  size(): number {
+    this.#check();
+    return statFd(this.#res.fd, this.#path).size;
+  }
+
+  // --- bytes by index ------------------------------------------------------
+
+  /**
+   * The byte at index `i`; negative indices count from the end (CPython's `m[i]`).
+   *
+   * @throws {RangeError} outside the map ("mmap index out of range")
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(4);
+   * m.set(-1, 7);
+   * console.log(m.at(-1)); // 7
+   * ```
+   */
+  at(i: number): number {
+    this.#check();
+    return this.#get(this.#index(i));
+  }
+
+  /**
+   * Sets the byte at index `i` (CPython's `m[i] = v`).
+   *
+   * @throws {RangeError} an index outside the map, or a value outside 0-255
+   * @throws {TypeError} on a read-only map
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(4);
+   * m.set(0, 65);
+   * ```
+   */
+  set(i: number, value: number): void {
+    this.#check();
+    this.#checkWritable();
+    const at = this.#index(i);
+    if (typeof value !== "number" && typeof value !== "bigint") {
+      throw new TypeError("mmap item value must be an int");
+    }
+    const v = toInt(value, "value");
+    if (v < 0 || v > 255) throw new RangeError("mmap item value must be in range(0, 256)");
+    this.#set(at, v);
+  }
+
+  /**
+   * A copy of `[start:end:step]` with Python's slice rules: negative indices,
+   * clamping, any non-zero step (CPython's `m[a:b:c]`).
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(4);
+   * m.write("abcd");
+   * console.log(new TextDecoder().decode(m.slice(undefined, undefined, -1))); // "dcba"
+   * ```
+   */
+  slice(start?: number | null, end?: number | null, step?: number | null): Uint8Array {
+    this.#check();
+    const s = resolveSlice(this.#length, start, end, step);
+    if (s.step === 1) return this.#copy(s.start, s.count);
+    const out = new Uint8Array(s.count);
+    for (let k = 0, i = s.start; k < s.count; k++, i += s.step) out[k] = this.#get(i);
+    return out;
+  }
+
+  /**
+   * Assigns `data` to `[start:end:step]` (CPython's `m[a:b:c] = data`); the
+   * lengths must match.
+   *
+   * @throws {RangeError} when `data` has a different length than the slice
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(4);
+   * m.setSlice(0, 2, "hi");
+   * ```
+   */
+  setSlice(
+    start: number | null | undefined,
+    end: number | null | undefined,
+    data: BytesLike,
+    step?: number | null,
+  ): void {
+    this.#check();
+    this.#checkWritable();
+    const s = resolveSlice(this.#length, start, end, step);
+    const bytes = toBytes(data);
+    if (bytes.length !== s.count) throw new RangeError("mmap slice assignment is wrong size");
+    if (s.step === 1) return this.#put(s.start, bytes);
+    for (let k = 0, i = s.start; k < s.count; k++, i += s.step) this.#set(i, bytes[k]);
+  }
+
+  /**
+   * Iterates over the byte values of the whole map (numbers; CPython yields
+   * 1-byte `bytes`).
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(3);
+   * console.log([...m]); // [0, 0, 0]
+   * ```
+   */
+  *[Symbol.iterator](): IterableIterator<number> {
+    this.#check();
+    for (let i = 0; i < this.#length; i++) {
+      this.#check();
+      yield this.#get(i);
+    }
+  }
+
+  // --- searching -----------------------------------------------------------
+
+  /**
+   * The lowest index of `sub` in `[start, end)`, or -1. `start` defaults to
+   * the current position; both use slice rules. `sub` is bytes, a UTF-8
+   * string, or one byte value.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * m.write("abcabc");
+   * console.log(m.find("c", 0), m.find("c")); // 2 -1
+   * ```
+   */
+  find(sub: Needle, start?: number | null, end?: number | null): number {
+    const [needle, a, b] = this.#searchArgs(sub, start, end);
+    return findIn(this.#res.mapping, needle, a, b);
+  }
+
+  /**
+   * The highest index of `sub` in `[start, end)`, or -1; as `find`.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(6);
+   * m.write("abcabc");
+   * console.log(m.rfind("a", 0)); // 3
+   * ```
+   */
+  rfind(sub: Needle, start?: number | null, end?: number | null): number {
+    const [needle, a, b] = this.#searchArgs(sub, start, end);
+    return rfindIn(this.#res.mapping, needle, a, b);
+  }
+
+  /**
+   * How many non-overlapping `sub`s are in `[start, end)` (like
+   * `bytes.count`); `start` defaults to the current position, as in `find`.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(6);
+   * m.write("a\nb\nc\n");
+   * console.log(m.count("\n", 0)); // 3
+   * ```
+   */
+  count(sub: Needle, start?: number | null, end?: number | null): number {
+    const [needle, a, b] = this.#searchArgs(sub, start, end);
+    return countIn(this.#res.mapping, needle, a, b);
+  }
+
+  /**
+   * Whether `sub` occurs anywhere in the map. Unlike CPython's `sub in m`,
+   * which only matches single bytes, any byte string is searched for.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(6);
+   * m.write("abc");
+   * console.log(m.includes("bc"), m.includes(0x63)); // true true
+   * ```
+   */
+  includes(sub: Needle): boolean {
+    return this.find(sub, 0) >= 0;
+  }
+
+  // --- changing the memory -------------------------------------------------
+
+  /**
+   * Copies `count` bytes from `src` to `dest` inside the map (overlap is fine).
+   *
+   * @throws {RangeError} "source, destination, or count out of range"
+   * @throws {TypeError} on a read-only map
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * m.write("abcd");
+   * m.move(4, 0, 4);
+   * ```
+   */
+  move(dest: number, src: number, count: number): void {
+    this.#check();
+    const d = toInt(dest, "dest");
+    const s = toInt(src, "src");
+    const n = toInt(count, "count");
+    this.#checkWritable();
+    if (d < 0 || s < 0 || n < 0 || this.#length - d < n || this.#length - s < n) {
+      throw new RangeError("source, destination, or count out of range");
+    }
+    this.#res.mapping?.move(d, s, n);
+  }
+
+  /**
+   * Writes changes back to the file (`msync`). No-op for read and copy maps.
+   * `size` defaults to the rest of the map from `offset` (CPython 3.15).
+   *
+   * @param offset a multiple of `PAGESIZE`
+   * @param size bytes to flush
+   * @param options `async` (`MS_ASYNC`), `invalidate` (`MS_INVALIDATE`)
+   * @throws {RangeError} "flush values out of range"
+   * @throws {MMapOSError} `EINVAL` for an unaligned offset
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("data.txt", "xxxx");
+   * using m = MMap.open("data.txt", { access: "write" });
+   * m.write("abcd");
+   * m.flush();
+   * ```
+   */
+  flush(offset?: number | null, size?: number | null, options?: FlushOptions): void {
+    this.#check();
+    const o = checkOptions(options, ["async", "invalidate"], "flush");
+    const start = toOptionalInt(offset, "offset") ?? 0;
+    const count = toOptionalInt(size, "size") ?? this.#length - start;
+    const async = toBool(o.async, "async", false);
+    const invalidate = toBool(o.invalidate, "invalidate", false);
+    if (count < 0 || start < 0 || this.#length - start < count) {
+      throw new RangeError("flush values out of range");
+    }
+    if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
+    if (!this.#res.mapping) return;
+    const flags = (async ? MS_ASYNC : MS_SYNC) | (invalidate ? MS_INVALIDATE : 0);
+    this.#res.mapping.sync(start, count, flags);
+  }
+
+  /**
+   * Advises the kernel about how `[start, start + length)` will be used
+   * (`madvise`); `length` is clamped to the end of the map.
+   *
+   * @param option an `MADV_*` constant
+   * @throws {RangeError} "madvise start out of bounds", "madvise length invalid"
+   *
+   * @example
+   * ```ts
+   * import { MADV_SEQUENTIAL, MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(1 << 20);
+   * m.madvise(MADV_SEQUENTIAL);
+   * ```
+   */
+  madvise(option: number, start: number = 0, length?: number | null): void {
+    this.#check();
+    const advice = toInt(option, "option");
+    const from = toInt(start, "start");
+    let count = toOptionalInt(length, "length") ?? this.#length - from;
+    if (from < 0 || from >= this.#length) throw new RangeError("madvise start out of bounds");
+    if (count < 0) throw new RangeError("madvise length invalid");
+    if (Number.MAX_SAFE_INTEGER - from < count) throw new RangeError("madvise length too large");
+    if (from + count > this.#length) count = this.#length - from;
+    this.#mapping().advise(from, count, advice);
+  }
+
+  /**
+   * Changes the map's length, and the file's size to `offset + newSize`.
+   * Views are detached and rebuilt over the new memory.
+   *
+   * @throws {TypeError} on read-only and copy-on-write maps
+   * @throws {RangeError} a negative size, `trackfd: false`, or growing a
+   *   shared anonymous map on Linux (the kernel cannot)
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(4096, { shared: false });
+   * m.resize(8192);
+   * console.log(m.length); // 8192
+   * ```
+   */
+  resize(newSize: number): void {
+    this.#check();
+    const size = toInt(newSize, "newSize");
+    if (this.#access !== ACCESS_WRITE && this.#access !== ACCESS_DEFAULT) {
+      throw new TypeError("mmap can't resize a readonly or copy-on-write memory map.");
+    }
+    if (size < 0 || Number.MAX_SAFE_INTEGER - size < this.#offset) {
+      throw new RangeError("new size out of range");
+    }
+    if (!this.#trackfd) throw new RangeError("mmap can't resize with trackfd=False.");
+    const anonymous = this.#res.fd === -1;
+    // Linux cannot grow shared anonymous memory: the new pages would SIGBUS.
+    if (anonymous && this.#flags & MAP_SHARED && size > this.#length && platform.os === "linux") {
+      throw new RangeError("mmap: can't expand a shared anonymous mapping on Linux");
+    }
+    if (!anonymous) truncateFd(this.#res.fd, this.#offset + size, this.#path);
+    this.#views.detachAll();
+    this.#remap(size);
+    this.#length = size;
+    this.#views.attach(this.#res.mapping);
+  }
+
+  // --- presentation ----------------------------------------------------------
+
+  /**
+   * A description like CPython's repr.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.anonymous(10);
+   * console.log(String(m)); // <MMap closed=false, access=ACCESS_DEFAULT, length=10, pos=0, offset=0>
+   * ```
+   */
+  toString(): string {
+    if (this.#closed) return "<MMap closed=true>";
+    return `<MMap closed=false, access=${accessName(this.#access)}, length=${this.#length}, ` +
+      `pos=${this.#pos}, offset=${this.#offset}>`;
+  }
+
+  // --- internals -------------------------------------------------------------
+
+  #check(): void {
+    if (this.#closed) throw new TypeError(CLOSED);
+  }
+
+  #checkWritable(): void {
+    if (this.#access === ACCESS_READ) throw new TypeError(READONLY);
+  }
+
+  #mapping(): Mapping {
+    const m = this.#res.mapping;
+    // A map resized to 0 has no memory: report it as the kernel would.
+    if (!m) throw new MMapOSError(errnoValue("EINVAL") ?? 22, "mmap", this.#path);
+    return m;
+  }
+
+  #index(i: number): number {
+    if (typeof i !== "number" && typeof i !== "bigint") {
+      throw new TypeError("mmap indices must be integers");
+    }
+    let at = toInt(i, "index");
+    if (at < 0) at += this.#length;
+    if (at < 0 || at >= this.#length) throw new RangeError("mmap index out of range");
+    return at;
+  }
+
+  #searchArgs(sub: Needle, start?: number | null, end?: number | null): [Uint8Array, number, number] {
+    this.#check();
+    const needle = toNeedle(sub);
+    const a = toOptionalInt(start, "start") ?? this.#pos;
+    const b = toOptionalInt(end, "end") ?? this.#length;
+    const [s, e] = clampRange(this.#length, a, b);
+    return [needle, s, e];
+  }
+
+  #get(i: number): number {
+    const main = this.#views.main;
+    if (main) return main[i];
+    const one = new Uint8Array(1);
+    this.#mapping().copyOut(i, one);
+    return one[0];
+  }
+
+  #set(i: number, value: number): void {
+    const main = this.#views.main;
+    if (main) main[i] = value;
+    else this.#mapping().copyIn(i, Uint8Array.of(value));
+  }
+
+  #copy(offset: number, count: number): Uint8Array {
+    const main = this.#views.main;
+    if (main) return main.slice(offset, offset + count);
+    const out = new Uint8Array(count);
+    if (count) this.#mapping().copyOut(offset, out);
+    return out;
+  }
+
+  #put(offset: number, bytes: Uint8Array): void {
+    const main = this.#views.main;
+    if (main) main.set(bytes, offset);
+    else if (bytes.length) this.#mapping().copyIn(offset, bytes);
+  }
+
+  /** Moves the memory to `size` bytes; a map of 0 bytes holds no memory. */
+  #remap(size: number): void {
+    const old = this.#res.mapping;
+    if (old && size > 0 && old.remap(size)) return;
+    // Size 0 (mremap refuses it), a map of 0 bytes, or no mremap: map afresh.
+    const k = kernelProtection({ access: this.#access, flags: this.#flags, prot: this.#prot });
+    const anonymous = this.#res.fd === -1;
+    const fresh = size > 0
+      ? Mapping.map(
+        size,
+        k.prot,
+        anonymous ? k.flags | MAP_ANONYMOUS : k.flags,
+        this.#res.fd,
+        this.#offset,
+        this.#path,
+      )
+      : null;
+    if (old && fresh && old.length) {
+      fresh.copyIn(0, new Uint8Array(old.buffer(0, Math.min(old.length, size))));
+    }
+    old?.unmap();
+    this.#res.mapping = fresh;
+  }
+
+  /** Deno's console.log shape. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** Node's and Bun's console.log shape. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function checkAligned(offset: number): void {
+  if (offset % ALLOCATIONGRANULARITY !== 0) {
+    throw new RangeError(
+      `offset must be a multiple of ALLOCATIONGRANULARITY (${ALLOCATIONGRANULARITY}), not ${offset}`,
+    );
+  }
+}
+
+/** CPython's file-size rules for a regular file; returns the length to map. */
+function checkFileRange(fileSize: number, length: number, offset: number): number {
+  if (length === 0) {
+    if (fileSize === 0) throw new RangeError("cannot mmap an empty file");
+    if (offset >= fileSize) throw new RangeError("mmap offset is greater than file size");
+    return fileSize - offset;
+  }
+  if (offset > fileSize || fileSize - offset < length) {
+    throw new RangeError("mmap length is greater than file size");
+  }
+  return length;
+}

@@ -1,0 +1,88 @@
+/**
+ * Test helpers shared by every suite: temporary files, the runtime's name, a
+ * CPython oracle, garbage collection and open-descriptor counts. Built-ins
+ * only, so the same files run under `deno test` and `bun test`.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+
+/** "deno" or "bun". */
+export const runtime: "deno" | "bun" = "Bun" in globalThis ? "bun" : "deno";
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix = "mmap-test-"): { dir: string; path(name: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    path: (name) => join(dir, name),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Writes `data` to a new temporary file and returns its path. */
+export function tempFile(data: string | Uint8Array, name = "data.bin"): string {
+  const dir = mkdtempSync(join(tmpdir(), "mmap-file-"));
+  const path = join(dir, name);
+  writeFileSync(path, data);
+  return path;
+}
+
+/** The bytes of a file, read without the library. */
+export function fileBytes(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(path));
+}
+
+/** ASCII/UTF-8 bytes of a string. */
+export function b(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+/** The text of bytes. */
+export function text(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+/** How many descriptors this process has open. */
+export function openFdCount(): number {
+  return readdirSync("/proc/self/fd").length;
+}
+
+/** Runs a full garbage collection, as far as the runtime allows. */
+export async function collectGarbage(): Promise<void> {
+  const g = globalThis as unknown as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  for (let i = 0; i < 3; i++) {
+    if (g.Bun) g.Bun.gc(true);
+    else if (g.gc) g.gc();
+    else throw new Error("no gc(): run deno test with --v8-flags=--expose-gc");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Runs a Python 3 snippet and returns what it printed, parsed as JSON: the
+ * reference for CPython's `mmap` behaviour.
+ */
+export function python(code: string): unknown {
+  const res = spawnSync("python3", ["-c", code], { encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`python3 failed: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
+/** Runs the current runtime on a script file; returns its exit status and output. */
+export function runScript(
+  file: string,
+  args: string[] = [],
+  runtimeFlags: string[] = [],
+  which: "deno" | "bun" = runtime,
+): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+  const exe = process.execPath;
+  const cmd = which === runtime ? exe : which;
+  const full = which === "deno"
+    ? ["run", ...(runtimeFlags.length ? runtimeFlags : ["--allow-all"]), file, ...args]
+    : [...runtimeFlags, file, ...args];
+  const res = spawnSync(cmd, full, { encoding: "utf8" });
+  return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
+}
