@@ -17,7 +17,10 @@ const runtime = "Bun" in globalThis
   : `Deno ${Deno.version.deno}`;
 const mib = Number(process.argv[2] ?? 256);
 const size = mib * 2 ** 20;
-const dir = mkdtempSync(join(tmpdir(), "mmap-tour-"));
+// Deno's own call needs no --allow-env, which node:os tmpdir() would.
+const dir = "Deno" in globalThis
+  ? Deno.makeTempDirSync({ prefix: "mmap-tour-" })
+  : mkdtempSync(join(tmpdir(), "mmap-tour-"));
 const path = join(dir, "app.log");
 const decoder = new TextDecoder();
 const show = (bytes: Uint8Array) => JSON.stringify(decoder.decode(bytes));
@@ -55,8 +58,10 @@ console.log(`@seed/mmap tour on ${runtime}: a ${mib} MiB log in ${dir}`);
 try {
   console.log("\n1. Create the file and write it through a writable map");
   {
-    using m = time("MMap.open(path, { access: 'write', create })", () =>
-      MMap.open(path, { access: "write", create: true, length: size }));
+    using m = time(
+      "MMap.open(path, { access: 'write', create })",
+      () => MMap.open(path, { access: "write", create: true, length: size }),
+    );
     time(`fill ${mib} MiB through a Uint8Array view`, () => writeLog(m), size);
     time("flush() (msync: written back to disk)", () => m.flush(), size);
   }
@@ -91,7 +96,9 @@ try {
   }
   {
     using m = MMap.open(path);
-    console.log(`  reopened: 'ERROR' found: ${m.find("ERROR", 0) >= 0}, 'FIXED' at ${m.find("FIXED", 0)}`);
+    console.log(
+      `  reopened: 'ERROR' found: ${m.find("ERROR", 0) >= 0}, 'FIXED' at ${m.find("FIXED", 0)}`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
