@@ -17,7 +17,9 @@ export function openFirst<T>(paths: readonly string[], open: (path: string) => T
       return open(path);
     } catch (e) {
       // A permission error is the same for every path: report it at once.
-      if (e instanceof Error && /permission|NotCapable|--allow-ffi/i.test(`${e.name} ${e.message}`)) {
+      if (
+        e instanceof Error && /permission|NotCapable|--allow-ffi/i.test(`${e.name} ${e.message}`)
+      ) {
         throw e;
       }
       first ??= e;

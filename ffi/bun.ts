@@ -9,7 +9,7 @@
 import type * as BunFFI from "bun:ffi";
 import type { Backend } from "./backend.ts";
 import type { Platform } from "./platform.ts";
-import { LIBC_SYMBOLS, type Libc, type NativeType, type SymbolDef } from "./symbols.ts";
+import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef } from "./symbols.ts";
 import { openFirst, wrapAll } from "./_wrap.ts";
 
 // bun:ffi takes these names at run time, but its typings list only the enum.
@@ -90,8 +90,7 @@ export function createBunBackend(platform: Platform): Backend {
     platform,
     libc,
     errno: () => ffi.read.i32(errnoAddress as BunFFI.Pointer, 0),
-    arrayBuffer: (address, length) =>
-      ffi.toArrayBuffer(address as BunFFI.Pointer, 0, length),
+    arrayBuffer: (address, length) => ffi.toArrayBuffer(address as BunFFI.Pointer, 0, length),
     // JavaScriptCore refuses ArrayBuffers over 4 GiB.
     maxBufferLength: 2 ** 32,
     addressOf: (data) => ffi.ptr(data as Parameters<typeof ffi.ptr>[0]) as number,

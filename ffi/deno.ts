@@ -8,13 +8,7 @@
  */
 import type { Backend } from "./backend.ts";
 import type { Platform } from "./platform.ts";
-import {
-  LIBC_SYMBOLS,
-  type Libc,
-  type NativeType,
-  type SymbolDef,
-  WIDE_TYPES,
-} from "./symbols.ts";
+import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef, WIDE_TYPES } from "./symbols.ts";
 import { openFirst, wrapAll } from "./_wrap.ts";
 
 const DENO_TYPES: Record<NativeType, Deno.NativeType | "void"> = {

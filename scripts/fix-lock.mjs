@@ -34,7 +34,10 @@ for (const [key, meta] of Object.entries(pkgs)) {
   }
 }
 lock.packages = Object.fromEntries(
-  Object.entries(pkgs).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+  Object.entries(pkgs).sort((
+    [a],
+    [b],
+  ) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0)),
 );
 writeFileSync(path, JSON.stringify(lock, null, 2) + "\n");
 console.log(`package-lock.json: ${added} optional platform entries added`);

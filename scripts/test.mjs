@@ -41,7 +41,10 @@ const runners = {
 };
 
 function decode(s) {
-  return s.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  return s.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(
+    /&amp;/g,
+    "&",
+  );
 }
 
 /** Leaf test cases of a JUnit file: [{ name, failed }]. */
@@ -72,7 +75,11 @@ for (const [name, r] of Object.entries(runners)) {
   }
   if (res.status !== 0 && f === 0) {
     // The runner failed without a failing case: it crashed or could not load.
-    console.log(`${name}: the runner exited with ${res.status ?? res.signal} and no failing test: counted as 1 failure`);
+    console.log(
+      `${name}: the runner exited with ${
+        res.status ?? res.signal
+      } and no failing test: counted as 1 failure`,
+    );
     f++;
   }
   console.log(`${name}: ${p} passed, ${f} failed`);

@@ -978,7 +978,11 @@ export class MMap {
     return at;
   }
 
-  #searchArgs(sub: Needle, start?: number | null, end?: number | null): [Uint8Array, number, number] {
+  #searchArgs(
+    sub: Needle,
+    start?: number | null,
+    end?: number | null,
+  ): [Uint8Array, number, number] {
     this.#check();
     const needle = toNeedle(sub);
     const a = toOptionalInt(start, "start") ?? this.#pos;

@@ -55,7 +55,11 @@ export function countIn(
 ): number {
   if (needle.length === 0) return start <= end ? end - start + 1 : 0;
   let count = 0;
-  for (let i = findIn(mapping, needle, start, end); i >= 0; i = findIn(mapping, needle, i + needle.length, end)) {
+  for (
+    let i = findIn(mapping, needle, start, end);
+    i >= 0;
+    i = findIn(mapping, needle, i + needle.length, end)
+  ) {
     count++;
   }
   return count;

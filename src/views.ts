@@ -43,7 +43,9 @@ export class ViewSet {
       this.#main = null;
       return;
     }
-    this.#main = new Uint8Array(this.#own(mapping ? mapping.buffer(0, length) : new ArrayBuffer(0)));
+    this.#main = new Uint8Array(
+      this.#own(mapping ? mapping.buffer(0, length) : new ArrayBuffer(0)),
+    );
   }
 
   /** A `Uint8Array` over the whole mapping, or `null` if it is too large. */

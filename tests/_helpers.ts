@@ -13,7 +13,9 @@ import process from "node:process";
 export const runtime: "deno" | "bun" = "Bun" in globalThis ? "bun" : "deno";
 
 /** A fresh temporary directory, removed by the returned cleanup. */
-export function tempDir(prefix = "mmap-test-"): { dir: string; path(name: string): string; cleanup(): void } {
+export function tempDir(
+  prefix = "mmap-test-",
+): { dir: string; path(name: string): string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return {
     dir,

@@ -45,12 +45,21 @@ describe("new MMap(fileno, length, options)", () => {
   });
 
   it("refuses mmap(-1, 0) with EINVAL like CPython", () => {
-    assert.throws(() => new MMap(-1, 0), (e: unknown) => e instanceof MMapOSError && e.code === "EINVAL" && e.syscall === "mmap");
+    assert.throws(
+      () => new MMap(-1, 0),
+      (e: unknown) => e instanceof MMapOSError && e.code === "EINVAL" && e.syscall === "mmap",
+    );
   });
 
   it("refuses bad descriptors with EBADF", () => {
-    assert.throws(() => new MMap(-2, 4096), (e: unknown) => e instanceof MMapOSError && e.errno === 9);
-    assert.throws(() => new MMap(987654, 4096), (e: unknown) => e instanceof MMapOSError && e.code === "EBADF");
+    assert.throws(
+      () => new MMap(-2, 4096),
+      (e: unknown) => e instanceof MMapOSError && e.errno === 9,
+    );
+    assert.throws(
+      () => new MMap(987654, 4096),
+      (e: unknown) => e instanceof MMapOSError && e.code === "EBADF",
+    );
   });
 
   it("derives access from prot under ACCESS_DEFAULT, as CPython", () => {
@@ -74,7 +83,11 @@ describe("new MMap(fileno, length, options)", () => {
     assert.throws(() => new MMap(-1, 16, { access: ACCESS_WRITE, flags: MAP_PRIVATE }), msg);
     assert.throws(() => new MMap(-1, 16, { access: ACCESS_READ, prot: PROT_READ }), msg);
     // The default values themselves may be given.
-    using ok = new MMap(-1, 16, { access: ACCESS_COPY, flags: MAP_SHARED, prot: PROT_READ | PROT_WRITE });
+    using ok = new MMap(-1, 16, {
+      access: ACCESS_COPY,
+      flags: MAP_SHARED,
+      prot: PROT_READ | PROT_WRITE,
+    });
     assert.match(String(ok), /ACCESS_COPY/);
   });
 
@@ -88,8 +101,14 @@ describe("new MMap(fileno, length, options)", () => {
   });
 
   it("refuses negative, fractional and oversized numbers", () => {
-    assert.throws(() => new MMap(-1, -1), { name: "RangeError", message: "memory mapped length must be positive" });
-    assert.throws(() => new MMap(-1, 16, { offset: -1 }), { name: "RangeError", message: "memory mapped offset must be positive" });
+    assert.throws(() => new MMap(-1, -1), {
+      name: "RangeError",
+      message: "memory mapped length must be positive",
+    });
+    assert.throws(() => new MMap(-1, 16, { offset: -1 }), {
+      name: "RangeError",
+      message: "memory mapped offset must be positive",
+    });
     assert.throws(() => new MMap(-1, 1.5), TypeError);
     assert.throws(() => new MMap(-1, NaN), TypeError);
     assert.throws(() => new MMap(-1, 2 ** 53), RangeError);
@@ -112,7 +131,10 @@ describe("new MMap(fileno, length, options)", () => {
       assert.equal(openFdCount(), before);
       assert.equal(m.length, 10);
       assert.throws(() => m.size(), (e: unknown) => e instanceof MMapOSError && e.code === "EBADF");
-      assert.throws(() => m.resize(20), { name: "RangeError", message: "mmap can't resize with trackfd=False." });
+      assert.throws(() => m.resize(20), {
+        name: "RangeError",
+        message: "mmap can't resize with trackfd=False.",
+      });
       m.write("zz");
       m.flush();
     } finally {
@@ -140,7 +162,10 @@ describe("new MMap(fileno, length, options)", () => {
     const path = tempFile("abc");
     const fd = openSync(path, "r");
     try {
-      assert.throws(() => new MMap(fd, 0, { access: ACCESS_WRITE }), (e: unknown) => e instanceof MMapOSError && e.code === "EACCES");
+      assert.throws(
+        () => new MMap(fd, 0, { access: ACCESS_WRITE }),
+        (e: unknown) => e instanceof MMapOSError && e.code === "EACCES",
+      );
       using copy = new MMap(fd, 0, { access: ACCESS_COPY });
       copy.write("x");
     } finally {

@@ -38,8 +38,14 @@ describe("reading and writing at the position", () => {
     assert.deepEqual([m.readByte(), m.readByte(), m.readByte()], [129, 200, 255]);
     assert.throws(() => m.readByte(), { name: "RangeError", message: "read byte out of range" });
     m.seek(0);
-    assert.throws(() => m.writeByte(256), { name: "RangeError", message: "unsigned byte integer is greater than maximum" });
-    assert.throws(() => m.writeByte(-1), { name: "RangeError", message: "unsigned byte integer is less than minimum" });
+    assert.throws(() => m.writeByte(256), {
+      name: "RangeError",
+      message: "unsigned byte integer is greater than maximum",
+    });
+    assert.throws(() => m.writeByte(-1), {
+      name: "RangeError",
+      message: "unsigned byte integer is less than minimum",
+    });
     assert.throws(() => m.writeByte("a" as never), TypeError);
     assert.equal(m.tell(), 0);
   });
@@ -82,7 +88,10 @@ describe("reading and writing at the position", () => {
     assert.throws(() => m.seek(11), { name: "RangeError", message: "seek out of range" });
     assert.throws(() => m.seek(1, 2), RangeError);
     assert.throws(() => m.seek(-11, 2), RangeError);
-    assert.throws(() => m.seek(0, 3 as never), { name: "RangeError", message: "unknown seek type" });
+    assert.throws(() => m.seek(0, 3 as never), {
+      name: "RangeError",
+      message: "unknown seek type",
+    });
     assert.throws(() => m.seek("1" as never), TypeError);
     assert.equal(m.tell(), 0);
     assert.equal(m.seekable(), true);
@@ -103,12 +112,21 @@ describe("reading and writing at the position", () => {
     assert.equal(m.at(-3), 97);
     assert.throws(() => m.at(3), { name: "RangeError", message: "mmap index out of range" });
     assert.throws(() => m.at(-4), RangeError);
-    assert.throws(() => m.at("0" as never), { name: "TypeError", message: "mmap indices must be integers" });
+    assert.throws(() => m.at("0" as never), {
+      name: "TypeError",
+      message: "mmap indices must be integers",
+    });
     m.set(-1, 0x5a);
     assert.equal(m.at(2), 0x5a);
-    assert.throws(() => m.set(0, 256), { name: "RangeError", message: "mmap item value must be in range(0, 256)" });
+    assert.throws(() => m.set(0, 256), {
+      name: "RangeError",
+      message: "mmap item value must be in range(0, 256)",
+    });
     assert.throws(() => m.set(0, -1), RangeError);
-    assert.throws(() => m.set(0, b("a") as never), { name: "TypeError", message: "mmap item value must be an int" });
+    assert.throws(() => m.set(0, b("a") as never), {
+      name: "TypeError",
+      message: "mmap item value must be an int",
+    });
     assert.throws(() => m.set(5, 1), RangeError);
   });
 
@@ -118,7 +136,10 @@ describe("reading and writing at the position", () => {
     assert.equal(m.length, 3);
     assert.equal(m.size(), 2 * PAGESIZE + 3);
     using anon = MMap.anonymous(16);
-    assert.throws(() => anon.size(), (e: unknown) => e instanceof MMapOSError && e.code === "EBADF");
+    assert.throws(
+      () => anon.size(),
+      (e: unknown) => e instanceof MMapOSError && e.code === "EBADF",
+    );
   });
 
   it("flush() checks CPython's ranges and syncs to the file", () => {
@@ -132,9 +153,15 @@ describe("reading and writing at the position", () => {
     m.flush(0, 0);
     assert.equal(text(fileBytes(path).subarray(PAGESIZE, PAGESIZE + 2)), "hi");
     for (const [o, s] of [[-1, 1], [0, -1], [0, 2 * PAGESIZE + 1], [2 * PAGESIZE + 1, 0]]) {
-      assert.throws(() => m.flush(o, s), { name: "RangeError", message: "flush values out of range" });
+      assert.throws(() => m.flush(o, s), {
+        name: "RangeError",
+        message: "flush values out of range",
+      });
     }
-    assert.throws(() => m.flush(1, 6), (e: unknown) => e instanceof MMapOSError && e.code === "EINVAL");
+    assert.throws(
+      () => m.flush(1, 6),
+      (e: unknown) => e instanceof MMapOSError && e.code === "EINVAL",
+    );
     assert.throws(() => m.flush(0, 1, { sync: true } as never), TypeError);
     // Read and copy maps: a range check, then nothing.
     using r = MMap.open(path);

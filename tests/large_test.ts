@@ -36,7 +36,10 @@ describe("maps larger than 4 GiB (sparse files)", () => {
       assert.equal(m.size(), SIZE);
       if (runtime === "bun") {
         // JavaScriptCore caps an ArrayBuffer at 4 GiB.
-        assert.throws(() => m.bytes, { name: "RangeError", message: /larger than the largest ArrayBuffer/ });
+        assert.throws(() => m.bytes, {
+          name: "RangeError",
+          message: /larger than the largest ArrayBuffer/,
+        });
       } else {
         assert.equal(m.bytes.length, SIZE);
       }

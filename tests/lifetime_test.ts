@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { MMap, MADV_NORMAL } from "../mod.ts";
+import { MADV_NORMAL, MMap } from "../mod.ts";
 import { collectGarbage, openFdCount, tempFile, text } from "./_helpers.ts";
 
 /** Lines of /proc/self/maps, or those that map `path`. */

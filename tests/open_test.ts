@@ -20,7 +20,10 @@ describe("MMap.open()", () => {
     using m = MMap.open(path);
     assert.equal(m.length, 11);
     assert.equal(text(m.read()), "hello world");
-    assert.throws(() => m.write("x"), { name: "TypeError", message: "mmap can't modify a readonly memory map." });
+    assert.throws(() => m.write("x"), {
+      name: "TypeError",
+      message: "mmap can't modify a readonly memory map.",
+    });
     assert.equal(String(m).includes("ACCESS_READ"), true);
   });
 
@@ -32,7 +35,18 @@ describe("MMap.open()", () => {
 
   it("accepts access names and constants alike", () => {
     const path = tempFile("abcd");
-    for (const access of ["read", ACCESS_READ, "write", ACCESS_WRITE, "copy", ACCESS_COPY, "default", ACCESS_DEFAULT] as const) {
+    for (
+      const access of [
+        "read",
+        ACCESS_READ,
+        "write",
+        ACCESS_WRITE,
+        "copy",
+        ACCESS_COPY,
+        "default",
+        ACCESS_DEFAULT,
+      ] as const
+    ) {
       using m = MMap.open(path, { access });
       assert.equal(m.at(0), 97);
     }
@@ -123,7 +137,10 @@ describe("MMap.open()", () => {
     try {
       mkdirSync(t.path("d"));
       for (const access of ["read", "write"] as const) {
-        assert.throws(() => MMap.open(t.path("d"), { access }), (e: unknown) => e instanceof MMapOSError && e.code === "EISDIR");
+        assert.throws(
+          () => MMap.open(t.path("d"), { access }),
+          (e: unknown) => e instanceof MMapOSError && e.code === "EISDIR",
+        );
       }
     } finally {
       t.cleanup();
@@ -133,17 +150,28 @@ describe("MMap.open()", () => {
   it("refuses an empty file like CPython", () => {
     const path = tempFile("");
     for (const access of ["read", "write", "copy"] as const) {
-      assert.throws(() => MMap.open(path, { access }), { name: "RangeError", message: "cannot mmap an empty file" });
+      assert.throws(() => MMap.open(path, { access }), {
+        name: "RangeError",
+        message: "cannot mmap an empty file",
+      });
     }
   });
 
   it("refuses a length or offset beyond the file, changing nothing", () => {
     const path = tempFile("0123456789");
-    assert.throws(() => MMap.open(path, { length: 11 }), { name: "RangeError", message: "mmap length is greater than file size" });
+    assert.throws(() => MMap.open(path, { length: 11 }), {
+      name: "RangeError",
+      message: "mmap length is greater than file size",
+    });
     assert.throws(() => MMap.open(path, { access: "copy", length: 11 }), RangeError);
     assert.throws(() => MMap.open(path, { access: "write", length: 11 }), RangeError);
-    assert.throws(() => MMap.open(path, { offset: PAGESIZE }), { name: "RangeError", message: "mmap offset is greater than file size" });
-    assert.throws(() => MMap.open(path, { offset: PAGESIZE, length: 1 }), { message: "mmap length is greater than file size" });
+    assert.throws(() => MMap.open(path, { offset: PAGESIZE }), {
+      name: "RangeError",
+      message: "mmap offset is greater than file size",
+    });
+    assert.throws(() => MMap.open(path, { offset: PAGESIZE, length: 1 }), {
+      message: "mmap length is greater than file size",
+    });
     assert.equal(text(fileBytes(path)), "0123456789");
   });
 
@@ -173,7 +201,11 @@ describe("MMap.open()", () => {
         const withCreate = typeof options === "object"
           ? { create: true, length: 4096, ...options }
           : options;
-        assert.throws(() => MMap.open(path, withCreate as never), { name }, JSON.stringify(options));
+        assert.throws(
+          () => MMap.open(path, withCreate as never),
+          { name },
+          JSON.stringify(options),
+        );
       }
       assert.throws(() => statSync(path), /ENOENT/);
     } finally {
@@ -207,5 +239,4 @@ describe("MMap.open()", () => {
     using again = MMap.open(path);
     assert.equal(text(again.read()), "abc");
   });
-
 });

@@ -16,9 +16,13 @@ function denoRun(flags: string[], code: string): { status: number | null; out: s
   try {
     const script = t.path("script.ts");
     writeFileSync(script, code);
-    const res = spawnSync(deno, ["run", "--no-prompt", `--allow-read=${script}`, ...flags, script], {
-      encoding: "utf8",
-    });
+    const res = spawnSync(
+      deno,
+      ["run", "--no-prompt", `--allow-read=${script}`, ...flags, script],
+      {
+        encoding: "utf8",
+      },
+    );
     return { status: res.status, out: res.stdout + res.stderr };
   } finally {
     t.cleanup();
@@ -27,12 +31,15 @@ function denoRun(flags: string[], code: string): { status: number | null; out: s
 
 describe("Deno permissions", () => {
   it("import works without --allow-ffi, and the first call says to add it", () => {
-    const r = denoRun([], `
+    const r = denoRun(
+      [],
+      `
       import { MMap, PAGESIZE } from "${mod}";
       console.log("imported", PAGESIZE > 0);
       try { MMap.anonymous(16); } catch (e) { console.log(e.name, e.message); }
       try { MMap.anonymous(16); } catch (e) { console.log("again", e.message); }
-    `);
+    `,
+    );
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, /imported true/);
     assert.match(r.out, /NotCapable @seed\/mmap calls libc through FFI: run Deno with --allow-ffi/);
@@ -44,11 +51,14 @@ describe("Deno permissions", () => {
     try {
       const secret = t.path("secret.txt");
       writeFileSync(secret, "top secret");
-      const r = denoRun(["--allow-ffi", "--allow-read", `--deny-read=${secret}`], `
+      const r = denoRun(
+        ["--allow-ffi", "--allow-read", `--deny-read=${secret}`],
+        `
         import { MMap } from "${mod}";
         try { MMap.open(${JSON.stringify(secret)}); console.log("OPENED"); }
         catch (e) { console.log(e.name, e instanceof Deno.errors.NotCapable, e.message); }
-      `);
+      `,
+      );
       assert.equal(r.status, 0, r.out);
       assert.doesNotMatch(r.out, /OPENED/);
       assert.match(r.out, /NotCapable true Requires read access to/);
@@ -62,13 +72,16 @@ describe("Deno permissions", () => {
     try {
       const file = t.path("ro.txt");
       writeFileSync(file, "unchanged");
-      const r = denoRun(["--allow-ffi", "--allow-read", `--deny-write=${file}`], `
+      const r = denoRun(
+        ["--allow-ffi", "--allow-read", `--deny-write=${file}`],
+        `
         import { MMap } from "${mod}";
         using m = MMap.open(${JSON.stringify(file)});
         console.log("read ok", new TextDecoder().decode(m.read()));
         try { MMap.open(${JSON.stringify(file)}, { access: "write" }); console.log("OPENED"); }
         catch (e) { console.log(e.name, e.message); }
-      `);
+      `,
+      );
       assert.equal(r.status, 0, r.out);
       assert.match(r.out, /read ok unchanged/);
       assert.doesNotMatch(r.out, /OPENED/);

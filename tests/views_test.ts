@@ -42,7 +42,10 @@ describe("zero-copy views", () => {
     assert.throws(() => m.view(Uint32Array, 2, 1), /multiple of 4/);
     assert.throws(() => m.view(Uint8Array, 65), RangeError);
     assert.throws(() => m.view(Uint8Array, -1), RangeError);
-    assert.throws(() => m.view(Float64Array, 0, 9), { name: "RangeError", message: /past the end/ });
+    assert.throws(() => m.view(Float64Array, 0, 9), {
+      name: "RangeError",
+      message: /past the end/,
+    });
     assert.throws(() => m.view(Uint8Array, 0, -1), RangeError);
     assert.throws(() => m.dataView(60, 8), RangeError);
     assert.throws(() => m.view(Array as never), TypeError);
@@ -52,7 +55,13 @@ describe("zero-copy views", () => {
 
   it("close() detaches every view handed out", () => {
     const m = MMap.anonymous(PAGESIZE);
-    const views = [m.bytes, m.bytes.subarray(10, 20), m.view(Float64Array, 8), m.dataView(0, 16), new Uint8Array(m.bytes.buffer)];
+    const views = [
+      m.bytes,
+      m.bytes.subarray(10, 20),
+      m.view(Float64Array, 8),
+      m.dataView(0, 16),
+      new Uint8Array(m.bytes.buffer),
+    ];
     m.close();
     for (const v of views) {
       assert.equal((v.buffer as ArrayBuffer).detached, true);
