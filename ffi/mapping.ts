@@ -15,11 +15,13 @@ export class Mapping {
   #b: Backend;
   #address: number;
   #length: number;
+  #borrowed: boolean;
 
-  private constructor(b: Backend, address: number, length: number) {
+  private constructor(b: Backend, address: number, length: number, borrowed = false) {
     this.#b = b;
     this.#address = address;
     this.#length = length;
+    this.#borrowed = borrowed;
   }
 
   /**
@@ -38,6 +40,70 @@ export class Mapping {
     const address = b.libc.mmap(0, length, prot, flags, fd, offset);
     if (address === -1) throw lastError("mmap", path);
     return new Mapping(b, address, length);
+  }
+
+  /**
+   * Reserves `length` bytes of address space that cannot be touched
+   * (`PROT_NONE`), for pieces to be placed into with `mapFixed`.
+   */
+  static reserve(length: number): Mapping {
+    const b = backend();
+    const { map, prot } = b.platform;
+    const address = b.libc.mmap(
+      0,
+      length,
+      prot.PROT_NONE,
+      map.MAP_PRIVATE | map.MAP_ANONYMOUS | (map.MAP_NORESERVE ?? 0),
+      -1,
+      0,
+    );
+    if (address === -1) throw lastError("mmap");
+    return new Mapping(b, address, length);
+  }
+
+  /**
+   * The memory under an ArrayBuffer this library did not map (a
+   * WebAssembly memory, say), to place file pages into with `mapFixed`.
+   * `unmap()` refuses: the engine owns that memory.
+   */
+  static borrow(buffer: ArrayBuffer): Mapping {
+    const b = backend();
+    return new Mapping(b, b.addressOf(buffer), buffer.byteLength, true);
+  }
+
+  /**
+   * `mmap(2)` with `MAP_FIXED` over `[offset, offset + length)` of this
+   * range: replaces those pages with `fd`'s pages from `fileOffset` (or
+   * anonymous zero pages for fd -1). `offset` and `length` must be
+   * page-aligned and inside the range; the caller checks.
+   */
+  mapFixed(
+    offset: number,
+    length: number,
+    prot: number,
+    flags: number,
+    fd: number,
+    fileOffset: number,
+    path?: string,
+  ): void {
+    const { map } = this.#b.platform;
+    const want = this.#address + offset;
+    const anon = fd === -1 ? map.MAP_ANONYMOUS : 0;
+    const got = this.#b.libc.mmap(want, length, prot, flags | map.MAP_FIXED | anon, fd, fileOffset);
+    if (got === -1) throw lastError("mmap", path);
+    if (got !== want) throw new Error(`mmap(MAP_FIXED) placed pages at ${got}, not ${want}`);
+  }
+
+  /** `mprotect(2)` over a page-aligned part of the range. */
+  protect(offset: number, length: number, prot: number): void {
+    if (this.#b.libc.mprotect(this.#address + offset, length, prot) !== 0) {
+      throw lastError("mprotect");
+    }
+  }
+
+  /** True when both objects start at the same address. */
+  sameAddress(other: Mapping): boolean {
+    return this.#address === other.#address;
   }
 
   /** Length in bytes; 0 once unmapped. */
@@ -87,6 +153,7 @@ export class Mapping {
 
   /** `munmap(2)`. Idempotent. */
   unmap(): void {
+    if (this.#borrowed) throw new TypeError("cannot unmap memory this library did not map");
     if (this.#length === 0) return;
     if (this.#b.libc.munmap(this.#address, this.#length) !== 0) {
       throw lastError("munmap");
