@@ -33,7 +33,7 @@ describe("ffi Mapping", () => {
     const path = tempFile("file pages!");
     const fd = openSync(path, "r");
     try {
-      const borrowed = Mapping.borrow(memory.buffer);
+      const borrowed = Mapping.borrow(memory.buffer as ArrayBuffer);
       borrowed.mapFixed(65536, PAGESIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
       const view = new Uint8Array(memory.buffer, 65536, 11);
       assert.equal(text(view), "file pages!");
