@@ -28,3 +28,7 @@ export {
 } from "./src/mmap.ts";
 export { MMapOSError } from "./src/errors.ts";
 export * from "./src/constants.ts";
+export { type SharedOptions } from "./src/shared.ts";
+export { Mutex, type MutexGuard } from "./src/sync/mutex.ts";
+export { Semaphore } from "./src/sync/semaphore.ts";
+export { notify, wait, waitAsync, type WaitResult } from "./src/sync/wait.ts";

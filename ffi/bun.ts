@@ -11,6 +11,7 @@ import type { Backend } from "./backend.ts";
 import type { Platform } from "./platform.ts";
 import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef } from "./symbols.ts";
 import { openFirst, wrapAll } from "./_wrap.ts";
+import { offThread } from "./bun_threads.ts";
 
 // bun:ffi takes these names at run time, but its typings list only the enum.
 const I64_FAST = "i64_fast" as unknown as BunFFI.FFITypeOrString;
@@ -32,7 +33,8 @@ const BUN_TYPES: Record<NativeType, BunFFI.FFITypeOrString> = {
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => any;
 
-function toBunSymbol(def: SymbolDef): BunFFI.FFIFunction {
+/** The `bun:ffi` declaration of one entry of the shared table. */
+export function toBunSymbol(def: SymbolDef): BunFFI.FFIFunction {
   return {
     args: def.parameters.map((t) => BUN_TYPES[t]),
     returns: BUN_TYPES[def.result],
@@ -40,6 +42,8 @@ function toBunSymbol(def: SymbolDef): BunFFI.FFIFunction {
 }
 
 function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
+  // Already a Promise of a Number (bun_threads.ts).
+  if (def.nonblocking) return fn;
   switch (def.result) {
     case "pointer":
       // ptr results are a Number, or null for NULL.
@@ -77,7 +81,9 @@ export function createBunBackend(platform: Platform): Backend {
   };
   const raw: Record<string, AnyFn | null> = { ...main.symbols };
   for (const [key, def] of entries) {
-    if (def.name || def.optional) raw[key] = load(def.name ?? key, def);
+    // bun:ffi has no nonblocking calls: a helper Worker makes the call instead.
+    if (def.nonblocking) raw[key] = offThread(libPath, def.name ?? key, def);
+    else if (def.name || def.optional) raw[key] = load(def.name ?? key, def);
   }
   const libc = wrapAll(raw, wrap) as Libc;
   const errnoAddress = (load(platform.errnoSymbol, {

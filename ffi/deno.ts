@@ -30,6 +30,7 @@ function toDenoSymbol(def: SymbolDef): Deno.ForeignFunction {
     parameters: def.parameters.map((t) => DENO_TYPES[t] as Deno.NativeType),
     result: DENO_TYPES[def.result],
     ...(def.optional ? { optional: true } : {}),
+    ...(def.nonblocking ? { nonblocking: true } : {}),
   };
 }
 
@@ -45,6 +46,7 @@ function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
       if (wide[i]) args[i] = BigInt(args[i]);
     }
     const r = fn(...args);
+    if (def.nonblocking) return wideResult ? r.then(Number) : r;
     return wideResult ? Number(r) : r;
   };
 }

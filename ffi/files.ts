@@ -12,7 +12,8 @@ export function lastError(syscall: string, path?: string): MMapOSError {
   return new MMapOSError(backend().errno(), syscall, path);
 }
 
-function cString(path: string): Uint8Array {
+/** A NUL-terminated copy of `path` for libc; a NUL inside is a `TypeError`. */
+export function cString(path: string): Uint8Array {
   if (path.includes("\0")) throw new TypeError("embedded null byte");
   return new TextEncoder().encode(path + "\0");
 }

@@ -43,6 +43,27 @@ export interface Platform {
   readonly mremapMayMove: number;
   /** errno values by name. */
   readonly errno: Readonly<Record<string, number>>;
+  /** POSIX shared memory (`MMap.shared`); absent where there is none. */
+  readonly shm?: ShmNumbers;
+  /** futex(2) and gettid(2) for `Mutex`, `Semaphore`, `wait`/`notify`; Linux only. */
+  readonly futex?: FutexNumbers;
+}
+
+/** Where POSIX shared memory objects live, and how long their names may be. */
+export interface ShmNumbers {
+  /** The directory `shm_open` uses (Linux: /dev/shm), or null where objects are not files. */
+  readonly dir: string | null;
+  /** The longest name in bytes, without the leading slash. */
+  readonly nameMax: number;
+}
+
+/** System-call numbers and futex operations. */
+export interface FutexNumbers {
+  readonly sysFutex: number;
+  readonly sysGettid: number;
+  /** FUTEX_WAIT and FUTEX_WAKE: not the _PRIVATE forms, which would not reach other processes. */
+  readonly wait: number;
+  readonly wake: number;
 }
 
 /** The `open(2)` flags the library uses. */
@@ -204,6 +225,10 @@ const LINUX_X86_64: Platform = {
   ms: LINUX_MS,
   mremapMayMove: 1,
   errno: LINUX_ERRNO,
+  // NAME_MAX of the tmpfs mounted at /dev/shm.
+  shm: { dir: "/dev/shm", nameMax: 255 },
+  // asm/unistd_64.h; linux/futex.h.
+  futex: { sysFutex: 202, sysGettid: 186, wait: 0, wake: 1 },
 };
 
 // Untested: values from the aarch64 kernel headers (generic struct stat).
@@ -220,6 +245,8 @@ const LINUX_AARCH64: Platform = {
     O_NOFOLLOW: 0o100000,
   },
   map: LINUX_MAP,
+  // asm-generic/unistd.h.
+  futex: { sysFutex: 98, sysGettid: 178, wait: 0, wake: 1 },
 };
 
 // Untested: values from the macOS SDK headers (64-bit inode struct stat).
@@ -277,6 +304,8 @@ const DARWIN_COMMON: Omit<Platform, "arch" | "defaultPageSize"> = {
   ms: { MS_ASYNC: 0x1, MS_INVALIDATE: 0x2, MS_SYNC: 0x10 },
   // macOS has no mremap: resize() remaps by munmap + mmap instead.
   mremapMayMove: 0,
+  // PSHMNAMLEN; shm objects are not files there. No futex: no locks.
+  shm: { dir: null, nameMax: 31 },
   errno: {
     ...Object.fromEntries(
       Object.entries(LINUX_ERRNO).filter(([, n]) => n <= 34),

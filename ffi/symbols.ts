@@ -28,6 +28,13 @@ export interface SymbolDef {
   readonly result: NativeType;
   readonly optional?: boolean;
   readonly name?: string;
+  /**
+   * Runs off the JavaScript thread and hands back a Promise of the result:
+   * Deno's `nonblocking` FFI calls; in Bun, a helper Worker (`bun_threads.ts`).
+   * Only for calls whose arguments are numbers (no `buffer`), and errno is not
+   * available afterwards.
+   */
+  readonly nonblocking?: boolean;
 }
 
 /** Types that are 64 bits wide in C; Deno wants them as BigInt. */
@@ -104,6 +111,33 @@ export const LIBC_SYMBOLS = {
   },
   // int getpid(void)
   getpid: { parameters: [], result: "i32" },
+
+  // --- shared memory and locks: MMap.shared, Mutex, Semaphore, wait/notify ---
+  // int shm_open(const char *name, int oflag, mode_t mode): in libc.so.6 since
+  // glibc 2.34 (librt before); shm.ts falls back to open() under /dev/shm.
+  shm_open: { parameters: ["buffer", "i32", "i32"], result: "i32", optional: true },
+  // int shm_unlink(const char *name)
+  shm_unlink: { parameters: ["buffer"], result: "i32", optional: true },
+  // int unlink(const char *path): shm_unlink's stand-in where libc lacks it.
+  unlink: { parameters: ["buffer"], result: "i32" },
+  // int kill(pid_t pid, int sig): signal 0 only asks whether the process exists.
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  // long syscall(long nr, ...): variadic in C. Seven long-sized arguments travel
+  // as a fixed-argument call passes them on x86_64 and aarch64 Linux (registers,
+  // and one stack slot on x86_64, where glibc's syscall() reads it). Used for
+  // futex(2) (uaddr, op, val, timeout, uaddr2, val3) and gettid(2).
+  syscall: {
+    parameters: ["i64", "pointer", "i64", "i64", "pointer", "pointer", "i64"],
+    result: "i64",
+  },
+  // The same call off the JavaScript thread, for waits that must not block the
+  // event loop.
+  syscallAsync: {
+    name: "syscall",
+    parameters: ["i64", "pointer", "i64", "i64", "pointer", "pointer", "i64"],
+    result: "i64",
+    nonblocking: true,
+  },
 } as const satisfies Record<string, SymbolDef>;
 
 /** The symbol table's type. */
@@ -116,7 +150,9 @@ type JsValue<T> = T extends "buffer" ? Uint8Array | null
 // Generic over the tuple, so that TypeScript maps it element by element.
 type JsParams<P extends readonly NativeType[]> = { -readonly [K in keyof P]: JsValue<P[K]> };
 
-type JsFunction<D extends SymbolDef> = (...args: JsParams<D["parameters"]>) => JsValue<D["result"]>;
+type JsFunction<D extends SymbolDef> = (
+  ...args: JsParams<D["parameters"]>
+) => D extends { nonblocking: true } ? Promise<JsValue<D["result"]>> : JsValue<D["result"]>;
 
 /**
  * The libc functions as JavaScript sees them, the same in every backend: they

@@ -33,9 +33,11 @@ import { toPath } from "./path.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
 import { clampRange, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
+import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
 
 export type { AccessMode } from "./access.ts";
 export type { BytesLike, Needle } from "./bytes.ts";
+export type { SharedOptions } from "./shared.ts";
 
 /**
  * Options of {@linkcode MMap.open}.
@@ -270,6 +272,62 @@ export class MMap {
     const o = checkOptions(options, ["shared"], "MMap.anonymous");
     const shared = toBool(o.shared, "shared", true);
     return new MMap(-1, length, { flags: shared ? MAP_SHARED : MAP_PRIVATE });
+  }
+
+  /**
+   * Maps the named POSIX shared memory region `name` (`shm_open(3)`; on Linux
+   * the file `/dev/shm/<name>`) read-write and shared, so that every process
+   * and Worker that maps the same name sees the same bytes. Put a
+   * {@linkcode Mutex} or {@linkcode Semaphore} in it to take turns.
+   *
+   * Without `create` the region must exist; `length` 0 or omitted maps all of
+   * it. With `create` it is made if missing and grown to `length` if shorter;
+   * `exclusive` fails with `EEXIST` if it exists. A region lives until
+   * {@linkcode MMap.unlinkShared} (or a reboot), not until its maps close.
+   * Deno: checked like `MMap.open` against denied read/write access to
+   * `/dev/shm/<name>`.
+   *
+   * @param name `"name"` or `"/name"`: no other `/`, at most 255 bytes
+   * @param length bytes to map; needed with `create`
+   * @param options `create`, `exclusive`, `mode` (default `0o600`)
+   * @returns the new map (`ACCESS_WRITE`)
+   * @throws {TypeError} a name with `/` or a null byte, `.` or `..`
+   * @throws {RangeError} an empty or too long name, a length beyond the region
+   * @throws {MMapOSError} `ENOENT` without `create`, `EEXIST` with `exclusive`
+   *
+   * @example Two processes, one region
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * using m = MMap.shared("my-app", 4096, { create: true });
+   * m.view(Int32Array)[0] = 42; // another process's MMap.shared("my-app") sees 42
+   * MMap.unlinkShared("my-app"); // the name goes; maps stay valid
+   * ```
+   */
+  static shared(name: string, length?: number, options?: SharedOptions): MMap {
+    const region = openShared(name, length, options);
+    try {
+      return new MMap(region.fd, region.length, { access: ACCESS_WRITE });
+    } finally {
+      closeFd(region.fd);
+    }
+  }
+
+  /**
+   * Removes the name of a shared memory region (`shm_unlink(3)`). Maps that
+   * are open stay valid; the memory is freed when the last one closes.
+   *
+   * @param name the name given to {@linkcode MMap.shared}
+   * @throws {MMapOSError} `ENOENT` when there is no such region
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * MMap.shared("scratch", 4096, { create: true }).close();
+   * MMap.unlinkShared("scratch");
+   * ```
+   */
+  static unlinkShared(name: string): void {
+    unlinkShared(name);
   }
 
   // --- state -------------------------------------------------------------

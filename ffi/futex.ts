@@ -1,0 +1,152 @@
+/**
+ * futex(2), gettid(2) and kill(2) for the locks in `src/sync/`: the only code
+ * that turns a view of mapped memory into an address for the kernel.
+ *
+ * Waits use FUTEX_WAIT and FUTEX_WAKE, never the `_PRIVATE` forms: the
+ * kernel then keys a wait by the page it is on, so a wait in one process is
+ * woken by a wake in another that maps the same page at another address.
+ *
+ * @module
+ */
+import { MMapOSError } from "../src/errors.ts";
+import { backend } from "./load.ts";
+import type { FutexNumbers } from "./platform.ts";
+
+/** How one futex wait ended. */
+export type FutexOutcome = "ok" | "not-equal" | "timed-out" | "interrupted";
+
+// FUTEX_WAKE takes an int: this wakes every waiter.
+const WAKE_ALL = 0x7fffffff;
+
+function futexNumbers(): FutexNumbers {
+  const b = backend();
+  const f = b.platform.futex;
+  if (!f) {
+    throw new Error(
+      `Mutex, Semaphore and wait/notify need Linux futex(2), which ${b.platform.os} does not have`,
+    );
+  }
+  return f;
+}
+
+function address(view: Int32Array, index: number): number {
+  if (view.byteLength === 0) throw new TypeError("mmap closed or invalid");
+  return backend().addressOf(view) + index * 4;
+}
+
+/** Writes a relative timeout of `ms` milliseconds into a `struct timespec`. */
+function fillTimespec(ts: BigInt64Array, ms: number): void {
+  const sec = Math.floor(ms / 1000);
+  const nsec = Math.min(Math.floor((ms - sec * 1000) * 1e6), 999_999_999);
+  ts[0] = BigInt(sec);
+  ts[1] = BigInt(nsec);
+}
+
+// One timespec per thread for blocking waits (each Worker has its own copy of
+// this module). An ArrayBuffer of its own, so the collector never moves it.
+let timespec: BigInt64Array | undefined;
+let timespecAddress = 0;
+
+/**
+ * Sleeps while `view[index] === expected`, at most `ms` milliseconds
+ * (`Infinity`: no limit). Blocks the calling thread.
+ */
+export function futexWait(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  ms: number,
+): FutexOutcome {
+  const f = futexNumbers();
+  const b = backend();
+  const at = address(view, index);
+  let ts = 0;
+  if (ms !== Infinity) {
+    if (!timespec) {
+      timespec = new BigInt64Array(new ArrayBuffer(16));
+      timespecAddress = b.addressOf(timespec);
+    }
+    fillTimespec(timespec, ms);
+    ts = timespecAddress;
+  }
+  if (b.libc.syscall(f.sysFutex, at, f.wait, expected, ts, 0, 0) === 0) return "ok";
+  const errno = b.errno();
+  const e = b.platform.errno;
+  if (errno === e.EAGAIN) return "not-equal";
+  if (errno === e.ETIMEDOUT) return "timed-out";
+  if (errno === e.EINTR) return "interrupted";
+  throw new MMapOSError(errno, "futex");
+}
+
+/**
+ * `futexWait` on another thread (Deno's nonblocking FFI, a helper Worker in
+ * Bun): the event loop keeps running meanwhile.
+ */
+export async function futexWaitAsync(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  ms: number,
+): Promise<FutexOutcome> {
+  const f = futexNumbers();
+  const b = backend();
+  const at = address(view, index);
+  const ts = ms === Infinity ? undefined : new BigInt64Array(new ArrayBuffer(16));
+  if (ts) fillTimespec(ts, ms);
+  const end = performance.now() + ms;
+  const r = await b.libc.syscallAsync(
+    f.sysFutex,
+    at,
+    f.wait,
+    expected,
+    ts ? b.addressOf(ts) : 0,
+    0,
+    0,
+  );
+  // errno belonged to the thread that made the call, so the outcome is read
+  // from here. (Using `ts` after the await also keeps it alive until then.)
+  if (r === 0) return "ok";
+  if (ts && performance.now() >= end - 1) return "timed-out";
+  if (view.byteLength === 0 || Atomics.load(view, index) !== expected) return "not-equal";
+  return "interrupted";
+}
+
+/** Wakes up to `count` (default: all) threads waiting on `view[index]`; returns how many woke. */
+export function futexWake(view: Int32Array, index: number, count: number = WAKE_ALL): number {
+  const f = futexNumbers();
+  const b = backend();
+  const n = b.libc.syscall(
+    f.sysFutex,
+    address(view, index),
+    f.wake,
+    Math.min(count, WAKE_ALL),
+    0,
+    0,
+    0,
+  );
+  if (n < 0) throw new MMapOSError(b.errno(), "futex");
+  return n;
+}
+
+/** Who this thread is: its process id and its thread id. */
+export interface ThreadIdentity {
+  readonly pid: number;
+  readonly tid: number;
+}
+
+let identity: ThreadIdentity | undefined;
+
+/** This thread's ids (read once per thread: each Worker has its own copy of this module). */
+export function threadIdentity(): ThreadIdentity {
+  if (identity) return identity;
+  const f = futexNumbers();
+  const libc = backend().libc;
+  return (identity = { pid: libc.getpid(), tid: libc.syscall(f.sysGettid, 0, 0, 0, 0, 0, 0) });
+}
+
+/** True while process `pid` exists (`kill(pid, 0)`: ESRCH means it is gone). */
+export function processAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  const b = backend();
+  return b.libc.kill(pid, 0) === 0 || b.errno() !== b.platform.errno.ESRCH;
+}

@@ -1,0 +1,347 @@
+/**
+ * `Mutex`: a robust lock that lives in 8 bytes of a map, for every process
+ * and Worker that maps it.
+ *
+ * Word 0 holds the owner's process id (0: unlocked) and a "maybe waiters"
+ * bit; word 1 the owner's thread id, so a thread can tell its own hold from
+ * another Worker's. Locking is one compare-and-swap when free; a locker that
+ * must wait sleeps in futex(2), and `unlock` wakes one sleeper only when the
+ * waiters bit says there may be one (Drepper, "Futexes Are Tricky", mutex 2).
+ *
+ * Robustness: the owner's pid is in the lock word itself, set by the same
+ * compare-and-swap that takes the lock, so it is never missing. A locker
+ * that finds the lock held asks the kernel whether that process still exists
+ * (`kill(pid, 0)`); if not, it takes the lock over and its guard says
+ * `ownerDied`. Sleepers wake every `LIVENESS_MS` to ask again, since a dead
+ * owner never calls `unlock`.
+ *
+ * @module
+ */
+import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
+import type { MMap } from "../mmap.ts";
+import { deadline, lockError, now, runAsync, runBlocking, type Steps, wordsOf } from "./steps.ts";
+
+const WAITERS = 1 << 31;
+// Linux pids fit in 22 bits (PID_MAX_LIMIT); the kernel's robust futexes use
+// the same 30-bit owner field.
+const OWNER = 0x3fffffff;
+/** How often a sleeping locker checks that the owner is still alive. */
+const LIVENESS_MS = 100;
+
+/**
+ * The proof of holding a {@linkcode Mutex}: returned by `lock()`,
+ * `tryLock()` and `lockAsync()`, and unlocked by `unlock()` or at the end of
+ * a `using` block.
+ *
+ * @example
+ * ```ts
+ * import { MMap, Mutex } from "@seed/mmap";
+ * using m = MMap.shared("app-state", 4096, { create: true });
+ * const mutex = new Mutex(m, 0);
+ * {
+ *   using guard = mutex.lock();
+ *   if (guard.ownerDied) console.log(`process ${guard.previousOwner} died holding it`);
+ * } // unlocked here
+ * ```
+ */
+export class MutexGuard {
+  /**
+   * True when the lock was taken over from a process that died holding it
+   * (POSIX's EOWNERDEAD): the data it guards may be half-updated.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * using guard = new Mutex(m, 0).lock();
+   * console.log(guard.ownerDied); // false, unless a holder died
+   * ```
+   */
+  readonly ownerDied: boolean;
+  /**
+   * The pid of the process that died holding the lock, or 0.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * using guard = new Mutex(m, 0).lock();
+   * console.log(guard.previousOwner); // 0
+   * ```
+   */
+  readonly previousOwner: number;
+  #mutex: Mutex | null;
+
+  /**
+   * Made by {@linkcode Mutex}; not for direct use.
+   *
+   * @param mutex the mutex just locked
+   * @param deadOwner the pid of a dead owner it was taken from, or 0
+   */
+  constructor(mutex: Mutex, deadOwner: number) {
+    this.#mutex = mutex;
+    this.ownerDied = deadOwner !== 0;
+    this.previousOwner = deadOwner;
+  }
+
+  /**
+   * Unlocks the mutex; a second call does nothing.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * const guard = new Mutex(m, 0).lock();
+   * guard.unlock();
+   * ```
+   */
+  unlock(): void {
+    const mutex = this.#mutex;
+    this.#mutex = null;
+    mutex?.unlock();
+  }
+
+  /**
+   * Unlocks at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * {
+   *   using _ = new Mutex(m, 0).lock();
+   * }
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.unlock();
+  }
+}
+
+/**
+ * A mutual-exclusion lock stored in {@linkcode Mutex.BYTES} bytes of a map,
+ * shared by every process and Worker that maps the same memory (a
+ * {@linkcode MMap.shared} region, or a file mapped with `access: "write"`).
+ * Zeroed memory is an unlocked mutex: a fresh map needs no set-up, and
+ * `new Mutex` never writes.
+ *
+ * Robust: if a process dies holding the lock (even by SIGKILL), the next
+ * locker takes it over and its guard reports `ownerDied`. Locks are held by
+ * a thread: `unlock()` from another thread or process is refused.
+ *
+ * @example Count under the lock, from any number of processes
+ * ```ts
+ * import { MMap, Mutex } from "@seed/mmap";
+ * using m = MMap.shared("counter", 4096, { create: true });
+ * const mutex = new Mutex(m, 0);
+ * const count = m.view(Float64Array, 8, 1);
+ * {
+ *   using _ = mutex.lock();
+ *   count[0] += 1;
+ * }
+ * ```
+ */
+export class Mutex {
+  /**
+   * Bytes a mutex takes in the map (two Int32 words).
+   *
+   * @example
+   * ```ts
+   * import { Mutex } from "@seed/mmap";
+   * console.log(Mutex.BYTES); // 8
+   * ```
+   */
+  static readonly BYTES = 8;
+  readonly #words: Int32Array;
+
+  /**
+   * The mutex stored at `byteOffset` of `map`.
+   *
+   * @param map a map that every user of the lock maps (writable and shared)
+   * @param byteOffset where the lock's 8 bytes start: a multiple of 4
+   * @throws {RangeError} a misaligned offset, or 8 bytes that do not fit
+   * @throws {TypeError} `map` is not an MMap, or is closed
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * const a = new Mutex(m, 0);
+   * const b = new Mutex(m, Mutex.BYTES); // a second lock next to it
+   * ```
+   */
+  constructor(map: MMap, byteOffset: number) {
+    this.#words = wordsOf(map, byteOffset, 2, "Mutex");
+  }
+
+  /**
+   * Locks, sleeping until the lock is free or `timeoutMs` passes. Blocks
+   * the calling thread: in a server, prefer {@linkcode Mutex.lockAsync}.
+   *
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns a guard: `using` it, or call its `unlock()`
+   * @throws {MMapOSError} `ETIMEDOUT` when the time ran out; `EDEADLK` when
+   *   this thread already holds the lock (waiting would never end)
+   * @throws {TypeError} the map was closed
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * using _ = new Mutex(m, 0).lock(1000);
+   * ```
+   */
+  lock(timeoutMs?: number): MutexGuard {
+    const end = deadline(timeoutMs, "Mutex.lock");
+    return this.#takeFree() ?? runBlocking(this.#lockSteps(end, true));
+  }
+
+  /**
+   * Locks without blocking the event loop: waits on another thread (Deno: a
+   * nonblocking FFI call; Bun: a helper Worker). Async tasks of one thread
+   * queue up behind each other instead of failing with `EDEADLK`.
+   *
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns a Promise of the guard
+   * @throws {MMapOSError} `ETIMEDOUT` (as a rejection) when the time ran out
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * using _ = await new Mutex(m, 0).lockAsync(1000);
+   * ```
+   */
+  lockAsync(timeoutMs?: number): Promise<MutexGuard> {
+    try {
+      const end = deadline(timeoutMs, "Mutex.lockAsync");
+      const guard = this.#takeFree();
+      return guard ? Promise.resolve(guard) : runAsync(this.#lockSteps(end, false));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Locks if the lock is free (or its owner died), without waiting.
+   *
+   * @returns a guard, or `null` when another thread or process holds it
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * using guard = new Mutex(m, 0).tryLock();
+   * if (guard) console.log("got it");
+   * ```
+   */
+  tryLock(): MutexGuard | null {
+    const guard = this.#takeFree();
+    if (guard) return guard;
+    const w = this.#words;
+    const s = Atomics.load(w, 0);
+    const owner = s & OWNER;
+    if (owner === 0 || !this.#ownerGone(owner)) return null;
+    return Atomics.compareExchange(w, 0, s, threadIdentity().pid | WAITERS) === s
+      ? this.#took(owner)
+      : null;
+  }
+
+  /**
+   * Unlocks, and wakes one waiter if there may be one. Only the thread that
+   * locked may unlock.
+   *
+   * @throws {MMapOSError} `EPERM` when this thread does not hold the lock
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * const mutex = new Mutex(m, 0);
+   * mutex.lock();
+   * mutex.unlock();
+   * ```
+   */
+  unlock(): void {
+    const w = this.#words;
+    const me = threadIdentity();
+    if ((Atomics.load(w, 0) & OWNER) !== me.pid || Atomics.load(w, 1) !== me.tid) {
+      throw lockError("EPERM", "Mutex.unlock", "this thread does not hold the lock");
+    }
+    Atomics.store(w, 1, 0);
+    if (Atomics.exchange(w, 0, 0) & WAITERS) futexWake(w, 0, 1);
+  }
+
+  /**
+   * The pid of the process holding the lock, or 0 when it is free.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Mutex } from "@seed/mmap";
+   * using m = MMap.shared("app-state", 4096, { create: true });
+   * console.log(new Mutex(m, 0).owner); // 0
+   * ```
+   */
+  get owner(): number {
+    return Atomics.load(this.#words, 0) & OWNER;
+  }
+
+  /** Takes a free lock with one compare-and-swap, or returns null. */
+  #takeFree(): MutexGuard | null {
+    return Atomics.compareExchange(this.#words, 0, 0, threadIdentity().pid) === 0
+      ? this.#took(0)
+      : null;
+  }
+
+  #took(deadOwner: number): MutexGuard {
+    Atomics.store(this.#words, 1, threadIdentity().tid);
+    return new MutexGuard(this, deadOwner);
+  }
+
+  #ownerGone(owner: number): boolean {
+    return owner !== threadIdentity().pid && !processAlive(owner);
+  }
+
+  /** The lock algorithm: returns the guard; throws on timeout or self-deadlock. */
+  *#lockSteps(end: number, blocking: boolean): Steps<MutexGuard> {
+    const w = this.#words;
+    const me = threadIdentity();
+    // Once this locker has slept, others may be asleep too: take the lock
+    // with the waiters bit set, so that its unlock wakes the next.
+    let waiters = 0;
+    let checkOwner = true;
+    for (;;) {
+      let s = Atomics.load(w, 0);
+      const owner = s & OWNER;
+      if (owner === 0) {
+        if (Atomics.compareExchange(w, 0, s, me.pid | waiters | (s & WAITERS)) === s) {
+          return this.#took(0);
+        }
+        continue;
+      }
+      if (blocking && owner === me.pid && Atomics.load(w, 1) === me.tid) {
+        throw lockError("EDEADLK", "Mutex.lock", "this thread already holds the lock");
+      }
+      if (checkOwner && this.#ownerGone(owner)) {
+        if (Atomics.compareExchange(w, 0, s, me.pid | WAITERS) === s) return this.#took(owner);
+        continue;
+      }
+      if ((s & WAITERS) === 0) {
+        if (Atomics.compareExchange(w, 0, s, s | WAITERS) !== s) continue;
+        s |= WAITERS;
+      }
+      waiters = WAITERS;
+      const left = end - now();
+      if (left <= 0) {
+        throw lockError(
+          "ETIMEDOUT",
+          blocking ? "Mutex.lock" : "Mutex.lockAsync",
+          `still held by process ${owner} when the timeout ran out`,
+        );
+      }
+      const outcome = yield { view: w, index: 0, expected: s, ms: Math.min(left, LIVENESS_MS) };
+      // A full slice asleep without a wake: time to ask whether the owner lives.
+      checkOwner = outcome === "timed-out";
+    }
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * `Semaphore`: a counting semaphore that lives in 8 bytes of a map.
+ *
+ * Word 0 holds the count plus one, so that 0 means "never set up" and the
+ * first `new Semaphore` can set the initial count with one compare-and-swap
+ * (later ones see it is set and leave it). Word 1 counts sleepers, so that
+ * `release` calls futex(2) only when someone sleeps.
+ *
+ * @module
+ */
+import { futexWake } from "../../ffi/futex.ts";
+import { toInt } from "../args.ts";
+import type { MMap } from "../mmap.ts";
+import { deadline, now, runAsync, runBlocking, type Steps, wordsOf } from "./steps.ts";
+
+const MAX = 0x7ffffffe;
+
+/**
+ * A counting semaphore stored in {@linkcode Semaphore.BYTES} bytes of a map,
+ * shared by every process and Worker that maps the same memory: `acquire`
+ * takes one unit, sleeping while there is none; `release` gives units back
+ * and wakes sleepers.
+ *
+ * A semaphore has no owner, so nothing is given back for a process that
+ * dies between `acquire` and `release`.
+ *
+ * @example Bound how many processes do something at once
+ * ```ts
+ * import { MMap, Semaphore } from "@seed/mmap";
+ * using m = MMap.shared("slots", 4096, { create: true });
+ * const slots = new Semaphore(m, 0, 3);
+ * if (slots.acquire(5000)) {
+ *   try {
+ *     // at most 3 processes are here at once
+ *   } finally {
+ *     slots.release();
+ *   }
+ * }
+ * ```
+ */
+export class Semaphore {
+  /**
+   * Bytes a semaphore takes in the map (two Int32 words).
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from "@seed/mmap";
+   * console.log(Semaphore.BYTES); // 8
+   * ```
+   */
+  static readonly BYTES = 8;
+  /**
+   * The largest count a semaphore holds.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from "@seed/mmap";
+   * console.log(Semaphore.MAX); // 2147483646
+   * ```
+   */
+  static readonly MAX: number = MAX;
+  readonly #words: Int32Array;
+  readonly #initial: number;
+
+  /**
+   * The semaphore stored at `byteOffset` of `map`. If that memory is still
+   * zero (never used), its count is set to `initial`; otherwise `initial` is
+   * ignored, so every process can pass the same value safely.
+   *
+   * @param map a map that every user maps (writable and shared)
+   * @param byteOffset where the 8 bytes start: a multiple of 4
+   * @param initial the count of a fresh semaphore (default 0)
+   * @throws {RangeError} a misaligned offset, bytes outside the map, or
+   *   `initial` outside 0 to `Semaphore.MAX`
+   *
+   * @example
+   * ```ts
+   * import { MMap, Semaphore } from "@seed/mmap";
+   * using m = MMap.shared("queue", 4096, { create: true });
+   * const free = new Semaphore(m, 0, 64);
+   * const used = new Semaphore(m, Semaphore.BYTES);
+   * console.log(free.value, used.value); // 64 0, on a fresh region
+   * ```
+   */
+  constructor(map: MMap, byteOffset: number, initial: number = 0) {
+    const n = toInt(initial, "initial");
+    if (n < 0 || n > MAX) {
+      throw new RangeError(`Semaphore: initial must be 0 to ${MAX}, not ${n}`);
+    }
+    this.#words = wordsOf(map, byteOffset, 2, "Semaphore");
+    this.#initial = n;
+    Atomics.compareExchange(this.#words, 0, 0, n + 1);
+  }
+
+  /**
+   * The count now (it may change at once).
+   *
+   * @example
+   * ```ts
+   * import { MMap, Semaphore } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * console.log(new Semaphore(m, 0, 2).value); // 2
+   * ```
+   */
+  get value(): number {
+    return Math.max(this.#load() - 1, 0);
+  }
+
+  /**
+   * Takes one unit if there is one, without waiting.
+   *
+   * @returns true when a unit was taken
+   *
+   * @example
+   * ```ts
+   * import { MMap, Semaphore } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * const s = new Semaphore(m, 0, 1);
+   * console.log(s.tryAcquire(), s.tryAcquire()); // true false
+   * ```
+   */
+  tryAcquire(): boolean {
+    const w = this.#words;
+    for (;;) {
+      const s = this.#load();
+      if (s <= 1) return false;
+      if (Atomics.compareExchange(w, 0, s, s - 1) === s) return true;
+    }
+  }
+
+  /**
+   * Takes one unit, sleeping until there is one or `timeoutMs` passes.
+   * Blocks the calling thread; see {@linkcode Semaphore.acquireAsync}.
+   *
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns true when a unit was taken, false when the time ran out
+   *
+   * @example
+   * ```ts
+   * import { MMap, Semaphore } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * const s = new Semaphore(m, 0);
+   * console.log(s.acquire(10)); // false: nobody released
+   * ```
+   */
+  acquire(timeoutMs?: number): boolean {
+    const end = deadline(timeoutMs, "Semaphore.acquire");
+    return this.tryAcquire() || runBlocking(this.#acquireSteps(end));
+  }
+
+  /**
+   * {@linkcode Semaphore.acquire} without blocking the event loop (the sleep
+   * happens on another thread).
+   *
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns a Promise: true when a unit was taken, false when the time ran out
+   *
+   * @example
+   * ```ts
+   * import { MMap, Semaphore } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * const s = new Semaphore(m, 0);
+   * setTimeout(() => s.release(), 10);
+   * console.log(await s.acquireAsync(1000)); // true
+   * ```
+   */
+  acquireAsync(timeoutMs?: number): Promise<boolean> {
+    try {
+      const end = deadline(timeoutMs, "Semaphore.acquireAsync");
+      return this.tryAcquire() ? Promise.resolve(true) : runAsync(this.#acquireSteps(end));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Gives back `n` units, waking up to `n` sleepers.
+   *
+   * @param n units to give back (default 1)
+   * @throws {RangeError} `n` below 1, or a count beyond `Semaphore.MAX`
+   *
+   * @example
+   * ```ts
+   * import { MMap, Semaphore } from "@seed/mmap";
+   * using m = MMap.anonymous(8);
+   * const s = new Semaphore(m, 0);
+   * s.release(3);
+   * console.log(s.value); // 3
+   * ```
+   */
+  release(n: number = 1): void {
+    const count = toInt(n, "n");
+    if (count < 1) throw new RangeError(`Semaphore.release: n must be 1 or more, not ${count}`);
+    const w = this.#words;
+    for (;;) {
+      const s = this.#load();
+      if (s - 1 > MAX - count) {
+        throw new RangeError(
+          `Semaphore.release: ${s - 1} + ${count} is more than the largest count (${MAX})`,
+        );
+      }
+      if (Atomics.compareExchange(w, 0, s, s + count) === s) break;
+    }
+    if (Atomics.load(w, 1) > 0) futexWake(w, 0, count);
+  }
+
+  /** Word 0, set up first if it is still zero. */
+  #load(): number {
+    const w = this.#words;
+    const s = Atomics.load(w, 0);
+    if (s !== 0) return s;
+    Atomics.compareExchange(w, 0, 0, this.#initial + 1);
+    return Atomics.load(w, 0);
+  }
+
+  *#acquireSteps(end: number): Steps<boolean> {
+    const w = this.#words;
+    Atomics.add(w, 1, 1);
+    try {
+      for (;;) {
+        if (this.tryAcquire()) return true;
+        const left = end - now();
+        if (left <= 0) return false;
+        // Sleep while the count is 0 (stored as 1).
+        yield { view: w, index: 0, expected: 1, ms: left };
+      }
+    } finally {
+      Atomics.sub(w, 1, 1);
+    }
+  }
+}

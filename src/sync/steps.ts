@@ -1,0 +1,115 @@
+/**
+ * What the lock algorithms share: their words inside a map, timeouts, their
+ * errors, and one algorithm written once for both the blocking and the async
+ * form.
+ *
+ * An algorithm is a generator that yields each time it wants to sleep (while
+ * a word still holds a value, for at most some milliseconds) and is resumed
+ * with how the sleep ended. `runBlocking` sleeps in `futex(2)` on this
+ * thread; `runAsync` sleeps on another thread and awaits it.
+ *
+ * @module
+ */
+import { type FutexOutcome, futexWait, futexWaitAsync } from "../../ffi/futex.ts";
+import { toInt, typeName } from "../args.ts";
+import { errnoValue, MMapOSError } from "../errors.ts";
+import { MMap } from "../mmap.ts";
+
+/** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
+export interface Sleep {
+  view: Int32Array;
+  index: number;
+  expected: number;
+  ms: number;
+}
+
+/** An algorithm: yields sleeps, is resumed with their outcome, returns `T`. */
+export type Steps<T> = Generator<Sleep, T, FutexOutcome>;
+
+/** Runs `steps`, sleeping on this thread. */
+export function runBlocking<T>(steps: Steps<T>): T {
+  let step = steps.next();
+  while (!step.done) {
+    const { view, index, expected, ms } = step.value;
+    let outcome: FutexOutcome;
+    try {
+      outcome = futexWait(view, index, expected, ms);
+    } catch (e) {
+      step = steps.throw(e);
+      continue;
+    }
+    step = steps.next(outcome);
+  }
+  return step.value;
+}
+
+/** Runs `steps`, sleeping on another thread, so the event loop goes on. */
+export async function runAsync<T>(steps: Steps<T>): Promise<T> {
+  let step = steps.next();
+  while (!step.done) {
+    const { view, index, expected, ms } = step.value;
+    let outcome: FutexOutcome;
+    try {
+      outcome = await futexWaitAsync(view, index, expected, ms);
+    } catch (e) {
+      step = steps.throw(e);
+      continue;
+    }
+    step = steps.next(outcome);
+  }
+  return step.value;
+}
+
+/** Milliseconds on a monotonic clock. */
+export const now = (): number => performance.now();
+
+/**
+ * The time by which a wait of `timeoutMs` must end: `Infinity` when it is
+ * omitted. `timeoutMs` may be `Infinity`; negative or NaN is a `RangeError`.
+ */
+export function deadline(timeoutMs: unknown, what: string): number {
+  if (timeoutMs === undefined) return Infinity;
+  if (typeof timeoutMs !== "number") {
+    throw new TypeError(`${what}: timeoutMs must be a number, not ${typeName(timeoutMs)}`);
+  }
+  if (!(timeoutMs >= 0)) {
+    throw new RangeError(`${what}: timeoutMs must be 0 or more, not ${timeoutMs}`);
+  }
+  return now() + timeoutMs;
+}
+
+/**
+ * `count` Int32 words of `map` from `byteOffset`, for a lock that lives
+ * there. The offset must be a multiple of 4 and the words inside the map.
+ */
+export function wordsOf(
+  map: unknown,
+  byteOffset: unknown,
+  count: number,
+  what: string,
+): Int32Array {
+  if (!(map instanceof MMap)) {
+    throw new TypeError(`${what}: map must be an MMap, not ${typeName(map)}`);
+  }
+  const offset = toInt(byteOffset, "byteOffset");
+  const bytes = count * 4;
+  if (offset % 4 !== 0) {
+    throw new RangeError(`${what}: byteOffset must be a multiple of 4, not ${offset}`);
+  }
+  if (offset < 0 || offset + bytes > map.length) {
+    throw new RangeError(
+      `${what} needs ${bytes} bytes at byteOffset ${offset}, outside the map (${map.length} bytes)`,
+    );
+  }
+  return map.view(Int32Array, offset, count);
+}
+
+/**
+ * The error of a lock operation, named as POSIX names it (`pthread_mutex_*`
+ * return ETIMEDOUT, EDEADLK, EPERM), with what happened after a colon.
+ */
+export function lockError(code: string, operation: string, detail: string): MMapOSError {
+  const error = new MMapOSError(errnoValue(code) ?? 0, operation);
+  error.message += `: ${detail}`;
+  return error;
+}

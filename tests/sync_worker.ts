@@ -1,0 +1,58 @@
+/**
+ * The Worker of sync_worker_test.ts: opens the named region the main thread
+ * made and does one task per message, replying with one message per step.
+ */
+import { MMap, Mutex, notify, Semaphore, wait } from "../mod.ts";
+
+interface Task {
+  task: "count" | "countAsync" | "hold" | "wait" | "notify" | "acquire";
+  name: string;
+  n?: number;
+}
+
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<Task>) => void) | null;
+  postMessage(message: unknown): void;
+};
+
+scope.onmessage = async ({ data }) => {
+  using m = MMap.shared(data.name);
+  const mutex = new Mutex(m, 0);
+  const flag = m.view(Int32Array, 16, 1);
+  const counter = m.view(Float64Array, 24, 1);
+  switch (data.task) {
+    case "count":
+      for (let i = 0; i < data.n!; i++) {
+        using _ = mutex.lock(10_000);
+        counter[0] += 1;
+      }
+      scope.postMessage("counted");
+      break;
+    case "countAsync":
+      for (let i = 0; i < data.n!; i++) {
+        using _ = await mutex.lockAsync(10_000);
+        counter[0] += 1;
+      }
+      scope.postMessage("counted");
+      break;
+    case "hold": {
+      const guard = mutex.lock(10_000);
+      scope.postMessage("locked");
+      while (Atomics.load(flag, 0) === 0) wait(flag, 0, 0);
+      guard.unlock();
+      scope.postMessage("unlocked");
+      break;
+    }
+    case "wait":
+      scope.postMessage("waiting");
+      scope.postMessage(wait(flag, 0, 0, 10_000));
+      break;
+    case "notify":
+      Atomics.store(flag, 0, 1);
+      scope.postMessage(notify(flag, 0));
+      break;
+    case "acquire":
+      scope.postMessage(new Semaphore(m, 8).acquire(10_000));
+      break;
+  }
+};

@@ -1,0 +1,113 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { MMapOSError, Mutex, notify, Semaphore, waitAsync } from "../mod.ts";
+import { thisRuntime, withRegion } from "./sync_helpers.ts";
+
+const script = new URL("./sync_worker.ts", import.meta.url).href;
+
+/** A Worker running tests/sync_worker.ts, and a way to read its replies in order. */
+function startWorker(): { worker: Worker; next(): Promise<unknown> } {
+  const worker = new Worker(script, { type: "module" });
+  const replies: unknown[] = [];
+  const waiting: ((v: unknown) => void)[] = [];
+  worker.onmessage = (e) => {
+    const w = waiting.shift();
+    if (w) w(e.data);
+    else replies.push(e.data);
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    waiting.shift()?.(new Error(e.message));
+  };
+  return {
+    worker,
+    next: () =>
+      replies.length
+        ? Promise.resolve(replies.shift())
+        : new Promise((resolve) => waiting.push(resolve)),
+  };
+}
+
+describe(`Workers in one ${thisRuntime} process`, () => {
+  it("the main thread and three Workers count under one Mutex of a named region", async () => {
+    await withRegion(4096, async (name, m) => {
+      const workers = [startWorker(), startWorker(), startWorker()];
+      try {
+        workers[0].worker.postMessage({ task: "count", name, n: 20_000 });
+        workers[1].worker.postMessage({ task: "count", name, n: 20_000 });
+        workers[2].worker.postMessage({ task: "countAsync", name, n: 2_000 });
+        const mutex = new Mutex(m, 0);
+        const counter = m.view(Float64Array, 24, 1);
+        for (let i = 0; i < 2_000; i++) {
+          using _ = await mutex.lockAsync(10_000);
+          counter[0] += 1;
+        }
+        for (const w of workers) assert.equal(await w.next(), "counted");
+        assert.equal(counter[0], 44_000);
+      } finally {
+        for (const w of workers) w.worker.terminate();
+      }
+    });
+  });
+
+  it("a lock held by a Worker belongs to its thread: the main thread waits, and may not unlock it", async () => {
+    await withRegion(4096, async (name, m) => {
+      const w = startWorker();
+      try {
+        w.worker.postMessage({ task: "hold", name });
+        assert.equal(await w.next(), "locked");
+        const mutex = new Mutex(m, 0);
+        assert.equal(mutex.tryLock(), null);
+        assert.throws(() => mutex.unlock(), (e) => e instanceof MMapOSError && e.code === "EPERM");
+        assert.throws(
+          () => mutex.lock(30),
+          (e) => e instanceof MMapOSError && e.code === "ETIMEDOUT",
+        );
+        const pending = mutex.lockAsync(10_000);
+        const flag = m.view(Int32Array, 16, 1);
+        Atomics.store(flag, 0, 1);
+        notify(flag, 0);
+        const guard = await pending;
+        assert.equal(guard.ownerDied, false);
+        assert.equal(await w.next(), "unlocked");
+        guard.unlock();
+      } finally {
+        w.worker.terminate();
+      }
+    });
+  });
+
+  it("wait/notify and Semaphores between the main thread and a Worker", async () => {
+    await withRegion(4096, async (name, m) => {
+      const flag = m.view(Int32Array, 16, 1);
+      const w = startWorker();
+      try {
+        // The Worker sleeps in wait(); the main thread wakes it.
+        w.worker.postMessage({ task: "wait", name });
+        assert.equal(await w.next(), "waiting");
+        let woken = 0;
+        for (let tries = 0; woken === 0 && tries < 1000; tries++) {
+          await new Promise((r) => setTimeout(r, 2));
+          Atomics.store(flag, 0, 1);
+          woken = notify(flag, 0);
+        }
+        assert.equal(woken, 1);
+        assert.equal(await w.next(), "ok");
+        // The main thread sleeps in waitAsync(); the Worker wakes it.
+        Atomics.store(flag, 0, 0);
+        const sleeping = waitAsync(flag, 0, 0, 10_000);
+        w.worker.postMessage({ task: "notify", name });
+        assert.equal(await sleeping, "ok");
+        await w.next();
+        // A Semaphore released here lets the Worker's acquire() through.
+        const sem = new Semaphore(m, 8);
+        w.worker.postMessage({ task: "acquire", name });
+        sem.release();
+        assert.equal(await w.next(), true);
+        assert.equal(sem.value, 0);
+      } finally {
+        w.worker.terminate();
+      }
+    });
+  });
+});
