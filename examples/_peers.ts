@@ -24,8 +24,16 @@ export function runtimePath(which: Runtime): string {
   return existsSync(pinned) ? pinned : which;
 }
 
-/** Starts `script` under `which`, with what the examples need (Deno: FFI, files, processes, env). */
-export function start(which: Runtime, script: string | URL, args: string[] = []): ChildProcess {
+/**
+ * Starts `script` under `which`, with what the examples need (Deno: FFI,
+ * files, processes, env, and `denoFlags`).
+ */
+export function start(
+  which: Runtime,
+  script: string | URL,
+  args: string[] = [],
+  denoFlags: string[] = [],
+): ChildProcess {
   const file = script instanceof URL ? decodeURIComponent(script.pathname) : script;
   const argv = which === "deno"
     ? [
@@ -35,6 +43,7 @@ export function start(which: Runtime, script: string | URL, args: string[] = [])
       "--allow-write",
       "--allow-run",
       "--allow-env",
+      ...denoFlags,
       file,
       ...args,
     ]

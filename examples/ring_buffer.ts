@@ -4,13 +4,16 @@
  * or the other way round). Two Semaphores count the free and the used
  * slots; nothing else is shared, and no message is copied through a pipe.
  *
- *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/ring_buffer.ts [messages]
- *   bun examples/ring_buffer.ts [messages]
+ *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/ring_buffer.ts [messages] [batch]
+ *   bun examples/ring_buffer.ts [messages] [batch]
  *
  * Each message is 8 bytes: its sequence number and a pseudo-random value.
  * The consumer checks that sequence numbers arrive in order, each once, and
  * both sides hash the values they saw: equal counts and equal hashes mean no
- * message was lost, duplicated or damaged. Default: 1,000,000 messages.
+ * message was lost, duplicated or damaged. Default: 1,000,000 messages, one
+ * Semaphore acquire and release per message on each side; with `batch` above
+ * 1 a side takes up to that many slots that are ready at once (at most 1024,
+ * the ring's size).
  */
 import process from "node:process";
 import { MMap, Semaphore } from "../mod.ts";
@@ -21,7 +24,8 @@ const SLOTS = 1024;
 const FREE = 0; // Semaphore: free slots
 const USED = 8; // Semaphore: slots holding a message
 const RING = 64; // SLOTS messages of two Uint32s
-const BYTES = RING + SLOTS * 8;
+/** Bytes of the region the ring lives in. */
+export const RING_BYTES = RING + SLOTS * 8;
 
 /** What each side reports. */
 export interface Tally {
@@ -31,7 +35,7 @@ export interface Tally {
 }
 
 /** The value carried by message `seq` (xorshift32 of it): hard to fake by accident. */
-function valueOf(seq: number): number {
+export function valueOf(seq: number): number {
   let x = (seq + 0x9e3779b9) | 0;
   x ^= x << 13;
   x ^= x >>> 17;
@@ -39,8 +43,11 @@ function valueOf(seq: number): number {
   return x >>> 0;
 }
 
+/** The hash of no values. */
+export const HASH_START = 2166136261;
+
 /** FNV-1a-style running hash of the values seen. */
-function mix(hash: number, value: number): number {
+export function mix(hash: number, value: number): number {
   return Math.imul(hash ^ value, 16777619) >>> 0;
 }
 
@@ -54,48 +61,63 @@ function open(name: string): { m: MMap; free: Semaphore; used: Semaphore; ring: 
   };
 }
 
-/** Writes `count` messages into the ring. */
-export function produce(name: string, count: number): Tally {
+/**
+ * Takes one unit of `s` (waiting for it), then up to `most - 1` more that
+ * are there already; returns how many.
+ */
+function take(s: Semaphore, most: number, what: string): number {
+  if (!s.acquire(30_000)) throw new Error(`${what} for 30 s`);
+  let k = 1;
+  while (k < most && s.tryAcquire()) k++;
+  return k;
+}
+
+/** Writes `count` messages into the ring, handing over up to `batch` at a time. */
+export function produce(name: string, count: number, batch = 1): Tally {
   const { m, free, used, ring } = open(name);
   using _ = m;
-  let hash = 2166136261;
-  for (let seq = 0; seq < count; seq++) {
-    if (!free.acquire(30_000)) throw new Error(`no free slot for 30 s at message ${seq}`);
-    const at = (seq % SLOTS) * 2;
-    const value = valueOf(seq);
-    ring[at] = seq;
-    ring[at + 1] = value;
-    hash = mix(hash, value);
-    used.release();
+  let hash = HASH_START;
+  for (let seq = 0; seq < count;) {
+    const k = take(free, Math.min(batch, count - seq), `no free slot at message ${seq}`);
+    for (const end = seq + k; seq < end; seq++) {
+      const at = (seq % SLOTS) * 2;
+      const value = valueOf(seq);
+      ring[at] = seq;
+      ring[at + 1] = value;
+      hash = mix(hash, value);
+    }
+    used.release(k);
   }
   return { messages: count, hash, inOrder: true };
 }
 
-/** Reads `count` messages from the ring, checking their order. */
-export function consume(name: string, count: number): Tally {
+/** Reads `count` messages from the ring, checking their order; up to `batch` at a time. */
+export function consume(name: string, count: number, batch = 1): Tally {
   const { m, free, used, ring } = open(name);
   using _ = m;
-  let hash = 2166136261;
+  let hash = HASH_START;
   let inOrder = true;
-  for (let seq = 0; seq < count; seq++) {
-    if (!used.acquire(30_000)) throw new Error(`no message for 30 s after ${seq}`);
-    const at = (seq % SLOTS) * 2;
-    if (ring[at] !== seq || ring[at + 1] !== valueOf(seq)) inOrder = false;
-    hash = mix(hash, ring[at + 1]);
-    free.release();
+  for (let seq = 0; seq < count;) {
+    const k = take(used, Math.min(batch, count - seq), `no message after ${seq}`);
+    for (const end = seq + k; seq < end; seq++) {
+      const at = (seq % SLOTS) * 2;
+      if (ring[at] !== seq || ring[at + 1] !== valueOf(seq)) inOrder = false;
+      hash = mix(hash, ring[at + 1]);
+    }
+    free.release(k);
   }
   return { messages: count, hash, inOrder };
 }
 
-async function main(count: number): Promise<void> {
+async function main(count: number, batch: number): Promise<void> {
   const name = `ring-buffer-${process.pid}`;
-  MMap.shared(name, BYTES, { exclusive: true }).close();
+  MMap.shared(name, RING_BYTES, { exclusive: true }).close();
   try {
     const consumer = finished(
-      start(otherRuntime, new URL(import.meta.url), ["--consume", name, `${count}`]),
+      start(otherRuntime, new URL(import.meta.url), ["--consume", name, `${count}`, `${batch}`]),
     );
     const t0 = performance.now();
-    const sent = produce(name, count);
+    const sent = produce(name, count, batch);
     const got = await consumer;
     const ms = performance.now() - t0;
     if (got.status !== 0) {
@@ -105,7 +127,9 @@ async function main(count: number): Promise<void> {
     const ok = received.inOrder && received.messages === sent.messages &&
       received.hash === sent.hash;
     console.log(
-      `${thisRuntime} -> ${otherRuntime}: ${count} messages in ${ms.toFixed(0)} ms ` +
+      `${thisRuntime} -> ${otherRuntime}: ${count} messages (batch ${batch}) in ${
+        ms.toFixed(0)
+      } ms ` +
         `(${(count / ms * 1000 / 1e6).toFixed(2)} M/s, including the consumer's start-up)`,
     );
     console.log(
@@ -120,8 +144,8 @@ async function main(count: number): Promise<void> {
 if (import.meta.main) {
   const args = process.argv.slice(2);
   if (args[0] === "--consume") {
-    console.log(JSON.stringify(consume(args[1], Number(args[2]))));
+    console.log(JSON.stringify(consume(args[1], Number(args[2]), Number(args[3]))));
   } else {
-    await main(Number(args[0] ?? 1_000_000));
+    await main(Number(args[0] ?? 1_000_000), Number(args[1] ?? 1));
   }
 }

@@ -6,7 +6,14 @@ import { MMap, MMapOSError, Mutex, notify, wait } from "../mod.ts";
 import { shmOpenFile } from "../ffi/shm.ts";
 import { closeFd } from "../ffi/files.ts";
 import { tempDir } from "./_helpers.ts";
-import { childResult, otherRuntime, thisRuntime, uniqueName, withRegion } from "./sync_helpers.ts";
+import {
+  childResult,
+  otherRuntime,
+  SLOW,
+  thisRuntime,
+  uniqueName,
+  withRegion,
+} from "./sync_helpers.ts";
 
 const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
@@ -180,25 +187,32 @@ describe("MMap.shared under Deno's permissions", () => {
     return { status: r.status, out: r.stdout + r.stderr };
   };
 
-  it("refuses a region whose file under /dev/shm is denied, instead of going around it", () => {
-    const name = uniqueName();
-    const r = run(
-      ["--allow-ffi", "--allow-read", "--allow-write", "--deny-write=/dev/shm"],
-      `
+  it(
+    "refuses a region whose file under /dev/shm is denied, instead of going around it",
+    SLOW,
+    () => {
+      const name = uniqueName();
+      const r = run(
+        ["--allow-ffi", "--allow-read", "--allow-write", "--deny-write=/dev/shm"],
+        `
       import { MMap } from "${root}mod.ts";
       try { MMap.shared(${JSON.stringify(name)}, 4096, { create: true }); console.log("CREATED"); }
       catch (e) { console.log(e.name, e instanceof Deno.errors.NotCapable, e.message); }
       try { MMap.unlinkShared(${JSON.stringify(name)}); console.log("UNLINKED"); }
       catch (e) { console.log(e.name, e instanceof Deno.errors.NotCapable); }
     `,
-    );
-    assert.equal(r.status, 0, r.out);
-    assert.doesNotMatch(r.out, /CREATED|UNLINKED/);
-    assert.match(r.out, new RegExp(`NotCapable true Requires write access to "/dev/shm/${name}"`));
-    assert.equal(existsSync(`/dev/shm/${name}`), false);
-  });
+      );
+      assert.equal(r.status, 0, r.out);
+      assert.doesNotMatch(r.out, /CREATED|UNLINKED/);
+      assert.match(
+        r.out,
+        new RegExp(`NotCapable true Requires write access to "/dev/shm/${name}"`),
+      );
+      assert.equal(existsSync(`/dev/shm/${name}`), false);
+    },
+  );
 
-  it("works with --allow-ffi alone, as MMap.open does", () => {
+  it("works with --allow-ffi alone, as MMap.open does", SLOW, () => {
     const name = uniqueName();
     const r = run(
       ["--allow-ffi"],
@@ -242,23 +256,31 @@ async function atomicsRace(m: MMap, target: string, n: number): Promise<void> {
 }
 
 describe(`Atomics across processes (${thisRuntime} and ${otherRuntime})`, () => {
-  it("Atomics.add, compareExchange, load and store on Int32Array and BigInt64Array of a region", async () => {
-    await withRegion(4096, (name, m) => atomicsRace(m, name, 200_000));
-  });
+  it(
+    "Atomics.add, compareExchange, load and store on Int32Array and BigInt64Array of a region",
+    SLOW,
+    async () => {
+      await withRegion(4096, (name, m) => atomicsRace(m, name, 200_000));
+    },
+  );
 
-  it("the same through an ordinary file that both processes map with ACCESS_WRITE", async () => {
-    const t = tempDir("mmap-shared-file-");
-    try {
-      const path = t.path("state.bin");
-      using m = MMap.open(path, { access: "write", create: true, length: 4096 });
-      await atomicsRace(m, path, 200_000);
-      // A Mutex in the file is just as shared.
-      const mutex = new Mutex(m, 64);
-      using reopened = MMap.open(path, { access: "write" });
-      using _ = mutex.lock();
-      assert.equal(new Mutex(reopened, 64).owner, mutex.owner);
-    } finally {
-      t.cleanup();
-    }
-  });
+  it(
+    "the same through an ordinary file that both processes map with ACCESS_WRITE",
+    SLOW,
+    async () => {
+      const t = tempDir("mmap-shared-file-");
+      try {
+        const path = t.path("state.bin");
+        using m = MMap.open(path, { access: "write", create: true, length: 4096 });
+        await atomicsRace(m, path, 200_000);
+        // A Mutex in the file is just as shared.
+        const mutex = new Mutex(m, 64);
+        using reopened = MMap.open(path, { access: "write" });
+        using _ = mutex.lock();
+        assert.equal(new Mutex(reopened, 64).owner, mutex.owner);
+      } finally {
+        t.cleanup();
+      }
+    },
+  );
 });

@@ -16,6 +16,12 @@ import {
 export { finished, lastJson, lineFrom, otherRuntime, thisRuntime } from "../examples/_peers.ts";
 export type { Finished, Runtime };
 
+/**
+ * Options of a test that starts processes: Bun's default of 5 s per test is
+ * too short for a loaded machine (a child is killed after a minute anyway).
+ */
+export const SLOW = { timeout: 120_000 };
+
 let serial = 0;
 
 /** A shared memory name no other test (or test run) uses. */

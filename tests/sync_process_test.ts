@@ -9,6 +9,7 @@ import {
   lastJson,
   lineFrom,
   otherRuntime,
+  SLOW,
   thisRuntime,
   withRegion,
 } from "./sync_helpers.ts";
@@ -28,70 +29,82 @@ interface LockReport {
 }
 
 describe("Mutex across processes (Deno and Bun)", () => {
-  it("4 processes (2 Deno, 2 Bun) x 100,000 increments under the Mutex make exactly 400,000", async () => {
-    await withRegion(4096, async (name, m) => {
-      const runtimes = ["deno", "deno", "bun", "bun"] as const;
-      const runs = runtimes.map((r) =>
-        finished(start(r, example("shared_counter.ts"), ["--child", name, "100000", "4"]))
-      );
-      const results = await Promise.all(runs);
-      for (const r of results) {
-        assert.equal(r.status, 0);
-        assert.deepEqual(Object.keys(lastJson(r.stdout)), ["pid", "deadOwners"]);
-      }
-      // A plain (not atomic) Float64: only mutual exclusion keeps every add.
-      assert.equal(m.view(Float64Array, 16, 1)[0], 400_000);
-      assert.equal(new Mutex(m, 0).owner, 0);
-    });
-  });
-
-  it("a lock held by another process times out, then is handed over when it unlocks", async () => {
-    await withRegion(4096, async (name, m) => {
-      const holder = child(otherRuntime, "hold", name);
-      const holderDone = finished(holder);
-      await lineFrom(holder, /^locked/);
-      const mutex = new Mutex(m, 0);
-      assert.equal(mutex.owner, holder.pid);
-      assert.equal(mutex.tryLock(), null);
-      assert.throws(
-        () => mutex.lock(50),
-        (e) => e instanceof MMapOSError && e.code === "ETIMEDOUT",
-      );
-      // Sleep in lockAsync while the holder is told to let go.
-      const pending = mutex.lockAsync(20_000);
-      releaseHolder(m);
-      const guard = await pending;
-      assert.equal(guard.ownerDied, false);
-      assert.equal((await holderDone).status, 0);
-      guard.unlock();
-    });
-  });
-
-  it("SIGKILL of the holder: a sleeping locker in each runtime carries on, one of them told ownerDied", async () => {
-    await withRegion(4096, async (name, m) => {
-      const holder = child(otherRuntime, "hold", name);
-      const holderDone = finished(holder);
-      await lineFrom(holder, /^locked/);
-      const lockers = (["deno", "bun"] as const).map((r) => child(r, "lock", name));
-      const lockersDone = lockers.map(finished);
-      await Promise.all(lockers.map((c) => lineFrom(c, /^waiting/)));
-      holder.kill("SIGKILL");
-      assert.equal((await holderDone).signal, "SIGKILL");
-      const reports = (await Promise.all(lockersDone)).map((r) => {
-        assert.equal(r.status, 0);
-        return lastJson<LockReport>(r.stdout);
+  it(
+    "4 processes (2 Deno, 2 Bun) x 100,000 increments under the Mutex make exactly 400,000",
+    SLOW,
+    async () => {
+      await withRegion(4096, async (name, m) => {
+        const runtimes = ["deno", "deno", "bun", "bun"] as const;
+        const runs = runtimes.map((r) =>
+          finished(start(r, example("shared_counter.ts"), ["--child", name, "100000", "4"]))
+        );
+        const results = await Promise.all(runs);
+        for (const r of results) {
+          assert.equal(r.status, 0);
+          assert.deepEqual(Object.keys(lastJson(r.stdout)), ["pid", "deadOwners"]);
+        }
+        // A plain (not atomic) Float64: only mutual exclusion keeps every add.
+        assert.equal(m.view(Float64Array, 16, 1)[0], 400_000);
+        assert.equal(new Mutex(m, 0).owner, 0);
       });
-      const died = reports.filter((r) => r.ownerDied);
-      assert.equal(died.length, 1, JSON.stringify(reports));
-      assert.equal(died[0].previousOwner, holder.pid);
-      assert.equal(m.view(Int32Array, 24, 1)[0], 2);
-      // And the lock is an ordinary one again.
-      using guard = new Mutex(m, 0).lock(1000);
-      assert.equal(guard.ownerDied, false);
-    });
-  });
+    },
+  );
 
-  it("the next locker after a SIGKILL takes over at once, in this runtime", async () => {
+  it(
+    "a lock held by another process times out, then is handed over when it unlocks",
+    SLOW,
+    async () => {
+      await withRegion(4096, async (name, m) => {
+        const holder = child(otherRuntime, "hold", name);
+        const holderDone = finished(holder);
+        await lineFrom(holder, /^locked/);
+        const mutex = new Mutex(m, 0);
+        assert.equal(mutex.owner, holder.pid);
+        assert.equal(mutex.tryLock(), null);
+        assert.throws(
+          () => mutex.lock(50),
+          (e) => e instanceof MMapOSError && e.code === "ETIMEDOUT",
+        );
+        // Sleep in lockAsync while the holder is told to let go.
+        const pending = mutex.lockAsync(20_000);
+        releaseHolder(m);
+        const guard = await pending;
+        assert.equal(guard.ownerDied, false);
+        assert.equal((await holderDone).status, 0);
+        guard.unlock();
+      });
+    },
+  );
+
+  it(
+    "SIGKILL of the holder: a sleeping locker in each runtime carries on, one of them told ownerDied",
+    SLOW,
+    async () => {
+      await withRegion(4096, async (name, m) => {
+        const holder = child(otherRuntime, "hold", name);
+        const holderDone = finished(holder);
+        await lineFrom(holder, /^locked/);
+        const lockers = (["deno", "bun"] as const).map((r) => child(r, "lock", name));
+        const lockersDone = lockers.map(finished);
+        await Promise.all(lockers.map((c) => lineFrom(c, /^waiting/)));
+        holder.kill("SIGKILL");
+        assert.equal((await holderDone).signal, "SIGKILL");
+        const reports = (await Promise.all(lockersDone)).map((r) => {
+          assert.equal(r.status, 0);
+          return lastJson<LockReport>(r.stdout);
+        });
+        const died = reports.filter((r) => r.ownerDied);
+        assert.equal(died.length, 1, JSON.stringify(reports));
+        assert.equal(died[0].previousOwner, holder.pid);
+        assert.equal(m.view(Int32Array, 24, 1)[0], 2);
+        // And the lock is an ordinary one again.
+        using guard = new Mutex(m, 0).lock(1000);
+        assert.equal(guard.ownerDied, false);
+      });
+    },
+  );
+
+  it("the next locker after a SIGKILL takes over at once, in this runtime", SLOW, async () => {
     await withRegion(4096, async (name, m) => {
       const holder = child(otherRuntime, "hold", name);
       const holderDone = finished(holder);
@@ -107,7 +120,7 @@ describe("Mutex across processes (Deno and Bun)", () => {
 });
 
 describe(`wait and notify across processes (${thisRuntime} and ${otherRuntime})`, () => {
-  it("wait() is woken by another process's notify()", async () => {
+  it("wait() is woken by another process's notify()", SLOW, async () => {
     await withRegion(4096, async (name, m) => {
       const flag = m.view(Int32Array, 16, 1);
       const notifier = childResult<{ woken: number }>(otherRuntime, "notify", name, "100");
@@ -118,7 +131,7 @@ describe(`wait and notify across processes (${thisRuntime} and ${otherRuntime})`
     });
   });
 
-  it("waitAsync() is woken by another process's notify()", async () => {
+  it("waitAsync() is woken by another process's notify()", SLOW, async () => {
     await withRegion(4096, async (name, m) => {
       const flag = m.view(Int32Array, 16, 1);
       const notifier = childResult<{ woken: number }>(otherRuntime, "notify", name, "100");
@@ -129,18 +142,22 @@ describe(`wait and notify across processes (${thisRuntime} and ${otherRuntime})`
 });
 
 describe("examples/ring_buffer.ts", () => {
-  it(`moves 1,000,000 messages ${thisRuntime} -> ${otherRuntime} through Semaphores, none lost or repeated`, async () => {
-    const run = await finished(start(thisRuntime, example("ring_buffer.ts"), ["1000000"]));
-    assert.equal(run.status, 0, run.stdout);
-    const report = lastJson<{
-      sent: { messages: number; hash: number };
-      received: { messages: number; hash: number; inOrder: boolean };
-      ok: boolean;
-    }>(run.stdout);
-    assert.equal(report.sent.messages, 1_000_000);
-    assert.equal(report.received.messages, 1_000_000);
-    assert.equal(report.received.inOrder, true);
-    assert.equal(report.received.hash, report.sent.hash);
-    assert.equal(report.ok, true);
-  });
+  it(
+    `moves 1,000,000 messages ${thisRuntime} -> ${otherRuntime} through Semaphores, none lost or repeated`,
+    SLOW,
+    async () => {
+      const run = await finished(start(thisRuntime, example("ring_buffer.ts"), ["1000000"]));
+      assert.equal(run.status, 0, run.stdout);
+      const report = lastJson<{
+        sent: { messages: number; hash: number };
+        received: { messages: number; hash: number; inOrder: boolean };
+        ok: boolean;
+      }>(run.stdout);
+      assert.equal(report.sent.messages, 1_000_000);
+      assert.equal(report.received.messages, 1_000_000);
+      assert.equal(report.received.inOrder, true);
+      assert.equal(report.received.hash, report.sent.hash);
+      assert.equal(report.ok, true);
+    },
+  );
 });

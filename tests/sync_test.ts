@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { MMap, MMapOSError, Mutex, notify, Semaphore, wait, waitAsync } from "../mod.ts";
-import { childResult, deadPid, otherRuntime, thisRuntime } from "./sync_helpers.ts";
+import { childResult, deadPid, otherRuntime, SLOW, thisRuntime } from "./sync_helpers.ts";
 
 function osError(code: string, syscall: string): (e: unknown) => boolean {
   return (e) => {
@@ -100,7 +100,7 @@ describe("Mutex", () => {
     assert.equal(mutex.owner, process.ppid);
   });
 
-  it("takes over a lock whose owner died, and says so (EOWNERDEAD)", async () => {
+  it("takes over a lock whose owner died, and says so (EOWNERDEAD)", SLOW, async () => {
     using m = MMap.anonymous(16);
     const dead = await deadPid();
     holdAs(m, 0, dead);
@@ -291,7 +291,7 @@ describe("wait and notify", () => {
 
 describe("async waits and the process's life", () => {
   for (const which of [thisRuntime, otherRuntime]) {
-    it(`a ${which} process whose async waits have ended exits by itself`, async () => {
+    it(`a ${which} process whose async waits have ended exits by itself`, SLOW, async () => {
       // child() kills a child that is still running after a minute: the result would then throw.
       const r = await childResult<{ wait: string; locked: string }>(which, "async-exit");
       assert.deepEqual(r, { wait: "timed-out", locked: "ETIMEDOUT" });

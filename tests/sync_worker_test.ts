@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMapOSError, Mutex, notify, Semaphore, waitAsync } from "../mod.ts";
-import { thisRuntime, withRegion } from "./sync_helpers.ts";
+import { SLOW, thisRuntime, withRegion } from "./sync_helpers.ts";
 
 const script = new URL("./sync_worker.ts", import.meta.url).href;
 
@@ -29,55 +29,66 @@ function startWorker(): { worker: Worker; next(): Promise<unknown> } {
 }
 
 describe(`Workers in one ${thisRuntime} process`, () => {
-  it("the main thread and three Workers count under one Mutex of a named region", async () => {
-    await withRegion(4096, async (name, m) => {
-      const workers = [startWorker(), startWorker(), startWorker()];
-      try {
-        workers[0].worker.postMessage({ task: "count", name, n: 20_000 });
-        workers[1].worker.postMessage({ task: "count", name, n: 20_000 });
-        workers[2].worker.postMessage({ task: "countAsync", name, n: 2_000 });
-        const mutex = new Mutex(m, 0);
-        const counter = m.view(Float64Array, 24, 1);
-        for (let i = 0; i < 2_000; i++) {
-          using _ = await mutex.lockAsync(10_000);
-          counter[0] += 1;
+  it(
+    "the main thread and three Workers count under one Mutex of a named region",
+    SLOW,
+    async () => {
+      await withRegion(4096, async (name, m) => {
+        const workers = [startWorker(), startWorker(), startWorker()];
+        try {
+          workers[0].worker.postMessage({ task: "count", name, n: 20_000 });
+          workers[1].worker.postMessage({ task: "count", name, n: 20_000 });
+          workers[2].worker.postMessage({ task: "countAsync", name, n: 2_000 });
+          const mutex = new Mutex(m, 0);
+          const counter = m.view(Float64Array, 24, 1);
+          for (let i = 0; i < 2_000; i++) {
+            using _ = await mutex.lockAsync(10_000);
+            counter[0] += 1;
+          }
+          for (const w of workers) assert.equal(await w.next(), "counted");
+          assert.equal(counter[0], 44_000);
+        } finally {
+          for (const w of workers) w.worker.terminate();
         }
-        for (const w of workers) assert.equal(await w.next(), "counted");
-        assert.equal(counter[0], 44_000);
-      } finally {
-        for (const w of workers) w.worker.terminate();
-      }
-    });
-  });
+      });
+    },
+  );
 
-  it("a lock held by a Worker belongs to its thread: the main thread waits, and may not unlock it", async () => {
-    await withRegion(4096, async (name, m) => {
-      const w = startWorker();
-      try {
-        w.worker.postMessage({ task: "hold", name });
-        assert.equal(await w.next(), "locked");
-        const mutex = new Mutex(m, 0);
-        assert.equal(mutex.tryLock(), null);
-        assert.throws(() => mutex.unlock(), (e) => e instanceof MMapOSError && e.code === "EPERM");
-        assert.throws(
-          () => mutex.lock(30),
-          (e) => e instanceof MMapOSError && e.code === "ETIMEDOUT",
-        );
-        const pending = mutex.lockAsync(10_000);
-        const flag = m.view(Int32Array, 16, 1);
-        Atomics.store(flag, 0, 1);
-        notify(flag, 0);
-        const guard = await pending;
-        assert.equal(guard.ownerDied, false);
-        assert.equal(await w.next(), "unlocked");
-        guard.unlock();
-      } finally {
-        w.worker.terminate();
-      }
-    });
-  });
+  it(
+    "a lock held by a Worker belongs to its thread: the main thread waits, and may not unlock it",
+    SLOW,
+    async () => {
+      await withRegion(4096, async (name, m) => {
+        const w = startWorker();
+        try {
+          w.worker.postMessage({ task: "hold", name });
+          assert.equal(await w.next(), "locked");
+          const mutex = new Mutex(m, 0);
+          assert.equal(mutex.tryLock(), null);
+          assert.throws(
+            () => mutex.unlock(),
+            (e) => e instanceof MMapOSError && e.code === "EPERM",
+          );
+          assert.throws(
+            () => mutex.lock(30),
+            (e) => e instanceof MMapOSError && e.code === "ETIMEDOUT",
+          );
+          const pending = mutex.lockAsync(10_000);
+          const flag = m.view(Int32Array, 16, 1);
+          Atomics.store(flag, 0, 1);
+          notify(flag, 0);
+          const guard = await pending;
+          assert.equal(guard.ownerDied, false);
+          assert.equal(await w.next(), "unlocked");
+          guard.unlock();
+        } finally {
+          w.worker.terminate();
+        }
+      });
+    },
+  );
 
-  it("wait/notify and Semaphores between the main thread and a Worker", async () => {
+  it("wait/notify and Semaphores between the main thread and a Worker", SLOW, async () => {
     await withRegion(4096, async (name, m) => {
       const flag = m.view(Int32Array, 16, 1);
       const w = startWorker();

@@ -19,7 +19,16 @@
  */
 import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
 import type { MMap } from "../mmap.ts";
-import { deadline, lockError, now, runAsync, runBlocking, type Steps, wordsOf } from "./steps.ts";
+import {
+  deadline,
+  lockError,
+  now,
+  runAsync,
+  runBlocking,
+  SPIN_TRIES,
+  type Steps,
+  wordsOf,
+} from "./steps.ts";
 
 const WAITERS = 1 << 31;
 // Linux pids fit in 22 bits (PID_MAX_LIMIT); the kernel's robust futexes use
@@ -310,6 +319,11 @@ export class Mutex {
     // with the waiters bit set, so that its unlock wakes the next.
     let waiters = 0;
     let checkOwner = true;
+    for (let i = 0; i < SPIN_TRIES; i++) {
+      if (Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, me.pid) === 0) {
+        return this.#took(0);
+      }
+    }
     for (;;) {
       let s = Atomics.load(w, 0);
       const owner = s & OWNER;

@@ -11,7 +11,7 @@
 import { futexWake } from "../../ffi/futex.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
-import { deadline, now, runAsync, runBlocking, type Steps, wordsOf } from "./steps.ts";
+import { deadline, now, runAsync, runBlocking, SPIN_TRIES, type Steps, wordsOf } from "./steps.ts";
 
 const MAX = 0x7ffffffe;
 
@@ -215,6 +215,7 @@ export class Semaphore {
 
   *#acquireSteps(end: number): Steps<boolean> {
     const w = this.#words;
+    for (let i = 0; i < SPIN_TRIES; i++) if (this.tryAcquire()) return true;
     Atomics.add(w, 1, 1);
     try {
       for (;;) {

@@ -1,0 +1,408 @@
+/**
+ * Locks and messages between a Deno and a Bun process: this library's shared
+ * memory (Mutex, wait/notify, Semaphores) next to the same workloads over a
+ * Unix socket between the same two processes.
+ *
+ *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env --allow-net bench/sync.ts [--quick] [--json]
+ *   bun bench/sync.ts [--quick] [--json]
+ *
+ * This process drives; it starts the other runtime as its peer and tells it
+ * what to do through a control word in shared memory. The peer also serves a
+ * Unix socket. Standalone for now (bench/ may gain a shared harness later).
+ */
+import net from "node:net";
+import process from "node:process";
+import { MMap, Mutex, notify, wait, waitAsync } from "../mod.ts";
+import { consume, HASH_START, mix, produce, RING_BYTES, valueOf } from "../examples/ring_buffer.ts";
+import { otherRuntime, start, thisRuntime } from "../examples/_peers.ts";
+
+// Int32 words of the control region.
+const CMD_SEQ = 0; // bumped by the driver for each command
+const CMD = 1;
+const CMD_ARG = 2;
+const CMD_BATCH = 7;
+const DONE_SEQ = 3; // set by the peer when a command is done
+const BARRIER = 4;
+const PING = 5;
+const READY = 6;
+// Float64s from byte 64: what the peer measured, and the counter the locks guard.
+const RESULTS_AT = 64;
+const MUTEX_AT = 128;
+
+const UNCONTENDED = 1;
+const CONTENDED = 2;
+const PINGPONG = 3;
+const CONSUME = 4;
+const EXIT = 5;
+
+const WAIT_MS = 60_000;
+
+interface Control {
+  m: MMap;
+  w: Int32Array;
+  result: Float64Array;
+  mutex: Mutex;
+}
+
+function control(name: string): Control {
+  const m = MMap.shared(name);
+  return {
+    m,
+    w: m.view(Int32Array, 0, 16),
+    result: m.view(Float64Array, RESULTS_AT, 8),
+    mutex: new Mutex(m, MUTEX_AT),
+  };
+}
+
+/** Both processes arrive before either goes on. */
+function arrive(w: Int32Array): void {
+  if (Atomics.add(w, BARRIER, 1) + 1 === 2) notify(w, BARRIER);
+  for (let v = Atomics.load(w, BARRIER); v < 2; v = Atomics.load(w, BARRIER)) {
+    if (wait(w, BARRIER, v, WAIT_MS) === "timed-out") throw new Error("the other side never came");
+  }
+}
+
+/** `n` lock/unlock pairs, adding 1 to a counter under the lock. */
+function lockLoop(c: Control, n: number): void {
+  const counter = c.result.subarray(7, 8);
+  // guard.unlock() rather than `using`: Deno's `using` adds ~0.3 us a block.
+  for (let i = 0; i < n; i++) {
+    const guard = c.mutex.lock();
+    counter[0] += 1;
+    guard.unlock();
+  }
+}
+
+// --- the peer ---------------------------------------------------------------
+
+/** One connection's protocol, chosen by its first byte: P(ing), L(ock), S(tream). */
+function serve(socket: net.Socket): void {
+  let mode = 0;
+  let held = false;
+  const queue: number[] = [];
+  let count = -1;
+  let seq = 0;
+  let hash = HASH_START;
+  let inOrder = true;
+  let rest = new Uint8Array(0);
+  socket.on("data", (chunk: Uint8Array) => {
+    let data = chunk;
+    if (mode === 0) {
+      mode = data[0];
+      data = data.subarray(1);
+    }
+    if (mode === 0x50) { // P: echo
+      if (data.length) socket.write(data);
+    } else if (mode === 0x4c) { // L: L = lock, U = unlock; G = granted
+      for (const byte of data) {
+        if (byte === 0x4c) held ? queue.push(1) : (held = true, socket.write("G"));
+        else if (queue.length) queue.shift(), socket.write("G");
+        else held = false;
+      }
+    } else if (mode === 0x53) { // S: a u32 count, then 8-byte messages
+      if (rest.length) {
+        const joined = new Uint8Array(rest.length + data.length);
+        joined.set(rest);
+        joined.set(data, rest.length);
+        data = joined;
+      }
+      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      let at = 0;
+      if (count < 0 && data.length >= 4) {
+        count = dv.getUint32(0, true);
+        at = 4;
+      }
+      for (; count >= 0 && at + 8 <= data.length; at += 8) {
+        const s = dv.getUint32(at, true);
+        const v = dv.getUint32(at + 4, true);
+        if (s !== seq || v !== valueOf(seq)) inOrder = false;
+        hash = mix(hash, v);
+        seq++;
+      }
+      rest = data.slice(at);
+      if (seq === count) {
+        const reply = new DataView(new ArrayBuffer(12));
+        reply.setUint32(0, seq, true);
+        reply.setUint32(4, hash, true);
+        reply.setUint32(8, inOrder ? 1 : 0, true);
+        socket.write(new Uint8Array(reply.buffer));
+      }
+    }
+  });
+}
+
+async function peer(name: string, ring: string, socketPath: string): Promise<void> {
+  const c = control(name);
+  const { w, result } = c;
+  const server = net.createServer(serve);
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  Atomics.store(w, READY, 1);
+  notify(w, READY);
+  let seen = 0;
+  for (;;) {
+    // Async, so that the socket server runs between commands.
+    while (Atomics.load(w, CMD_SEQ) === seen) await waitAsync(w, CMD_SEQ, seen, WAIT_MS);
+    seen = Atomics.load(w, CMD_SEQ);
+    const cmd = Atomics.load(w, CMD);
+    const n = Atomics.load(w, CMD_ARG);
+    if (cmd === EXIT) break;
+    const t0 = performance.now();
+    if (cmd === UNCONTENDED) lockLoop(c, n);
+    else if (cmd === CONTENDED) arrive(w), lockLoop(c, n);
+    else if (cmd === PINGPONG) {
+      for (let i = 0; i < n; i++) {
+        while (Atomics.load(w, PING) !== 1) wait(w, PING, 0, WAIT_MS);
+        Atomics.store(w, PING, 0);
+        notify(w, PING);
+      }
+    } else if (cmd === CONSUME) {
+      const tally = consume(ring, n, Atomics.load(w, CMD_BATCH));
+      result[1] = tally.hash;
+      result[2] = tally.inOrder && tally.messages === n ? 1 : 0;
+    }
+    result[0] = performance.now() - t0;
+    Atomics.store(w, DONE_SEQ, seen);
+    notify(w, DONE_SEQ);
+  }
+  server.close();
+  c.m.close();
+}
+
+// --- the driver -------------------------------------------------------------
+
+function command(w: Int32Array, cmd: number, n: number): number {
+  Atomics.store(w, CMD, cmd);
+  Atomics.store(w, CMD_ARG, n);
+  const seq = Atomics.add(w, CMD_SEQ, 1) + 1;
+  notify(w, CMD_SEQ);
+  return seq;
+}
+
+function connect(path: string, mode: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(path, () => {
+      socket.setNoDelay?.(true);
+      socket.write(mode);
+      resolve(socket);
+    });
+    socket.on("error", reject);
+  });
+}
+
+/** `n` request/response round trips of one byte; returns ms. */
+async function socketRoundTrips(path: string, n: number, lockServer: boolean): Promise<number> {
+  const socket = await connect(path, lockServer ? "L" : "P");
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let done = 0;
+    socket.on("data", (chunk: Uint8Array) => {
+      done += chunk.length;
+      if (done >= n) return resolve();
+      // A lock server: release, then ask again. An echo: ping again.
+      socket.write(lockServer ? "UL" : "x");
+    });
+    socket.write(lockServer ? "L" : "x");
+  });
+  const ms = performance.now() - t0;
+  socket.end(lockServer ? "U" : "");
+  return ms;
+}
+
+/** `n` ring-buffer messages over the socket, one write each or in 64 KiB batches; returns ms. */
+async function socketStream(path: string, n: number, batched: boolean): Promise<number> {
+  const socket = await connect(path, "S");
+  const reply = new Promise<Uint8Array>((resolve) => {
+    let got = new Uint8Array(0);
+    socket.on("data", (chunk: Uint8Array) => {
+      const joined = new Uint8Array(got.length + chunk.length);
+      joined.set(got);
+      joined.set(chunk, got.length);
+      got = joined;
+      if (got.length >= 12) resolve(got);
+    });
+  });
+  const drain = () => new Promise<void>((r) => socket.once("drain", () => r()));
+  const t0 = performance.now();
+  const head = new Uint8Array(4);
+  new DataView(head.buffer).setUint32(0, n, true);
+  socket.write(head);
+  let hash = HASH_START;
+  const per = batched ? 8192 : 1;
+  for (let seq = 0; seq < n;) {
+    const k = Math.min(per, n - seq);
+    const chunk = new Uint8Array(k * 8);
+    const dv = new DataView(chunk.buffer);
+    for (let j = 0; j < k; j++, seq++) {
+      const v = valueOf(seq);
+      dv.setUint32(j * 8, seq, true);
+      dv.setUint32(j * 8 + 4, v, true);
+      hash = mix(hash, v);
+    }
+    if (!socket.write(chunk)) await drain();
+  }
+  const got = new DataView((await reply).buffer);
+  const ms = performance.now() - t0;
+  socket.end();
+  if (
+    got.getUint32(0, true) !== n || got.getUint32(4, true) !== hash || got.getUint32(8, true) !== 1
+  ) {
+    throw new Error("the socket stream lost or damaged messages");
+  }
+  return ms;
+}
+
+interface Row {
+  workload: string;
+  shared: string;
+  socket: string;
+}
+
+const rate = (n: number, ms: number) => n / ms * 1000;
+const fmt = (perSecond: number) =>
+  perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M/s` : `${(perSecond / 1e3).toFixed(1)} k/s`;
+
+async function driver(quick: boolean, json: boolean): Promise<void> {
+  const scale = quick ? 10 : 1;
+  const N = {
+    uncontended: 2_000_000 / scale,
+    contended: 200_000 / scale,
+    roundTrips: 20_000 / scale,
+    messages: 1_000_000 / scale,
+  };
+  const name = `bench-sync-${process.pid}`;
+  const ring = `bench-ring-${process.pid}`;
+  const socketPath = `/tmp/mmap-bench-sync-${process.pid}.sock`;
+  MMap.shared(name, 4096, { exclusive: true }).close();
+  MMap.shared(ring, RING_BYTES, { exclusive: true }).close();
+  const c = control(name);
+  const { w, result } = c;
+  const me = thisRuntime;
+  const them = otherRuntime;
+  const rows: Row[] = [];
+  const child = start(them, new URL(import.meta.url), ["--peer", name, ring, socketPath], [
+    "--allow-net",
+  ]);
+  const exited = new Promise<never>((_, reject) =>
+    child.on(
+      "close",
+      (code, signal) => reject(new Error(`the ${them} peer exited: ${code ?? signal}`)),
+    )
+  );
+  exited.catch(() => {});
+  // Waits for the peer that give up if it dies (outside the timed loops).
+  const until = async (i: number, target: number) => {
+    for (let v = Atomics.load(w, i); v < target; v = Atomics.load(w, i)) {
+      if (await Promise.race([waitAsync(w, i, v, WAIT_MS), exited]) === "timed-out") {
+        throw new Error(`the ${them} peer made no progress for ${WAIT_MS} ms`);
+      }
+    }
+  };
+  try {
+    await until(READY, 1);
+    const run = (cmd: number, n: number) => {
+      const seq = command(w, cmd, n);
+      return () => until(DONE_SEQ, seq);
+    };
+
+    // Uncontended: each process alone.
+    let t0 = performance.now();
+    lockLoop(c, N.uncontended);
+    const mine = rate(N.uncontended, performance.now() - t0);
+    await run(UNCONTENDED, N.uncontended)();
+    const theirs = rate(N.uncontended, result[0]);
+    const lockServer = rate(N.roundTrips, await socketRoundTrips(socketPath, N.roundTrips, true));
+    rows.push({
+      workload: `lock+unlock, uncontended (${me} | ${them})`,
+      shared: `${fmt(mine)} | ${fmt(theirs)}`,
+      socket: `${fmt(lockServer)} (lock server in ${them})`,
+    });
+
+    // Contended: both at once.
+    Atomics.store(w, BARRIER, 0);
+    const done = run(CONTENDED, N.contended);
+    arrive(w);
+    t0 = performance.now();
+    lockLoop(c, N.contended);
+    await done();
+    const both = rate(2 * N.contended, performance.now() - t0);
+    rows.push({
+      workload: `lock+unlock, contended by ${me} and ${them}`,
+      shared: `${fmt(both)} in all`,
+      socket: "(a lock server serializes: see the round trips)",
+    });
+
+    // Round trips: wake the other side and wait for its answer.
+    Atomics.store(w, PING, 0);
+    const answered = run(PINGPONG, N.roundTrips);
+    t0 = performance.now();
+    for (let i = 0; i < N.roundTrips; i++) {
+      Atomics.store(w, PING, 1);
+      notify(w, PING);
+      while (Atomics.load(w, PING) === 1) wait(w, PING, 1, WAIT_MS);
+    }
+    const futexTrips = rate(N.roundTrips, performance.now() - t0);
+    await answered();
+    const socketTrips = rate(N.roundTrips, await socketRoundTrips(socketPath, N.roundTrips, false));
+    rows.push({
+      workload: `round trips ${me} <-> ${them} (notify/wait | 1-byte echo)`,
+      shared: fmt(futexTrips),
+      socket: fmt(socketTrips),
+    });
+
+    // Messages: the ring buffer of examples/ring_buffer.ts, one message per
+    // Semaphore operation, then up to the ring's 1024 slots at a time.
+    const ringRates = [];
+    for (const batch of [1, 1024]) {
+      MMap.unlinkShared(ring);
+      MMap.shared(ring, RING_BYTES, { exclusive: true }).close();
+      Atomics.store(w, CMD_BATCH, batch);
+      const consumed = run(CONSUME, N.messages);
+      t0 = performance.now();
+      const sent = produce(ring, N.messages, batch);
+      await consumed();
+      ringRates.push(rate(N.messages, performance.now() - t0));
+      if (result[1] !== sent.hash || result[2] !== 1) throw new Error("the ring lost messages");
+    }
+    const oneByOne = rate(N.messages, await socketStream(socketPath, N.messages, false));
+    const batched = rate(N.messages, await socketStream(socketPath, N.messages, true));
+    rows.push({
+      workload: `8-byte messages ${me} -> ${them}, one at a time`,
+      shared: `${fmt(ringRates[0])} (Semaphore ring)`,
+      socket: `${fmt(oneByOne)} (one write() each)`,
+    }, {
+      workload: `8-byte messages ${me} -> ${them}, in batches`,
+      shared: `${fmt(ringRates[1])} (up to 1024 per Semaphore op)`,
+      socket: `${fmt(batched)} (64 KiB writes)`,
+    });
+
+    run(EXIT, 0);
+    await new Promise((r) => child.on("close", r));
+  } finally {
+    child.kill();
+    c.m.close();
+    MMap.unlinkShared(name);
+    MMap.unlinkShared(ring);
+  }
+
+  if (json) {
+    console.log(JSON.stringify({ driver: me, peer: them, quick, rows }));
+    return;
+  }
+  console.log(`bench/sync.ts: ${me} drives, ${them} is the peer${quick ? " (--quick)" : ""}\n`);
+  const widths = [0, 0, 0];
+  const table = [{ workload: "workload", shared: "shared memory", socket: "Unix socket" }, ...rows];
+  for (const r of table) {
+    [r.workload, r.shared, r.socket].forEach((s, i) => widths[i] = Math.max(widths[i], s.length));
+  }
+  for (const r of table) {
+    console.log(
+      `${r.workload.padEnd(widths[0])}  ${r.shared.padEnd(widths[1])}  ${r.socket}`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  const args = process.argv.slice(2);
+  if (args[0] === "--peer") await peer(args[1], args[2], args[3]);
+  else await driver(args.includes("--quick"), args.includes("--json"));
+}
