@@ -5,6 +5,7 @@
  */
 import process from "node:process";
 import { MMap, Mutex, notify, wait, waitAsync } from "../mod.ts";
+import { wakeWhenAsleep } from "./sync_helpers.ts";
 
 const [role, name, arg] = process.argv.slice(2);
 
@@ -69,13 +70,15 @@ switch (role) {
     });
     break;
   }
-  // Set word 16 to 1 and wake its waiters, after `arg` ms.
+  // After `arg` ms, wake the sleeper on word 16 (notifying until there is
+  // one), then set the word to 1.
   case "notify": {
     using m = openMap();
     const flag = m.view(Int32Array, 16, 1);
     await new Promise((r) => setTimeout(r, Number(arg)));
+    const woken = await wakeWhenAsleep(flag, 0, 1);
     Atomics.store(flag, 0, 1);
-    print({ woken: notify(flag, 0) });
+    print({ woken });
     break;
   }
   // Async waits that time out, then nothing: the process must end by itself

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import { MMap } from "../mod.ts";
+import { MMap, notify } from "../mod.ts";
 import {
   type Finished,
   finished,
@@ -71,4 +71,23 @@ export async function deadPid(): Promise<number> {
   const pid = c.pid!;
   await new Promise((r) => c.on("close", r));
   return pid;
+}
+
+/**
+ * Wakes `count` sleepers on `view[index]` without changing the value: they
+ * may not be asleep yet (a Worker starting, a loaded machine), so this keeps
+ * notifying, for up to 20 s, until that many were woken. Returns how many.
+ */
+export async function wakeWhenAsleep(
+  view: Int32Array,
+  index: number,
+  count: number,
+): Promise<number> {
+  const end = performance.now() + 20_000;
+  let woken = 0;
+  while (woken < count && performance.now() < end) {
+    await new Promise((r) => setTimeout(r, 2));
+    woken += notify(view, index, count - woken);
+  }
+  return woken;
 }

@@ -2,7 +2,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { MMap, MMapOSError, Mutex, notify, Semaphore, wait, waitAsync } from "../mod.ts";
-import { childResult, deadPid, otherRuntime, SLOW, thisRuntime } from "./sync_helpers.ts";
+import {
+  childResult,
+  deadPid,
+  otherRuntime,
+  SLOW,
+  thisRuntime,
+  wakeWhenAsleep,
+} from "./sync_helpers.ts";
 
 function osError(code: string, syscall: string): (e: unknown) => boolean {
   return (e) => {
@@ -231,39 +238,25 @@ describe("wait and notify", () => {
     assert.equal(notify(v, 1), 0);
   });
 
-  it("waitAsync() is woken by notify() and lets the event loop run meanwhile", async () => {
+  it("waitAsync() is woken by notify() and lets the event loop run meanwhile", SLOW, async () => {
     using m = MMap.anonymous(16);
     const v = m.view(Int32Array);
-    let woken = -1;
-    setTimeout(() => {
-      Atomics.store(v, 2, 1);
-      woken = notify(v, 2);
-    }, 30);
-    const { value, ticks } = await ticksWhile(waitAsync(v, 2, 0, 10_000));
+    const sleeping = ticksWhile(waitAsync(v, 2, 0, 30_000));
+    assert.equal(await wakeWhenAsleep(v, 2, 1), 1);
+    const { value, ticks } = await sleeping;
     assert.equal(value, "ok");
-    assert.equal(woken, 1);
     assert.ok(ticks > 0);
+    Atomics.store(v, 2, 1);
     assert.equal(await waitAsync(v, 2, 0), "not-equal");
     assert.equal(await waitAsync(v, 2, 1, 20), "timed-out");
   });
 
-  it("notify(view, index, count) wakes at most count waiters", async () => {
+  it("notify(view, index, count) wakes at most count waiters", SLOW, async () => {
     using m = MMap.anonymous(16);
     const v = m.view(Int32Array);
-    const waiters = [0, 1, 2].map(() => waitAsync(v, 0, 0, 10_000));
-    // Each waitAsync is asleep once its thread is in the kernel; retry until all three are.
-    let woken = 0;
-    for (let tries = 0; woken < 2 && tries < 500; tries++) {
-      await sleep(2);
-      woken += notify(v, 0, 2 - woken);
-    }
-    assert.equal(woken, 2);
-    let rest = 0;
-    for (let tries = 0; rest < 1 && tries < 500; tries++) {
-      await sleep(2);
-      rest += notify(v, 0);
-    }
-    assert.equal(rest, 1);
+    const waiters = [0, 1, 2].map(() => waitAsync(v, 0, 0, 30_000));
+    assert.equal(await wakeWhenAsleep(v, 0, 2), 2);
+    assert.equal(await wakeWhenAsleep(v, 0, 1), 1);
     assert.deepEqual(await Promise.all(waiters), ["ok", "ok", "ok"]);
     assert.equal(notify(v, 0, 0), 0);
   });

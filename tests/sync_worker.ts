@@ -2,7 +2,8 @@
  * The Worker of sync_worker_test.ts: opens the named region the main thread
  * made and does one task per message, replying with one message per step.
  */
-import { MMap, Mutex, notify, Semaphore, wait } from "../mod.ts";
+import { MMap, Mutex, Semaphore, wait } from "../mod.ts";
+import { wakeWhenAsleep } from "./sync_helpers.ts";
 
 interface Task {
   task: "count" | "countAsync" | "hold" | "wait" | "notify" | "acquire";
@@ -48,8 +49,7 @@ scope.onmessage = async ({ data }) => {
       scope.postMessage(wait(flag, 0, 0, 10_000));
       break;
     case "notify":
-      Atomics.store(flag, 0, 1);
-      scope.postMessage(notify(flag, 0));
+      scope.postMessage(await wakeWhenAsleep(flag, 0, 1));
       break;
     case "acquire":
       scope.postMessage(new Semaphore(m, 8).acquire(10_000));

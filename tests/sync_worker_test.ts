@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMapOSError, Mutex, notify, Semaphore, waitAsync } from "../mod.ts";
-import { SLOW, thisRuntime, withRegion } from "./sync_helpers.ts";
+import { SLOW, thisRuntime, wakeWhenAsleep, withRegion } from "./sync_helpers.ts";
 
 const script = new URL("./sync_worker.ts", import.meta.url).href;
 
@@ -96,20 +96,14 @@ describe(`Workers in one ${thisRuntime} process`, () => {
         // The Worker sleeps in wait(); the main thread wakes it.
         w.worker.postMessage({ task: "wait", name });
         assert.equal(await w.next(), "waiting");
-        let woken = 0;
-        for (let tries = 0; woken === 0 && tries < 1000; tries++) {
-          await new Promise((r) => setTimeout(r, 2));
-          Atomics.store(flag, 0, 1);
-          woken = notify(flag, 0);
-        }
-        assert.equal(woken, 1);
+        // Woken without a change of value: only a notify can end its wait with "ok".
+        assert.equal(await wakeWhenAsleep(flag, 0, 1), 1);
         assert.equal(await w.next(), "ok");
         // The main thread sleeps in waitAsync(); the Worker wakes it.
-        Atomics.store(flag, 0, 0);
         const sleeping = waitAsync(flag, 0, 0, 10_000);
         w.worker.postMessage({ task: "notify", name });
         assert.equal(await sleeping, "ok");
-        await w.next();
+        assert.equal(await w.next(), 1);
         // A Semaphore released here lets the Worker's acquire() through.
         const sem = new Semaphore(m, 8);
         w.worker.postMessage({ task: "acquire", name });
