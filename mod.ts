@@ -27,4 +27,5 @@ export {
   type TypedArrayConstructor,
 } from "./src/mmap.ts";
 export { MMapOSError } from "./src/errors.ts";
+export { type ConcatOptions, type ConcatSegment, MMapConcat } from "./src/concat.ts";
 export * from "./src/constants.ts";
