@@ -46,7 +46,19 @@ import { ViewSet } from "./views.ts";
 
 export type { ConcatSegment } from "./concat_layout.ts";
 
-/** Options of {@linkcode MMap.concat}. */
+/**
+ * Options of {@linkcode MMap.concat}.
+ *
+ * @example Write across two files
+ * ```ts
+ * import { type ConcatOptions, MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("a.bin", "....");
+ * Deno.writeTextFileSync("b.bin", "....");
+ * const options: ConcatOptions = { access: "write" };
+ * using m = MMap.concat(["a.bin", "b.bin"], options);
+ * m.setSlice(3, 5, "AB"); // a.bin "...A", b.bin "B..."
+ * ```
+ */
 export interface ConcatOptions {
   /** `"read"` (the default), `"write"` or `"copy"`, or an `ACCESS_*` constant. */
   access?: AccessMode;

@@ -23,7 +23,20 @@ interface OpenFile {
   size: number;
 }
 
-/** Which bytes of the concatenation one file holds. */
+/**
+ * Which bytes of the concatenation one file holds (see `MMapConcat.segments`).
+ *
+ * @example Find the file and the offset in it of a match
+ * ```ts
+ * import { type ConcatSegment, MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("one.txt", "abc");
+ * Deno.writeTextFileSync("two.txt", "xyz");
+ * using m = MMap.concat(["one.txt", "two.txt"]);
+ * const at = m.find("y");
+ * const file: ConcatSegment = m.segments[m.segmentAt(at)];
+ * console.log(file.path, at - file.start); // "two.txt" 1
+ * ```
+ */
 export interface ConcatSegment {
   /** The path the file was opened by. */
   readonly path: string;
