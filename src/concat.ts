@@ -34,13 +34,15 @@ import {
   moveArgs,
   readCount,
   READONLY,
+  readSlice,
   searchRange,
   seekTarget,
   viewRange,
+  writeSlice,
 } from "./cursor.ts";
 import type { FlushOptions, TypedArrayConstructor } from "./mmap.ts";
 import { toPath } from "./path.ts";
-import { Pieces } from "./pieces.ts";
+import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 
@@ -222,16 +224,10 @@ export class MMapConcat {
   segmentAt(offset: number): number {
     this.#check();
     const at = itemIndex(offset, this.#length);
-    let lo = 0;
-    let hi = this.#segments.length - 1;
-    // The last segment starting at or before `at` that is not empty.
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.#segments[mid].start <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    while (this.#segments[lo].end <= at) lo--;
-    return lo;
+    // The last segment starting at or before `at`, then back over empty ones.
+    let k = lastStartingBy(this.#segments, at);
+    while (this.#segments[k].end <= at) k--;
+    return k;
   }
 
   /**
@@ -620,11 +616,7 @@ export class MMapConcat {
    */
   slice(start?: number | null, end?: number | null, step?: number | null): Uint8Array {
     const pieces = this.#live();
-    const s = resolveSlice(this.#length, start, end, step);
-    if (s.step === 1) return pieces.copy(s.start, s.count);
-    const out = new Uint8Array(s.count);
-    for (let k = 0, i = s.start; k < s.count; k++, i += s.step) out[k] = pieces.get(i);
-    return out;
+    return readSlice(resolveSlice(this.#length, start, end, step), pieces);
   }
 
   /**
@@ -650,11 +642,7 @@ export class MMapConcat {
   ): void {
     const pieces = this.#live();
     this.#checkWritable();
-    const s = resolveSlice(this.#length, start, end, step);
-    const bytes = toBytes(data);
-    if (bytes.length !== s.count) throw new RangeError("mmap slice assignment is wrong size");
-    if (s.step === 1) return pieces.copyIn(s.start, bytes);
-    for (let k = 0, i = s.start; k < s.count; k++, i += s.step) pieces.set(i, bytes[k]);
+    writeSlice(resolveSlice(this.#length, start, end, step), toBytes(data), pieces);
   }
 
   /**

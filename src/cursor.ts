@@ -9,7 +9,7 @@
  * @module
  */
 import { toInt, toOptionalInt, typeName } from "./args.ts";
-import { clampRange } from "./slice.ts";
+import { clampRange, type Slice } from "./slice.ts";
 
 /** CPython's message for any use of a closed map. */
 export const CLOSED = "mmap closed or invalid";
@@ -161,4 +161,31 @@ export function viewRange(
     );
   }
   return { start, count, size };
+}
+
+/** Byte access by offset, as `slice`/`setSlice` need it. */
+export interface ByteAccess {
+  /** A copy of `[offset, offset + count)`. */
+  copy(offset: number, count: number): Uint8Array;
+  /** Copies `src` to `offset`. */
+  copyIn(offset: number, src: Uint8Array): void;
+  /** The byte at `offset`. */
+  get(offset: number): number;
+  /** Stores `value` at `offset`. */
+  set(offset: number, value: number): void;
+}
+
+/** A copy of the bytes of a resolved slice, any step. */
+export function readSlice(s: Slice, at: ByteAccess): Uint8Array {
+  if (s.step === 1) return at.copy(s.start, s.count);
+  const out = new Uint8Array(s.count);
+  for (let k = 0, i = s.start; k < s.count; k++, i += s.step) out[k] = at.get(i);
+  return out;
+}
+
+/** Stores `bytes` into a resolved slice, any step; the lengths must match. */
+export function writeSlice(s: Slice, bytes: Uint8Array, at: ByteAccess): void {
+  if (bytes.length !== s.count) throw new RangeError("mmap slice assignment is wrong size");
+  if (s.step === 1) return at.copyIn(s.start, bytes);
+  for (let k = 0, i = s.start; k < s.count; k++, i += s.step) at.set(i, bytes[k]);
 }

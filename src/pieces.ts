@@ -219,14 +219,7 @@ export class Pieces {
 
   /** Index of the piece holding `offset`; the last piece for `offset >= length`. */
   #locate(offset: number): number {
-    let lo = 0;
-    let hi = this.#pieces.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.#pieces[mid].start <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastStartingBy(this.#pieces, offset);
   }
 
   /** Calls `fn` for each piece part of `[offset, offset + count)`. */
@@ -271,6 +264,21 @@ export class Pieces {
       fn(this.#pieces[k].mapping, from, local + n - from);
     });
   }
+}
+
+/**
+ * The index of the last of `ranges` (sorted by `start`) that starts at or
+ * before `offset`; 0 when none does.
+ */
+export function lastStartingBy(ranges: readonly { start: number }[], offset: number): number {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (ranges[mid].start <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
