@@ -408,26 +408,36 @@ describe("MMap.concat", () => {
   });
 
   it("copy access changes this process's view only; read access refuses writes", () => {
-    const f = files(["abc", "def"]);
-    try {
-      {
-        using m = MMap.concat(f.paths, { access: "copy" });
-        m.setSlice(2, 4, "XY");
-        assert.equal(text(m.slice()), "abXYef");
-        m.flush();
-      }
-      {
-        using m = MMap.concat(f.paths);
-        for (const write of [() => m.write("x"), () => m.writeByte(1), () => m.move(0, 1, 1)]) {
-          assert.throws(write, {
-            name: "TypeError",
-            message: "mmap can't modify a readonly memory map.",
-          });
+    for (const first of ["abc", "a".repeat(PAGESIZE - 2) + "bc"]) {
+      const f = files([first, "def"]);
+      const edge = first.length;
+      try {
+        {
+          using m = MMap.concat(f.paths, { access: "copy" });
+          assert.equal(m.contiguous, edge === PAGESIZE);
+          m.setSlice(edge - 1, edge + 1, "XY");
+          assert.equal(text(m.slice(edge - 2)), "bXYef");
+          if (m.contiguous) assert.equal(text(m.bytes.subarray(edge - 2)), "bXYef");
+          m.flush();
         }
+        {
+          using m = MMap.concat(f.paths);
+          for (
+            const write of [() => m.write("x"), () => m.writeByte(1), () => m.move(0, 1, 1)]
+          ) {
+            assert.throws(write, {
+              name: "TypeError",
+              message: "mmap can't modify a readonly memory map.",
+            });
+          }
+        }
+        assert.equal(
+          readFileSync(f.paths[0], "utf8") + readFileSync(f.paths[1], "utf8"),
+          first + "def",
+        );
+      } finally {
+        f.cleanup();
       }
-      assert.equal(readFileSync(f.paths[0], "utf8") + readFileSync(f.paths[1], "utf8"), "abcdef");
-    } finally {
-      f.cleanup();
     }
   });
 
