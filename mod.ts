@@ -27,6 +27,7 @@ export {
   type TypedArrayConstructor,
 } from "./src/mmap.ts";
 export { MMapOSError } from "./src/errors.ts";
+export { type ConcatOptions, type ConcatSegment, MMapConcat } from "./src/concat.ts";
 export * from "./src/constants.ts";
 export { type SharedOptions } from "./src/shared.ts";
 export { Mutex, type MutexGuard } from "./src/sync/mutex.ts";

@@ -34,6 +34,7 @@ import { countIn, findIn, rfindIn } from "./search.ts";
 import { clampRange, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
+import { type ConcatOptions, MMapConcat } from "./concat.ts";
 
 export type { AccessMode } from "./access.ts";
 export type { BytesLike, Needle } from "./bytes.ts";
@@ -328,6 +329,30 @@ export class MMap {
    */
   static unlinkShared(name: string): void {
     unlinkShared(name);
+  }
+
+  /**
+   * Maps several files, in order, as one byte sequence with this class's
+   * cursor API (see {@linkcode MMapConcat}); matches across file boundaries
+   * are found. When every file but the last is a multiple of `PAGESIZE`,
+   * the files share one address range and `bytes` covers them all.
+   *
+   * @param paths file paths or `file:` URLs; empty files are allowed
+   * @param options `access`: `"read"` (default), `"write"` or `"copy"`
+   * @returns the new map
+   * @throws {MMapOSError} a missing file (`ENOENT`), a directory (`EISDIR`)
+   *
+   * @example Count lines over a sharded dataset
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("shard-0.jsonl", '{"a":1}\n{"a":');
+   * Deno.writeTextFileSync("shard-1.jsonl", '2}\n');
+   * using all = MMap.concat(["shard-0.jsonl", "shard-1.jsonl"]);
+   * console.log(all.count("\n"), all.segments.length); // 2 2
+   * ```
+   */
+  static concat(paths: Iterable<string | URL>, options?: ConcatOptions): MMapConcat {
+    return new MMapConcat(paths, options);
   }
 
   // --- state -------------------------------------------------------------

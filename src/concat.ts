@@ -1,0 +1,878 @@
+/**
+ * `MMapConcat`: several files mapped as one byte sequence, with `MMap`'s
+ * cursor API.
+ *
+ * @module
+ */
+import { backend } from "../ffi/load.ts";
+import {
+  type AccessMode,
+  accessName,
+  kernelProtection,
+  parseAccess,
+  resolveProtection,
+} from "./access.ts";
+import { checkOptions, toBool, toInt, typeName } from "./args.ts";
+import { type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
+import { type ConcatSegment, mapFiles } from "./concat_layout.ts";
+import {
+  ACCESS_COPY,
+  ACCESS_DEFAULT,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  MS_ASYNC,
+  MS_INVALIDATE,
+  MS_SYNC,
+} from "./constants.ts";
+import {
+  byteValue,
+  CLOSED,
+  flushRange,
+  itemIndex,
+  itemValue,
+  madviseRange,
+  moveArgs,
+  readCount,
+  READONLY,
+  readSlice,
+  searchRange,
+  seekTarget,
+  viewRange,
+  writeSlice,
+} from "./cursor.ts";
+import type { FlushOptions, TypedArrayConstructor } from "./mmap.ts";
+import { toPath } from "./path.ts";
+import { lastStartingBy, Pieces } from "./pieces.ts";
+import { resolveSlice } from "./slice.ts";
+import { ViewSet } from "./views.ts";
+
+export type { ConcatSegment } from "./concat_layout.ts";
+
+/**
+ * Options of {@linkcode MMap.concat}.
+ *
+ * @example Write across two files
+ * ```ts
+ * import { type ConcatOptions, MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("a.bin", "....");
+ * Deno.writeTextFileSync("b.bin", "....");
+ * const options: ConcatOptions = { access: "write" };
+ * using m = MMap.concat(["a.bin", "b.bin"], options);
+ * m.setSlice(3, 5, "AB"); // a.bin "...A", b.bin "B..."
+ * ```
+ */
+export interface ConcatOptions {
+  /** `"read"` (the default), `"write"` or `"copy"`, or an `ACCESS_*` constant. */
+  access?: AccessMode;
+}
+
+const finalizer = new FinalizationRegistry<Pieces>((pieces) => {
+  // Best effort: a finalizer has nobody to report an error to.
+  try {
+    pieces.release();
+  } catch { /* already gone */ }
+});
+
+const NEWLINE = Uint8Array.of(10);
+const ITERATION_CHUNK = 1 << 16;
+
+/**
+ * Several files mapped as one byte sequence, in order, with the cursor API
+ * of {@linkcode MMap}: `read`, `readline`, `write`, `seek`, `find`, `rfind`,
+ * `count`, `at`, `slice`, iteration... Matches that cross from one file
+ * into the next (or through several small ones) are found.
+ *
+ * When every file but the last is a multiple of `PAGESIZE` long, the files
+ * are mapped side by side in one address range and {@linkcode bytes} is one
+ * zero-copy view over all of them. Otherwise each run of files is its own
+ * range; `bytes` then throws and says why, and `view()` works within a run.
+ *
+ * Files are opened, mapped and closed again: the map holds no descriptors,
+ * so it can span thousands of files. Empty files take no room.
+ *
+ * @example Search rotated logs as one
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("app.log.1", "start\nERR");
+ * Deno.writeTextFileSync("app.log.2", "OR here\nend\n");
+ * using logs = MMap.concat(["app.log.1", "app.log.2"]);
+ * const at = logs.find("ERROR"); // 6: found across the two files
+ * console.log(logs.segments[logs.segmentAt(at)].path); // "app.log.1"
+ * ```
+ */
+export class MMapConcat {
+  #pieces: Pieces | null;
+  #views: ViewSet;
+  #segments: readonly ConcatSegment[];
+  #split: string | null;
+  #bytes: Uint8Array | null = null;
+  #access: number;
+  #length: number;
+  #pos = 0;
+  #closed = false;
+
+  /**
+   * Opens and maps `paths`, in order, as one byte sequence ({@linkcode MMap.concat}
+   * calls this). Every argument is checked before any file is opened; if a
+   * file cannot be opened or mapped, nothing stays open or mapped.
+   *
+   * @param paths file paths or `file:` URLs; empty files are allowed
+   * @param options `access`: `"read"` (default), `"write"` or `"copy"`
+   * @throws {MMapOSError} a missing file (`ENOENT`), a directory (`EISDIR`),
+   *   a device or pipe (`EINVAL`), no permission (`EACCES`)
+   *
+   * @example
+   * ```ts
+   * import { MMapConcat } from "@seed/mmap";
+   * Deno.writeTextFileSync("part1.txt", "hello ");
+   * Deno.writeTextFileSync("part2.txt", "world");
+   * using m = new MMapConcat(["part1.txt", "part2.txt"]);
+   * console.log(m.length); // 11
+   * ```
+   */
+  constructor(paths: Iterable<string | URL>, options?: ConcatOptions) {
+    const o = checkOptions(options, ["access"], "MMap.concat");
+    const access = parseAccess(o.access ?? ACCESS_READ);
+    const p = resolveProtection(access, undefined, undefined);
+    const iterable = typeof (paths as Iterable<unknown> | null)?.[Symbol.iterator] === "function";
+    if (!iterable || typeof paths === "string") {
+      throw new TypeError(`paths must be an iterable of paths, not ${typeName(paths)}`);
+    }
+    const files = Array.from(paths, toPath);
+    const k = kernelProtection(p);
+    const write = p.access === ACCESS_WRITE || p.access === ACCESS_DEFAULT;
+    const layout = mapFiles(files, write, k.prot, k.flags);
+    const b = backend();
+    this.#access = p.access;
+    this.#segments = Object.freeze(layout.segments);
+    this.#split = layout.split;
+    this.#pieces = new Pieces(layout.pieces, b.maxBufferLength);
+    this.#length = this.#pieces.length;
+    this.#views = new ViewSet(this, b.maxBufferLength);
+    finalizer.register(this, this.#pieces, this);
+  }
+
+  // --- state -------------------------------------------------------------------
+
+  /**
+   * True once `close()` has run.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "a");
+   * const m = MMap.concat(["a.txt"]);
+   * m.close();
+   * console.log(m.closed); // true
+   * ```
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The total length in bytes: the sum of the files' sizes when mapped.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * Deno.writeTextFileSync("b.txt", "de");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.length); // 5
+   * ```
+   */
+  get length(): number {
+    this.#check();
+    return this.#length;
+  }
+
+  /**
+   * Which file holds which bytes: one entry per path, in order, with
+   * `start`/`end` offsets in the concatenation (empty files have
+   * `start === end`).
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * Deno.writeTextFileSync("b.txt", "de");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.segments[1]); // { path: "b.txt", start: 3, end: 5 }
+   * ```
+   */
+  get segments(): readonly ConcatSegment[] {
+    this.#check();
+    return this.#segments;
+  }
+
+  /**
+   * The index in {@linkcode segments} of the file holding byte `offset`
+   * (negative offsets count from the end). Empty files hold no byte.
+   *
+   * @throws {RangeError} outside the concatenation ("mmap index out of range")
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * Deno.writeTextFileSync("b.txt", "de");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.segmentAt(3)); // 1
+   * ```
+   */
+  segmentAt(offset: number): number {
+    this.#check();
+    const at = itemIndex(offset, this.#length);
+    // The last segment starting at or before `at`, then back over empty ones.
+    let k = lastStartingBy(this.#segments, at);
+    while (this.#segments[k].end <= at) k--;
+    return k;
+  }
+
+  /**
+   * True when all the files lie in one address range, so that
+   * {@linkcode bytes} can cover them (every file but the last is a multiple
+   * of `PAGESIZE` long).
+   *
+   * @example
+   * ```ts
+   * import { MMap, PAGESIZE } from "@seed/mmap";
+   * Deno.writeFileSync("page.bin", new Uint8Array(PAGESIZE));
+   * Deno.writeTextFileSync("tail.bin", "tail");
+   * using m = MMap.concat(["page.bin", "tail.bin"]);
+   * console.log(m.contiguous); // true
+   * ```
+   */
+  get contiguous(): boolean {
+    this.#check();
+    return this.#split === null;
+  }
+
+  /**
+   * Unmaps the files; every view handed out is detached first. Calling it
+   * again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * const m = MMap.concat(["a.txt"]);
+   * const view = m.bytes;
+   * m.close();
+   * console.log(view.length); // 0
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    finalizer.unregister(this);
+    this.#views.detachAll();
+    this.#bytes = null;
+    const pieces = this.#pieces;
+    this.#pieces = null;
+    pieces?.release();
+  }
+
+  /**
+   * Closes the map at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * {
+   *   using m = MMap.concat(["a.txt"]);
+   *   m.read(1);
+   * } // unmapped here
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // --- zero-copy views -----------------------------------------------------------
+
+  /**
+   * A live `Uint8Array` over all the files, without copying, when they lie in
+   * one address range (see {@linkcode contiguous}). Detached on `close()`.
+   *
+   * @throws {RangeError} when the files are not in one range (the message
+   *   names the file that breaks it), or the total is larger than one
+   *   ArrayBuffer can be (4 GiB in Bun)
+   *
+   * @example
+   * ```ts
+   * import { MMap, PAGESIZE } from "@seed/mmap";
+   * Deno.writeFileSync("page.bin", new Uint8Array(PAGESIZE).fill(1));
+   * Deno.writeTextFileSync("tail.bin", "tail");
+   * using m = MMap.concat(["page.bin", "tail.bin"]);
+   * console.log(m.bytes.length, m.bytes[PAGESIZE]); // 4100 116
+   * ```
+   */
+  get bytes(): Uint8Array {
+    const pieces = this.#live();
+    if (this.#bytes) return this.#bytes;
+    if (this.#split !== null) {
+      throw new RangeError(
+        `bytes is unavailable: these files are not in one address range because ${this.#split}; ` +
+          "use read(), slice() or the search methods, or view() within one file",
+      );
+    }
+    if (this.#length > this.#views.maxBufferLength) {
+      throw new RangeError(
+        `bytes is unavailable: ${this.#length} bytes are more than the largest ArrayBuffer this ` +
+          `runtime can make (${this.#views.maxBufferLength} bytes): use view() or dataView() windows`,
+      );
+    }
+    const buffer = this.#length
+      ? this.#views.window(pieces.pieceAt(0).mapping, 0, this.#length)
+      : new ArrayBuffer(0);
+    return (this.#bytes = new Uint8Array(buffer));
+  }
+
+  /**
+   * A zero-copy typed array over part of the concatenation. When the files
+   * are not in one address range, the part must lie within one run of them
+   * (in particular, within one file).
+   *
+   * @param type the typed-array constructor, e.g. `Float32Array`
+   * @param byteOffset where the view starts: a multiple of the element size
+   * @param length elements; by default as many as fit
+   * @returns the view, detached on `close()`
+   * @throws {RangeError} a misaligned offset, a range beyond the end, or a
+   *   range that crosses from one address range into another
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeFileSync("w0.bin", new Uint8Array(new Float32Array([1, 2]).buffer));
+   * Deno.writeFileSync("w1.bin", new Uint8Array(new Float32Array([3, 4]).buffer));
+   * using m = MMap.concat(["w0.bin", "w1.bin"]);
+   * console.log(m.view(Float32Array, 8, 2)); // Float32Array [3, 4]
+   * ```
+   */
+  view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
+    const pieces = this.#live();
+    const r = viewRange(type, byteOffset, length, this.#length);
+    const bytes = r.count * r.size;
+    if (bytes === 0) return new type(new ArrayBuffer(0), 0, 0);
+    const piece = pieces.pieceAt(r.start);
+    if (r.start + bytes > piece.end) {
+      throw new RangeError(
+        `bytes ${r.start} to ${
+          r.start + bytes
+        } are not in one address range because ${this.#split}`,
+      );
+    }
+    if (this.#split === null && this.#length <= this.#views.maxBufferLength) {
+      return new type(this.bytes.buffer as ArrayBuffer, r.start, r.count);
+    }
+    const buffer = this.#views.window(piece.mapping, r.start - piece.start, bytes);
+    return new type(buffer, 0, r.count);
+  }
+
+  /**
+   * A zero-copy `DataView` over part of the concatenation, as {@linkcode view}.
+   *
+   * @param byteOffset where the view starts
+   * @param byteLength bytes; by default to the end
+   * @returns the view, detached on `close()`
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeFileSync("n.bin", new Uint8Array([0, 0, 0, 42]));
+   * using m = MMap.concat(["n.bin"]);
+   * console.log(m.dataView().getUint32(0)); // 42
+   * ```
+   */
+  dataView(byteOffset: number = 0, byteLength?: number): DataView {
+    const bytes = this.view(Uint8Array, byteOffset, byteLength);
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  // --- the position ---------------------------------------------------------------
+
+  /**
+   * Reads up to `n` bytes from the position (all the rest if `n` is omitted,
+   * `null` or negative) and moves past them. Returns a copy.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * Deno.writeTextFileSync("b.txt", "cd");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * m.seek(1);
+   * console.log(new TextDecoder().decode(m.read(2))); // "bc"
+   * ```
+   */
+  read(n?: number | null): Uint8Array {
+    const pieces = this.#live();
+    const count = readCount(n, this.#pos, this.#length);
+    const out = pieces.copy(this.#pos, count);
+    this.#pos += count;
+    return out;
+  }
+
+  /**
+   * Reads one byte at the position and moves past it.
+   *
+   * @throws {RangeError} at the end ("read byte out of range")
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "A");
+   * using m = MMap.concat(["a.txt"]);
+   * console.log(m.readByte()); // 65
+   * ```
+   */
+  readByte(): number {
+    const pieces = this.#live();
+    if (this.#pos >= this.#length) throw new RangeError("read byte out of range");
+    return pieces.get(this.#pos++);
+  }
+
+  /**
+   * Reads one line, up to and including `\n` (or to the end), and moves past
+   * it. A line may run across files.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "one\ntw");
+   * Deno.writeTextFileSync("b.txt", "o\n");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * m.readline();
+   * console.log(new TextDecoder().decode(m.readline())); // "two\n"
+   * ```
+   */
+  readline(): Uint8Array {
+    const pieces = this.#live();
+    if (this.#pos >= this.#length) return new Uint8Array(0);
+    const nl = pieces.find(NEWLINE, this.#pos, this.#length);
+    const end = nl < 0 ? this.#length : nl + 1;
+    const out = pieces.copy(this.#pos, end - this.#pos);
+    this.#pos = end;
+    return out;
+  }
+
+  /**
+   * Writes `data` at the position and moves past it; a write may run across
+   * files, and each file gets its part. Strings are UTF-8.
+   *
+   * @returns the number of bytes written
+   * @throws {TypeError} on a read-only map
+   * @throws {RangeError} when the data would go past the end ("data out of range")
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "....");
+   * Deno.writeTextFileSync("b.txt", "....");
+   * using m = MMap.concat(["a.txt", "b.txt"], { access: "write" });
+   * m.seek(2);
+   * m.write("abcd"); // a.txt is "..ab", b.txt "cd.."
+   * ```
+   */
+  write(data: BytesLike): number {
+    const pieces = this.#live();
+    const bytes = toBytes(data);
+    this.#checkWritable();
+    if (this.#pos > this.#length || this.#length - this.#pos < bytes.length) {
+      throw new RangeError("data out of range");
+    }
+    pieces.copyIn(this.#pos, bytes);
+    this.#pos += bytes.length;
+    return bytes.length;
+  }
+
+  /**
+   * Writes one byte (0-255) at the position and moves past it.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", ".");
+   * using m = MMap.concat(["a.txt"], { access: "write" });
+   * m.writeByte(33);
+   * ```
+   */
+  writeByte(byte: number): void {
+    const pieces = this.#live();
+    const value = byteValue(byte);
+    this.#checkWritable();
+    if (this.#pos >= this.#length) throw new RangeError("write byte out of range");
+    pieces.set(this.#pos++, value);
+  }
+
+  /**
+   * Moves the position: from the start (`whence` 0), the current position
+   * (1) or the end (2).
+   *
+   * @returns the new position
+   * @throws {RangeError} outside `[0, length]`, or an unknown `whence`
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * using m = MMap.concat(["a.txt"]);
+   * console.log(m.seek(-1, 2)); // 2
+   * ```
+   */
+  seek(pos: number, whence: 0 | 1 | 2 = 0): number {
+    this.#check();
+    return (this.#pos = seekTarget(pos, whence, this.#pos, this.#length));
+  }
+
+  /**
+   * The current position.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * using m = MMap.concat(["a.txt"]);
+   * m.read(2);
+   * console.log(m.tell()); // 2
+   * ```
+   */
+  tell(): number {
+    this.#check();
+    return this.#pos;
+  }
+
+  /**
+   * Always true. Works after `close()` too.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * using m = MMap.concat(["a.txt"]);
+   * console.log(m.seekable()); // true
+   * ```
+   */
+  seekable(): boolean {
+    return true;
+  }
+
+  // --- bytes by index ---------------------------------------------------------------
+
+  /**
+   * The byte at index `i`; negative indices count from the end.
+   *
+   * @throws {RangeError} outside the concatenation ("mmap index out of range")
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * Deno.writeTextFileSync("b.txt", "c");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.at(-1)); // 99
+   * ```
+   */
+  at(i: number): number {
+    const pieces = this.#live();
+    return pieces.get(itemIndex(i, this.#length));
+  }
+
+  /**
+   * Sets the byte at index `i`.
+   *
+   * @throws {RangeError} an index outside the concatenation, or a value outside 0-255
+   * @throws {TypeError} on a read-only map
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * using m = MMap.concat(["a.txt"], { access: "write" });
+   * m.set(0, 65);
+   * ```
+   */
+  set(i: number, value: number): void {
+    const pieces = this.#live();
+    this.#checkWritable();
+    const at = itemIndex(i, this.#length);
+    pieces.set(at, itemValue(value));
+  }
+
+  /**
+   * A copy of `[start:end:step]` with Python's slice rules.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * Deno.writeTextFileSync("b.txt", "cd");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(new TextDecoder().decode(m.slice(1, 3))); // "bc"
+   * ```
+   */
+  slice(start?: number | null, end?: number | null, step?: number | null): Uint8Array {
+    const pieces = this.#live();
+    return readSlice(resolveSlice(this.#length, start, end, step), pieces);
+  }
+
+  /**
+   * Assigns `data` to `[start:end:step]`; the lengths must match.
+   *
+   * @throws {RangeError} when `data` has a different length than the slice
+   * @throws {TypeError} on a read-only map
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * Deno.writeTextFileSync("b.txt", "cd");
+   * using m = MMap.concat(["a.txt", "b.txt"], { access: "write" });
+   * m.setSlice(1, 3, "XY"); // a.txt "aX", b.txt "Yd"
+   * ```
+   */
+  setSlice(
+    start: number | null | undefined,
+    end: number | null | undefined,
+    data: BytesLike,
+    step?: number | null,
+  ): void {
+    const pieces = this.#live();
+    this.#checkWritable();
+    writeSlice(resolveSlice(this.#length, start, end, step), toBytes(data), pieces);
+  }
+
+  /**
+   * Iterates over the byte values of all the files, in order.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "a");
+   * Deno.writeTextFileSync("b.txt", "b");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log([...m]); // [97, 98]
+   * ```
+   */
+  *[Symbol.iterator](): IterableIterator<number> {
+    this.#check();
+    for (let at = 0; at < this.#length; at += ITERATION_CHUNK) {
+      const chunk = this.#live().copy(at, Math.min(ITERATION_CHUNK, this.#length - at));
+      for (const byte of chunk) {
+        this.#check();
+        yield byte;
+      }
+    }
+  }
+
+  // --- searching ---------------------------------------------------------------------
+
+  /**
+   * The lowest index of `sub` in `[start, end)`, or -1, including matches
+   * that cross from one file into the next. `start` defaults to the
+   * position; both use slice rules. `sub` is bytes, a UTF-8 string, or one
+   * byte value.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "xxne");
+   * Deno.writeTextFileSync("b.txt", "edle");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.find("needle")); // 2
+   * ```
+   */
+  find(sub: Needle, start?: number | null, end?: number | null): number {
+    const [pieces, needle, a, b] = this.#searchArgs(sub, start, end);
+    return pieces.find(needle, a, b);
+  }
+
+  /**
+   * The highest index of `sub` in `[start, end)`, or -1; as `find`.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abca");
+   * Deno.writeTextFileSync("b.txt", "bc");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.rfind("abc")); // 3
+   * ```
+   */
+  rfind(sub: Needle, start?: number | null, end?: number | null): number {
+    const [pieces, needle, a, b] = this.#searchArgs(sub, start, end);
+    return pieces.rfind(needle, a, b);
+  }
+
+  /**
+   * How many non-overlapping `sub`s are in `[start, end)`, across files;
+   * `start` defaults to the position, as in `find`.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "a\nb");
+   * Deno.writeTextFileSync("b.txt", "\nc\n");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.count("\n")); // 3
+   * ```
+   */
+  count(sub: Needle, start?: number | null, end?: number | null): number {
+    const [pieces, needle, a, b] = this.#searchArgs(sub, start, end);
+    return pieces.count(needle, a, b);
+  }
+
+  /**
+   * Whether `sub` occurs anywhere, across files too.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * Deno.writeTextFileSync("b.txt", "cd");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * console.log(m.includes("bc")); // true
+   * ```
+   */
+  includes(sub: Needle): boolean {
+    return this.find(sub, 0) >= 0;
+  }
+
+  // --- changing the memory --------------------------------------------------------------
+
+  /**
+   * Copies `count` bytes from `src` to `dest` (overlap is fine), across
+   * files if need be.
+   *
+   * @throws {RangeError} "source, destination, or count out of range"
+   * @throws {TypeError} on a read-only map
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * Deno.writeTextFileSync("b.txt", "..");
+   * using m = MMap.concat(["a.txt", "b.txt"], { access: "write" });
+   * m.move(2, 0, 2); // b.txt is now "ab"
+   * ```
+   */
+  move(dest: number, src: number, count: number): void {
+    const pieces = this.#live();
+    const readonly = this.#access === ACCESS_READ;
+    const [d, s, n] = moveArgs(dest, src, count, this.#length, readonly);
+    pieces.move(d, s, n);
+  }
+
+  /**
+   * Writes changes back to the files (`msync`). No-op for read and copy
+   * maps. Each file's part of `[offset, offset + size)` is flushed from the
+   * page boundary at or before it, so `offset` need not be aligned.
+   *
+   * @param offset where to start (default 0)
+   * @param size bytes; by default to the end
+   * @param options `async` (`MS_ASYNC`), `invalidate` (`MS_INVALIDATE`)
+   * @throws {RangeError} "flush values out of range"
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "..");
+   * using m = MMap.concat(["a.txt"], { access: "write" });
+   * m.write("ok");
+   * m.flush();
+   * ```
+   */
+  flush(offset?: number | null, size?: number | null, options?: FlushOptions): void {
+    const pieces = this.#live();
+    const o = checkOptions(options, ["async", "invalidate"], "flush");
+    const [start, count] = flushRange(offset, size, this.#length);
+    const async = toBool(o.async, "async", false);
+    const invalidate = toBool(o.invalidate, "invalidate", false);
+    if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
+    pieces.sync(start, count, (async ? MS_ASYNC : MS_SYNC) | (invalidate ? MS_INVALIDATE : 0));
+  }
+
+  /**
+   * Advises the kernel about how `[start, start + length)` will be used
+   * (`madvise`), in every file that range touches.
+   *
+   * @param option an `MADV_*` constant
+   * @param start where the range starts (default 0)
+   * @param length bytes; clamped to the end
+   * @throws {RangeError} "madvise start out of bounds", "madvise length invalid"
+   *
+   * @example
+   * ```ts
+   * import { MADV_SEQUENTIAL, MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * using m = MMap.concat(["a.txt"]);
+   * m.madvise(MADV_SEQUENTIAL);
+   * ```
+   */
+  madvise(option: number, start: number = 0, length?: number | null): void {
+    const pieces = this.#live();
+    const advice = toInt(option, "option");
+    const [from, count] = madviseRange(start, length, this.#length);
+    pieces.advise(from, count, advice);
+  }
+
+  // --- presentation ---------------------------------------------------------------------
+
+  /**
+   * A description like `MMap`'s.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * using m = MMap.concat(["a.txt"]);
+   * console.log(String(m)); // <MMapConcat closed=false, access=ACCESS_READ, length=3, pos=0, files=1, contiguous=true>
+   * ```
+   */
+  toString(): string {
+    if (this.#closed) return "<MMapConcat closed=true>";
+    return `<MMapConcat closed=false, access=${
+      accessName(this.#access)
+    }, length=${this.#length}, ` +
+      `pos=${this.#pos}, files=${this.#segments.length}, contiguous=${this.#split === null}>`;
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  #check(): void {
+    if (this.#closed) throw new TypeError(CLOSED);
+  }
+
+  #live(): Pieces {
+    if (!this.#pieces) throw new TypeError(CLOSED);
+    return this.#pieces;
+  }
+
+  #checkWritable(): void {
+    if (this.#access === ACCESS_READ) throw new TypeError(READONLY);
+  }
+
+  #searchArgs(
+    sub: Needle,
+    start?: number | null,
+    end?: number | null,
+  ): [Pieces, Uint8Array, number, number] {
+    const pieces = this.#live();
+    const needle = toNeedle(sub);
+    const [a, b] = searchRange(start, end, this.#pos, this.#length);
+    return [pieces, needle, a, b];
+  }
+
+  /** Deno's console.log shape. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** Node's and Bun's console.log shape. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}

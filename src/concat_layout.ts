@@ -1,0 +1,153 @@
+/**
+ * Opening the files of `MMap.concat` and placing them in memory.
+ *
+ * A file whose size is a multiple of the page size ends exactly on a page
+ * boundary, so the next file's pages can follow it in the same address
+ * range: a run of such files (and the one after them) is reserved as one
+ * range (`PROT_NONE`) and each file is mapped into it with `MAP_FIXED`.
+ * A file of any other size ends the run. One run means one contiguous view
+ * over all the files.
+ *
+ * @module
+ */
+import { closeFd, openFile, statFd } from "../ffi/files.ts";
+import { Mapping } from "../ffi/mapping.ts";
+import { PAGESIZE } from "./constants.ts";
+import { errnoValue, MMapOSError } from "./errors.ts";
+import type { Piece } from "./pieces.ts";
+
+/** A file of the concatenation, opened. */
+interface OpenFile {
+  path: string;
+  fd: number;
+  size: number;
+}
+
+/**
+ * Which bytes of the concatenation one file holds (see `MMapConcat.segments`).
+ *
+ * @example Find the file and the offset in it of a match
+ * ```ts
+ * import { type ConcatSegment, MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("one.txt", "abc");
+ * Deno.writeTextFileSync("two.txt", "xyz");
+ * using m = MMap.concat(["one.txt", "two.txt"]);
+ * const at = m.find("y");
+ * const file: ConcatSegment = m.segments[m.segmentAt(at)];
+ * console.log(file.path, at - file.start); // "two.txt" 1
+ * ```
+ */
+export interface ConcatSegment {
+  /** The path the file was opened by. */
+  readonly path: string;
+  /** Offset of the file's first byte in the concatenation. */
+  readonly start: number;
+  /** Offset just past the file's last byte (`start` for an empty file). */
+  readonly end: number;
+}
+
+/** The files mapped: pieces of memory, and which file holds what. */
+export interface Layout {
+  pieces: Piece[];
+  segments: ConcatSegment[];
+  /** Why the files are not in one address range, or null when they are. */
+  split: string | null;
+}
+
+/**
+ * Opens, maps and closes each file (the mappings keep the files). On any
+ * failure, everything done so far is undone before the error is thrown.
+ */
+export function mapFiles(
+  paths: readonly string[],
+  write: boolean,
+  prot: number,
+  flags: number,
+): Layout {
+  const files: OpenFile[] = [];
+  try {
+    for (const path of paths) files.push(openRegular(path, write));
+    return place(files, prot, flags);
+  } finally {
+    for (const f of files) closeFd(f.fd);
+  }
+}
+
+function openRegular(path: string, write: boolean): OpenFile {
+  const fd = openFile(path, { write });
+  try {
+    const st = statFd(fd, path);
+    if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", path);
+    // Devices and pipes have no size to lay out.
+    if (!st.isFile) throw new MMapOSError(errnoValue("EINVAL") ?? 22, "mmap", path);
+    return { path, fd, size: st.size };
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+}
+
+function place(files: OpenFile[], prot: number, flags: number): Layout {
+  const segments: ConcatSegment[] = [];
+  const runs: OpenFile[][] = [];
+  let run: OpenFile[] = [];
+  let split: string | null = null;
+  let offset = 0;
+  for (const f of files) {
+    segments.push(Object.freeze({ path: f.path, start: offset, end: offset + f.size }));
+    offset += f.size;
+    if (f.size === 0) continue;
+    run.push(f);
+    if (f.size % PAGESIZE !== 0) {
+      runs.push(run);
+      run = [];
+    }
+  }
+  if (run.length) runs.push(run);
+  if (runs.length > 1) {
+    const odd = runs[0][runs[0].length - 1];
+    split = `"${odd.path}" is ${odd.size} bytes, not a multiple of PAGESIZE (${PAGESIZE}), ` +
+      `so the file after it cannot start on the page where it ends`;
+  }
+  const pieces: Piece[] = [];
+  try {
+    let start = 0;
+    for (const r of runs) {
+      const piece = mapRun(r, start, prot, flags);
+      pieces.push(piece);
+      start = piece.end;
+    }
+  } catch (e) {
+    for (const p of pieces) p.mapping.unmap();
+    throw e;
+  }
+  return { pieces, segments, split };
+}
+
+function mapRun(run: OpenFile[], start: number, prot: number, flags: number): Piece {
+  const length = run.reduce((sum, f) => sum + f.size, 0);
+  if (run.length === 1) {
+    const f = run[0];
+    return {
+      start,
+      end: start + length,
+      mapping: Mapping.map(length, prot, flags, f.fd, 0, f.path),
+    };
+  }
+  const range = Mapping.reserve(roundUp(length));
+  try {
+    let at = 0;
+    for (const f of run) {
+      range.mapFixed(at, roundUp(f.size), prot, flags, f.fd, 0, f.path);
+      at += f.size;
+    }
+  } catch (e) {
+    range.unmap();
+    throw e;
+  }
+  return { start, end: start + length, mapping: range };
+}
+
+function roundUp(n: number): number {
+  return Math.ceil(n / PAGESIZE) * PAGESIZE;
+}

@@ -1,0 +1,308 @@
+/**
+ * One logical byte range made of several mappings laid end to end: reads,
+ * writes and searches by logical offset, including matches that start in
+ * one mapping and end in another (or in several later ones).
+ *
+ * Each piece is an address range of its own; inside a piece the work is
+ * done by the shared primitives (`findIn`, `rfindIn`, `countIn`, the
+ * mapping's copies), so a single piece costs what one `MMap` costs.
+ *
+ * @module
+ */
+import type { Mapping } from "../ffi/mapping.ts";
+import { PAGESIZE } from "./constants.ts";
+import { countIn, findIn, rfindIn } from "./search.ts";
+
+/** One mapping holding the logical bytes `[start, end)`, from its own offset 0. */
+export interface Piece {
+  readonly start: number;
+  readonly end: number;
+  readonly mapping: Mapping;
+}
+
+// Moves between pieces go through a buffer of at most this many bytes.
+const MOVE_CHUNK = 1 << 20;
+
+/** Adjacent pieces covering `[0, length)`. */
+export class Pieces {
+  #pieces: readonly Piece[];
+  // Untracked buffers over each piece, for cheap small copies; they never
+  // leave this object and are detached before the memory goes away.
+  #buffers: (Uint8Array | null)[];
+  #length: number;
+
+  /**
+   * @param pieces adjacent pieces, in order, the first starting at 0
+   * @param maxBufferLength pieces longer than this get no internal buffer
+   */
+  constructor(pieces: readonly Piece[], maxBufferLength: number) {
+    this.#pieces = pieces;
+    this.#length = pieces.length ? pieces[pieces.length - 1].end : 0;
+    this.#buffers = pieces.map((p) => {
+      const n = p.end - p.start;
+      return n <= maxBufferLength ? new Uint8Array(p.mapping.buffer(0, n)) : null;
+    });
+  }
+
+  /** Total bytes. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The piece holding logical offset `offset` (0 <= offset < length). */
+  pieceAt(offset: number): Piece {
+    return this.#pieces[this.#locate(offset)];
+  }
+
+  /** Detaches the internal buffers and unmaps every piece. */
+  release(): void {
+    for (const b of this.#buffers) {
+      const buffer = b?.buffer as ArrayBuffer | undefined;
+      if (buffer && !buffer.detached) buffer.transfer(0);
+    }
+    this.#buffers = [];
+    let first: unknown;
+    for (const p of this.#pieces) {
+      try {
+        p.mapping.unmap();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    this.#pieces = [];
+    if (first) throw first;
+  }
+
+  // --- copies ----------------------------------------------------------------
+
+  /** The byte at `offset`. */
+  get(offset: number): number {
+    const k = this.#locate(offset);
+    const local = offset - this.#pieces[k].start;
+    const buffer = this.#buffers[k];
+    if (buffer) return buffer[local];
+    const one = new Uint8Array(1);
+    this.#pieces[k].mapping.copyOut(local, one);
+    return one[0];
+  }
+
+  /** Stores `value` at `offset`. */
+  set(offset: number, value: number): void {
+    const k = this.#locate(offset);
+    const local = offset - this.#pieces[k].start;
+    const buffer = this.#buffers[k];
+    if (buffer) buffer[local] = value;
+    else this.#pieces[k].mapping.copyIn(local, Uint8Array.of(value));
+  }
+
+  /** Copies `dst.length` bytes from `offset` into `dst`. */
+  copyOut(offset: number, dst: Uint8Array): void {
+    this.#each(offset, dst.length, (k, local, done, n) => {
+      const part = dst.subarray(done, done + n);
+      const buffer = this.#buffers[k];
+      if (buffer) part.set(buffer.subarray(local, local + n));
+      else this.#pieces[k].mapping.copyOut(local, part);
+    });
+  }
+
+  /** Copies `src` to `offset`. */
+  copyIn(offset: number, src: Uint8Array): void {
+    this.#each(offset, src.length, (k, local, done, n) => {
+      const part = src.subarray(done, done + n);
+      const buffer = this.#buffers[k];
+      if (buffer) buffer.set(part, local);
+      else this.#pieces[k].mapping.copyIn(local, part);
+    });
+  }
+
+  /** A copy of `[offset, offset + count)`. */
+  copy(offset: number, count: number): Uint8Array {
+    const out = new Uint8Array(count);
+    this.copyOut(offset, out);
+    return out;
+  }
+
+  /** `memmove` semantics over logical offsets: overlapping ranges are fine. */
+  move(dest: number, src: number, count: number): void {
+    if (count === 0) return;
+    const k = this.#locate(src);
+    const p = this.#pieces[k];
+    if (src + count <= p.end && dest >= p.start && dest + count <= p.end) {
+      p.mapping.move(dest - p.start, src - p.start, count);
+      return;
+    }
+    const chunk = new Uint8Array(Math.min(count, MOVE_CHUNK));
+    // Copy in the direction that never overwrites bytes not yet read.
+    const forward = dest <= src;
+    for (let done = 0; done < count;) {
+      const n = Math.min(chunk.length, count - done);
+      const at = forward ? done : count - done - n;
+      const part = chunk.subarray(0, n);
+      this.copyOut(src + at, part);
+      this.copyIn(dest + at, part);
+      done += n;
+    }
+  }
+
+  // --- searching -------------------------------------------------------------
+
+  /** First offset of `needle` in `[start, end)`, or -1. */
+  find(needle: Uint8Array, start: number, end: number): number {
+    const n = needle.length;
+    if (n === 0 || end - start < n) return findIn(null, needle, start, end);
+    for (let k = this.#locate(start); k < this.#pieces.length; k++) {
+      const p = this.#pieces[k];
+      if (p.start >= end) break;
+      const lo = Math.max(start, p.start);
+      const hi = Math.min(end, p.end);
+      const at = findIn(p.mapping, needle, lo - p.start, hi - p.start);
+      if (at >= 0) return p.start + at;
+      const across = this.#across(p, needle, lo, end);
+      if (across) {
+        const j = indexOfBytes(across.window, needle, false);
+        if (j >= 0) return across.from + j;
+      }
+    }
+    return -1;
+  }
+
+  /** Last offset of `needle` in `[start, end)`, or -1. */
+  rfind(needle: Uint8Array, start: number, end: number): number {
+    const n = needle.length;
+    if (n === 0 || end - start < n) return rfindIn(null, needle, start, end);
+    for (let k = this.#locate(end - 1); k >= 0; k--) {
+      const p = this.#pieces[k];
+      if (p.end <= start) break;
+      const lo = Math.max(start, p.start);
+      const hi = Math.min(end, p.end);
+      // Matches that run into later pieces start after any match inside this one.
+      const across = this.#across(p, needle, lo, end);
+      if (across) {
+        const j = indexOfBytes(across.window, needle, true);
+        if (j >= 0) return across.from + j;
+      }
+      const at = rfindIn(p.mapping, needle, lo - p.start, hi - p.start);
+      if (at >= 0) return p.start + at;
+    }
+    return -1;
+  }
+
+  /** Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`. */
+  count(needle: Uint8Array, start: number, end: number): number {
+    if (this.#pieces.length === 1 || needle.length === 0 || end - start < needle.length) {
+      return countIn(this.#pieces[0]?.mapping ?? null, needle, start, end);
+    }
+    let count = 0;
+    for (
+      let i = this.find(needle, start, end);
+      i >= 0;
+      i = this.find(needle, i + needle.length, end)
+    ) {
+      count++;
+    }
+    return count;
+  }
+
+  // --- system calls ----------------------------------------------------------
+
+  /** `msync(2)` over every piece `[start, start + count)` touches, from page boundaries. */
+  sync(start: number, count: number, flags: number): void {
+    this.#pages(start, count, (m, from, n) => m.sync(from, n, flags));
+  }
+
+  /** `madvise(2)` over every piece `[start, start + count)` touches, from page boundaries. */
+  advise(start: number, count: number, advice: number): void {
+    this.#pages(start, count, (m, from, n) => m.advise(from, n, advice));
+  }
+
+  // --- internals ---------------------------------------------------------------
+
+  /** Index of the piece holding `offset`; the last piece for `offset >= length`. */
+  #locate(offset: number): number {
+    return lastStartingBy(this.#pieces, offset);
+  }
+
+  /** Calls `fn` for each piece part of `[offset, offset + count)`. */
+  #each(
+    offset: number,
+    count: number,
+    fn: (k: number, local: number, done: number, n: number) => void,
+  ): void {
+    for (let k = this.#locate(offset), done = 0; done < count; k++) {
+      const p = this.#pieces[k];
+      const local = offset + done - p.start;
+      const n = Math.min(count - done, p.end - p.start - local);
+      fn(k, local, done, n);
+      done += n;
+    }
+  }
+
+  /**
+   * The bytes where a match starting in `p` (at or after `lo`) but ending
+   * beyond it would lie: the last `n - 1` bytes of `p` and the first `n - 1`
+   * after it, cut at `end`. Null when no such match fits.
+   */
+  #across(
+    p: Piece,
+    needle: Uint8Array,
+    lo: number,
+    end: number,
+  ): { from: number; window: Uint8Array } | null {
+    const n = needle.length;
+    if (n < 2 || p.end >= end) return null;
+    const from = Math.max(lo, p.end - n + 1);
+    const to = Math.min(end, p.end + n - 1);
+    if (to - from < n) return null;
+    return { from, window: this.copy(from, to - from) };
+  }
+
+  /** Calls `fn` with page-aligned ranges of each piece that `[start, start + count)` touches. */
+  #pages(start: number, count: number, fn: (m: Mapping, from: number, n: number) => void): void {
+    if (count === 0) return;
+    this.#each(start, count, (k, local, _done, n) => {
+      const from = local - (local % PAGESIZE);
+      fn(this.#pieces[k].mapping, from, local + n - from);
+    });
+  }
+}
+
+/**
+ * The index of the last of `ranges` (sorted by `start`) that starts at or
+ * before `offset`; 0 when none does.
+ */
+export function lastStartingBy(ranges: readonly { start: number }[], offset: number): number {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (ranges[mid].start <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The first (or last) index of `needle` in `hay`, or -1, in time linear in
+ * both lengths (Knuth-Morris-Pratt): windows are under twice the needle's
+ * length, and the needle may be long.
+ */
+export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, last: boolean): number {
+  const n = needle.length;
+  const fail = new Int32Array(n);
+  for (let i = 1, k = 0; i < n; i++) {
+    while (k > 0 && needle[i] !== needle[k]) k = fail[k - 1];
+    if (needle[i] === needle[k]) k++;
+    fail[i] = k;
+  }
+  let found = -1;
+  for (let i = 0, k = 0; i < hay.length; i++) {
+    while (k > 0 && hay[i] !== needle[k]) k = fail[k - 1];
+    if (hay[i] === needle[k]) k++;
+    if (k === n) {
+      found = i - n + 1;
+      if (!last) return found;
+      k = fail[k - 1];
+    }
+  }
+  return found;
+}

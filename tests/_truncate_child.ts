@@ -1,0 +1,19 @@
+// Child process for truncation_test.ts: maps a 3-page file, lets the file be
+// changed under the map as argv[3] says, prints what the map reports, then
+// touches the last page. Run by the current runtime; never imported.
+import { renameSync, truncateSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { MMap, PAGESIZE } from "../mod.ts";
+
+const [path, how] = process.argv.slice(2);
+const page = PAGESIZE;
+writeFileSync(path, new Uint8Array(3 * page).fill(7));
+const m = MMap.open(path);
+if (how === "truncate") truncateSync(path, page);
+if (how === "replace") {
+  writeFileSync(path + ".new", new Uint8Array(page).fill(9));
+  renameSync(path + ".new", path);
+}
+if (how === "append") writeFileSync(path, new Uint8Array(page).fill(8), { flag: "a" });
+console.log(JSON.stringify({ size: m.size(), length: m.length, first: m.at(0) }));
+console.log(JSON.stringify({ last: m.at(3 * page - 1) }));
