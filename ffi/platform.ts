@@ -39,6 +39,27 @@ export interface Platform {
   readonly map: Readonly<Record<string, number>>;
   readonly madv: Readonly<Record<string, number>>;
   readonly ms: Readonly<Record<"MS_ASYNC" | "MS_SYNC" | "MS_INVALIDATE", number>>;
+  /**
+   * For @seed/mmap/wasm's WASI host: the rest of `struct stat` (offsets of
+   * `st_dev`, `st_ino`, `st_nlink` and the three `timespec`s) and the `*at`
+   * calls' constants.
+   */
+  readonly statMore: {
+    readonly dev: number;
+    readonly devBytes: 4 | 8;
+    readonly ino: number;
+    readonly nlink: number;
+    readonly nlinkBytes: 2 | 4 | 8;
+    readonly atime: number;
+    readonly mtime: number;
+    readonly ctime: number;
+  };
+  readonly at: {
+    readonly AT_FDCWD: number;
+    readonly AT_SYMLINK_NOFOLLOW: number;
+    readonly UTIME_NOW: number;
+    readonly UTIME_OMIT: number;
+  };
   /** `MREMAP_MAYMOVE`, or 0 where there is no `mremap`. */
   readonly mremapMayMove: number;
   /** errno values by name. */
@@ -197,6 +218,14 @@ const LINUX_ERRNO = {
 
 const LINUX_MS = { MS_ASYNC: 1, MS_INVALIDATE: 2, MS_SYNC: 4 } as const;
 
+// fcntl.h and linux/stat.h, for the WASI host's *at calls.
+const LINUX_AT = {
+  AT_FDCWD: -100,
+  AT_SYMLINK_NOFOLLOW: 0x100,
+  UTIME_NOW: (1 << 30) - 1,
+  UTIME_OMIT: (1 << 30) - 2,
+} as const;
+
 const LINUX_X86_64: Platform = {
   os: "linux",
   arch: "x86_64",
@@ -206,6 +235,17 @@ const LINUX_X86_64: Platform = {
   scPageSize: 30,
   defaultPageSize: 4096,
   stat: { size: 144, mode: 24, modeBytes: 4, fileSize: 48 },
+  statMore: {
+    dev: 0,
+    devBytes: 8,
+    ino: 8,
+    nlink: 16,
+    nlinkBytes: 8,
+    atime: 72,
+    mtime: 88,
+    ctime: 104,
+  },
+  at: LINUX_AT,
   open: {
     O_RDONLY: 0,
     O_WRONLY: 1,
@@ -239,6 +279,16 @@ const LINUX_AARCH64: Platform = {
   libc: ["libc.so.6", "libc.musl-aarch64.so.1", "libc.so"],
   // aarch64 kernels may use 4 KiB, 16 KiB or 64 KiB pages; sysconf decides.
   stat: { size: 128, mode: 16, modeBytes: 4, fileSize: 48 },
+  statMore: {
+    dev: 0,
+    devBytes: 8,
+    ino: 8,
+    nlink: 20,
+    nlinkBytes: 4,
+    atime: 72,
+    mtime: 88,
+    ctime: 104,
+  },
   open: {
     ...LINUX_X86_64.open,
     O_DIRECTORY: 0o40000,
@@ -257,6 +307,17 @@ const DARWIN_COMMON: Omit<Platform, "arch" | "defaultPageSize"> = {
   errnoSymbol: "__error",
   scPageSize: 29,
   stat: { size: 144, mode: 4, modeBytes: 2, fileSize: 96 },
+  statMore: {
+    dev: 0,
+    devBytes: 4,
+    ino: 8,
+    nlink: 6,
+    nlinkBytes: 2,
+    atime: 32,
+    mtime: 48,
+    ctime: 64,
+  },
+  at: { AT_FDCWD: -2, AT_SYMLINK_NOFOLLOW: 0x20, UTIME_NOW: -1, UTIME_OMIT: -2 },
   open: {
     O_RDONLY: 0,
     O_WRONLY: 1,

@@ -138,6 +138,23 @@ export const LIBC_SYMBOLS = {
     result: "i64",
     nonblocking: true,
   },
+
+  // --- @seed/mmap/wasm: the WASI host's file calls (exact open flags and
+  // nanosecond times, the same in both runtimes) ---
+  // ssize_t pread(int fd, void *buf, size_t count, off_t offset)
+  pread: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+  // ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
+  pwrite: { parameters: ["i32", "buffer", "usize", "i64"], result: "isize" },
+  // int fsync(int fd), int fdatasync(int fd): fdatasync is not in macOS's libc.
+  fsync: { parameters: ["i32"], result: "i32" },
+  fdatasync: { parameters: ["i32"], result: "i32", optional: true },
+  // int fstatat(int dirfd, const char *path, struct stat *buf, int flags):
+  // a real symbol since glibc 2.33.
+  fstatat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32", optional: true },
+  // int utimensat(int dirfd, const char *path, const struct timespec t[2], int flags)
+  utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32", optional: true },
+  // int futimens(int fd, const struct timespec t[2])
+  futimens: { parameters: ["i32", "buffer"], result: "i32", optional: true },
 } as const satisfies Record<string, SymbolDef>;
 
 /** The symbol table's type. */

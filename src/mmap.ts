@@ -109,6 +109,18 @@ const finalizer = new FinalizationRegistry<Resources>((res) => {
   }
 });
 
+/** The file behind an open map, for `@seed/mmap/wasm` (not exported from mod.ts). */
+export interface MapFile {
+  /** The map's own descriptor; -1 for anonymous memory or `trackfd: false`. */
+  fd: number;
+  /** The `ACCESS_*` value the map was made with. */
+  access: number;
+  path?: string;
+}
+
+/** The descriptor and access mode of an open map; a `TypeError` on a closed one. */
+export let fileOfMap!: (m: MMap) => MapFile;
+
 const CLOSED = "mmap closed or invalid";
 const READONLY = "mmap can't modify a readonly memory map.";
 
@@ -142,6 +154,13 @@ export class MMap {
   #prot = 0;
   #trackfd = true;
   #path: string | undefined;
+
+  static {
+    fileOfMap = (m) => {
+      m.#check();
+      return { fd: m.#res.fd, access: m.#access, path: m.#path };
+    };
+  }
 
   /**
    * Maps `length` bytes of the open file descriptor `fileno` (CPython's

@@ -1,0 +1,137 @@
+/**
+ * File calls for `@seed/mmap/wasm`'s WASI host, straight to libc so that
+ * open flags are passed exactly (Deno's `node:fs` drops `O_EXCL` and refuses
+ * `O_TRUNC` on a read-only open) and times keep their nanoseconds (Deno's
+ * `node:fs` rounds them to milliseconds). Each call checks the runtime's
+ * permissions first, like `openFile`.
+ *
+ * @module
+ */
+import { cString, lastError } from "./files.ts";
+import { backend } from "./load.ts";
+
+/** What `stat(2)` says, with every field the WASI host reports. */
+export interface FullStat {
+  dev: bigint;
+  ino: bigint;
+  /** `st_mode`: file type and permission bits. */
+  mode: number;
+  nlink: bigint;
+  size: bigint;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** A time to set: nanoseconds since the epoch, the current time, or unchanged. */
+export type TimeSpec = bigint | "now" | "omit";
+
+/** `open(2)` with the platform's flag bits; returns the descriptor. */
+export function openPath(path: string, flags: number, mode: number): number {
+  const b = backend();
+  const o = b.platform.open;
+  const writes = (flags & (o.O_WRONLY | o.O_RDWR | o.O_CREAT | o.O_TRUNC)) !== 0;
+  b.checkPathAccess(path, writes);
+  const fd = b.libc.open(cString(path), flags | o.O_CLOEXEC, mode);
+  if (fd < 0) throw lastError("open", path);
+  return fd;
+}
+
+/** `pread(2)` into `buf`; returns the bytes read. */
+export function preadInto(fd: number, buf: Uint8Array, offset: number): number {
+  if (!buf.length) return 0;
+  const n = backend().libc.pread(fd, buf, buf.length, offset);
+  if (n < 0) throw lastError("pread");
+  return n;
+}
+
+/** `pwrite(2)` from `buf`; returns the bytes written. */
+export function pwriteFrom(fd: number, buf: Uint8Array, offset: number): number {
+  if (!buf.length) return 0;
+  const n = backend().libc.pwrite(fd, buf, buf.length, offset);
+  if (n < 0) throw lastError("pwrite");
+  return n;
+}
+
+/** `fsync(2)`, or `fdatasync(2)` where there is one and `dataOnly` asks for it. */
+export function syncFd(fd: number, dataOnly: boolean): void {
+  const libc = backend().libc;
+  const r = dataOnly && libc.fdatasync ? libc.fdatasync(fd) : libc.fsync(fd);
+  if (r !== 0) throw lastError(dataOnly ? "fdatasync" : "fsync");
+}
+
+function parseStat(buf: Uint8Array): FullStat {
+  const { stat, statMore: m } = backend().platform;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const uint = (at: number, bytes: number) =>
+    bytes === 8
+      ? dv.getBigUint64(at, true)
+      : BigInt(bytes === 4 ? dv.getUint32(at, true) : dv.getUint16(at, true));
+  const time = (at: number) =>
+    dv.getBigInt64(at, true) * 1_000_000_000n + dv.getBigInt64(at + 8, true);
+  return {
+    dev: uint(m.dev, m.devBytes),
+    ino: dv.getBigUint64(m.ino, true),
+    mode: Number(uint(stat.mode, stat.modeBytes)),
+    nlink: uint(m.nlink, m.nlinkBytes),
+    size: dv.getBigInt64(stat.fileSize, true),
+    atimeNs: time(m.atime),
+    mtimeNs: time(m.mtime),
+    ctimeNs: time(m.ctime),
+  };
+}
+
+/** `fstat(2)`, every field. */
+export function fstatFull(fd: number): FullStat {
+  const b = backend();
+  const buf = new Uint8Array(b.platform.stat.size);
+  if (b.libc.fstat(fd, buf) !== 0) throw lastError("fstat");
+  return parseStat(buf);
+}
+
+/** `lstat` (`fstatat` with `AT_SYMLINK_NOFOLLOW`), every field. */
+export function lstatFull(path: string): FullStat {
+  const b = backend();
+  if (!b.libc.fstatat) throw new Error("this C library has no fstatat (glibc 2.33 or later has)");
+  b.checkPathAccess(path, false);
+  const buf = new Uint8Array(b.platform.stat.size);
+  const { AT_FDCWD, AT_SYMLINK_NOFOLLOW } = b.platform.at;
+  if (b.libc.fstatat(AT_FDCWD, cString(path), buf, AT_SYMLINK_NOFOLLOW) !== 0) {
+    throw lastError("lstat", path);
+  }
+  return parseStat(buf);
+}
+
+function timespecs(atime: TimeSpec, mtime: TimeSpec): Uint8Array {
+  const { UTIME_NOW, UTIME_OMIT } = backend().platform.at;
+  const buf = new Uint8Array(32);
+  const dv = new DataView(buf.buffer);
+  [atime, mtime].forEach((t, i) => {
+    const sec = typeof t === "bigint" ? t / 1_000_000_000n : 0n;
+    const nsec = typeof t === "bigint" ? t % 1_000_000_000n : t === "now" ? UTIME_NOW : UTIME_OMIT;
+    dv.setBigInt64(16 * i, sec, true);
+    dv.setBigInt64(16 * i + 8, BigInt(nsec), true);
+  });
+  return buf;
+}
+
+/**
+ * Sets a file's access and modification times to the nanosecond
+ * (`futimens(2)` for a descriptor, `utimensat(2)` without following a last
+ * symbolic link for a path).
+ */
+export function setTimes(file: number | string, atime: TimeSpec, mtime: TimeSpec): void {
+  const b = backend();
+  const { futimens, utimensat } = b.libc;
+  if (!futimens || !utimensat) throw new Error("this C library has no utimensat/futimens");
+  const ts = timespecs(atime, mtime);
+  if (typeof file === "number") {
+    if (futimens(file, ts) !== 0) throw lastError("futimens");
+    return;
+  }
+  b.checkPathAccess(file, true);
+  const { AT_FDCWD, AT_SYMLINK_NOFOLLOW } = b.platform.at;
+  if (utimensat(AT_FDCWD, cString(file), ts, AT_SYMLINK_NOFOLLOW) !== 0) {
+    throw lastError("utimensat", file);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The WASI host's descriptor table: what each guest fd is (a host file, a
+ * directory below a preopen, or a standard stream), with its rights.
+ *
+ * @module
+ */
+import { closeFd } from "../ffi/files.ts";
+import { Errno } from "./errno.ts";
+import { ERRNO } from "./wasi_defs.ts";
+
+/** Where a standard stream's bytes go or come from. */
+export type Stream =
+  | { kind: "fd"; fd: number }
+  | { kind: "sink"; write(data: Uint8Array): void }
+  | { kind: "source"; data: Uint8Array; pos: number };
+
+interface Common {
+  /** `__wasi_filetype_t`. */
+  filetype: number;
+  /** `__wasi_fdflags_t`. */
+  flags: number;
+  rights: number;
+  inheriting: number;
+}
+
+/** A regular file (or other non-directory) opened on the host. */
+export interface FileEntry extends Common {
+  kind: "file";
+  /** A libc descriptor (`openPath`), not a `node:fs` one. */
+  hostFd: number;
+  /** The file position: kept here, every read and write is positional. */
+  pos: number;
+  host: string;
+}
+
+/**
+ * A directory: the root of every path resolved from it. Paths may not climb
+ * above it (`..`, links), as a capability should.
+ */
+export interface DirEntry extends Common {
+  kind: "dir";
+  /** The directory's real host path. */
+  root: string;
+  /** The guest name of a preopened directory (`fd_prestat_dir_name`). */
+  preopen?: string;
+  /** Entries read at `fd_readdir` cookie 0, so that later cookies are stable. */
+  listing?: DirListing[];
+}
+
+/** A standard stream. */
+export interface StreamEntry extends Common {
+  kind: "stream";
+  stream: Stream;
+}
+
+/** One `fd_readdir` entry. */
+export interface DirListing {
+  name: Uint8Array;
+  ino: bigint;
+  type: number;
+}
+
+/** Any open guest descriptor. */
+export type FdEntry = FileEntry | DirEntry | StreamEntry;
+
+/** Guest fd numbers to entries. */
+export class FdTable {
+  #entries: (FdEntry | undefined)[] = [];
+
+  /** Puts `entry` at the lowest free number from `from`; returns the number. */
+  add(entry: FdEntry, from = 0): number {
+    let fd = from;
+    while (this.#entries[fd]) fd++;
+    this.#entries[fd] = entry;
+    return fd;
+  }
+
+  /** The entry of `fd`, which must have every right in `rights`: else `EBADF`/`ENOTCAPABLE`. */
+  get(fd: number, rights = 0): FdEntry {
+    const e = this.#entries[fd];
+    if (!e) throw new Errno(ERRNO.BADF);
+    if ((e.rights & rights) !== rights) throw new Errno(ERRNO.NOTCAPABLE);
+    return e;
+  }
+
+  /** A directory's entry, with `rights`: else `EBADF`, `ENOTDIR` or `ENOTCAPABLE`. */
+  dir(fd: number, rights = 0): DirEntry {
+    const e = this.get(fd);
+    if (e.kind !== "dir") throw new Errno(ERRNO.NOTDIR);
+    if ((e.rights & rights) !== rights) throw new Errno(ERRNO.NOTCAPABLE);
+    return e;
+  }
+
+  /** A host file's entry, with `rights`: else `EBADF`, `EISDIR`, `ENOTCAPABLE`. */
+  file(fd: number, rights = 0): FileEntry | StreamEntry {
+    const e = this.get(fd, rights);
+    if (e.kind === "dir") throw new Errno(ERRNO.ISDIR);
+    return e;
+  }
+
+  /** Closes `fd` (and its host descriptor). */
+  close(fd: number): void {
+    const e = this.get(fd);
+    this.#entries[fd] = undefined;
+    if (e.kind === "file") closeFd(e.hostFd);
+  }
+
+  /** Moves `from` to `to`, closing what `to` was; both must be open. */
+  renumber(from: number, to: number): void {
+    const e = this.get(from);
+    this.get(to);
+    if (from === to) return;
+    this.close(to);
+    this.#entries[to] = e;
+    this.#entries[from] = undefined;
+  }
+
+  /** Closes every host descriptor. */
+  closeAll(): void {
+    for (let fd = 0; fd < this.#entries.length; fd++) {
+      if (this.#entries[fd]) this.close(fd);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * A `WebAssembly.Memory` as this library places file pages into it: its
+ * index type, its base address (checked after every `grow`), the ranges
+ * already mapped, and the two placements there are (file pages, zero pages).
+ *
+ * Rules that keep the host process alive (a fault inside WebAssembly code is
+ * fatal in Deno): pages are never mapped without `PROT_WRITE` (read access
+ * is private and writable), and no page wholly past the end of the file is
+ * ever mapped from the file (the rest of the range gets zero pages).
+ *
+ * @module
+ */
+import { Mapping } from "../ffi/mapping.ts";
+import { MAP_PRIVATE, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
+import { type FileGuard, guardFile, releaseFile } from "./file_guard.ts";
+
+/** The WebAssembly page size. */
+export const WASM_PAGE = 65536;
+
+/** Rounds `n` up to a multiple of `to`. */
+export function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/** A mapped range `[start, end)` of guest memory and who placed it. */
+export interface Region {
+  start: number;
+  end: number;
+  readonly owner: object;
+  guard?: FileGuard;
+}
+
+// File guards outlive a memory nobody unmapped: release them when it is collected.
+const orphaned = new FinalizationRegistry<Set<FileGuard>>((guards) => {
+  for (const g of guards) releaseFile(g);
+});
+
+const known = new WeakMap<WebAssembly.Memory, GuestMemory>();
+
+/** The memory under a guest, as seen by every mapping placed into it. */
+export class GuestMemory {
+  /** The engine's memory object. */
+  readonly memory: WebAssembly.Memory;
+  /** True for a memory64 memory (indices and `grow` take BigInt). */
+  readonly index64: boolean;
+  /** True for a shared memory (its buffer is a SharedArrayBuffer). */
+  readonly shared: boolean;
+  /** Mapped ranges, sorted by start, never overlapping. */
+  readonly regions: Region[] = [];
+  #base: Mapping | null = null;
+  #guards = new Set<FileGuard>();
+
+  private constructor(memory: WebAssembly.Memory) {
+    this.memory = memory;
+    this.shared = typeof SharedArrayBuffer === "function" &&
+      (memory.buffer as unknown) instanceof SharedArrayBuffer;
+    this.index64 = isMemory64(memory);
+    this.#base = this.#borrow();
+    orphaned.register(memory, this.#guards);
+  }
+
+  /** The one `GuestMemory` of a memory. */
+  static of(memory: unknown): GuestMemory {
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new TypeError("memory must be a WebAssembly.Memory");
+    }
+    let g = known.get(memory);
+    if (!g) known.set(memory, g = new GuestMemory(memory));
+    return g;
+  }
+
+  /** The memory's current size in bytes. */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  #borrow(): Mapping | null {
+    const buffer = this.memory.buffer as ArrayBuffer;
+    return buffer.byteLength === 0 ? null : Mapping.borrow(buffer);
+  }
+
+  /**
+   * Throws if the engine moved the memory since it was first seen: every
+   * page mapped into it would then be gone. No engine tested does this
+   * (V8 and JavaScriptCore reserve the whole range up front), so this is a
+   * tripwire, not a code path.
+   */
+  base(): Mapping {
+    const now = this.#borrow();
+    if (!now) throw new RangeError("the WebAssembly memory has no pages to map into");
+    if (!this.#base) this.#base = now;
+    if (!now.sameAddress(this.#base)) {
+      throw new Error(
+        "the engine moved this WebAssembly.Memory to another address after memory.grow: " +
+          "pages mapped into it are gone, so @seed/mmap refuses to map, flush or unmap there",
+      );
+    }
+    return this.#base;
+  }
+
+  /** Grows the memory by enough pages for `bytes`; returns the offset of the new pages. */
+  grow(bytes: number): number {
+    const pages = roundUp(bytes, WASM_PAGE) / WASM_PAGE;
+    let old: number;
+    try {
+      old = Number(
+        this.index64
+          ? this.memory.grow(BigInt(pages) as unknown as number)
+          : this.memory.grow(pages),
+      );
+    } catch (e) {
+      throw new RangeError(
+        `cannot grow the WebAssembly memory by ${pages} pages: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    this.base();
+    return old * WASM_PAGE;
+  }
+
+  /** Records `[start, end)` as mapped by `owner`; a `RangeError` if it overlaps a mapping. */
+  claim(start: number, end: number, owner: object): Region {
+    const i = this.regions.findIndex((r) => r.end > start);
+    const next = this.regions[i];
+    if (next && next.start < end) {
+      throw new RangeError(
+        `[${start}, ${end}) overlaps a file already mapped at [${next.start}, ${next.end})`,
+      );
+    }
+    const region: Region = { start, end, owner };
+    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+    return region;
+  }
+
+  /** The region that holds all of `[start, end)`, if one does. */
+  regionAt(start: number, end: number): Region | undefined {
+    return this.regions.find((r) => r.start <= start && end <= r.end);
+  }
+
+  /** Forgets a region (its pages must already be zero pages again). */
+  forget(region: Region): void {
+    const i = this.regions.indexOf(region);
+    if (i >= 0) this.regions.splice(i, 1);
+    if (region.guard && !this.regions.some((r) => r.guard === region.guard)) {
+      this.#guards.delete(region.guard);
+      releaseFile(region.guard);
+    }
+  }
+
+  /** Adds a region made by splitting another (it shares the other's file guard). */
+  insert(region: Region): void {
+    const i = this.regions.findIndex((r) => r.start > region.start);
+    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+  }
+
+  /** Keeps the file behind `region` from being cut below `end` while the region lives. */
+  guard(region: Region, key: string, end: number): void {
+    region.guard = guardFile(key, end);
+    this.#guards.add(region.guard);
+  }
+
+  /**
+   * Maps `span` bytes at `start` (both multiples of PAGESIZE): `fd`'s pages
+   * from `fileOffset` up to the page holding its last byte, then zero pages.
+   * Returns how many bytes of the file are mapped.
+   */
+  placeFile(
+    start: number,
+    span: number,
+    fd: number,
+    fileOffset: number,
+    fileSize: number,
+    kernel: { flags: number; prot: number },
+  ): number {
+    const base = this.base();
+    const fileBytes = Math.max(0, Math.min(span, fileSize - fileOffset));
+    const filePages = roundUp(fileBytes, PAGESIZE);
+    if (filePages > 0) base.mapFixed(start, filePages, kernel.prot, kernel.flags, fd, fileOffset);
+    try {
+      if (span > filePages) this.placeZeros(start + filePages, span - filePages);
+    } catch (e) {
+      if (filePages > 0) this.placeZeros(start, filePages);
+      throw e;
+    }
+    return fileBytes;
+  }
+
+  /** Replaces `[start, start + span)` with zeroed anonymous read-write pages. */
+  placeZeros(start: number, span: number): void {
+    this.base().mapFixed(start, span, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0);
+  }
+}
+
+/**
+ * True for a memory64 memory. There is no type reflection in the engines
+ * tested, but `grow` converts its argument first: a BigInt is refused by a
+ * 32-bit memory before anything grows, and `grow(0n)` changes nothing in a
+ * 64-bit one (it only renews `memory.buffer`).
+ */
+function isMemory64(memory: WebAssembly.Memory): boolean {
+  try {
+    memory.grow(0n as unknown as number);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Reading and writing a guest's linear memory from the host, one call at a
+ * time (`memory.grow` replaces `memory.buffer`, so a view never outlives
+ * the call that made it). Every access is bounds-checked: a pointer outside
+ * the memory becomes `EFAULT`, never a host exception.
+ *
+ * @module
+ */
+import { Errno } from "./errno.ts";
+import { ERRNO, SIZE } from "./wasi_defs.ts";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The guest memory as it is now. Pointers are unsigned 32-bit guest offsets. */
+export class GuestView {
+  /** The whole memory as bytes. */
+  readonly bytes: Uint8Array;
+  /** The whole memory as a DataView (little-endian accessors below). */
+  readonly dv: DataView;
+
+  /** @param memory the guest's memory */
+  constructor(memory: WebAssembly.Memory) {
+    const buffer = memory.buffer as ArrayBuffer;
+    this.bytes = new Uint8Array(buffer);
+    this.dv = new DataView(buffer);
+  }
+
+  /** `len` bytes at `ptr`, live (not a copy); `EFAULT` if outside the memory. */
+  slice(ptr: number, len: number): Uint8Array {
+    if (ptr + len > this.bytes.length) throw new Errno(ERRNO.FAULT);
+    return this.bytes.subarray(ptr, ptr + len);
+  }
+
+  /** The UTF-8 string at `ptr`; `EILSEQ` for bytes that are not UTF-8. */
+  string(ptr: number, len: number): string {
+    const bytes = this.slice(ptr, len);
+    try {
+      // A copy: TextDecoder refuses views of shared memory.
+      return utf8.decode(bytes.slice());
+    } catch {
+      throw new Errno(ERRNO.ILSEQ);
+    }
+  }
+
+  /** The buffers of an iovec array (`{ buf: u32, buf_len: u32 }[count]`). */
+  iovecs(ptr: number, count: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = ptr + i * SIZE.iovec;
+      out.push(this.slice(this.u32(at), this.u32(at + 4)));
+    }
+    return out;
+  }
+
+  /** u32 at `ptr`. */
+  u32(ptr: number): number {
+    return this.dv.getUint32(ptr, true);
+  }
+
+  /** Stores a u8. */
+  setU8(ptr: number, v: number): void {
+    this.dv.setUint8(ptr, v);
+  }
+
+  /** Stores a u16. */
+  setU16(ptr: number, v: number): void {
+    this.dv.setUint16(ptr, v, true);
+  }
+
+  /** Stores a u32. */
+  setU32(ptr: number, v: number): void {
+    this.dv.setUint32(ptr, v, true);
+  }
+
+  /** Stores a u64. */
+  setU64(ptr: number, v: number | bigint): void {
+    this.dv.setBigUint64(ptr, BigInt.asUintN(64, BigInt(v)), true);
+  }
+
+  /** u64 at `ptr`, as a BigInt. */
+  u64(ptr: number): bigint {
+    return this.dv.getBigUint64(ptr, true);
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * `WASI`: a WASI preview1 host in TypeScript that runs unchanged in Deno and
+ * Bun, serves real files under preopened directories, and gives guests the
+ * `"mmap"` import module (files mapped straight into linear memory).
+ *
+ * @module
+ */
+import { fstatSync, realpathSync, statSync } from "node:fs";
+import { toPath } from "../src/path.ts";
+import { checkOptions, typeName } from "../src/args.ts";
+import { Errno, errnoOf } from "./errno.ts";
+import { FdTable, type Stream } from "./fd_table.ts";
+import { guestMmap } from "./guest_mmap.ts";
+import { GuestView } from "./guest_view.ts";
+import { filetypeOf, type HostContext, type Syscall } from "./host_context.ts";
+import { fdCalls } from "./wasi_fd.ts";
+import { miscCalls } from "./wasi_misc.ts";
+import { pathCalls } from "./wasi_path.ts";
+import { DIR_RIGHTS, ERRNO, FILE_RIGHTS, FILETYPE, RIGHTS } from "./wasi_defs.ts";
+
+/** Options of {@linkcode WASI}. */
+export interface WASIOptions {
+  /** The guest's `argv` (conventionally starting with the program name). Default: none. */
+  args?: readonly string[];
+  /** The guest's environment. Default: empty (the host's is not passed on). */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Directories the guest may use: guest path (such as `"/data"` or `"."`)
+   * to host directory. Nothing outside them can be reached.
+   */
+  preopens?: Readonly<Record<string, string | URL>>;
+  /** The guest's standard input: a host descriptor (default 0), or the bytes to read. */
+  stdin?: number | Uint8Array | string;
+  /** Standard output: a host descriptor (default 1), or a function that receives each write. */
+  stdout?: number | ((data: Uint8Array) => void);
+  /** Standard error: a host descriptor (default 2), or a function that receives each write. */
+  stderr?: number | ((data: Uint8Array) => void);
+  /** The guest's memory when it imports one instead of exporting `memory`. */
+  memory?: WebAssembly.Memory;
+}
+
+/**
+ * Thrown through the guest's frames by `proc_exit`; `start()` catches it and
+ * returns the code. A reactor's exported function that exits throws it to
+ * its caller.
+ *
+ * @example
+ * ```ts
+ * import { WASIProcExit } from "@seed/mmap/wasm";
+ * const e = new WASIProcExit(3);
+ * console.log(e.code); // 3
+ * ```
+ */
+export class WASIProcExit extends Error {
+  /** The exit code the guest passed to `proc_exit`. */
+  readonly code: number;
+  /** @param code the exit code */
+  constructor(code: number) {
+    super(`WASI guest exited with code ${code}`);
+    this.name = "WASIProcExit";
+    this.code = code;
+  }
+}
+
+const encoder = new TextEncoder();
+const STDIN_RIGHTS = RIGHTS.FD_READ | RIGHTS.FD_FDSTAT_SET_FLAGS | RIGHTS.FD_FILESTAT_GET |
+  RIGHTS.POLL_FD_READWRITE;
+const STDOUT_RIGHTS = RIGHTS.FD_WRITE | RIGHTS.FD_FDSTAT_SET_FLAGS | RIGHTS.FD_FILESTAT_GET |
+  RIGHTS.POLL_FD_READWRITE;
+
+function toStream(value: unknown, fallback: number, name: string, input: boolean): Stream {
+  if (value === undefined) return { kind: "fd", fd: fallback };
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) {
+    return { kind: "fd", fd: value };
+  }
+  if (input && typeof value === "string") {
+    return { kind: "source", data: encoder.encode(value), pos: 0 };
+  }
+  if (input && value instanceof Uint8Array) return { kind: "source", data: value, pos: 0 };
+  if (!input && typeof value === "function") {
+    return { kind: "sink", write: value as (data: Uint8Array) => void };
+  }
+  throw new TypeError(
+    `${name} must be a descriptor or ${input ? "bytes" : "a function"}, not ${typeName(value)}`,
+  );
+}
+
+function streamType(s: Stream): number {
+  if (s.kind !== "fd") return FILETYPE.CHARACTER_DEVICE;
+  try {
+    return filetypeOf(fstatSync(s.fd).mode);
+  } catch {
+    return FILETYPE.CHARACTER_DEVICE;
+  }
+}
+
+/**
+ * A WASI preview1 host. Give `getImportObject()` to
+ * `WebAssembly.instantiate`, then `start(instance)` (commands) or
+ * `initialize(instance)` (reactors).
+ *
+ * - Files are real host files under the preopened directories; paths are
+ *   resolved by the host one component at a time, and no path, `..`,
+ *   absolute path or symbolic link reaches outside a preopen.
+ * - Every call returns a WASI errno; none throws into the guest.
+ * - `proc_exit` ends the guest, not the host: `start()` returns the code.
+ * - The `"mmap"` import module maps files straight into the guest's memory
+ *   (see `wasm/include/wasi_mmap.h`).
+ *
+ * @example Run a command guest with a preopened directory
+ * ```ts ignore
+ * import { WASI } from "@seed/mmap/wasm";
+ * const wasi = new WASI({ args: ["guest", "data.txt"], preopens: { "/data": "./data" } });
+ * const module = await WebAssembly.compile(Deno.readFileSync("guest.wasm"));
+ * const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+ * const code = wasi.start(instance);
+ * console.log("exit code", code);
+ * ```
+ *
+ * @tags allow-ffi, allow-read, allow-write
+ */
+export class WASI {
+  /** The `wasi_snapshot_preview1` import module. */
+  readonly wasiImport: Record<string, Syscall>;
+  /** The `"mmap"` import module. */
+  readonly mmapImport: Record<string, Syscall>;
+  #fds = new FdTable();
+  #memory: WebAssembly.Memory | undefined;
+  #exitCode: number | undefined;
+  #started = false;
+
+  /**
+   * @param options arguments, environment, preopened directories, standard streams
+   * @throws {TypeError} bad options, a preopen that is not a directory
+   *
+   * @example
+   * ```ts
+   * import { WASI } from "@seed/mmap/wasm";
+   * const out: string[] = [];
+   * const wasi = new WASI({
+   *   args: ["prog"],
+   *   env: { LANG: "C" },
+   *   stdout: (bytes) => out.push(new TextDecoder().decode(bytes)),
+   * });
+   * console.log(Object.keys(wasi.getImportObject())); // [ "wasi_snapshot_preview1", "mmap" ]
+   * ```
+   */
+  constructor(options?: WASIOptions) {
+    const o = checkOptions(
+      options,
+      ["args", "env", "preopens", "stdin", "stdout", "stderr", "memory"],
+      "WASI",
+    ) as WASIOptions;
+    if (o.memory !== undefined && !(o.memory instanceof WebAssembly.Memory)) {
+      throw new TypeError("memory must be a WebAssembly.Memory");
+    }
+    this.#memory = o.memory;
+    const args = [...(o.args ?? [])].map((a) => encoder.encode(String(a)));
+    const env = Object.entries(o.env ?? {}).map(([k, v]) => encoder.encode(`${k}=${v}`));
+    const streams: [Stream, number][] = [
+      [toStream(o.stdin, 0, "stdin", true), STDIN_RIGHTS],
+      [toStream(o.stdout, 1, "stdout", false), STDOUT_RIGHTS],
+      [toStream(o.stderr, 2, "stderr", false), STDOUT_RIGHTS],
+    ];
+    for (const [stream, rights] of streams) {
+      this.#fds.add({
+        kind: "stream",
+        stream,
+        filetype: streamType(stream),
+        flags: 0,
+        rights,
+        inheriting: 0,
+      });
+    }
+    for (const [guest, host] of Object.entries(o.preopens ?? {})) {
+      const root = realpathSync(toPath(host));
+      if (!statSync(root).isDirectory()) {
+        throw new TypeError(`preopen ${guest}: ${root} is not a directory`);
+      }
+      this.#fds.add({
+        kind: "dir",
+        root,
+        preopen: guest,
+        filetype: FILETYPE.DIRECTORY,
+        flags: 0,
+        rights: DIR_RIGHTS,
+        inheriting: DIR_RIGHTS | FILE_RIGHTS,
+      });
+    }
+    const ctx: HostContext = {
+      fds: this.#fds,
+      view: () => new GuestView(ctx.memory()),
+      memory: () => {
+        if (!this.#memory) throw new Errno(ERRNO.FAULT);
+        return this.#memory;
+      },
+      args,
+      env,
+      exit: (code) => {
+        this.#exitCode = code;
+        throw new WASIProcExit(code);
+      },
+    };
+    const calls = { ...fdCalls(ctx), ...pathCalls(ctx), ...miscCalls(ctx) };
+    this.wasiImport = Object.fromEntries(
+      Object.entries(calls).map(([name, fn]) => [name, this.#guard(fn)]),
+    );
+    const mmap = guestMmap(ctx);
+    this.mmapImport = Object.fromEntries(
+      Object.entries(mmap).map(([name, fn]) => [name, this.#guard(fn)]),
+    );
+  }
+
+  /** Every call returns an errno; only `proc_exit` unwinds, and keeps unwinding after it. */
+  #guard(fn: Syscall): Syscall {
+    return (...args) => {
+      if (this.#exitCode !== undefined) throw new WASIProcExit(this.#exitCode);
+      try {
+        return fn(...args) ?? ERRNO.SUCCESS;
+      } catch (e) {
+        if (e instanceof WASIProcExit) throw e;
+        return errnoOf(e);
+      }
+    };
+  }
+
+  /**
+   * The imports a guest needs: `wasi_snapshot_preview1` and `mmap`.
+   *
+   * @returns an import object for `WebAssembly.instantiate`
+   *
+   * @example
+   * ```ts
+   * import { WASI } from "@seed/mmap/wasm";
+   * const imports = new WASI().getImportObject();
+   * console.log(typeof imports.mmap.map); // "function"
+   * ```
+   */
+  getImportObject(): {
+    wasi_snapshot_preview1: Record<string, Syscall>;
+    mmap: Record<string, Syscall>;
+  } {
+    return { wasi_snapshot_preview1: this.wasiImport, mmap: this.mmapImport };
+  }
+
+  #bind(instance: WebAssembly.Instance): Record<string, unknown> {
+    const exports = instance?.exports as Record<string, unknown> | undefined;
+    if (!exports) throw new TypeError("instance must be a WebAssembly.Instance");
+    if (!this.#memory) {
+      if (!(exports.memory instanceof WebAssembly.Memory)) {
+        throw new TypeError("the instance exports no memory: pass options.memory");
+      }
+      this.#memory = exports.memory;
+    }
+    return exports;
+  }
+
+  /**
+   * Runs a command guest's `_start` and returns its exit code: 0 when
+   * `_start` returns, the code given to `proc_exit` otherwise. Closes the
+   * host descriptors the guest left open. Call it once.
+   *
+   * @param instance the instantiated guest
+   * @returns the exit code
+   * @throws {TypeError} no `_start` or no memory
+   * @throws {Error} a second call; or whatever trap the guest hits (`RuntimeError`)
+   *
+   * @example
+   * ```ts ignore
+   * import { WASI } from "@seed/mmap/wasm";
+   * const wasi = new WASI({ args: ["hello"] });
+   * const { instance } = await WebAssembly.instantiate(Deno.readFileSync("hello.wasm"), wasi.getImportObject());
+   * Deno.exit(wasi.start(instance));
+   * ```
+   */
+  start(instance: WebAssembly.Instance): number {
+    if (this.#started) throw new Error("WASI.start() or initialize() was already called");
+    const exports = this.#bind(instance);
+    if (typeof exports._start !== "function") throw new TypeError("the instance exports no _start");
+    this.#started = true;
+    try {
+      (exports._start as () => void)();
+      return 0;
+    } catch (e) {
+      if (e instanceof WASIProcExit) return e.code;
+      throw e;
+    } finally {
+      this.close();
+    }
+  }
+
+  /**
+   * Prepares a reactor guest: binds its memory and runs `_initialize` if it
+   * exports one. Its exported functions can then be called; `close()` when
+   * done.
+   *
+   * @param instance the instantiated guest
+   * @throws {TypeError} no memory
+   *
+   * @example
+   * ```ts ignore
+   * import { WASI } from "@seed/mmap/wasm";
+   * const wasi = new WASI({ preopens: { ".": "." } });
+   * const { instance } = await WebAssembly.instantiate(Deno.readFileSync("lib.wasm"), wasi.getImportObject());
+   * wasi.initialize(instance);
+   * ```
+   */
+  initialize(instance: WebAssembly.Instance): void {
+    if (this.#started) throw new Error("WASI.start() or initialize() was already called");
+    const exports = this.#bind(instance);
+    this.#started = true;
+    if (typeof exports._initialize === "function") (exports._initialize as () => void)();
+  }
+
+  /**
+   * Closes every host descriptor the guest holds. `start()` does this on
+   * its own. Mapped files stay mapped: their pages belong to the memory.
+   *
+   * @example
+   * ```ts
+   * import { WASI } from "@seed/mmap/wasm";
+   * const wasi = new WASI();
+   * wasi.close();
+   * ```
+   */
+  close(): void {
+    this.#fds.closeAll();
+  }
+
+  /**
+   * Closes at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { WASI } from "@seed/mmap/wasm";
+   * {
+   *   using _wasi = new WASI();
+   * }
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

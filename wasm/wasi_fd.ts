@@ -1,0 +1,328 @@
+/**
+ * The `fd_*` calls of WASI preview1. Files are read and written at explicit
+ * positions (the position lives in the descriptor entry), so `fd_seek` and
+ * `O_APPEND` work the same in every runtime.
+ *
+ * @module
+ */
+import { readdirSync, readSync, writeSync } from "node:fs";
+import { truncateFd } from "../ffi/files.ts";
+import {
+  fstatFull,
+  lstatFull,
+  preadInto,
+  pwriteFrom,
+  setTimes,
+  syncFd,
+} from "../ffi/host_files.ts";
+import { Errno } from "./errno.ts";
+import type { DirEntry, DirListing, FileEntry, StreamEntry } from "./fd_table.ts";
+import { fileKeyOfFd, mappedEnd } from "./file_guard.ts";
+import {
+  filetypeOf,
+  type HostContext,
+  newTimes,
+  type Syscall,
+  u64,
+  writeFilestat,
+} from "./host_context.ts";
+import {
+  ADVICE_MAX,
+  ERRNO,
+  FDFLAGS,
+  FILETYPE,
+  PREOPENTYPE_DIR,
+  RIGHTS,
+  SIZE,
+  WHENCE,
+} from "./wasi_defs.ts";
+
+const R = RIGHTS;
+const encoder = new TextEncoder();
+
+/** Reads into `bufs` from a stream; stops at the first short read. */
+function readStream(e: StreamEntry, bufs: Uint8Array[]): number {
+  const s = e.stream;
+  let total = 0;
+  for (const buf of bufs) {
+    let n: number;
+    if (s.kind === "source") {
+      n = Math.min(buf.length, s.data.length - s.pos);
+      buf.set(s.data.subarray(s.pos, s.pos + n));
+      s.pos += n;
+    } else if (s.kind === "fd") {
+      n = readSync(s.fd, buf, 0, buf.length, null);
+    } else {
+      throw new Errno(ERRNO.BADF);
+    }
+    total += n;
+    if (n < buf.length) break;
+  }
+  return total;
+}
+
+/** Writes all of `bufs` to a stream. */
+function writeStream(e: StreamEntry, bufs: Uint8Array[]): number {
+  const s = e.stream;
+  let total = 0;
+  for (const buf of bufs) {
+    if (s.kind === "sink") s.write(buf.slice());
+    else if (s.kind === "fd") {
+      for (let off = 0; off < buf.length;) off += writeSync(s.fd, buf, off, buf.length - off);
+    } else throw new Errno(ERRNO.BADF);
+    total += buf.length;
+  }
+  return total;
+}
+
+/** The size of a host file. */
+function sizeOf(e: FileEntry): number {
+  return Number(fstatFull(e.hostFd).size);
+}
+
+/** Reads into `bufs` from a file at `pos`; stops at the first short read. */
+function readAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
+  let total = 0;
+  for (const buf of bufs) {
+    const n = preadInto(e.hostFd, buf, pos + total);
+    total += n;
+    if (n < buf.length) break;
+  }
+  return total;
+}
+
+/** Writes all of `bufs` to a file at `pos` (then syncs, for the `SYNC`/`DSYNC` flags). */
+function writeAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
+  let total = 0;
+  for (const buf of bufs) {
+    for (let off = 0; off < buf.length;) {
+      off += pwriteFrom(e.hostFd, buf.subarray(off), pos + total + off);
+    }
+    total += buf.length;
+  }
+  if (e.flags & (FDFLAGS.SYNC | FDFLAGS.DSYNC | FDFLAGS.RSYNC)) {
+    syncFd(e.hostFd, !(e.flags & FDFLAGS.SYNC));
+  }
+  return total;
+}
+
+/**
+ * A directory's entries for `fd_readdir`: `.` and `..` first (`..` with the
+ * directory's own inode number: what lies above is not the guest's to see),
+ * then the rest sorted by name.
+ */
+function listDir(e: DirEntry): DirListing[] {
+  const self = lstatFull(e.root).ino;
+  const out: DirListing[] = [
+    { name: encoder.encode("."), ino: self, type: FILETYPE.DIRECTORY },
+    { name: encoder.encode(".."), ino: self, type: FILETYPE.DIRECTORY },
+  ];
+  for (const name of readdirSync(e.root).sort()) {
+    let st;
+    try {
+      st = lstatFull(`${e.root}/${name}`);
+    } catch {
+      continue; // removed meanwhile
+    }
+    out.push({ name: encoder.encode(name), ino: st.ino, type: filetypeOf(st.mode) });
+  }
+  return out;
+}
+
+/** Writes directory entries from `cookie` into `buf`, the last one cut short if it must be. */
+function writeDirents(buf: Uint8Array, list: DirListing[], cookie: number): number {
+  let used = 0;
+  const head = new Uint8Array(SIZE.dirent);
+  const dv = new DataView(head.buffer);
+  for (let i = cookie; i < list.length && used < buf.length; i++) {
+    const d = list[i];
+    dv.setBigUint64(0, BigInt(i + 1), true);
+    dv.setBigUint64(8, d.ino, true);
+    dv.setUint32(16, d.name.length, true);
+    dv.setUint8(20, d.type);
+    for (const part of [head, d.name]) {
+      const n = Math.min(part.length, buf.length - used);
+      buf.set(part.subarray(0, n), used);
+      used += n;
+    }
+  }
+  return used;
+}
+
+/** The `fd_*` calls. */
+export function fdCalls(ctx: HostContext): Record<string, Syscall> {
+  const { fds } = ctx;
+  return {
+    fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number) {
+      fds.file(fd >>> 0, R.FD_ADVISE);
+      if (advice > ADVICE_MAX) return ERRNO.INVAL;
+    },
+
+    fd_allocate(fd: number, offset: bigint, len: bigint) {
+      const e = fds.file(fd >>> 0, R.FD_ALLOCATE);
+      if (e.kind !== "file") return ERRNO.BADF;
+      const end = u64(offset) + u64(len);
+      if (end > sizeOf(e)) truncateFd(e.hostFd, end);
+    },
+
+    fd_close(fd: number) {
+      fds.close(fd >>> 0);
+    },
+
+    fd_datasync(fd: number) {
+      const e = fds.get(fd >>> 0, R.FD_DATASYNC);
+      if (e.kind === "file") syncFd(e.hostFd, true);
+    },
+
+    fd_sync(fd: number) {
+      const e = fds.get(fd >>> 0, R.FD_SYNC);
+      if (e.kind === "file") syncFd(e.hostFd, false);
+    },
+
+    fd_fdstat_get(fd: number, ptr: number) {
+      const e = fds.get(fd >>> 0);
+      const v = ctx.view();
+      v.slice(ptr >>> 0, SIZE.fdstat).fill(0);
+      v.setU8(ptr >>> 0, e.filetype);
+      v.setU16((ptr >>> 0) + 2, e.flags);
+      v.setU64((ptr >>> 0) + 8, e.rights);
+      v.setU64((ptr >>> 0) + 16, e.inheriting);
+    },
+
+    fd_fdstat_set_flags(fd: number, flags: number) {
+      const e = fds.get(fd >>> 0, R.FD_FDSTAT_SET_FLAGS);
+      if (flags & ~0x1f) return ERRNO.INVAL;
+      e.flags = flags;
+    },
+
+    fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint) {
+      const e = fds.get(fd >>> 0);
+      const b = BigInt.asUintN(64, base);
+      const i = BigInt.asUintN(64, inheriting);
+      if ((b & ~BigInt(e.rights)) !== 0n || (i & ~BigInt(e.inheriting)) !== 0n) {
+        return ERRNO.NOTCAPABLE;
+      }
+      e.rights = Number(b);
+      e.inheriting = Number(i);
+    },
+
+    fd_filestat_get(fd: number, ptr: number) {
+      const e = fds.get(fd >>> 0, R.FD_FILESTAT_GET);
+      const v = ctx.view();
+      if (e.kind !== "stream") {
+        writeFilestat(v, ptr >>> 0, e.kind === "file" ? fstatFull(e.hostFd) : lstatFull(e.root));
+      } else {
+        v.slice(ptr >>> 0, SIZE.filestat).fill(0);
+        v.setU8((ptr >>> 0) + 16, e.filetype);
+      }
+    },
+
+    fd_filestat_set_size(fd: number, size: bigint) {
+      const e = fds.file(fd >>> 0, R.FD_FILESTAT_SET_SIZE);
+      if (e.kind !== "file") return ERRNO.INVAL;
+      const n = u64(size);
+      // Cutting mapped pages away would kill the process on the guest's next load.
+      if (n < mappedEnd(fileKeyOfFd(e.hostFd))) return ERRNO.BUSY;
+      truncateFd(e.hostFd, n);
+    },
+
+    fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, fst: number) {
+      const e = fds.get(fd >>> 0, R.FD_FILESTAT_SET_TIMES);
+      if (e.kind === "stream") return ERRNO.NOTSUP;
+      const [a, m] = newTimes(fst, atim, mtim);
+      setTimes(e.kind === "file" ? e.hostFd : e.root, a, m);
+    },
+
+    fd_pread(fd: number, iovs: number, count: number, offset: bigint, nread: number) {
+      const e = fds.file(fd >>> 0, R.FD_READ | R.FD_SEEK);
+      if (e.kind !== "file") return ERRNO.SPIPE;
+      const v = ctx.view();
+      v.setU32(nread >>> 0, readAt(e, v.iovecs(iovs >>> 0, count >>> 0), u64(offset)));
+    },
+
+    fd_pwrite(fd: number, iovs: number, count: number, offset: bigint, nwritten: number) {
+      const e = fds.file(fd >>> 0, R.FD_WRITE | R.FD_SEEK);
+      if (e.kind !== "file") return ERRNO.SPIPE;
+      const v = ctx.view();
+      v.setU32(nwritten >>> 0, writeAt(e, v.iovecs(iovs >>> 0, count >>> 0), u64(offset)));
+    },
+
+    fd_read(fd: number, iovs: number, count: number, nread: number) {
+      const e = fds.file(fd >>> 0, R.FD_READ);
+      const v = ctx.view();
+      const bufs = v.iovecs(iovs >>> 0, count >>> 0);
+      let n: number;
+      if (e.kind === "file") {
+        n = readAt(e, bufs, e.pos);
+        e.pos += n;
+      } else n = readStream(e, bufs);
+      v.setU32(nread >>> 0, n);
+    },
+
+    fd_write(fd: number, iovs: number, count: number, nwritten: number) {
+      const e = fds.file(fd >>> 0, R.FD_WRITE);
+      const v = ctx.view();
+      const bufs = v.iovecs(iovs >>> 0, count >>> 0);
+      let n: number;
+      if (e.kind === "file") {
+        if (e.flags & FDFLAGS.APPEND) e.pos = sizeOf(e);
+        n = writeAt(e, bufs, e.pos);
+        e.pos += n;
+      } else n = writeStream(e, bufs);
+      v.setU32(nwritten >>> 0, n);
+    },
+
+    fd_seek(fd: number, offset: bigint, whence: number, newOffset: number) {
+      const tellOnly = offset === 0n && whence === WHENCE.CUR;
+      const e = fds.get(fd >>> 0, tellOnly ? R.FD_TELL : R.FD_SEEK);
+      if (e.kind !== "file") return e.kind === "dir" ? ERRNO.BADF : ERRNO.SPIPE;
+      const from = whence === WHENCE.SET
+        ? 0
+        : whence === WHENCE.CUR
+        ? e.pos
+        : whence === WHENCE.END
+        ? sizeOf(e)
+        : NaN;
+      if (Number.isNaN(from)) return ERRNO.INVAL;
+      const pos = from + Number(BigInt.asIntN(64, offset));
+      if (pos < 0 || !Number.isSafeInteger(pos)) return ERRNO.INVAL;
+      e.pos = pos;
+      ctx.view().setU64(newOffset >>> 0, pos);
+    },
+
+    fd_tell(fd: number, ptr: number) {
+      const e = fds.get(fd >>> 0, R.FD_TELL);
+      if (e.kind !== "file") return e.kind === "dir" ? ERRNO.BADF : ERRNO.SPIPE;
+      ctx.view().setU64(ptr >>> 0, e.pos);
+    },
+
+    fd_prestat_get(fd: number, ptr: number) {
+      const e = fds.get(fd >>> 0);
+      if (e.kind !== "dir" || e.preopen === undefined) return ERRNO.BADF;
+      const v = ctx.view();
+      v.setU32(ptr >>> 0, PREOPENTYPE_DIR);
+      v.setU32((ptr >>> 0) + 4, encoder.encode(e.preopen).length);
+    },
+
+    fd_prestat_dir_name(fd: number, ptr: number, len: number) {
+      const e = fds.get(fd >>> 0);
+      if (e.kind !== "dir" || e.preopen === undefined) return ERRNO.BADF;
+      const name = encoder.encode(e.preopen);
+      if ((len >>> 0) < name.length) return ERRNO.NAMETOOLONG;
+      ctx.view().slice(ptr >>> 0, name.length).set(name);
+    },
+
+    fd_readdir(fd: number, buf: number, len: number, cookie: bigint, used: number) {
+      const e = fds.get(fd >>> 0, R.FD_READDIR);
+      if (e.kind !== "dir") return ERRNO.NOTDIR;
+      const c = u64(cookie);
+      if (c === 0 || !e.listing) e.listing = listDir(e);
+      const v = ctx.view();
+      v.setU32(used >>> 0, writeDirents(v.slice(buf >>> 0, len >>> 0), e.listing, c));
+    },
+
+    fd_renumber(from: number, to: number) {
+      fds.renumber(from >>> 0, to >>> 0);
+    },
+  };
+}

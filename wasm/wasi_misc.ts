@@ -1,0 +1,160 @@
+/**
+ * The WASI preview1 calls that are not about files: arguments, environment,
+ * clocks, randomness, `poll_oneoff` (clock subscriptions; files are always
+ * ready), `proc_exit`, `sched_yield`, and the socket calls (no sockets here).
+ *
+ * @module
+ */
+import process from "node:process";
+import { fstatFull } from "../ffi/host_files.ts";
+import type { HostContext, Syscall } from "./host_context.ts";
+import { CLOCK, ERRNO, EVENTTYPE, SIZE, SUBSCRIPTION_CLOCK_ABSTIME } from "./wasi_defs.ts";
+
+const RESOLUTION_NS = 1000n;
+
+/** Nanoseconds on clock `id`, or `undefined` for an unknown clock. */
+function now(id: number): bigint | undefined {
+  switch (id) {
+    case CLOCK.REALTIME:
+      return BigInt(Math.trunc((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+    case CLOCK.MONOTONIC:
+      return process.hrtime.bigint();
+    case CLOCK.PROCESS_CPUTIME:
+    case CLOCK.THREAD_CPUTIME: {
+      const u = process.cpuUsage();
+      return BigInt(u.user + u.system) * 1000n;
+    }
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this thread for `ns` nanoseconds. */
+function sleep(ns: bigint): void {
+  if (ns > 0n) Atomics.wait(sleeper, 0, 0, Number(ns) / 1e6);
+}
+
+/** Writes NUL-terminated strings and their pointers (`args_get`, `environ_get`). */
+function writeStrings(ctx: HostContext, list: readonly Uint8Array[], ptrs: number, buf: number) {
+  const v = ctx.view();
+  let at = buf >>> 0;
+  list.forEach((s, i) => {
+    v.setU32((ptrs >>> 0) + 4 * i, at);
+    v.slice(at, s.length + 1).set([...s, 0]);
+    at += s.length + 1;
+  });
+}
+
+function writeSizes(ctx: HostContext, list: readonly Uint8Array[], count: number, size: number) {
+  const v = ctx.view();
+  v.setU32(count >>> 0, list.length);
+  v.setU32(size >>> 0, list.reduce((n, s) => n + s.length + 1, 0));
+}
+
+interface Subscription {
+  userdata: bigint;
+  type: number;
+  /** Clock subscriptions: the deadline on the monotonic clock. */
+  deadline?: bigint;
+  /** Immediate outcome of an fd subscription, or an error. */
+  error?: number;
+  nbytes?: bigint;
+}
+
+function readSubscription(ctx: HostContext, ptr: number): Subscription {
+  const v = ctx.view();
+  const userdata = v.u64(ptr);
+  const type = v.bytes[ptr + 8];
+  if (type === EVENTTYPE.CLOCK) {
+    const id = v.u32(ptr + 16);
+    const timeout = v.u64(ptr + 24);
+    const flags = v.dv.getUint16(ptr + 40, true);
+    const t = now(id);
+    if (t === undefined) return { userdata, type, error: ERRNO.INVAL };
+    const left = flags & SUBSCRIPTION_CLOCK_ABSTIME ? timeout - t : timeout;
+    return { userdata, type, deadline: process.hrtime.bigint() + left };
+  }
+  if (type === EVENTTYPE.FD_READ || type === EVENTTYPE.FD_WRITE) {
+    try {
+      const e = ctx.fds.get(v.u32(ptr + 16));
+      let nbytes = 0n;
+      if (type === EVENTTYPE.FD_READ && e.kind === "file") {
+        const left = fstatFull(e.hostFd).size - BigInt(e.pos);
+        nbytes = left > 0n ? left : 0n;
+      }
+      return { userdata, type, nbytes };
+    } catch {
+      return { userdata, type, error: ERRNO.BADF };
+    }
+  }
+  return { userdata, type, error: ERRNO.INVAL };
+}
+
+/** The calls that are not about files. */
+export function miscCalls(ctx: HostContext): Record<string, Syscall> {
+  return {
+    args_get: (argv: number, buf: number) => writeStrings(ctx, ctx.args, argv, buf),
+    args_sizes_get: (count: number, size: number) => writeSizes(ctx, ctx.args, count, size),
+    environ_get: (envp: number, buf: number) => writeStrings(ctx, ctx.env, envp, buf),
+    environ_sizes_get: (count: number, size: number) => writeSizes(ctx, ctx.env, count, size),
+
+    clock_res_get(id: number, ptr: number) {
+      if (now(id) === undefined) return ERRNO.INVAL;
+      ctx.view().setU64(ptr >>> 0, RESOLUTION_NS);
+    },
+
+    clock_time_get(id: number, _precision: bigint, ptr: number) {
+      const t = now(id);
+      if (t === undefined) return ERRNO.INVAL;
+      ctx.view().setU64(ptr >>> 0, t);
+    },
+
+    random_get(ptr: number, len: number) {
+      const out = ctx.view().slice(ptr >>> 0, len >>> 0);
+      // getRandomValues takes at most 64 KiB, and no views of shared memory.
+      const chunk = new Uint8Array(65536);
+      for (let at = 0; at < out.length; at += chunk.length) {
+        const n = Math.min(chunk.length, out.length - at);
+        crypto.getRandomValues(chunk.subarray(0, n));
+        out.set(chunk.subarray(0, n), at);
+      }
+    },
+
+    poll_oneoff(inPtr: number, outPtr: number, count: number, nevents: number) {
+      const n = count >>> 0;
+      if (n === 0) return ERRNO.INVAL;
+      const subs: Subscription[] = [];
+      for (let i = 0; i < n; i++) {
+        subs.push(readSubscription(ctx, (inPtr >>> 0) + i * SIZE.subscription));
+      }
+      let ready = subs.filter((s) => s.deadline === undefined);
+      if (!ready.length) {
+        const first = subs.reduce((a, s) => (s.deadline! < a ? s.deadline! : a), subs[0].deadline!);
+        sleep(first - process.hrtime.bigint());
+        const t = process.hrtime.bigint();
+        ready = subs.filter((s) => s.deadline! <= t || s.deadline === first);
+      }
+      const v = ctx.view();
+      ready.forEach((s, i) => {
+        const at = (outPtr >>> 0) + i * SIZE.event;
+        v.slice(at, SIZE.event).fill(0);
+        v.setU64(at, s.userdata);
+        v.setU16(at + 8, s.error ?? ERRNO.SUCCESS);
+        v.setU8(at + 10, s.type);
+        v.setU64(at + 16, s.nbytes ?? 0n);
+      });
+      v.setU32(nevents >>> 0, ready.length);
+    },
+
+    proc_exit(code: number): never {
+      ctx.exit(code >>> 0);
+    },
+    proc_raise: () => ERRNO.NOSYS,
+    sched_yield: () => ERRNO.SUCCESS,
+
+    sock_accept: (fd: number) => (ctx.fds.get(fd >>> 0), ERRNO.NOTSOCK),
+    sock_recv: (fd: number) => (ctx.fds.get(fd >>> 0), ERRNO.NOTSOCK),
+    sock_send: (fd: number) => (ctx.fds.get(fd >>> 0), ERRNO.NOTSOCK),
+    sock_shutdown: (fd: number) => (ctx.fds.get(fd >>> 0), ERRNO.NOTSOCK),
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * The `path_*` calls of WASI preview1. Every path goes through `resolve`
+ * (sandbox.ts) from a directory descriptor the guest holds, so none can
+ * name anything outside the preopened directories.
+ *
+ * @module
+ */
+import {
+  linkSync,
+  mkdirSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+} from "node:fs";
+import { closeFd } from "../ffi/files.ts";
+import { fstatFull, lstatFull, openPath, setTimes } from "../ffi/host_files.ts";
+import { platform } from "../ffi/load.ts";
+import { Errno } from "./errno.ts";
+import type { DirEntry, FdEntry } from "./fd_table.ts";
+import { fileKeyOfPath, mappedEnd } from "./file_guard.ts";
+import {
+  filetypeOf,
+  type HostContext,
+  newTimes,
+  type Syscall,
+  writeFilestat,
+} from "./host_context.ts";
+import { checkLinkTarget, hostPath, resolve, type Resolved } from "./sandbox.ts";
+import {
+  ALL_RIGHTS,
+  DIR_RIGHTS,
+  ERRNO,
+  FDFLAGS,
+  FILE_RIGHTS,
+  FILETYPE,
+  LOOKUP_SYMLINK_FOLLOW,
+  OFLAGS,
+  RIGHTS,
+  WRITE_RIGHTS,
+} from "./wasi_defs.ts";
+
+const R = RIGHTS;
+
+/** The host path to hand to a call: a trailing `/` kept, so the kernel checks "is a directory". */
+function target(r: Resolved): string {
+  return r.dirOnly && r.parts.length ? `${r.host}/` : r.host;
+}
+
+let procFd: boolean | undefined;
+
+/**
+ * True if the descriptor really lies inside `root`, by the kernel's own
+ * account (`/proc/self/fd`), which closes the gap between resolving a path
+ * and opening it. Where `/proc` cannot be read the check is skipped.
+ */
+function opensInside(fd: number, root: string): boolean {
+  if (procFd === false) return true;
+  let real: string;
+  try {
+    real = readlinkSync(`/proc/self/fd/${fd}`);
+    procFd = true;
+  } catch {
+    procFd = false;
+    return true;
+  }
+  return root === "/" || real === root || real.startsWith(`${root}/`);
+}
+
+/**
+ * `open(2)` flags for what `path_open` asks. Always `O_NOFOLLOW`: `resolve`
+ * has already followed every link the guest may follow, so a link found in
+ * the last component now was put there since, and is not opened.
+ */
+function openFlags(oflags: number, fdflags: number, rights: number): number {
+  const o = platform.open;
+  const read = (rights & (R.FD_READ | R.FD_READDIR)) !== 0;
+  const write = (rights & WRITE_RIGHTS) !== 0;
+  let flags = write ? (read ? o.O_RDWR : o.O_WRONLY) : o.O_RDONLY;
+  if (oflags & OFLAGS.CREAT) flags |= o.O_CREAT;
+  if (oflags & OFLAGS.EXCL) flags |= o.O_EXCL;
+  if (oflags & OFLAGS.TRUNC) flags |= o.O_TRUNC;
+  if (oflags & OFLAGS.DIRECTORY) flags |= o.O_DIRECTORY;
+  if (fdflags & FDFLAGS.NONBLOCK) flags |= o.O_NONBLOCK;
+  // SYNC/DSYNC/RSYNC are kept as flags of the entry: writes sync after themselves.
+  return flags | o.O_NOFOLLOW;
+}
+
+/** The `path_*` calls. */
+export function pathCalls(ctx: HostContext): Record<string, Syscall> {
+  const { fds } = ctx;
+  // A trailing "/" makes lookups (open, stat) follow a last symbolic link;
+  // calls that act on the entry itself (unlink, rename, rmdir) never do.
+  const at = (dir: DirEntry, ptr: number, len: number, follow: boolean, lookup = false) => {
+    const path = ctx.view().string(ptr >>> 0, len >>> 0);
+    return resolve(dir.root, path, follow || (lookup && path.endsWith("/")));
+  };
+
+  return {
+    path_open(
+      fd: number,
+      dirflags: number,
+      pathPtr: number,
+      pathLen: number,
+      oflags: number,
+      base: bigint,
+      inheriting: bigint,
+      fdflags: number,
+      fdOut: number,
+    ) {
+      const dir = fds.dir(fd >>> 0, R.PATH_OPEN);
+      if (oflags & OFLAGS.CREAT && !(dir.rights & R.PATH_CREATE_FILE)) return ERRNO.NOTCAPABLE;
+      if (oflags & OFLAGS.TRUNC && !(dir.rights & R.PATH_FILESTAT_SET_SIZE)) {
+        return ERRNO.NOTCAPABLE;
+      }
+      const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+      const r = at(dir, pathPtr, pathLen, follow, true);
+      const mask = BigInt(ALL_RIGHTS);
+      const rights = Number(BigInt.asUintN(64, base) & mask) & dir.inheriting;
+      const inherit = Number(BigInt.asUintN(64, inheriting) & mask) & dir.inheriting;
+      if (oflags & OFLAGS.TRUNC && mappedEnd(fileKeyOfPath(r.host)) > 0) return ERRNO.BUSY;
+      const hostFd = openPath(target(r), openFlags(oflags, fdflags, rights), 0o666);
+      let entry: FdEntry;
+      try {
+        if (!opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);
+        const type = filetypeOf(fstatFull(hostFd).mode);
+        const flags = fdflags & (FDFLAGS.APPEND | FDFLAGS.NONBLOCK | FDFLAGS.DSYNC | FDFLAGS.SYNC |
+          FDFLAGS.RSYNC);
+        if (type === FILETYPE.DIRECTORY) {
+          closeFd(hostFd);
+          entry = {
+            kind: "dir",
+            root: hostPath(dir.root, r.parts),
+            filetype: FILETYPE.DIRECTORY,
+            flags,
+            rights: rights & DIR_RIGHTS,
+            inheriting: inherit,
+          };
+        } else {
+          entry = {
+            kind: "file",
+            hostFd,
+            pos: 0,
+            host: r.host,
+            filetype: type,
+            flags,
+            rights: rights & FILE_RIGHTS,
+            inheriting: inherit,
+          };
+        }
+      } catch (e) {
+        try {
+          closeFd(hostFd);
+        } catch { /* closed above */ }
+        throw e;
+      }
+      ctx.view().setU32(fdOut >>> 0, fds.add(entry, 3));
+    },
+
+    path_create_directory(fd: number, ptr: number, len: number) {
+      const r = at(fds.dir(fd >>> 0, R.PATH_CREATE_DIRECTORY), ptr, len, false);
+      if (!r.parts.length) return ERRNO.EXIST;
+      mkdirSync(target(r));
+    },
+
+    path_filestat_get(fd: number, flags: number, ptr: number, len: number, out: number) {
+      const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+      const r = at(fds.dir(fd >>> 0, R.PATH_FILESTAT_GET), ptr, len, follow, true);
+      // lstat even when following: resolve() already followed every link.
+      writeFilestat(ctx.view(), out >>> 0, lstatFull(target(r)));
+    },
+
+    path_filestat_set_times(
+      fd: number,
+      flags: number,
+      ptr: number,
+      len: number,
+      atim: bigint,
+      mtim: bigint,
+      fst: number,
+    ) {
+      const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+      const p = target(at(fds.dir(fd >>> 0, R.PATH_FILESTAT_SET_TIMES), ptr, len, follow, true));
+      const [a, m] = newTimes(fst, atim, mtim);
+      setTimes(p, a, m);
+    },
+
+    path_link(
+      oldFd: number,
+      oldFlags: number,
+      oldPtr: number,
+      oldLen: number,
+      newFd: number,
+      newPtr: number,
+      newLen: number,
+    ) {
+      const follow = (oldFlags & LOOKUP_SYMLINK_FOLLOW) !== 0;
+      const from = at(fds.dir(oldFd >>> 0, R.PATH_LINK_SOURCE), oldPtr, oldLen, follow);
+      const to = at(fds.dir(newFd >>> 0, R.PATH_LINK_TARGET), newPtr, newLen, false);
+      if (!to.parts.length) return ERRNO.EXIST;
+      linkSync(target(from), target(to));
+    },
+
+    path_readlink(fd: number, ptr: number, len: number, buf: number, bufLen: number, used: number) {
+      const r = at(fds.dir(fd >>> 0, R.PATH_READLINK), ptr, len, false);
+      const link = new Uint8Array(readlinkSync(target(r), { encoding: "buffer" }));
+      const v = ctx.view();
+      const n = Math.min(link.length, bufLen >>> 0);
+      v.slice(buf >>> 0, n).set(link.subarray(0, n));
+      v.setU32(used >>> 0, n);
+    },
+
+    path_remove_directory(fd: number, ptr: number, len: number) {
+      const r = at(fds.dir(fd >>> 0, R.PATH_REMOVE_DIRECTORY), ptr, len, false);
+      if (!r.parts.length) return ERRNO.BUSY;
+      if (filetypeOf(lstatFull(r.host).mode) !== FILETYPE.DIRECTORY) return ERRNO.NOTDIR;
+      rmdirSync(target(r));
+    },
+
+    path_rename(
+      fd: number,
+      oldPtr: number,
+      oldLen: number,
+      newFd: number,
+      newPtr: number,
+      newLen: number,
+    ) {
+      const from = at(fds.dir(fd >>> 0, R.PATH_RENAME_SOURCE), oldPtr, oldLen, false);
+      const to = at(fds.dir(newFd >>> 0, R.PATH_RENAME_TARGET), newPtr, newLen, false);
+      if (!from.parts.length || !to.parts.length) return ERRNO.BUSY;
+      renameSync(target(from), target(to));
+    },
+
+    path_symlink(oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number) {
+      const dir = fds.dir(fd >>> 0, R.PATH_SYMLINK);
+      const contents = ctx.view().string(oldPtr >>> 0, oldLen >>> 0);
+      const r = at(dir, newPtr, newLen, false);
+      if (!r.parts.length) return ERRNO.EXIST;
+      checkLinkTarget(r.parts.slice(0, -1), contents);
+      symlinkSync(contents, target(r));
+    },
+
+    path_unlink_file(fd: number, ptr: number, len: number) {
+      const r = at(fds.dir(fd >>> 0, R.PATH_UNLINK_FILE), ptr, len, false);
+      if (!r.parts.length) return ERRNO.ISDIR;
+      if (filetypeOf(lstatFull(r.host).mode) === FILETYPE.DIRECTORY) return ERRNO.ISDIR;
+      if (r.dirOnly) return ERRNO.NOTDIR;
+      unlinkSync(r.host);
+    },
+  };
+}
