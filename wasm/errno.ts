@@ -10,7 +10,11 @@ import { ERRNO } from "./wasi_defs.ts";
 export class Errno {
   /** The WASI errno value. */
   readonly errno: number;
-  /** @param errno the WASI errno value */
+  /**
+   * Carries an errno to the import boundary.
+   *
+   * @param errno the WASI errno value
+   */
   constructor(errno: number) {
     this.errno = errno;
   }

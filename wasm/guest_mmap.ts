@@ -26,7 +26,7 @@ import {
   PROT_WRITE,
 } from "../src/constants.ts";
 import { kernelProtection } from "../src/access.ts";
-import { errnoOf } from "./errno.ts";
+import { Errno, errnoOf } from "./errno.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
 import { GuestMemory, type Region, roundUp, WASM_PAGE } from "./guest_memory.ts";
 import type { HostContext, Syscall } from "./host_context.ts";
@@ -56,7 +56,14 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
 
   const take = (gm: GuestMemory, span: number): number => {
     const i = free.findIndex((f) => f.end - f.start >= span);
-    if (i < 0) return gm.grow(span);
+    if (i < 0) {
+      try {
+        return gm.grow(span);
+      } catch (e) {
+        // The memory is at its maximum (or 4 GiB).
+        throw e instanceof RangeError ? new Errno(ERRNO.NOMEM) : e;
+      }
+    }
     const start = free[i].start;
     free[i].start += span;
     if (free[i].start === free[i].end) free.splice(i, 1);

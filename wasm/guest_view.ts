@@ -18,7 +18,11 @@ export class GuestView {
   /** The whole memory as a DataView (little-endian accessors below). */
   readonly dv: DataView;
 
-  /** @param memory the guest's memory */
+  /**
+   * Views the memory as it is now.
+   *
+   * @param memory the guest's memory
+   */
   constructor(memory: WebAssembly.Memory) {
     const buffer = memory.buffer as ArrayBuffer;
     this.bytes = new Uint8Array(buffer);

@@ -24,6 +24,7 @@ export interface HostContext {
   exit(code: number): never;
 }
 
+/** A function of an import module: numbers and BigInts in, an errno (or address) out. */
 // deno-lint-ignore no-explicit-any
 export type Syscall = (...args: any[]) => number | void;
 

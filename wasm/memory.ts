@@ -121,6 +121,7 @@ export class MemoryMapping {
    * never reach the file.
    *
    * @throws {TypeError} after `unmap()`
+   * @throws {Error} if the engine moved the memory (no engine tested does)
    * @throws {MMapOSError} when `msync(2)` fails
    *
    * @example
@@ -135,8 +136,9 @@ export class MemoryMapping {
    */
   flush(): void {
     const region = this.#live();
+    const base = this.#gm.base();
     if (this.access !== "write" || this.#fileBytes === 0) return;
-    this.#gm.base().sync(region.start, roundUp(this.#fileBytes, PAGESIZE), MS_SYNC);
+    base.sync(region.start, roundUp(this.#fileBytes, PAGESIZE), MS_SYNC);
   }
 
   /**
@@ -290,7 +292,7 @@ export function mapIntoMemory(
     const span = roundUp(length, PAGESIZE);
     let start = address;
     if (start === undefined) start = gm.grow(span);
-    else if (start + span > gm.byteLength) {
+    else if (gm.base() && start + span > gm.byteLength) {
       throw new RangeError(
         `[${start}, ${start + span}) is beyond the memory's ${gm.byteLength} bytes`,
       );

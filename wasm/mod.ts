@@ -30,4 +30,5 @@ export {
   type MemorySource,
 } from "./memory.ts";
 export { WASI, type WASIOptions, WASIProcExit } from "./wasi.ts";
+export type { Syscall } from "./host_context.ts";
 export { GUEST_MAP, GUEST_MS, GUEST_PROT } from "./guest_mmap.ts";

@@ -54,7 +54,11 @@ export interface WASIOptions {
 export class WASIProcExit extends Error {
   /** The exit code the guest passed to `proc_exit`. */
   readonly code: number;
-  /** @param code the exit code */
+  /**
+   * Records the code a guest exited with.
+   *
+   * @param code the exit code
+   */
   constructor(code: number) {
     super(`WASI guest exited with code ${code}`);
     this.name = "WASIProcExit";
@@ -130,6 +134,10 @@ export class WASI {
   #started = false;
 
   /**
+   * Sets up a host: the guest's arguments and environment, its preopened
+   * directories (descriptors 3, 4, ... in the order given) and its standard
+   * streams.
+   *
    * @param options arguments, environment, preopened directories, standard streams
    * @throws {TypeError} bad options, a preopen that is not a directory
    *

@@ -73,18 +73,20 @@ function opensInside(fd: number, root: string): boolean {
  * has already followed every link the guest may follow, so a link found in
  * the last component now was put there since, and is not opened.
  */
-function openFlags(oflags: number, fdflags: number, rights: number): number {
+function openFlags(oflags: number, rights: number): number {
   const o = platform.open;
   const read = (rights & (R.FD_READ | R.FD_READDIR)) !== 0;
-  const write = (rights & WRITE_RIGHTS) !== 0;
+  // A directory is opened to be read whatever rights are asked: it gets DIR_RIGHTS.
+  const write = (rights & WRITE_RIGHTS) !== 0 && !(oflags & OFLAGS.DIRECTORY);
   let flags = write ? (read ? o.O_RDWR : o.O_WRONLY) : o.O_RDONLY;
   if (oflags & OFLAGS.CREAT) flags |= o.O_CREAT;
   if (oflags & OFLAGS.EXCL) flags |= o.O_EXCL;
   if (oflags & OFLAGS.TRUNC) flags |= o.O_TRUNC;
   if (oflags & OFLAGS.DIRECTORY) flags |= o.O_DIRECTORY;
-  if (fdflags & FDFLAGS.NONBLOCK) flags |= o.O_NONBLOCK;
-  // SYNC/DSYNC/RSYNC are kept as flags of the entry: writes sync after themselves.
-  return flags | o.O_NOFOLLOW;
+  // O_NONBLOCK always: opening a FIFO the guest found must not hang the host
+  // (it has no effect on regular files). SYNC/DSYNC/RSYNC are kept as flags
+  // of the entry: writes sync after themselves.
+  return flags | o.O_NOFOLLOW | o.O_NONBLOCK;
 }
 
 /** The `path_*` calls. */
@@ -120,7 +122,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       const rights = Number(BigInt.asUintN(64, base) & mask) & dir.inheriting;
       const inherit = Number(BigInt.asUintN(64, inheriting) & mask) & dir.inheriting;
       if (oflags & OFLAGS.TRUNC && mappedEnd(fileKeyOfPath(r.host)) > 0) return ERRNO.BUSY;
-      const hostFd = openPath(target(r), openFlags(oflags, fdflags, rights), 0o666);
+      const hostFd = openPath(target(r), openFlags(oflags, rights), 0o666);
       let entry: FdEntry;
       try {
         if (!opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);

@@ -85,8 +85,10 @@ int main(int argc, char **argv) {
   printf("anonymous: %s zero=%d\n", err(a == WASI_MAP_FAILED ? errno : 0), a[99999]);
   memset(a, 7, 100000);
   wasi_munmap(a, 100000);
+  size_t pages = __builtin_wasm_memory_size(0);
   char *b = wasi_mmap(100000, WASI_PROT_READ, WASI_MAP_PRIVATE | WASI_MAP_ANONYMOUS, -1, 0);
-  printf("reused: %d zero=%d\n", a == b, b[5]);
+  printf("unmapped pages reused: %d zero=%d\n", __builtin_wasm_memory_size(0) == pages, b[5]);
+  printf("too large: %s\n", err(wasi_mmap(0xffffffffu, WASI_PROT_READ, WASI_MAP_PRIVATE | WASI_MAP_ANONYMOUS, -1, 0) == WASI_MAP_FAILED ? errno : 0));
 
   /* A mapping past the end of the file: zero pages, no fault. */
   char *big = wasi_mmap(4 * WASI_MMAP_PAGESIZE, WASI_PROT_READ, WASI_MAP_PRIVATE, ro, 0);
