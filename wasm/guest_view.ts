@@ -1,7 +1,7 @@
 /**
- * Reading and writing a guest's linear memory from the host, one call at a
- * time (`memory.grow` replaces `memory.buffer`, so a view never outlives
- * the call that made it). Every access is bounds-checked: a pointer outside
+ * Reading and writing a guest's linear memory from the host. `memory.grow`
+ * replaces `memory.buffer`, so the host makes a new view whenever the
+ * buffer changed. Every access is bounds-checked: a pointer outside
  * the memory becomes `EFAULT`, never a host exception.
  *
  * @module
@@ -13,6 +13,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The guest memory as it is now. Pointers are unsigned 32-bit guest offsets. */
 export class GuestView {
+  /** The buffer viewed: `memory.buffer` when the view was made. */
+  readonly buffer: ArrayBufferLike;
   /** The whole memory as bytes. */
   readonly bytes: Uint8Array;
   /** The whole memory as a DataView (little-endian accessors below). */
@@ -25,6 +27,7 @@ export class GuestView {
    */
   constructor(memory: WebAssembly.Memory) {
     const buffer = memory.buffer as ArrayBuffer;
+    this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
     this.dv = new DataView(buffer);
   }

@@ -195,9 +195,15 @@ export class WASI {
         inheriting: DIR_RIGHTS | FILE_RIGHTS,
       });
     }
+    let view: GuestView | undefined;
     const ctx: HostContext = {
       fds: this.#fds,
-      view: () => new GuestView(ctx.memory()),
+      // One view per memory.buffer: it changes only when the memory grows.
+      view: () => {
+        const memory = ctx.memory();
+        if (view?.buffer !== memory.buffer) view = new GuestView(memory);
+        return view;
+      },
       memory: () => {
         if (!this.#memory) throw new Errno(ERRNO.FAULT);
         return this.#memory;
@@ -221,10 +227,14 @@ export class WASI {
 
   /** Every call returns an errno; only `proc_exit` unwinds, and keeps unwinding after it. */
   #guard(fn: Syscall): Syscall {
-    return (...args) => {
-      if (this.#exitCode !== undefined) throw new WASIProcExit(this.#exitCode);
+    const exited = () => this.#exitCode;
+    // A plain function and `arguments`: engines pass them on without
+    // building an array, which rest parameters would on every call.
+    return function (this: unknown) {
+      const code = exited();
+      if (code !== undefined) throw new WASIProcExit(code);
       try {
-        return fn(...args) ?? ERRNO.SUCCESS;
+        return fn.apply(undefined, arguments as unknown as unknown[]) ?? ERRNO.SUCCESS;
       } catch (e) {
         if (e instanceof WASIProcExit) throw e;
         return errnoOf(e);
