@@ -25,6 +25,7 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "../src/constants.ts";
+import type { Mapping } from "../ffi/mapping.ts";
 import { kernelProtection } from "../src/access.ts";
 import { Errno, errnoOf } from "./errno.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
@@ -86,6 +87,24 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
     if (start % WASM_PAGE) return ERRNO.INVAL;
     const r = gm.regionAt(start, end);
     return r && r.owner === owner ? r : ERRNO.NOMEM;
+  };
+
+  /**
+   * Runs `act` on the pages of `[address, address + length)` if map() made
+   * them (0), else returns -EINVAL/-ENOMEM as msync and madvise do.
+   */
+  const onMapped = (
+    address: number,
+    length: number,
+    act: (base: Mapping, addr: number, span: number) => void,
+  ): number => {
+    const gm = GuestMemory.of(ctx.memory());
+    const addr = address >>> 0;
+    const span = roundUp(length >>> 0, PAGESIZE);
+    const r = regionOf(gm, addr, addr + span);
+    if (typeof r === "number") return -r;
+    if (span) act(gm.base(), addr, span);
+    return 0;
   };
 
   const guarded = (fn: () => number) => {
@@ -160,29 +179,19 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
 
     sync: (address: number, length: number, flags: number): number =>
       guarded(() => {
-        const gm = GuestMemory.of(ctx.memory());
-        const addr = address >>> 0;
-        const span = roundUp(length >>> 0, PAGESIZE);
         if (flags & ~7 || (flags & GUEST_MS.ASYNC && flags & GUEST_MS.SYNC)) return -ERRNO.INVAL;
-        const r = regionOf(gm, addr, addr + span);
-        if (typeof r === "number") return -r;
         const host = (flags & GUEST_MS.ASYNC ? MS_ASYNC : 0) |
           (flags & GUEST_MS.SYNC ? MS_SYNC : 0) | (flags & GUEST_MS.INVALIDATE ? MS_INVALIDATE : 0);
-        if (span) gm.base().sync(addr, span, host);
-        return 0;
+        return onMapped(address, length, (base, addr, span) => base.sync(addr, span, host));
       }),
 
     advise: (address: number, length: number, advice: number): number =>
       guarded(() => {
-        const gm = GuestMemory.of(ctx.memory());
-        const addr = address >>> 0;
-        const span = roundUp(length >>> 0, PAGESIZE);
         if (advice >>> 0 >= ADVICE.length) return -ERRNO.INVAL;
-        const r = regionOf(gm, addr, addr + span);
-        if (typeof r === "number") return -r;
         const madv = ADVICE[advice];
-        if (madv !== undefined && span) gm.base().advise(addr, span, madv);
-        return 0;
+        return onMapped(address, length, (base, addr, span) => {
+          if (madv !== undefined) base.advise(addr, span, madv);
+        });
       }),
   };
 }
