@@ -59,6 +59,7 @@ const EXPECTED: readonly [string, string][] = [
   // A directory opened below the preopen is a capability of its own:
   // nothing resolved from it climbs above it.
   ["open sub", "ok"],
+  ["open . as a directory to write", "EISDIR"],
   ["from sub: ../inside.txt", "ENOTCAPABLE"],
   ["from sub: fine (link to ../inside.txt)", "ENOTCAPABLE"],
   ["from sub: deep", "ENOTCAPABLE"],

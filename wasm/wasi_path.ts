@@ -76,8 +76,8 @@ function opensInside(fd: number, root: string): boolean {
 function openFlags(oflags: number, rights: number): number {
   const o = platform.open;
   const read = (rights & (R.FD_READ | R.FD_READDIR)) !== 0;
-  // A directory is opened to be read whatever rights are asked: it gets DIR_RIGHTS.
-  const write = (rights & WRITE_RIGHTS) !== 0 && !(oflags & OFLAGS.DIRECTORY);
+  // As open(2) does, a directory asked for with write rights is EISDIR.
+  const write = (rights & WRITE_RIGHTS) !== 0;
   let flags = write ? (read ? o.O_RDWR : o.O_WRONLY) : o.O_RDONLY;
   if (oflags & OFLAGS.CREAT) flags |= o.O_CREAT;
   if (oflags & OFLAGS.EXCL) flags |= o.O_EXCL;

@@ -90,6 +90,16 @@ int main(int argc, char **argv) {
   printf("unmapped pages reused: %d zero=%d\n", __builtin_wasm_memory_size(0) == pages, b[5]);
   printf("too large: %s\n", err(wasi_mmap(0xffffffffu, WASI_PROT_READ, WASI_MAP_PRIVATE | WASI_MAP_ANONYMOUS, -1, 0) == WASI_MAP_FAILED ? errno : 0));
 
+  /* Unmapping part of a mapping keeps the rest, and the rest keeps the file from shrinking. */
+  ftruncate(fd, 2 * WASI_MMAP_PAGESIZE);
+  char *two = wasi_mmap(2 * WASI_MMAP_PAGESIZE, WASI_PROT_READ, WASI_MAP_SHARED, fd, 0);
+  two[WASI_MMAP_PAGESIZE] = 'k';
+  printf("unmap first half: %s", err(wasi_munmap(two, WASI_MMAP_PAGESIZE) ? errno : 0));
+  printf(" second half=%c", two[WASI_MMAP_PAGESIZE]);
+  printf(" truncate=%s", err(ftruncate(fd, 0) ? errno : 0));
+  printf(" unmap second half=%s", err(wasi_munmap(two + WASI_MMAP_PAGESIZE, WASI_MMAP_PAGESIZE) ? errno : 0));
+  printf(" truncate=%s\n", err(ftruncate(fd, size) ? errno : 0));
+
   /* A mapping past the end of the file: zero pages, no fault. */
   char *big = wasi_mmap(4 * WASI_MMAP_PAGESIZE, WASI_PROT_READ, WASI_MAP_PRIVATE, ro, 0);
   printf("past end: %s last=%d\n", err(big == WASI_MAP_FAILED ? errno : 0),

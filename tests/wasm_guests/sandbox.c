@@ -21,9 +21,21 @@ int32_t raw_path_open(int32_t fd, int32_t dirflags, int32_t path, int32_t path_l
 
 static void show(const char *name, __wasi_errno_t e) { printf("%s: %s\n", name, ename(e)); }
 
+/* Rights to ask for: all for files; for directories, none that needs writing (EISDIR). */
+#define WRITING (__WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_ALLOCATE | \
+                 __WASI_RIGHTS_FD_FILESTAT_SET_SIZE)
+
 static __wasi_errno_t open_at(int at, const char *path, int follow, __wasi_oflags_t o) {
   __wasi_fd_t fd;
-  __wasi_errno_t e = __wasi_path_open(at, follow ? F : 0, path, o, ALL, ALL, 0, &fd);
+  __wasi_rights_t base = o & __WASI_OFLAGS_DIRECTORY ? ALL & ~WRITING : ALL;
+  __wasi_errno_t e = __wasi_path_open(at, follow ? F : 0, path, o, base, ALL, 0, &fd);
+  if (e == 0) __wasi_fd_close(fd);
+  return e;
+}
+
+static __wasi_errno_t open_at_rights(int at, const char *path, __wasi_rights_t rights) {
+  __wasi_fd_t fd;
+  __wasi_errno_t e = __wasi_path_open(at, F, path, __WASI_OFLAGS_DIRECTORY, rights, ALL, 0, &fd);
   if (e == 0) __wasi_fd_close(fd);
   return e;
 }
@@ -81,7 +93,8 @@ int main(void) {
 
   /* A directory opened below the preopen bounds its own paths. */
   __wasi_fd_t sub;
-  show("open sub", __wasi_path_open(dir, F, "sub", __WASI_OFLAGS_DIRECTORY, ALL, ALL, 0, &sub));
+  show("open sub", __wasi_path_open(dir, F, "sub", __WASI_OFLAGS_DIRECTORY, ALL & ~WRITING, ALL, 0, &sub));
+  show("open . as a directory to write", open_at_rights(dir, ".", ALL));
   show("from sub: ../inside.txt", open_at(sub, "../inside.txt", 1, 0));
   show("from sub: fine (link to ../inside.txt)", open_at(sub, "fine", 1, 0));
   show("from sub: deep", open_at(sub, "deep", 1, 0));
