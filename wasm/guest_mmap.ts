@@ -33,11 +33,39 @@ import { GuestMemory, type Region, roundUp, WASM_PAGE } from "./guest_memory.ts"
 import type { HostContext, Syscall } from "./host_context.ts";
 import { ERRNO, FILETYPE, RIGHTS } from "./wasi_defs.ts";
 
-/** `prot` bits of `map` (wasi_mmap.h: `WASI_PROT_*`). */
+/**
+ * `prot` bits of the guest's `map` (wasi_mmap.h: `WASI_PROT_*`).
+ *
+ * @example Calling the import from JavaScript, as a guest would
+ * ```ts
+ * import { GUEST_MAP, GUEST_PROT, WASI } from "@seed/mmap/wasm";
+ * const memory = new WebAssembly.Memory({ initial: 1 });
+ * const { mmap } = new WASI({ memory }).getImportObject();
+ * const address = mmap.map(-1, 0n, 65536, GUEST_PROT.READ, GUEST_MAP.PRIVATE | GUEST_MAP.ANONYMOUS);
+ * console.log(address); // 65536: a new page of zeros
+ * ```
+ */
 export const GUEST_PROT = { READ: 1, WRITE: 2 } as const;
-/** `flags` bits of `map` (`WASI_MAP_*`). */
+/**
+ * `flags` bits of the guest's `map` (`WASI_MAP_*`): exactly one of SHARED
+ * and PRIVATE, optionally ANONYMOUS.
+ *
+ * @example
+ * ```ts
+ * import { GUEST_MAP } from "@seed/mmap/wasm";
+ * console.log(GUEST_MAP.SHARED | GUEST_MAP.ANONYMOUS); // 5
+ * ```
+ */
 export const GUEST_MAP = { SHARED: 1, PRIVATE: 2, ANONYMOUS: 4 } as const;
-/** `flags` bits of `sync` (`WASI_MS_*`). */
+/**
+ * `flags` bits of the guest's `sync` (`WASI_MS_*`).
+ *
+ * @example
+ * ```ts
+ * import { GUEST_MS } from "@seed/mmap/wasm";
+ * console.log(GUEST_MS.SYNC | GUEST_MS.INVALIDATE); // 6
+ * ```
+ */
 export const GUEST_MS = { ASYNC: 1, INVALIDATE: 2, SYNC: 4 } as const;
 
 // __wasi_advice_t order: normal, sequential, random, willneed, dontneed, noreuse.

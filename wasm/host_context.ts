@@ -24,7 +24,17 @@ export interface HostContext {
   exit(code: number): never;
 }
 
-/** A function of an import module: numbers and BigInts in, an errno (or address) out. */
+/**
+ * A function of an import module: numbers and BigInts in, an errno (or
+ * address) out.
+ *
+ * @example
+ * ```ts
+ * import { type Syscall, WASI } from "@seed/mmap/wasm";
+ * const yieldNow: Syscall = new WASI().wasiImport.sched_yield;
+ * console.log(yieldNow()); // 0
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type Syscall = (...args: any[]) => number | void;
 
