@@ -148,6 +148,9 @@ describe("WASI host", () => {
     assert.equal(b.fd_prestat_get(1, 0), 8);
     assert.equal(b.args_sizes_get(0, 4), 0);
     assert.equal(b.poll_oneoff(0, 64, 0, 128), 28);
+    // More iovecs than IOV_MAX, or subscriptions than 4096: EINVAL, not a huge host array.
+    assert.equal(b.fd_write(1, 0, 5000, 0), 28);
+    assert.equal(b.poll_oneoff(0, 64, 100000, 128), 28);
     // Without a memory, a call that needs one is EFAULT too.
     assert.equal(w.args_sizes_get(0, 4), 21);
     assert.equal(bound.mmapImport.map(42, 0n, 10, 1, 2), -8);

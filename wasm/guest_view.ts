@@ -10,6 +10,7 @@ import { Errno } from "./errno.ts";
 import { ERRNO, SIZE } from "./wasi_defs.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const IOV_MAX = 1024;
 
 /** The guest memory as it is now. Pointers are unsigned 32-bit guest offsets. */
 export class GuestView {
@@ -49,8 +50,13 @@ export class GuestView {
     }
   }
 
-  /** The buffers of an iovec array (`{ buf: u32, buf_len: u32 }[count]`). */
+  /**
+   * The buffers of an iovec array (`{ buf: u32, buf_len: u32 }[count]`).
+   * More than IOV_MAX (1024) is `EINVAL`, as readv(2) has it: a guest with a
+   * large memory must not make the host build an array of millions.
+   */
   iovecs(ptr: number, count: number): Uint8Array[] {
+    if (count > IOV_MAX) throw new Errno(ERRNO.INVAL);
     const out: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
       const at = ptr + i * SIZE.iovec;

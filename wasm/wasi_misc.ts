@@ -11,6 +11,7 @@ import type { HostContext, Syscall } from "./host_context.ts";
 import { CLOCK, ERRNO, EVENTTYPE, SIZE, SUBSCRIPTION_CLOCK_ABSTIME } from "./wasi_defs.ts";
 
 const RESOLUTION_NS = 1000n;
+const MAX_SUBSCRIPTIONS = 4096;
 
 /** Nanoseconds on clock `id`, or `undefined` for an unknown clock. */
 function now(id: number): bigint | undefined {
@@ -122,7 +123,8 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
 
     poll_oneoff(inPtr: number, outPtr: number, count: number, nevents: number) {
       const n = count >>> 0;
-      if (n === 0) return ERRNO.INVAL;
+      // Like the iovec limit: no host array of millions for one call.
+      if (n === 0 || n > MAX_SUBSCRIPTIONS) return ERRNO.INVAL;
       const subs: Subscription[] = [];
       for (let i = 0; i < n; i++) {
         subs.push(readSubscription(ctx, (inPtr >>> 0) + i * SIZE.subscription));
