@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { typeName } from "./args.ts";
+import { toCInt, typeName } from "./args.ts";
 import {
   ACCESS_COPY,
   ACCESS_DEFAULT,
@@ -45,7 +45,7 @@ export function parseAccess(value: unknown): number {
   if (typeof value !== "number" && typeof value !== "bigint") {
     throw new TypeError(`access must be an ACCESS_* constant or a name, not ${typeName(value)}`);
   }
-  return Number(value);
+  return toCInt(value, "access");
 }
 
 /** The name CPython's repr uses for an access value. */
