@@ -35,13 +35,12 @@ const NAMES: Readonly<Record<string, number>> = {
   copy: ACCESS_COPY,
 };
 
-/** The `ACCESS_*` number of an access option. */
+/**
+ * The `ACCESS_*` number of an access option. An unknown name gives -1, which
+ * `resolveProtection` refuses in CPython's order (after "can't specify both").
+ */
 export function parseAccess(value: unknown): number {
-  if (typeof value === "string") {
-    const n = NAMES[value];
-    if (n === undefined) throw new RangeError("mmap invalid access parameter.");
-    return n;
-  }
+  if (typeof value === "string") return NAMES[value] ?? -1;
   if (typeof value !== "number" && typeof value !== "bigint") {
     throw new TypeError(`access must be an ACCESS_* constant or a name, not ${typeName(value)}`);
   }
@@ -101,12 +100,22 @@ export function resolveProtection(
  * has no read-only typed arrays; so such maps are made private and
  * read-write underneath. The API still refuses to write to them, and a store
  * through a view changes only this process's copy, never the file.
+ *
+ * Flags with no valid sharing type are left alone, so that the kernel
+ * refuses them as it refuses CPython (EINVAL). `MAP_SHARED_VALIDATE` makes
+ * the kernel check the other flags, and a private map checks nothing: then
+ * `probe` asks the caller to map once exactly as requested first, to get the
+ * kernel's verdict (EOPNOTSUPP for `MAP_SYNC` on most file systems, say).
  */
-export function kernelProtection(p: Protection): { flags: number; prot: number } {
-  if (p.prot & PROT_WRITE) return { flags: p.flags, prot: p.prot | PROT_READ };
+export function kernelProtection(
+  p: Protection,
+): { flags: number; prot: number; probe: boolean } {
+  if (p.prot & PROT_WRITE) return { flags: p.flags, prot: p.prot | PROT_READ, probe: false };
   const shared = MAP_SHARED | MAP_SHARED_VALIDATE;
+  const type = p.flags & shared;
   return {
-    flags: (p.flags & ~shared) | MAP_PRIVATE,
+    flags: type === 0 ? p.flags : (p.flags & ~shared) | MAP_PRIVATE,
     prot: p.prot | PROT_READ | PROT_WRITE,
+    probe: type === MAP_SHARED_VALIDATE,
   };
 }

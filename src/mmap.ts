@@ -195,8 +195,9 @@ export class MMap {
     const own = fd !== -1 && trackfd ? dupFd(fd) : -1;
     const k = kernelProtection(p);
     try {
-      const flags = fd === -1 ? k.flags | MAP_ANONYMOUS : k.flags;
-      this.#res.mapping = Mapping.map(size, k.prot, flags, fd, offset);
+      const anon = fd === -1 ? MAP_ANONYMOUS : 0;
+      if (k.probe) Mapping.map(size, p.prot, p.flags | anon, fd, offset).unmap();
+      this.#res.mapping = Mapping.map(size, k.prot, k.flags | anon, fd, offset);
     } catch (e) {
       if (own >= 0) closeFd(own);
       throw e;
@@ -234,8 +235,9 @@ export class MMap {
   static open(path: string | URL, options?: OpenOptions): MMap {
     const o = checkOptions(options, ["access", "length", "offset", "create"], "MMap.open");
     const file = toPath(path);
-    const access = parseAccess(o.access ?? ACCESS_READ);
+    // CPython's order of arguments: length, access, offset.
     const length = toOptionalInt(o.length, "length") ?? 0;
+    const access = parseAccess(o.access ?? ACCESS_READ);
     const exactOffset = o.offset === undefined || o.offset === null
       ? 0n
       : toSsize(o.offset, "offset");
@@ -253,7 +255,12 @@ export class MMap {
       if (create && length > 0 && st.size < offset + length) {
         truncateFd(fd, offset + length, file);
       }
-      const m = new MMap(fd, length, { access: access as AccessMode, offset, trackfd: false });
+      // The caller's value, not its rounded Number: the constructor checks it again.
+      const m = new MMap(fd, (o.length ?? 0) as number, {
+        access: access as AccessMode,
+        offset,
+        trackfd: false,
+      });
       m.#res.fd = fd;
       m.#trackfd = true;
       m.#path = file;
@@ -679,6 +686,9 @@ export class MMap {
     if (typeof value !== "number" && typeof value !== "bigint") {
       throw new TypeError("mmap item value must be an int");
     }
+    if (typeof value === "number" && !Number.isInteger(value)) {
+      throw new TypeError("mmap item value must be an int");
+    }
     const v = toInt(value, "value", TypeError);
     if (v < 0 || v > 255) throw new RangeError("mmap item value must be in range(0, 256)");
     this.#set(at, v);
@@ -982,7 +992,7 @@ export class MMap {
   toString(): string {
     if (this.#closed) return "<MMap closed=true>";
     return `<MMap closed=false, access=${accessName(this.#access)}, length=${this.#length}, ` +
-      `pos=${this.#pos}, offset=${this.#offset}>`;
+      `pos=${this.#pos}, offset=${BigInt(this.#offset)}>`;
   }
 
   // --- internals -------------------------------------------------------------
@@ -1003,7 +1013,7 @@ export class MMap {
   }
 
   #index(i: number): number {
-    if (typeof i !== "number" && typeof i !== "bigint") {
+    if ((typeof i !== "number" || !Number.isInteger(i)) && typeof i !== "bigint") {
       throw new TypeError("mmap indices must be integers");
     }
     let at = toInt(i, "index");
