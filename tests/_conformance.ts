@@ -50,8 +50,3 @@ export function unlink(path: string): void {
 export function latin1(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
-
-/** Lowercase hex of bytes, to compare with a Python oracle's `bytes.hex()`. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("");
-}

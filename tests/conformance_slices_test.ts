@@ -4,8 +4,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMap } from "../mod.ts";
-import { python } from "./_helpers.ts";
-import { hex, MAXSIZE } from "./_conformance.ts";
+import { fromHex, hex, python } from "./_helpers.ts";
+import { MAXSIZE } from "./_conformance.ts";
 
 // CPython's indices, with None as null and sys.maxsize as a BigInt.
 const INDICES: (number | bigint | null)[] = [0, null, 1, 3, 19, 300, MAXSIZE, -1, -2, -31, -300];
@@ -65,8 +65,7 @@ print(json.dumps(out))
       m.setSlice(null, null, S);
       assert.deepEqual(m.slice(), S);
       const [data, after] = expected[k++];
-      const bytes = Uint8Array.from(data.match(/../g) ?? [], (x) => parseInt(x, 16));
-      m.setSlice(start as number, stop as number, bytes, step as number);
+      m.setSlice(start as number, stop as number, fromHex(data), step as number);
       assert.equal(hex(m.slice()), after, `[${start}:${stop}:${step}]`);
     }
     assert.equal(k, expected.length);

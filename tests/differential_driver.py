@@ -158,7 +158,12 @@ def resize(m, st, args, notes):
     try:
         return m.resize(size)
     except OSError as e:
-        if size == 0 and e.errno == 22:
+        # mremap(2) refuses a size of 0 with EINVAL, after ftruncate(2) has
+        # cut the file to the map's offset; an EINVAL of ftruncate itself (a
+        # read-only descriptor) leaves the file as it was, and is compared.
+        if size == 0 and e.errno == 22 and (
+            st["anonymous"] or os.stat(st["path"]).st_size == st["offset"]
+        ):
             raise Stop("RESIZE_ZERO") from e
         raise
 
@@ -351,6 +356,7 @@ def open_map(spec, path, directory, notes):
         "trackfd": kwargs.get("trackfd", True),
         "access": access,
         "offset": kwargs.get("offset", 0),
+        "path": path,
     }
     return m, state
 

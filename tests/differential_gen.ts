@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { fromHex, hex } from "./_helpers.ts";
 
 /** An argument, as both sides decode it. */
 export type Encoded =
@@ -113,6 +114,11 @@ function int(r: Random, n: number | bigint): Encoded {
 }
 
 const HUGE: readonly (number | bigint)[] = [
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32,
+  -(2 ** 31) - 1,
+  2 ** 40,
   2 ** 53,
   2 ** 53 + 2,
   2 ** 60,
@@ -168,10 +174,6 @@ function randomBytes(r: Random, n: number): Uint8Array {
   const wide = r.chance(0.3);
   for (let i = 0; i < n; i++) out[i] = wide ? r.int(0, 255) : r.pick(ALPHABET);
   return out;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function bytesValue(r: Random, bytes: Uint8Array): Encoded {
@@ -523,12 +525,6 @@ export function fromBase64(text: string): Uint8Array {
 }
 
 // --- decoding on the JavaScript side -----------------------------------------
-
-function fromHex(text: string): Uint8Array {
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 /** The JavaScript value of an encoded argument. */
 export function decode(v: Encoded): unknown {

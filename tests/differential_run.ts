@@ -15,6 +15,9 @@
  * - An offset that is not a multiple of ALLOCATIONGRANULARITY is a RangeError
  *   before any system call; CPython lets mmap(2) or dup(2) fail
  *   (UNALIGNED_OFFSET).
+ * - A map asked for with PROT_WRITE alone is also readable (views read what
+ *   they write): madvise(MADV_POPULATE_READ) then succeeds where CPython's
+ *   write-only map gets EINVAL (WRITE_ONLY_READABLE).
  * The driver's own translations are listed at the top of differential_driver.py.
  *
  * @module
@@ -25,6 +28,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MMap, MMapOSError } from "../mod.ts";
+import { hex } from "./_helpers.ts";
 import {
   decode,
   type Encoded,
@@ -163,10 +167,6 @@ export function pythonHeader(python: string): Header {
 }
 
 // --- MMap's side ----------------------------------------------------------------
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function encode(x: unknown): unknown {
   if (x instanceof Uint8Array) return { b: hex(x) };
@@ -312,6 +312,12 @@ function normalRepr(text: string): string {
   );
 }
 
+/** True for a map asked for with `prot` that has PROT_WRITE but not PROT_READ. */
+function writeOnly(spec: SequenceSpec): boolean {
+  const prot = spec.open.opts.prot;
+  return prot?.t === "int" && (Number(prot.v) & 3) === 2;
+}
+
 function unalignedOffset(spec: SequenceSpec, page: number): boolean {
   const off = spec.open.opts.offset;
   if (off?.t !== "int") return false;
@@ -359,6 +365,13 @@ export function compare(
     }
     if (p.e) {
       if (p.e === "ValueError" && p.m === CLOSED) note(notes, "CLOSED_TYPEERROR");
+      if (
+        spec.ops[i].op === "madvise" && p.errno === 22 && !j.e && writeOnly(spec) &&
+        spec.ops[i].args?.[0]?.t === "int" && spec.ops[i].args?.[0].v === "22"
+      ) {
+        note(notes, "WRITE_ONLY_READABLE");
+        continue;
+      }
       const why = sameError(p, j, false);
       if (why) return diverge(i, why, p, j);
       continue;
