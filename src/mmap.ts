@@ -253,7 +253,7 @@ export class MMap {
       const st = statFd(fd, file);
       if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
       if (create && length > 0 && st.size < offset + length) {
-        truncateFd(fd, offset + length, file);
+        truncateFd(fd, Math.min(offset + length, 2 ** 63 - 1024), file);
       }
       // The caller's value, not its rounded Number: the constructor checks it again.
       const m = new MMap(fd, (o.length ?? 0) as number, {
