@@ -10,6 +10,8 @@ import {
   ACCESS_DEFAULT,
   ACCESS_READ,
   ACCESS_WRITE,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
   MAP_PRIVATE,
   MAP_SHARED,
   MAP_SHARED_VALIDATE,
@@ -61,7 +63,10 @@ export interface Protection {
 
 /**
  * CPython's `new_mmap_object` rules: `access` replaces `flags`/`prot`, and
- * under ACCESS_DEFAULT the access is derived from `prot`.
+ * under ACCESS_DEFAULT the access is derived from `prot`. `MAP_FIXED` and
+ * `MAP_FIXED_NOREPLACE` are refused: with no address to give, they ask for
+ * memory at address 0 (which a privileged process gets, and which no
+ * ArrayBuffer may cover; CPython then hands back a map that says it is closed).
  */
 export function resolveProtection(
   access: number,
@@ -70,6 +75,11 @@ export function resolveProtection(
 ): Protection {
   const f = flags ?? MAP_SHARED;
   const p = prot ?? (PROT_READ | PROT_WRITE);
+  if (f & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    throw new RangeError(
+      "MAP_FIXED and MAP_FIXED_NOREPLACE need an address, which MMap never takes",
+    );
+  }
   if (access !== ACCESS_DEFAULT && (f !== MAP_SHARED || p !== (PROT_READ | PROT_WRITE))) {
     throw new RangeError("mmap can't specify both access and flags, prot.");
   }

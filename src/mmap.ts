@@ -198,8 +198,15 @@ export class MMap {
       const anon = fd === -1 ? MAP_ANONYMOUS : 0;
       if (k.probe) Mapping.map(size, p.prot, p.flags | anon, fd, offset).unmap();
       this.#res.mapping = Mapping.map(size, k.prot, k.flags | anon, fd, offset);
+      this.#views.attach(this.#res.mapping);
     } catch (e) {
-      if (own >= 0) closeFd(own);
+      // Nothing may leak from a constructor that throws.
+      try {
+        this.#res.mapping?.unmap();
+      } finally {
+        this.#res.mapping = null;
+        if (own >= 0) closeFd(own);
+      }
       throw e;
     }
     this.#res.fd = own;
@@ -209,7 +216,6 @@ export class MMap {
     this.#flags = p.flags;
     this.#prot = p.prot;
     this.#trackfd = trackfd;
-    this.#views.attach(this.#res.mapping);
     finalizer.register(this, this.#res, this.#res);
   }
 
