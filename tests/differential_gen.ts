@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { resolveSlice } from "../src/slice.ts";
 import { fromHex, hex } from "./_helpers.ts";
 
 /** An argument, as both sides decode it. */
@@ -323,10 +324,86 @@ function anonLength(r: Random, page: number): Encoded {
 }
 
 function openSpec(r: Random, f: Features, fileSize: number): [OpenSpec, number] {
-  const page = f.pagesize;
   const kind = r.pick(
-    ["fd", "fd", "fd", "path", "path", "anon", "anon", "anon", "badfd", "dir"] as const,
+    [
+      "fd",
+      "fd",
+      "fd",
+      "fd",
+      "path",
+      "path",
+      "path",
+      "anon",
+      "anon",
+      "anon",
+      "anon",
+      "badfd",
+      "dir",
+    ] as const,
   );
+  // Most maps open (their operations are the point); a third get hostile options.
+  const tame = kind !== "badfd" && r.chance(0.7);
+  return tame ? tameOpen(r, f, fileSize, kind) : hostileOpen(r, f, fileSize, kind);
+}
+
+/** Valid options, chosen so that most of these maps open. */
+function tameOpen(
+  r: Random,
+  f: Features,
+  fileSize: number,
+  kind: OpenSpec["kind"],
+): [OpenSpec, number] {
+  const page = f.pagesize;
+  const opts: Record<string, Encoded> = {};
+  const pages = Math.floor(Math.max(0, fileSize - 1) / page);
+  const offset = kind !== "anon" && r.chance(0.3) ? page * r.int(0, pages) : 0;
+  if (offset) opts.offset = int(r, offset);
+  const rest = fileSize - offset;
+  const length = rest > 0 && r.chance(0.5) ? r.int(1, rest) : 0;
+  const access = () =>
+    r.pick<Encoded>([
+      int(r, 0),
+      int(r, 1),
+      int(r, 2),
+      int(r, 3),
+      { t: "str", v: "read" },
+      { t: "str", v: "write" },
+      { t: "str", v: "copy" },
+    ]);
+  if (kind === "path") {
+    if (r.chance(0.7)) opts.access = access();
+    if (length || r.chance(0.3)) opts.length = int(r, length);
+    return [{ kind, opts }, Math.max(1, length || rest)];
+  }
+  if (r.chance(0.5)) opts.access = access();
+  else {
+    if (r.chance(0.6)) opts.flags = int(r, r.pick([MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE]));
+    if (r.chance(0.6)) {
+      opts.prot = int(
+        r,
+        r.pick([PROT_READ, PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC]),
+      );
+    }
+  }
+  if (f.trackfd && r.chance(0.2)) opts.trackfd = { t: "bool", v: r.chance(0.5) };
+  if (kind === "anon") {
+    const n = r.pick([1, 10, 100, page - 1, page, page + 1, 2 * page, 3 * page]);
+    return [{ kind, opts, fd: int(r, -1), length: int(r, n) }, n];
+  }
+  return [
+    { kind, opts, mode: kind === "dir" || r.chance(0.2) ? "r" : "r+", length: int(r, length) },
+    Math.max(1, length || rest),
+  ];
+}
+
+/** Options of every kind, valid or not. */
+function hostileOpen(
+  r: Random,
+  f: Features,
+  fileSize: number,
+  kind: OpenSpec["kind"],
+): [OpenSpec, number] {
+  const page = f.pagesize;
   const opts: Record<string, Encoded> = {};
   let guess = fileSize;
   if (kind === "path") {
@@ -439,8 +516,11 @@ function op(r: Random, size: number, page: number, file: Uint8Array): OpSpec {
       return { op: name, args: trail(needle(r, file), opt(), opt()) };
     case "includes":
       return { op: name, args: [needle(r, file)] };
-    case "move":
-      return { op: name, args: [n(), n(), n()] };
+    case "move": {
+      if (r.chance(0.5)) return { op: name, args: [n(), n(), n()] };
+      const [d, s] = [r.int(0, size), r.int(0, size)];
+      return { op: name, args: [int(r, d), int(r, s), int(r, r.int(0, size - Math.max(d, s)))] };
+    }
     case "resize": {
       const x = r.next();
       const v = x < 0.6
@@ -465,13 +545,25 @@ function op(r: Random, size: number, page: number, file: Uint8Array): OpSpec {
     case "at":
       return { op: name, args: [n()] };
     case "set":
+      if (r.chance(0.5)) {
+        return { op: name, args: [int(r, r.int(-size, size - 1)), int(r, r.int(0, 255))] };
+      }
       return {
         op: name,
         args: [n(), r.chance(0.8) ? int(r, r.pick([0, 1, 97, 255, 256, -1, 2 ** 63])) : notInt(r)],
       };
     case "setSlice": {
+      if (r.chance(0.6)) {
+        // Bounds inside the map and data of the slice's length, as most callers write.
+        const [a, b] = [r.int(-size, size), r.int(-size, size)];
+        const step = r.pick([1, 1, 1, 2, 3, -1, -2]);
+        const len = resolveSlice(size, a, b, step).count;
+        return {
+          op: name,
+          args: [int(r, a), int(r, b), bytesValue(r, randomBytes(r, len)), int(r, step)],
+        };
+      }
       const step = r.chance(0.6) ? undefined : int(r, r.pick([1, 2, -1, -3, 0]));
-      // The data's length often matches the slice: guess it from small bounds.
       const len = r.chance(0.5) ? r.int(0, 6) : r.int(0, size);
       return { op: name, args: trail(opt(), opt(), data(r, len), step) };
     }
