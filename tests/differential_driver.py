@@ -25,11 +25,12 @@ fuzzer can report how often each documented difference was exercised:
   SHARED_ANON_GROW  growing a shared anonymous map is refused (CPython 3.14;
                     3.11-3.13 "succeed", then die of SIGBUS on access)
   RESIZE_ZERO       resize(0) leaves an empty map (CPython: EINVAL, and for a
-                    file the map outlives the truncated file): the sequence
-                    stops being compared there
+                    file the map outlives the truncated file): comparison
+                    stops there; MMap still runs the rest (nothing may crash)
 
-Nothing here decides what a result should be: every value and error comes
-from CPython's mmap; the translations only choose which call to make.
+The translations choose which call to make; the values and errors come from
+CPython's mmap. Two stand in for a newer CPython than this one, and say so:
+SHARED_ANON_GROW raises 3.14's error, SEEKABLE_313 answers 3.13's True.
 """
 import base64
 import hashlib
