@@ -228,7 +228,8 @@ function needle(r: Random, file: Uint8Array): Encoded {
 
 // --- opening -----------------------------------------------------------------
 
-function accessValue(r: Random): Encoded {
+/** A valid access: a constant or its name. */
+function goodAccess(r: Random): Encoded {
   return r.pick<Encoded>([
     int(r, 0),
     int(r, 1),
@@ -238,6 +239,12 @@ function accessValue(r: Random): Encoded {
     { t: "str", v: "write" },
     { t: "str", v: "copy" },
     { t: "str", v: "default" },
+  ]);
+}
+
+function accessValue(r: Random): Encoded {
+  if (r.chance(0.55)) return goodAccess(r);
+  return r.pick<Encoded>([
     int(r, 4),
     int(r, -1),
     int(r, 2 ** 40),
@@ -360,16 +367,7 @@ function tameOpen(
   if (offset) opts.offset = int(r, offset);
   const rest = fileSize - offset;
   const length = rest > 0 && r.chance(0.5) ? r.int(1, rest) : 0;
-  const access = () =>
-    r.pick<Encoded>([
-      int(r, 0),
-      int(r, 1),
-      int(r, 2),
-      int(r, 3),
-      { t: "str", v: "read" },
-      { t: "str", v: "write" },
-      { t: "str", v: "copy" },
-    ]);
+  const access = () => goodAccess(r);
   if (kind === "path") {
     if (r.chance(0.7)) opts.access = access();
     if (length || r.chance(0.3)) opts.length = int(r, length);
