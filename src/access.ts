@@ -4,12 +4,14 @@
  *
  * @module
  */
-import { typeName } from "./args.ts";
+import { toCInt, typeName } from "./args.ts";
 import {
   ACCESS_COPY,
   ACCESS_DEFAULT,
   ACCESS_READ,
   ACCESS_WRITE,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
   MAP_PRIVATE,
   MAP_SHARED,
   MAP_SHARED_VALIDATE,
@@ -35,17 +37,16 @@ const NAMES: Readonly<Record<string, number>> = {
   copy: ACCESS_COPY,
 };
 
-/** The `ACCESS_*` number of an access option. */
+/**
+ * The `ACCESS_*` number of an access option. An unknown name gives -1, which
+ * `resolveProtection` refuses in CPython's order (after "can't specify both").
+ */
 export function parseAccess(value: unknown): number {
-  if (typeof value === "string") {
-    const n = NAMES[value];
-    if (n === undefined) throw new RangeError("mmap invalid access parameter.");
-    return n;
-  }
+  if (typeof value === "string") return NAMES[value] ?? -1;
   if (typeof value !== "number" && typeof value !== "bigint") {
     throw new TypeError(`access must be an ACCESS_* constant or a name, not ${typeName(value)}`);
   }
-  return Number(value);
+  return toCInt(value, "access");
 }
 
 /** The name CPython's repr uses for an access value. */
@@ -62,7 +63,10 @@ export interface Protection {
 
 /**
  * CPython's `new_mmap_object` rules: `access` replaces `flags`/`prot`, and
- * under ACCESS_DEFAULT the access is derived from `prot`.
+ * under ACCESS_DEFAULT the access is derived from `prot`. `MAP_FIXED` and
+ * `MAP_FIXED_NOREPLACE` are refused: with no address to give, they ask for
+ * memory at address 0 (which a privileged process gets, and which no
+ * ArrayBuffer may cover; CPython then hands back a map that says it is closed).
  */
 export function resolveProtection(
   access: number,
@@ -71,6 +75,11 @@ export function resolveProtection(
 ): Protection {
   const f = flags ?? MAP_SHARED;
   const p = prot ?? (PROT_READ | PROT_WRITE);
+  if (f & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    throw new RangeError(
+      "MAP_FIXED and MAP_FIXED_NOREPLACE need an address, which MMap never takes",
+    );
+  }
   if (access !== ACCESS_DEFAULT && (f !== MAP_SHARED || p !== (PROT_READ | PROT_WRITE))) {
     throw new RangeError("mmap can't specify both access and flags, prot.");
   }
@@ -101,12 +110,22 @@ export function resolveProtection(
  * has no read-only typed arrays; so such maps are made private and
  * read-write underneath. The API still refuses to write to them, and a store
  * through a view changes only this process's copy, never the file.
+ *
+ * Flags with no valid sharing type are left alone, so that the kernel
+ * refuses them as it refuses CPython (EINVAL). `MAP_SHARED_VALIDATE` makes
+ * the kernel check the other flags, and a private map checks nothing: then
+ * `probe` asks the caller to map once exactly as requested first, to get the
+ * kernel's verdict (EOPNOTSUPP for `MAP_SYNC` on most file systems, say).
  */
-export function kernelProtection(p: Protection): { flags: number; prot: number } {
-  if (p.prot & PROT_WRITE) return { flags: p.flags, prot: p.prot | PROT_READ };
+export function kernelProtection(
+  p: Protection,
+): { flags: number; prot: number; probe: boolean } {
+  if (p.prot & PROT_WRITE) return { flags: p.flags, prot: p.prot | PROT_READ, probe: false };
   const shared = MAP_SHARED | MAP_SHARED_VALIDATE;
+  const type = p.flags & shared;
   return {
-    flags: (p.flags & ~shared) | MAP_PRIVATE,
+    flags: type === 0 ? p.flags : (p.flags & ~shared) | MAP_PRIVATE,
     prot: p.prot | PROT_READ | PROT_WRITE,
+    probe: type === MAP_SHARED_VALIDATE,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Argument checks shared by every public method: integers the way CPython's
- * `__index__` takes them, and option bags with no unknown names.
+ * `__index__` converters take them, and option bags with no unknown names.
  *
  * @module
  */
@@ -15,32 +15,96 @@ export function typeName(value: unknown): string {
   return typeof value;
 }
 
+/** The range of C's `ssize_t` (CPython's `Py_ssize_t`) on 64-bit platforms. */
+export const SSIZE_MAX = 2n ** 63n - 1n;
+const SSIZE_MIN = -(2n ** 63n);
+const TWO_63 = 2 ** 63;
+
+/** The error class CPython raises when an integer does not fit its C type. */
+type Overflow = RangeErrorConstructor | TypeErrorConstructor;
+
+function notInteger(value: unknown, name: string): TypeError {
+  const what = typeof value === "number" ? String(value) : typeName(value);
+  return new TypeError(`${name} must be an integer, not ${what}`);
+}
+
 /**
- * An integer argument: a safe-integer Number or a BigInt. Fractions, NaN,
- * infinities and other types are a `TypeError` (CPython:
- * "'float' object cannot be interpreted as an integer"); integers beyond
- * 2^53 are a `RangeError` (CPython: OverflowError).
+ * An integer argument, as CPython's `Py_ssize_t` converters take it: a
+ * Number with no fraction, or a BigInt. Fractions, NaN, infinities and other
+ * types are a `TypeError` ("'float' object cannot be interpreted as an
+ * integer"); integers outside the 64-bit `ssize_t` range are a `RangeError`
+ * (CPython: OverflowError), or `overflow` where CPython raises another class.
+ *
+ * Integers beyond 2^53 come back rounded to the nearest Number: every map
+ * and file is smaller than that, so they only ever compare as "too large".
+ * Where the exact value matters (alignment, overflow checks, a size handed to
+ * the kernel), use `toSsize`.
  */
-export function toInt(value: unknown, name: string): number {
+export function toInt(value: unknown, name: string, overflow: Overflow = RangeError): number {
   if (typeof value === "number") {
     if (Number.isSafeInteger(value)) return value === 0 ? 0 : value;
-    if (Number.isInteger(value)) {
-      throw new RangeError(`${name} is too large: ${value} is beyond 2^53`);
-    }
-    throw new TypeError(`${name} must be an integer, not ${value}`);
+    if (!Number.isInteger(value)) throw notInteger(value, name);
+    if (value >= TWO_63 || value < -TWO_63) throw tooLarge(name, value, overflow);
+    return value;
   }
-  if (typeof value === "bigint") {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new RangeError(`${name} is too large: ${value} is beyond 2^53`);
-    }
-    return Number(value);
+  if (typeof value === "bigint") return Number(checkSsize(value, name, overflow));
+  throw notInteger(value, name);
+}
+
+/** Like `toInt`, but exact: the value as a BigInt. */
+export function toSsize(value: unknown, name: string): bigint {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw notInteger(value, name);
+    return checkSsize(BigInt(value), name, RangeError);
   }
-  throw new TypeError(`${name} must be an integer, not ${typeName(value)}`);
+  if (typeof value === "bigint") return checkSsize(value, name, RangeError);
+  throw notInteger(value, name);
+}
+
+function checkSsize(value: bigint, name: string, overflow: Overflow): bigint {
+  if (value > SSIZE_MAX || value < SSIZE_MIN) throw tooLarge(name, value, overflow);
+  return value;
+}
+
+function tooLarge(name: string, value: number | bigint, overflow: Overflow): Error {
+  return new overflow(`${name} is too large to convert to C ssize_t: ${value}`);
+}
+
+/**
+ * An argument CPython reads as a C `int` (a descriptor, flags, an advice
+ * value, `whence`): outside -2^31..2^31-1 is a `RangeError`
+ * ("signed integer is greater than maximum"), as it would otherwise be cut
+ * down to 32 bits on its way to libc.
+ */
+export function toCInt(value: unknown, name: string): number {
+  const n = toInt(value, name);
+  if (n > 0x7fffffff) throw new RangeError(`${name}: signed integer is greater than maximum`);
+  if (n < -0x80000000) throw new RangeError(`${name}: signed integer is less than minimum`);
+  return n;
 }
 
 /** Like `toInt`, but `undefined` and `null` give `undefined`. */
 export function toOptionalInt(value: unknown, name: string): number | undefined {
   return value === undefined || value === null ? undefined : toInt(value, name);
+}
+
+/**
+ * A slice bound, as CPython's `_PyEval_SliceIndex`: `undefined`/`null` are
+ * omitted, integers beyond the `ssize_t` range are clamped to it (never an
+ * error), anything else is a `TypeError`.
+ */
+export function toSliceIndex(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return value === 0 ? 0 : value;
+  if (typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))) {
+    const n = Number(value);
+    return n >= TWO_63 ? TWO_63 : n < -TWO_63 ? -TWO_63 : n;
+  }
+  throw new TypeError(
+    `slice indices must be integers or null (${name} is ${
+      typeof value === "number" ? value : typeName(value)
+    })`,
+  );
 }
 
 /** Throws a `TypeError` for an options object that is not one or has unknown names. */

@@ -27,14 +27,14 @@ export function toBytes(data: unknown): Uint8Array {
   throw new TypeError(`a bytes-like object is required, not '${typeName(data)}'`);
 }
 
-/** A needle as bytes: byte values 0-255 become one byte. */
+/** A needle as bytes: byte values 0-255 (Numbers or BigInts) become one byte. */
 export function toNeedle(sub: unknown): Uint8Array {
-  if (typeof sub === "number") {
-    if (!Number.isInteger(sub)) {
+  if (typeof sub === "number" || typeof sub === "bigint") {
+    if (typeof sub === "number" && !Number.isInteger(sub)) {
       throw new TypeError(`a byte value must be an integer, not ${sub}`);
     }
     if (sub < 0 || sub > 255) throw new RangeError("byte must be in range(0, 256)");
-    return Uint8Array.of(sub);
+    return Uint8Array.of(Number(sub));
   }
   return toBytes(sub);
 }

@@ -13,7 +13,16 @@ import {
   parseAccess,
   resolveProtection,
 } from "./access.ts";
-import { checkOptions, toBool, toInt, toOptionalInt, typeName } from "./args.ts";
+import {
+  checkOptions,
+  SSIZE_MAX,
+  toBool,
+  toCInt,
+  toInt,
+  toOptionalInt,
+  toSsize,
+  typeName,
+} from "./args.ts";
 import { type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
 import {
   ACCESS_COPY,
@@ -185,18 +194,21 @@ export class MMap {
    */
   constructor(fileno: number, length: number, options?: MMapOptions) {
     const o = checkOptions(options, ["flags", "prot", "access", "offset", "trackfd"], "MMap");
-    const fd = toInt(fileno, "fileno");
+    // CPython's order: every argument's type first, then the ranges.
+    const fd = toCInt(fileno, "fileno");
     let size = toInt(length, "length");
-    const offset = toOptionalInt(o.offset, "offset") ?? 0;
+    const flags = o.flags === undefined || o.flags === null ? undefined : toCInt(o.flags, "flags");
+    const prot = o.prot === undefined || o.prot === null ? undefined : toCInt(o.prot, "prot");
+    const access = parseAccess(o.access ?? ACCESS_DEFAULT);
+    const exactOffset = o.offset === undefined || o.offset === null
+      ? 0n
+      : toSsize(o.offset, "offset");
     const trackfd = toBool(o.trackfd, "trackfd", true);
     if (size < 0) throw new RangeError("memory mapped length must be positive");
-    if (offset < 0) throw new RangeError("memory mapped offset must be positive");
-    const p = resolveProtection(
-      parseAccess(o.access ?? ACCESS_DEFAULT),
-      toOptionalInt(o.flags, "flags"),
-      toOptionalInt(o.prot, "prot"),
-    );
-    checkAligned(offset);
+    if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
+    const p = resolveProtection(access, flags, prot);
+    // Aligned offsets below 2^63 are exact as Numbers.
+    const offset = checkAligned(exactOffset);
     this.#views = new ViewSet(this, backend().maxBufferLength);
     if (fd !== -1) {
       const st = statFd(fd);
@@ -205,10 +217,18 @@ export class MMap {
     const own = fd !== -1 && trackfd ? dupFd(fd) : -1;
     const k = kernelProtection(p);
     try {
-      const flags = fd === -1 ? k.flags | MAP_ANONYMOUS : k.flags;
-      this.#res.mapping = Mapping.map(size, k.prot, flags, fd, offset);
+      const anon = fd === -1 ? MAP_ANONYMOUS : 0;
+      if (k.probe) Mapping.map(size, p.prot, p.flags | anon, fd, offset).unmap();
+      this.#res.mapping = Mapping.map(size, k.prot, k.flags | anon, fd, offset);
+      this.#views.attach(this.#res.mapping);
     } catch (e) {
-      if (own >= 0) closeFd(own);
+      // Nothing may leak from a constructor that throws.
+      try {
+        this.#res.mapping?.unmap();
+      } finally {
+        this.#res.mapping = null;
+        if (own >= 0) closeFd(own);
+      }
       throw e;
     }
     this.#res.fd = own;
@@ -218,7 +238,6 @@ export class MMap {
     this.#flags = p.flags;
     this.#prot = p.prot;
     this.#trackfd = trackfd;
-    this.#views.attach(this.#res.mapping);
     finalizer.register(this, this.#res, this.#res);
   }
 
@@ -244,24 +263,32 @@ export class MMap {
   static open(path: string | URL, options?: OpenOptions): MMap {
     const o = checkOptions(options, ["access", "length", "offset", "create"], "MMap.open");
     const file = toPath(path);
-    const access = parseAccess(o.access ?? ACCESS_READ);
+    // CPython's order of arguments: length, access, offset.
     const length = toOptionalInt(o.length, "length") ?? 0;
-    const offset = toOptionalInt(o.offset, "offset") ?? 0;
+    const access = parseAccess(o.access ?? ACCESS_READ);
+    const exactOffset = o.offset === undefined || o.offset === null
+      ? 0n
+      : toSsize(o.offset, "offset");
     const create = toBool(o.create, "create", false);
     // Every argument is checked before the file is touched.
-    resolveProtection(access, undefined, undefined);
     if (length < 0) throw new RangeError("memory mapped length must be positive");
-    if (offset < 0) throw new RangeError("memory mapped offset must be positive");
-    checkAligned(offset);
+    if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
+    resolveProtection(access, undefined, undefined);
+    const offset = checkAligned(exactOffset);
     const write = create || access === ACCESS_WRITE || access === ACCESS_DEFAULT;
     const fd = openFile(file, { write, create });
     try {
       const st = statFd(fd, file);
       if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
       if (create && length > 0 && st.size < offset + length) {
-        truncateFd(fd, offset + length, file);
+        truncateFd(fd, Math.min(offset + length, 2 ** 63 - 1024), file);
       }
-      const m = new MMap(fd, length, { access: access as AccessMode, offset, trackfd: false });
+      // The caller's value, not its rounded Number: the constructor checks it again.
+      const m = new MMap(fd, (o.length ?? 0) as number, {
+        access: access as AccessMode,
+        offset,
+        trackfd: false,
+      });
       m.#res.fd = fd;
       m.#trackfd = true;
       m.#path = file;
@@ -622,6 +649,7 @@ export class MMap {
   write(data: BytesLike): number {
     this.#check();
     const bytes = toBytes(data);
+    this.#check(); // toBytes may run a getter that closed the map
     this.#checkWritable();
     if (this.#pos > this.#length || this.#length - this.#pos < bytes.length) {
       throw new RangeError("data out of range");
@@ -668,7 +696,7 @@ export class MMap {
   seek(pos: number, whence: 0 | 1 | 2 = 0): number {
     this.#check();
     const dist = toInt(pos, "pos");
-    const how = toInt(whence, "whence");
+    const how = toCInt(whence, "whence");
     let where: number;
     if (how === 0) where = dist;
     else if (how === 1) where = this.#pos + dist;
@@ -766,7 +794,10 @@ export class MMap {
     if (typeof value !== "number" && typeof value !== "bigint") {
       throw new TypeError("mmap item value must be an int");
     }
-    const v = toInt(value, "value");
+    if (typeof value === "number" && !Number.isInteger(value)) {
+      throw new TypeError("mmap item value must be an int");
+    }
+    const v = toInt(value, "value", TypeError);
     if (v < 0 || v > 255) throw new RangeError("mmap item value must be in range(0, 256)");
     this.#set(at, v);
   }
@@ -813,8 +844,12 @@ export class MMap {
   ): void {
     this.#check();
     this.#checkWritable();
-    const s = resolveSlice(this.#length, start, end, step);
+    let s = resolveSlice(this.#length, start, end, step);
+    const length = this.#length;
     const bytes = toBytes(data);
+    // toBytes may run a getter that closed or resized the map.
+    this.#check();
+    if (this.#length !== length) s = resolveSlice(this.#length, start, end, step);
     if (bytes.length !== s.count) throw new RangeError("mmap slice assignment is wrong size");
     if (s.step === 1) return this.#put(s.start, bytes);
     for (let k = 0, i = s.start; k < s.count; k++, i += s.step) this.#set(i, bytes[k]);
@@ -888,7 +923,9 @@ export class MMap {
    * ```
    */
   count(sub: Needle, start?: number | null, end?: number | null): number {
-    const [needle, a, b] = this.#searchArgs(sub, start, end);
+    const [needle, a, b, past] = this.#searchArgs(sub, start, end);
+    // bytes.count does not clamp start to the length: an empty needle past the end counts 0.
+    if (past) return 0;
     return countIn(this.#res.mapping, needle, a, b);
   }
 
@@ -958,10 +995,11 @@ export class MMap {
   flush(offset?: number | null, size?: number | null, options?: FlushOptions): void {
     this.#check();
     const o = checkOptions(options, ["async", "invalidate"], "flush");
-    const start = toOptionalInt(offset, "offset") ?? 0;
-    const count = toOptionalInt(size, "size") ?? this.#length - start;
     const async = toBool(o.async, "async", false);
     const invalidate = toBool(o.invalidate, "invalidate", false);
+    this.#check(); // an option's getter may have closed the map
+    const start = toOptionalInt(offset, "offset") ?? 0;
+    const count = toOptionalInt(size, "size") ?? this.#length - start;
     if (count < 0 || start < 0 || this.#length - start < count) {
       throw new RangeError("flush values out of range");
     }
@@ -987,13 +1025,15 @@ export class MMap {
    */
   madvise(option: number, start: number = 0, length?: number | null): void {
     this.#check();
-    const advice = toInt(option, "option");
+    const advice = toCInt(option, "option");
     const from = toInt(start, "start");
-    let count = toOptionalInt(length, "length") ?? this.#length - from;
+    const exact = length === undefined || length === null
+      ? BigInt(this.#length)
+      : toSsize(length, "length");
     if (from < 0 || from >= this.#length) throw new RangeError("madvise start out of bounds");
-    if (count < 0) throw new RangeError("madvise length invalid");
-    if (Number.MAX_SAFE_INTEGER - from < count) throw new RangeError("madvise length too large");
-    if (from + count > this.#length) count = this.#length - from;
+    if (exact < 0n) throw new RangeError("madvise length invalid");
+    if (SSIZE_MAX - BigInt(from) < exact) throw new RangeError("madvise length too large");
+    const count = Math.min(Number(exact), this.#length - from);
     this.#mapping().advise(from, count, advice);
   }
 
@@ -1015,24 +1055,34 @@ export class MMap {
    */
   resize(newSize: number): void {
     this.#check();
-    const size = toInt(newSize, "newSize");
+    const exact = toSsize(newSize, "newSize");
+    // CPython 3.13's order: trackfd, then access, then the range.
+    if (!this.#trackfd) throw new RangeError("mmap can't resize with trackfd=False.");
     if (this.#access !== ACCESS_WRITE && this.#access !== ACCESS_DEFAULT) {
       throw new TypeError("mmap can't resize a readonly or copy-on-write memory map.");
     }
-    if (size < 0 || Number.MAX_SAFE_INTEGER - size < this.#offset) {
+    if (exact < 0n || SSIZE_MAX - exact < BigInt(this.#offset)) {
       throw new RangeError("new size out of range");
     }
-    if (!this.#trackfd) throw new RangeError("mmap can't resize with trackfd=False.");
+    const size = Number(exact);
     const anonymous = this.#res.fd === -1;
     // Linux cannot grow shared anonymous memory: the new pages would SIGBUS.
     if (anonymous && this.#flags & MAP_SHARED && size > this.#length && platform.os === "linux") {
       throw new RangeError("mmap: can't expand a shared anonymous mapping on Linux");
     }
-    if (!anonymous) truncateFd(this.#res.fd, this.#offset + size, this.#path);
+    if (!anonymous) {
+      // Sizes this close to 2^63 are refused by every file system (EFBIG);
+      // the clamp keeps the Number below 2^63, where it still fits an off_t.
+      truncateFd(this.#res.fd, Math.min(this.#offset + size, 2 ** 63 - 1024), this.#path);
+    }
     this.#views.detachAll();
-    this.#remap(size);
-    this.#length = size;
-    this.#views.attach(this.#res.mapping);
+    try {
+      this.#remap(size);
+      this.#length = size;
+    } finally {
+      // On failure the old memory is still mapped: hand out views of it again.
+      this.#views.attach(this.#res.mapping);
+    }
   }
 
   // --- presentation ----------------------------------------------------------
@@ -1050,7 +1100,7 @@ export class MMap {
   toString(): string {
     if (this.#closed) return "<MMap closed=true>";
     return `<MMap closed=false, access=${accessName(this.#access)}, length=${this.#length}, ` +
-      `pos=${this.#pos}, offset=${this.#offset}>`;
+      `pos=${this.#pos}, offset=${BigInt(this.#offset)}>`;
   }
 
   // --- internals -------------------------------------------------------------
@@ -1071,7 +1121,7 @@ export class MMap {
   }
 
   #index(i: number): number {
-    if (typeof i !== "number" && typeof i !== "bigint") {
+    if ((typeof i !== "number" || !Number.isInteger(i)) && typeof i !== "bigint") {
       throw new TypeError("mmap indices must be integers");
     }
     let at = toInt(i, "index");
@@ -1080,17 +1130,19 @@ export class MMap {
     return at;
   }
 
+  /** The needle, the clamped range, and whether `start` was past the end. */
   #searchArgs(
     sub: Needle,
     start?: number | null,
     end?: number | null,
-  ): [Uint8Array, number, number] {
+  ): [Uint8Array, number, number, boolean] {
     this.#check();
     const needle = toNeedle(sub);
+    this.#check(); // toNeedle may run a getter that closed the map
     const a = toOptionalInt(start, "start") ?? this.#pos;
     const b = toOptionalInt(end, "end") ?? this.#length;
     const [s, e] = clampRange(this.#length, a, b);
-    return [needle, s, e];
+    return [needle, s, e, (a < 0 ? a + this.#length : a) > this.#length];
   }
 
   #get(i: number): number {
@@ -1156,12 +1208,14 @@ export class MMap {
   }
 }
 
-function checkAligned(offset: number): void {
-  if (offset % ALLOCATIONGRANULARITY !== 0) {
+/** Checks the offset's alignment; returns it as a Number (exact once aligned). */
+function checkAligned(offset: bigint): number {
+  if (offset % BigInt(ALLOCATIONGRANULARITY) !== 0n) {
     throw new RangeError(
       `offset must be a multiple of ALLOCATIONGRANULARITY (${ALLOCATIONGRANULARITY}), not ${offset}`,
     );
   }
+  return Number(offset);
 }
 
 /** CPython's file-size rules for a regular file; returns the length to map. */

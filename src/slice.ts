@@ -1,11 +1,11 @@
 /**
- * Python's slice arithmetic (`PySlice_AdjustIndices`): negative indices
- * count from the end, out-of-range bounds are clamped, and an omitted bound
- * depends on the direction of the step.
+ * Python's slice arithmetic (`PySlice_Unpack` and `PySlice_AdjustIndices`):
+ * negative indices count from the end, out-of-range bounds are clamped (even
+ * beyond 64 bits), and an omitted bound depends on the direction of the step.
  *
  * @module
  */
-import { toOptionalInt } from "./args.ts";
+import { toSliceIndex } from "./args.ts";
 
 /** A slice resolved against a length: `count` indices from `start` by `step`. */
 export interface Slice {
@@ -21,7 +21,7 @@ export function resolveSlice(
   stop?: unknown,
   step?: unknown,
 ): Slice {
-  const s = toOptionalInt(step, "step") ?? 1;
+  const s = toSliceIndex(step, "step") ?? 1;
   if (s === 0) throw new RangeError("slice step cannot be zero");
   const back = s < 0;
   const clamp = (value: number | undefined, omitted: number): number => {
@@ -33,8 +33,8 @@ export function resolveSlice(
     }
     return value >= length ? (back ? length - 1 : length) : value;
   };
-  const a = clamp(toOptionalInt(start, "start"), back ? length - 1 : 0);
-  const b = clamp(toOptionalInt(stop, "stop"), back ? -1 : length);
+  const a = clamp(toSliceIndex(start, "start"), back ? length - 1 : 0);
+  const b = clamp(toSliceIndex(stop, "stop"), back ? -1 : length);
   let count = 0;
   if (back) {
     if (b < a) count = Math.floor((a - b - 1) / -s) + 1;

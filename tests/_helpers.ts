@@ -42,6 +42,16 @@ export function b(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
 
+/** Lowercase hex of bytes (Python's `bytes.hex()`). */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** The bytes of a hex string (Python's `bytes.fromhex()`). */
+export function fromHex(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g) ?? [], (x) => parseInt(x, 16));
+}
+
 /** The text of bytes. */
 export function text(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);

@@ -111,7 +111,14 @@ describe("new MMap(fileno, length, options)", () => {
     });
     assert.throws(() => new MMap(-1, 1.5), TypeError);
     assert.throws(() => new MMap(-1, NaN), TypeError);
-    assert.throws(() => new MMap(-1, 2 ** 53), RangeError);
+    // Beyond C's ssize_t: OverflowError in CPython.
+    assert.throws(() => new MMap(-1, 2 ** 64), RangeError);
+    assert.throws(() => new MMap(-1, 2n ** 63n as never), RangeError);
+    // Within it, the kernel decides, as for CPython.
+    assert.throws(
+      () => new MMap(-1, 2 ** 53),
+      (e: unknown) => e instanceof MMapOSError && e.code === "ENOMEM",
+    );
     assert.throws(() => new MMap("3" as never, 16), TypeError);
     assert.throws(() => new MMap(-1, 16, { trackfd: 1 as never }), TypeError);
     assert.throws(() => new MMap(-1, 16, { tagname: "x" } as never), TypeError);
