@@ -31,6 +31,7 @@ import {
 import { errnoValue, MMapOSError } from "./errors.ts";
 import { toPath } from "./path.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
+import { freshBytes } from "./fresh.ts";
 import { clampRange, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 
@@ -1006,9 +1007,7 @@ export class MMap {
   }
 
   #copy(offset: number, count: number): Uint8Array {
-    const main = this.#views.main;
-    if (main) return main.slice(offset, offset + count);
-    const out = new Uint8Array(count);
+    const out = freshBytes(count);
     if (count) this.#mapping().copyOut(offset, out);
     return out;
   }

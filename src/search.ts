@@ -1,11 +1,15 @@
 /**
  * Searching a mapping: `find`, `rfind` and `count` over a clamped range.
- * Work is done by libc (`memmem`, `memchr`, `memrchr`) on the mapped memory,
- * so it needs no ArrayBuffer and works for maps of any size.
+ * Work is done on the mapped memory by libc (`memmem`, `memchr`, `memrchr`),
+ * by the engine where its search is faster (Bun), and by a WebAssembly SIMD
+ * kernel for counting bytes; no ArrayBuffer of the whole map is needed, so
+ * maps of any size work. bench/README.md has the measurements behind each
+ * choice.
  *
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
+import { countByte } from "./count_kernel.ts";
 
 /** First offset of `needle` in `[start, end)`, or -1. */
 export function findIn(
@@ -30,21 +34,12 @@ export function rfindIn(
   const n = needle.length;
   if (n === 0) return start <= end ? end : -1;
   if (!mapping || end - start < n) return -1;
-  const last = needle[n - 1];
-  // Scan back for the needle's last byte, then compare the rest.
-  let hi = end;
-  const probe = new Uint8Array(n);
-  while (hi - start >= n) {
-    const at = mapping.lastIndexOfByte(last, start + n - 1, hi);
-    if (at < 0) return -1;
-    const from = at - n + 1;
-    if (n === 1) return from;
-    mapping.copyOut(from, probe);
-    if (equal(probe, needle)) return from;
-    hi = at;
-  }
-  return -1;
+  if (n === 1) return mapping.lastIndexOfByte(needle[0], start, end);
+  return mapping.lastIndexOf(needle, start, end);
 }
+
+/** Below this many bytes, `memchr` per occurrence beats copying into the kernel. */
+const KERNEL_MIN = 1 << 12;
 
 /** Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`. */
 export function countIn(
@@ -54,6 +49,10 @@ export function countIn(
   end: number,
 ): number {
   if (needle.length === 0) return start <= end ? end - start + 1 : 0;
+  if (mapping && needle.length === 1 && end - start >= KERNEL_MIN) {
+    const counted = countByte(mapping, needle[0], start, end);
+    if (counted >= 0) return counted;
+  }
   let count = 0;
   for (
     let i = findIn(mapping, needle, start, end);
@@ -63,9 +62,4 @@ export function countIn(
     count++;
   }
   return count;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
