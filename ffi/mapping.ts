@@ -10,6 +10,9 @@ import type { Backend, SearchView } from "./backend.ts";
 import { lastError } from "./files.ts";
 import { backend } from "./load.ts";
 
+/** Linux's `MREMAP_FIXED` (the same on every architecture; only Linux has mremap). */
+const MREMAP_FIXED = 2;
+
 /** Below this many bytes a libc call beats building an engine view to search. */
 const NATIVE_MIN = 1 << 12;
 
@@ -21,6 +24,8 @@ export class Mapping {
   #borrowed: boolean;
   /** The engine's search view over the whole range, made on first use. */
   #search: SearchView | null = null;
+  /** Called once when the range is unmapped or moved (see `onRelease`). */
+  #onRelease: (() => void) | null = null;
 
   private constructor(b: Backend, address: number, length: number, borrowed = false) {
     this.#b = b;
@@ -99,6 +104,37 @@ export class Mapping {
     if (got !== want) throw new Error(`mmap(MAP_FIXED) placed pages at ${got}, not ${want}`);
   }
 
+  /**
+   * Maps this range's pages a second time, at `offset` of `target` (a
+   * reserved or borrowed range), with `mremap(2)` and an old size of 0: the
+   * two stay one memory. Only shared maps can be doubled so; returns false
+   * for private ones and where there is no `mremap` (macOS). `length` is
+   * this range's, rounded up to whole pages; the caller checks it fits.
+   */
+  shareInto(target: Mapping, offset: number, length: number): boolean {
+    const { libc, platform } = this.#b;
+    if (!libc.mremap || !platform.mremapMayMove || this.#length === 0) return false;
+    const want = target.#address + offset;
+    const got = libc.mremap(this.#address, 0, length, platform.mremapMayMove | MREMAP_FIXED, want);
+    return got === want;
+  }
+
+  /**
+   * Registers `fn` to run once when this range is unmapped or moved, so
+   * that whoever copied its address somewhere (a second mapping of its
+   * pages) can let go. One callback per range; a new one replaces it.
+   */
+  onRelease(fn: (() => void) | null): void {
+    this.#onRelease = fn;
+  }
+
+  #released(): void {
+    this.#search = null;
+    const fn = this.#onRelease;
+    this.#onRelease = null;
+    fn?.();
+  }
+
   /** `mprotect(2)` over a page-aligned part of the range. */
   protect(offset: number, length: number, prot: number): void {
     if (this.#b.libc.mprotect(this.#address + offset, length, prot) !== 0) {
@@ -151,7 +187,7 @@ export class Mapping {
       0,
     );
     if (address === -1) throw lastError("mremap");
-    this.#search = null;
+    this.#released();
     this.#address = address;
     this.#length = newLength;
     return true;
@@ -164,7 +200,7 @@ export class Mapping {
     if (this.#b.libc.munmap(this.#address, this.#length) !== 0) {
       throw lastError("munmap");
     }
-    this.#search = null;
+    this.#released();
     this.#length = 0;
   }
 

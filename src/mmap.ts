@@ -30,7 +30,7 @@ import {
 } from "./constants.ts";
 import { errnoValue, MMapOSError } from "./errors.ts";
 import { toPath } from "./path.ts";
-import { countIn, findIn, rfindIn } from "./search.ts";
+import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { freshBytes } from "./fresh.ts";
 import { clampRange, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
@@ -140,6 +140,8 @@ export class MMap {
   #prot = 0;
   #trackfd = true;
   #path: string | undefined;
+  /** Whether `bytes` or a view was ever handed out (a store may then have changed private pages). */
+  #viewsOut = false;
 
   /**
    * Maps `length` bytes of the open file descriptor `fileno` (CPython's
@@ -369,6 +371,7 @@ export class MMap {
    */
   get bytes(): Uint8Array {
     this.#check();
+    this.#viewsOut = true;
     const main = this.#views.main;
     if (!main) {
       throw new RangeError(
@@ -398,6 +401,7 @@ export class MMap {
    */
   view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
     this.#check();
+    this.#viewsOut = true;
     const size = type?.BYTES_PER_ELEMENT;
     if (typeof type !== "function" || !Number.isInteger(size)) {
       throw new TypeError(`type must be a typed-array constructor, not ${typeName(type)}`);
@@ -788,7 +792,7 @@ export class MMap {
    */
   count(sub: Needle, start?: number | null, end?: number | null): number {
     const [needle, a, b] = this.#searchArgs(sub, start, end);
-    return countIn(this.#res.mapping, needle, a, b);
+    return countIn(this.#res.mapping, needle, a, b, this.#pagesSource());
   }
 
   /**
@@ -990,6 +994,22 @@ export class MMap {
     const b = toOptionalInt(end, "end") ?? this.#length;
     const [s, e] = clampRange(this.#length, a, b);
     return [needle, s, e];
+  }
+
+  /**
+   * Whether the byte-counting kernel may map this map's pages into its own
+   * memory, and how (src/count_kernel.ts): the second mapping must be the
+   * same memory. Shared maps are doubled as they are; a private map only
+   * when it is a read-only file map whose pages no store can have changed
+   * (the API refuses writes, and no view was handed out).
+   */
+  #pagesSource(): PagesSource | null {
+    const k = kernelProtection({ access: this.#access, flags: this.#flags, prot: this.#prot });
+    if (k.flags & MAP_SHARED) return { share: true };
+    if (this.#access === ACCESS_READ && !this.#viewsOut && this.#res.fd >= 0) {
+      return { fd: this.#res.fd, offset: this.#offset };
+    }
+    return null;
   }
 
   #get(i: number): number {

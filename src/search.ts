@@ -9,7 +9,10 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { countByte } from "./count_kernel.ts";
+import { countByte, type PagesSource } from "./count_kernel.ts";
+import { PAGESIZE } from "./constants.ts";
+
+export type { PagesSource } from "./count_kernel.ts";
 
 /** First offset of `needle` in `[start, end)`, or -1. */
 export function findIn(
@@ -41,16 +44,21 @@ export function rfindIn(
 /** Below this many bytes, `memchr` per occurrence beats copying into the kernel. */
 const KERNEL_MIN = 1 << 12;
 
-/** Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`. */
+/**
+ * Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`.
+ * `pages` says how the byte-counting kernel may see the map's pages
+ * (src/count_kernel.ts); null makes it copy them.
+ */
 export function countIn(
   mapping: Mapping | null,
   needle: Uint8Array,
   start: number,
   end: number,
+  pages: PagesSource | null = null,
 ): number {
   if (needle.length === 0) return start <= end ? end - start + 1 : 0;
   if (mapping && needle.length === 1 && end - start >= KERNEL_MIN) {
-    const counted = countByte(mapping, needle[0], start, end);
+    const counted = countByte(mapping, needle[0], start, end, pages, PAGESIZE);
     if (counted >= 0) return counted;
   }
   let count = 0;

@@ -5,6 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMap } from "../mod.ts";
+import { tempFile } from "./_helpers.ts";
 
 function randomBytes(n: number, alphabet: number[], seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -121,5 +122,44 @@ describe("search fast paths", () => {
     assert.equal(m.at(0), 97);
     // Each result starts 8-byte aligned, so typed arrays fit over it.
     for (const r of [first, second, third, all]) assert.equal(r.byteOffset % 8, 0);
+  });
+
+  it("count() sees stores through views of a read-only map, and writes to shared maps", () => {
+    const lines = "x\n".repeat(50_000);
+    const path = tempFile(lines);
+    {
+      using ro = MMap.open(path);
+      assert.equal(ro.count("\n", 0), 50_000); // the file's own pages
+      ro.bytes[0] = 10; // a private store: this process's copy only
+      assert.equal(ro.count("\n", 0), 50_001);
+      assert.equal(ro.count("\n", 1), 50_000);
+    }
+    {
+      using rw = MMap.open(path, { access: "write" });
+      using other = MMap.open(path, { access: "write" });
+      assert.equal(rw.count("\n", 0), 50_000);
+      other.bytes[0] = 10; // the same file pages
+      assert.equal(rw.count("\n", 0), 50_001);
+      rw.resize(100_001);
+      rw.set(100_000, 10);
+      assert.equal(rw.count("\n", 0), 50_002);
+      assert.equal(other.count("\n", 0), 50_001); // its map is shorter
+      rw.resize(50_000);
+      assert.equal(rw.count("\n", 0), 25_001);
+    }
+    {
+      using copy = MMap.open(path, { access: "copy" });
+      copy.seek(2);
+      copy.write("\n\n"); // "x\n" becomes "\n\n" in this process only
+      assert.equal(copy.count("\n", 0), 25_002);
+    }
+    using a = MMap.anonymous(1 << 16);
+    using b2 = MMap.anonymous(1 << 16, { shared: false });
+    a.bytes.fill(10, 0, 100);
+    b2.bytes.fill(10, 0, 200);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(a.count(10, 0), 100);
+      assert.equal(b2.count(10, 0), 200);
+    }
   });
 });
