@@ -6,10 +6,10 @@
  *
  * A benchmark is a list of {@linkcode Case}s. Each case has the library's
  * implementation and references (in this process, or in the C and CPython
- * drivers); `runCases` runs them interleaved, one repetition of each in turn,
- * so that load from other processes hits all of them alike, and reports each
- * reference's median time divided by the library's: a ratio above 1 means
- * the library is faster.
+ * drivers); `runCase` runs them interleaved, one repetition of each in turn,
+ * so that load from other processes hits all of them alike, and reports for
+ * each reference the median over rounds of its time divided by the
+ * library's in the same round: a ratio above 1 means the library is faster.
  *
  * @module
  */
@@ -122,9 +122,19 @@ export function stats(samples: number[]): Stats {
   return { median, min: s[0], max: s[s.length - 1], samples };
 }
 
-/** How many times faster the library is than a reference (>1: faster). */
+/** How many times faster the library is than a reference (>1: faster), from medians. */
 export function ratio(ref: Stats, lib: Stats): number {
   return ref.median / lib.median;
+}
+
+/**
+ * The median of the per-round ratios ref/lib. The two ran back to back in
+ * each round, so load from other processes that comes and goes between
+ * rounds cancels out better than in a ratio of two medians.
+ */
+export function pairedRatio(ref: number[], lib: number[]): number {
+  const n = Math.min(ref.length, lib.length);
+  return stats(Array.from({ length: n }, (_, i) => ref[i] / lib[i])).median;
 }
 
 /**
@@ -285,7 +295,14 @@ export async function runCase(c: Case, reps: number): Promise<CaseResult> {
   }
   const lib = out.get(c.lib)!;
   const refs = c.refs.map((r) => out.get(r)!);
-  if (lib.stats) { for (const r of refs) if (r.stats) r.ratio = ratio(r.stats, lib.stats); }
+  const libSamples = samples.get(c.lib);
+  if (lib.stats && libSamples) {
+    for (const r of c.refs) {
+      const res = out.get(r)!;
+      const own = samples.get(r);
+      if (res.stats && own) res.ratio = pairedRatio(own, libSamples);
+    }
+  }
   const goals = (c.goals ?? []).map((g) => {
     const ref = refs.find((r) => r.name === g.ref);
     return ref?.ratio === undefined

@@ -150,8 +150,9 @@ function writeCombined(dir: string): void {
   writeText(
     join(dir, "README.md"),
     `# Latest bench results\n\nWritten by \`bench/main.ts\`; see bench/README.md for what each ` +
-      `case does and why the library is built the way it is. Ratios are a reference's median ` +
-      `time divided by the library's, measured in the same run: above 1x the library is faster.\n\n` +
+      `case does and why the library is built the way it is. Ratios are the median, over ` +
+      `rounds, of a reference's time divided by the library's in the same round (each round ` +
+      `runs every implementation once, back to back): above 1x the library is faster.\n\n` +
       `![ratios](chart.svg)\n\n${runs.map(runReport).join("\n")}`,
   );
 }

@@ -39,6 +39,8 @@ type AnyFn = (...args: any[]) => any;
 function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
   const wide = def.parameters.map((t) => WIDE_TYPES.has(t));
   const wideResult = WIDE_TYPES.has(def.result);
+  // Nothing to convert (open, close, fstat, ...): the raw symbol is the call.
+  if (!wideResult && !wide.includes(true)) return fn;
   // deno-lint-ignore no-explicit-any
   return (...args: any[]) => {
     for (let i = 0; i < args.length; i++) {
@@ -52,15 +54,18 @@ function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
 type Raw = Record<string, AnyFn | null>;
 
 /**
- * The calls that searches and copies make per line or per record, written
- * out by hand: the generic wrapper's argument loop and spread cost more than
+ * The calls made per line, per record or per open file, written out by hand: the generic wrapper's argument loop and spread cost more than
  * the C call itself (measured ~60 ns against ~16 ns for `memchr`; see
  * bench/README.md).
  */
 function hotPaths(raw: Raw): Partial<Record<keyof Libc, AnyFn>> {
   const memchr = raw.memchr!, memrchr = raw.memrchr, memmem = raw.memmem!;
   const copyOut = raw.copyOut!, copyIn = raw.copyIn!, memmove = raw.memmove!;
+  const mmap = raw.mmap!, munmap = raw.munmap!;
   return {
+    mmap: (p: number, n: number, prot: number, flags: number, fd: number, off: number) =>
+      Number(mmap(BigInt(p), BigInt(n), prot, flags, fd, BigInt(off))),
+    munmap: (p: number, n: number) => munmap(BigInt(p), BigInt(n)),
     memchr: (p: number, c: number, n: number) => Number(memchr(BigInt(p), c, BigInt(n))),
     ...(memrchr
       ? {

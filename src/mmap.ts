@@ -31,7 +31,7 @@ import {
 import { errnoValue, MMapOSError } from "./errors.ts";
 import { toPath } from "./path.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
-import { freshBytes } from "./fresh.ts";
+import { COPY_THROUGH_VIEW, freshBytes, SEARCH_BYTE_IN_VIEW } from "./fastpaths.ts";
 import { clampRange, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 
@@ -501,7 +501,7 @@ export class MMap {
   readline(): Uint8Array {
     this.#check();
     if (this.#pos >= this.#length) return new Uint8Array(0);
-    const nl = this.#res.mapping!.indexOfByte(10, this.#pos, this.#length);
+    const nl = this.#newline(this.#pos);
     const end = nl < 0 ? this.#length : nl + 1;
     const out = this.#copy(this.#pos, end - this.#pos);
     this.#pos = end;
@@ -1028,8 +1028,18 @@ export class MMap {
 
   #copy(offset: number, count: number): Uint8Array {
     const out = freshBytes(count);
-    if (count) this.#mapping().copyOut(offset, out);
+    if (!count) return out;
+    const main = this.#views.main;
+    if (main && COPY_THROUGH_VIEW) out.set(main.subarray(offset, offset + count));
+    else this.#mapping().copyOut(offset, out);
     return out;
+  }
+
+  /** Offset of the next newline at or after `from`, or -1. */
+  #newline(from: number): number {
+    const main = this.#views.main;
+    if (main && SEARCH_BYTE_IN_VIEW) return main.indexOf(10, from);
+    return this.#mapping().indexOfByte(10, from, this.#length);
   }
 
   #put(offset: number, bytes: Uint8Array): void {

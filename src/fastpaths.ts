@@ -1,5 +1,8 @@
 /**
- * New byte arrays for what `read`, `readline` and `slice` return.
+ * The engine-specific parts of moving bytes out of a map: new byte arrays for
+ * what `read`, `readline` and `slice` return, and whether a copy or a byte
+ * search goes through the map's view or through libc. Each choice is the
+ * faster one measured in that engine (bench/README.md).
  *
  * Allocating an ArrayBuffer is slow in both engines, whatever its size: in
  * Deno 2.9 `new Uint8Array(n)` costs 0.3-1.5 µs (more than a 4 KiB copy), in
@@ -33,3 +36,18 @@ export function freshBytes(n: number): Uint8Array {
   used += (n + 7) & ~7;
   return out;
 }
+
+/**
+ * Copy small results with `TypedArray.prototype.set` from the map's view
+ * (Deno: ~45 ns for a 100-byte line, against ~130 ns through FFI `memcpy`,
+ * whose `buffer` argument is slow there), or with libc `memcpy` (Bun: the
+ * reverse).
+ */
+export const COPY_THROUGH_VIEW: boolean = runtimeName !== "bun";
+
+/**
+ * Find a line's end with the view's `indexOf` (Bun: ~50 ns a line, SIMD)
+ * rather than FFI `memchr` (~80 ns in both engines); V8's `indexOf` is no
+ * faster than `memchr` per call and slower over long lines.
+ */
+export const SEARCH_BYTE_IN_VIEW: boolean = runtimeName === "bun";
