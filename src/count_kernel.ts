@@ -34,8 +34,12 @@ const CHUNK = 1 << 18;
 const PAGES_AT = CHUNK;
 /** The largest map given a second mapping; larger ones are copied. */
 const PAGES_MAX = 2 ** 31;
-/** Bytes per kernel call: its count is an unsigned 32-bit number. */
-const CALL_MAX = 2 ** 30;
+/**
+ * Bytes per kernel call over mapped pages. Engines compile WebAssembly
+ * twice: a quick baseline first (~6 GB/s here), the optimized code after a
+ * while, used from the next call on; calls of 16 MiB switch early.
+ */
+const CALL_MAX = 1 << 24;
 
 /** How the kernel may see a map's pages without copying them. */
 export type PagesSource =
