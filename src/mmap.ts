@@ -31,7 +31,7 @@ import {
 import { errnoValue, MMapOSError } from "./errors.ts";
 import { toPath } from "./path.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
-import { COPY_THROUGH_VIEW, freshBytes, SEARCH_BYTE_IN_VIEW } from "./fastpaths.ts";
+import { COPY_WAY, freshBytes, SEARCH_BYTE_IN_VIEW } from "./fastpaths.ts";
 import { clampRange, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 
@@ -1027,10 +1027,11 @@ export class MMap {
   }
 
   #copy(offset: number, count: number): Uint8Array {
+    const main = this.#views.main;
+    if (main && COPY_WAY === "slice") return main.slice(offset, offset + count);
     const out = freshBytes(count);
     if (!count) return out;
-    const main = this.#views.main;
-    if (main && COPY_THROUGH_VIEW) out.set(main.subarray(offset, offset + count));
+    if (main) out.set(main.subarray(offset, offset + count));
     else this.#mapping().copyOut(offset, out);
     return out;
   }
