@@ -435,7 +435,9 @@ export function barChart(title: string, groups: BarGroup[], legend: [string, str
         `<rect x="${x(1 / 2 ** -lo)}" y="${y}" width="${
           Math.max(1, x(b.value) - x(1 / 2 ** -lo))
         }" height="${barH}" fill="${b.color}"/>`,
-        `<text x="${x(b.value) + 4}" y="${y + barH - 2}">${times(b.value)}</text>`,
+        `<text x="${Math.max(x(b.value), b.goal === undefined ? 0 : x(b.goal)) + 4}" y="${
+          y + barH - 2
+        }">${times(b.value)}</text>`,
       );
       if (b.goal !== undefined) {
         parts.push(

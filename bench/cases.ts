@@ -111,74 +111,52 @@ export function buildCases(
   const textSize = size(inputs.text);
 
   // --- find / rfind --------------------------------------------------------
-  for (const key of ["late_common", "late_rare", "early_common", "early_rare"] as const) {
-    const needle = new TextEncoder().encode(NEEDLES[key]);
-    const where = key.startsWith("late") ? "95%" : "5%";
-    const kind = key.endsWith("common") ? "common first byte" : "rare first byte";
-    const at = inputs.needleAt[key];
-    cases.push({
-      id: `find-${key}`,
-      title: `find 16 B needle at ${where}, ${kind}`,
-      amount: at,
-      unit: "B",
-      check: true,
-      lib: lib("find", () => m().find(needle, 0)),
-      refs: [
-        cRef("C memmem", `find ${hex(NEEDLES[key])}`),
-        pyRef("CPython find", `find ${hex(NEEDLES[key])}`),
-        bunRef("Bun.mmap Buffer.indexOf", (u8) => {
-          let b: BufferLike;
-          return {
-            name: "Bun.mmap Buffer.indexOf",
-            kind: "Bun.mmap",
-            setup: () => {
-              const v = u8();
-              b = NodeBuffer.from(v.buffer, v.byteOffset, v.length);
-            },
-            run: () => b.indexOf(needle, 0),
-          };
-        }),
-      ],
-      goals: [
-        { ref: "C memmem", min: 1 },
-        { ref: "CPython find", min: 3 },
-        { ref: "Bun.mmap Buffer.indexOf", min: 1 },
-      ],
-    });
-  }
-  for (const key of ["early_common", "early_rare", "late_common", "late_rare"] as const) {
-    const needle = new TextEncoder().encode(NEEDLES[key]);
-    const where = key.startsWith("late") ? "95%" : "5%";
-    const kind = key.endsWith("common") ? "common bytes" : "rare bytes";
-    const at = inputs.needleAt[key];
-    cases.push({
-      id: `rfind-${key}`,
-      title: `rfind 16 B needle at ${where}, ${kind}`,
-      amount: textSize - at,
-      unit: "B",
-      check: true,
-      lib: lib("rfind", () => m().rfind(needle, 0)),
-      refs: [
-        cRef("C memrchr+memcmp", `rfind ${hex(NEEDLES[key])}`),
-        pyRef("CPython rfind", `rfind ${hex(NEEDLES[key])}`),
-        bunRef("Bun.mmap Buffer.lastIndexOf", (u8) => {
-          let b: BufferLike;
-          return {
-            name: "Bun.mmap Buffer.lastIndexOf",
-            kind: "Bun.mmap",
-            setup: () => {
-              const v = u8();
-              b = NodeBuffer.from(v.buffer, v.byteOffset, v.length);
-            },
-            run: () => b.lastIndexOf(needle),
-          };
-        }),
-      ],
-      goals: [
-        { ref: "CPython rfind", min: 2 },
-        { ref: "Bun.mmap Buffer.lastIndexOf", min: 1 },
-      ],
-    });
+  // find scans up to the needle; rfind from the end back to it.
+  for (const dir of ["find", "rfind"] as const) {
+    const order = dir === "find"
+      ? ["late_common", "late_rare", "early_common", "early_rare"] as const
+      : ["early_common", "early_rare", "late_common", "late_rare"] as const;
+    const method = dir === "find" ? "indexOf" : "lastIndexOf";
+    const cName = dir === "find" ? "C memmem" : "C memrchr+memcmp";
+    for (const key of order) {
+      const needle = new TextEncoder().encode(NEEDLES[key]);
+      const where = key.startsWith("late") ? "95%" : "5%";
+      const common = key.endsWith("common");
+      const kind = dir === "find"
+        ? (common ? "common first byte" : "rare first byte")
+        : (common ? "common bytes" : "rare bytes");
+      const at = inputs.needleAt[key];
+      const bunName = `Bun.mmap Buffer.${method}`;
+      cases.push({
+        id: `${dir}-${key}`,
+        title: `${dir} 16 B needle at ${where}, ${kind}`,
+        amount: dir === "find" ? at : textSize - at,
+        unit: "B",
+        check: true,
+        lib: lib(dir, () => m()[dir](needle, 0)),
+        refs: [
+          cRef(cName, `${dir} ${hex(NEEDLES[key])}`),
+          pyRef(`CPython ${dir}`, `${dir} ${hex(NEEDLES[key])}`),
+          bunRef(bunName, (u8) => {
+            let b: BufferLike;
+            return {
+              name: bunName,
+              kind: "Bun.mmap",
+              setup: () => {
+                const v = u8();
+                b = NodeBuffer.from(v.buffer, v.byteOffset, v.length);
+              },
+              run: () => b[method](needle),
+            };
+          }),
+        ],
+        goals: [
+          ...(dir === "find" ? [{ ref: "C memmem", min: 1 }] : []),
+          { ref: `CPython ${dir}`, min: dir === "find" ? 3 : 2 },
+          { ref: bunName, min: 1 },
+        ],
+      });
+    }
   }
 
   // --- lines ---------------------------------------------------------------
@@ -314,73 +292,53 @@ export function buildCases(
       return r;
     },
   }));
-  cases.push({
-    id: "random-read",
-    title: `${n.toLocaleString("en")} random 4 KiB seek+read()`,
+  const randomCase = (
+    what: "read" | "slice",
+    run: (t: MMap, o: number) => number,
+    cRefs: Impl[],
+    pyRefs: Impl[],
+  ): Case => ({
+    id: `random-${what}`,
+    title: `${n.toLocaleString("en")} random 4 KiB ${what === "read" ? "seek+read()" : "slice()"}`,
     amount: n,
     unit: "op",
     check: true,
     reps: 3,
     lib: {
-      name: "seek+read",
+      name: what,
       kind: "lib",
       setup: setupOffsets,
       run: () => {
         const t = m();
         let r = 0;
-        for (let i = 0; i < n; i++) {
-          t.seek(offs[i]);
-          r += t.read(4096)[0];
-        }
+        for (let i = 0; i < n; i++) r += run(t, offs[i]);
         return r;
       },
     },
-    refs: [
-      cRef("C memcpy", `random-memcpy - ${n}`),
-      cRef("C pread", `random-pread - ${n}`),
-      pyRef("CPython m[o:o+4096]", `random-slice - ${n}`),
-      pyRef("CPython seek+read", `random-read - ${n}`),
-      ...fileIo,
-      randomBun,
-    ],
+    refs: [...cRefs, ...pyRefs, ...fileIo, randomBun],
     goals: [
       { ref: plainGoal, min: 2 },
       { ref: "CPython m[o:o+4096]", min: 1 },
       { ref: "Bun.mmap slice", min: 1 },
     ],
-    note:
-      "file I/O references read into one reused buffer; the library returns a new copy each time",
+    note: what === "read"
+      ? "file I/O references read into one reused buffer; the library returns a new copy each time"
+      : undefined,
   });
-  cases.push({
-    id: "random-slice",
-    title: `${n.toLocaleString("en")} random 4 KiB slice()`,
-    amount: n,
-    unit: "op",
-    check: true,
-    reps: 3,
-    lib: {
-      name: "slice",
-      kind: "lib",
-      setup: setupOffsets,
-      run: () => {
-        const t = m();
-        let r = 0;
-        for (let i = 0; i < n; i++) r += t.slice(offs[i], offs[i] + 4096)[0];
-        return r;
+  const cMemcpy = cRef("C memcpy", `random-memcpy - ${n}`);
+  const pySlice = pyRef("CPython m[o:o+4096]", `random-slice - ${n}`);
+  cases.push(
+    randomCase(
+      "read",
+      (t, o) => {
+        t.seek(o);
+        return t.read(4096)[0];
       },
-    },
-    refs: [
-      cRef("C memcpy", `random-memcpy - ${n}`),
-      pyRef("CPython m[o:o+4096]", `random-slice - ${n}`),
-      ...fileIo,
-      randomBun,
-    ],
-    goals: [
-      { ref: plainGoal, min: 2 },
-      { ref: "CPython m[o:o+4096]", min: 1 },
-      { ref: "Bun.mmap slice", min: 1 },
-    ],
-  });
+      [cMemcpy, cRef("C pread", `random-pread - ${n}`)],
+      [pySlice, pyRef("CPython seek+read", `random-read - ${n}`)],
+    ),
+    randomCase("slice", (t, o) => t.slice(o, o + 4096)[0], [cMemcpy], [pySlice]),
+  );
 
   // --- sequential ------------------------------------------------------------
   const chunk = new Uint8Array(1 << 20);

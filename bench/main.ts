@@ -8,6 +8,8 @@
  * - `--reps=N`: repetitions per case after the warm-up (default 5, quick 3)
  * - `--dir=path`: where the inputs go (default `$TMPDIR/seed-mmap-bench`)
  * - `--clean`: delete the inputs afterwards
+ * - `--strict`: exit with 1 when an implementation failed or gave a different
+ *   result (not for missed goals: timings on a shared machine are no test)
  *
  * Writes `<runtime>.json` and `<runtime>.md`, then `README.md` (the tables of
  * every runtime that has results) and `chart.svg`, to bench/results/.
@@ -103,6 +105,11 @@ writeText(join(out, `${runtime}.md`), runReport(run));
 writeCombined(out);
 console.log(runReport(run));
 if (flag("clean")) rmSync(dir, { recursive: true, force: true });
+const failed = run.cases.flatMap((x) => [x.lib, ...x.refs]).filter((f) => f.error);
+if (flag("strict") && failed.length) {
+  log(`${failed.length} implementation(s) failed`);
+  process.exit(1);
+}
 process.exit(0);
 
 function runReport(r: RunResult): string {
