@@ -759,7 +759,7 @@ export class MMap {
    */
   find(sub: Needle, start?: number | null, end?: number | null): number {
     const [needle, a, b] = this.#searchArgs(sub, start, end);
-    return findIn(this.#res.mapping, needle, a, b);
+    return findIn(this.#res.mapping, needle, a, b, this.#pagesSource());
   }
 
   /**
@@ -998,7 +998,7 @@ export class MMap {
 
   /**
    * Whether the byte-counting kernel may map this map's pages into its own
-   * memory, and how (src/count_kernel.ts): the second mapping must be the
+   * memory, and how (src/search_kernel.ts): the second mapping must be the
    * same memory. Shared maps are doubled as they are; a private map only
    * when it is a read-only file map whose pages no store can have changed
    * (the API refuses writes, and no view was handed out).

@@ -9,21 +9,34 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { countByte, type PagesSource } from "./count_kernel.ts";
+import { countByte, findInPlace, type PagesSource } from "./search_kernel.ts";
+import { FIND_IN_KERNEL } from "./fastpaths.ts";
 import { PAGESIZE } from "./constants.ts";
 
-export type { PagesSource } from "./count_kernel.ts";
+export type { PagesSource } from "./search_kernel.ts";
 
-/** First offset of `needle` in `[start, end)`, or -1. */
+/** Below this many bytes `memmem` beats setting up the kernel's search. */
+const KERNEL_FIND_MIN = 1 << 20;
+
+/**
+ * First offset of `needle` in `[start, end)`, or -1. `pages` as for
+ * `countIn`: where the map's pages may be mapped into the search kernel's
+ * memory, long ranges are searched there (see src/search_kernel.ts).
+ */
 export function findIn(
   mapping: Mapping | null,
   needle: Uint8Array,
   start: number,
   end: number,
+  pages: PagesSource | null = null,
 ): number {
   if (needle.length === 0) return start <= end ? start : -1;
   if (!mapping || end - start < needle.length) return -1;
   if (needle.length === 1) return mapping.indexOfByte(needle[0], start, end);
+  if (pages && FIND_IN_KERNEL && end - start >= KERNEL_FIND_MIN) {
+    const found = findInPlace(mapping, needle, start, end, pages, PAGESIZE);
+    if (found !== undefined) return found;
+  }
   return mapping.indexOf(needle, start, end);
 }
 
@@ -47,7 +60,7 @@ const KERNEL_MIN = 1 << 12;
 /**
  * Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`.
  * `pages` says how the byte-counting kernel may see the map's pages
- * (src/count_kernel.ts); null makes it copy them.
+ * (src/search_kernel.ts); null makes it copy them.
  */
 export function countIn(
   mapping: Mapping | null,

@@ -162,4 +162,35 @@ describe("search fast paths", () => {
       assert.equal(b2.count(10, 0), 200);
     }
   });
+
+  it("find() over long ranges agrees with a plain scan, across the kernel's 16 MiB windows", () => {
+    const size = (17 << 20) + 123;
+    using m = MMap.anonymous(size);
+    const bytes = m.bytes;
+    const data = randomBytes(1 << 16, [97, 98, 32, 101, 126], 5);
+    for (let o = 0; o < size; o += data.length) {
+      bytes.set(data.subarray(0, Math.min(data.length, size - o)), o);
+    }
+    const needle = new TextEncoder().encode(" ~needle~ ");
+    const edge = 16 << 20;
+    for (const at of [edge - 5, size - needle.length]) bytes.set(needle, at);
+    const hay = bytes;
+    for (const [a, b] of [[0, size], [edge - 4, size], [1 << 20, edge + 4], [0, size - 1]]) {
+      assert.equal(m.find(needle, a, b), jsFind(hay, needle, a, b), `[${a}, ${b})`);
+    }
+    const short = hay.slice(3 << 20, (3 << 20) + 7); // occurs many times
+    assert.equal(m.find(short, 1 << 20), jsFind(hay, short, 1 << 20, size));
+    assert.equal(m.find(hay.slice(size - 4000, size), 0), size - 4000);
+  });
+
+  it("find() in a read-only file map sees stores made through its views", () => {
+    const path = tempFile(new Uint8Array(3 << 20).fill(97));
+    using ro = MMap.open(path);
+    const needle = new TextEncoder().encode("needle");
+    assert.equal(ro.find(needle, 0), -1);
+    ro.bytes.set(needle, 2 << 20); // this process's copy only
+    assert.equal(ro.find(needle, 0), 2 << 20);
+    using again = MMap.open(path);
+    assert.equal(again.find(needle, 0), -1); // the file never changed
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * Counting one byte value over a mapping at memory speed, with a WebAssembly
- * SIMD kernel (source: count_kernel.wat beside this file; 16 bytes a step).
+ * Counting one byte value, and finding a needle, over a mapping at memory
+ * speed, with a WebAssembly SIMD kernel (source: search_kernel.wat beside
+ * this file; 16 bytes a step).
  *
  * A `memchr` call per occurrence costs ~15-30 ns through FFI, so lines of
  * ~100 bytes hold such a loop near 3 GB/s. The kernel needs the bytes in its
@@ -23,9 +24,9 @@
 import { Mapping } from "../ffi/mapping.ts";
 import { MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.ts";
 
-/** count_kernel.wat, assembled with wabt's wat2wasm (base64). */
-const COUNT_KERNEL_WASM =
-  "AGFzbQEAAAABCAFgA39/fwF/AwIBAAUGAQEEgIAEBxICBm1lbW9yeQIABWNvdW50AAAK9gEB8wEDAn8DewF/IAL9DyEFIAAgAWohAwJAA0AgAyAAa0HAAEkNASADIABrQQZ2IQQgBEE/SwRAQT8hBAv9DAAAAAAAAAAAAAAAAAAAAAAhBgNAIAYgAP0ABAAgBf0j/XEhBiAGIAD9AAQQIAX9I/1xIQYgBiAA/QAEICAF/SP9cSEGIAYgAP0ABDAgBf0j/XEhBiAAQcAAaiEAIARBAWshBCAEDQALIAcgBv19/X/9rgEhBwwACwsgB/0bACAH/RsBaiAH/RsCIAf9GwNqaiEIAkADQCAAIANPDQEgCCAALQAAIAJGaiEIIABBAWohAAwACwsgCAs=";
+/** search_kernel.wat, assembled with wabt's wat2wasm (base64). */
+const SEARCH_KERNEL_WASM =
+  "AGFzbQEAAAABJARgA39/fwF/YAZ/f39/f38Bf2AFf39/e3sBe2AFf39/f38BfwMGBQABAgMABQYBAQSAgAQHGQMGbWVtb3J5AgAFY291bnQAAARmaW5kAAEKzgYF8wEDAn8DewF/IAL9DyEFIAAgAWohAwJAA0AgAyAAa0HAAEkNASADIABrQQZ2IQQgBEE/SwRAQT8hBAv9DAAAAAAAAAAAAAAAAAAAAAAhBgNAIAYgAP0ABAAgBf0j/XEhBiAGIAD9AAQQIAX9I/1xIQYgBiAA/QAEICAF/SP9cSEGIAYgAP0ABDAgBf0j/XEhBiAAQcAAaiEAIARBAWshBCAEDQALIAcgBv19/X/9rgEhBwwACwsgB/0bACAH/RsBaiAH/RsCIAf9GwNqaiEIAkADQCAAIANPDQEgCCAALQAAIAJGaiEIIABBAWohAAwACwsgCAucAwMCewN/BHsgASADSQRAQX8PCyACIARqLQAA/Q8hBiACIAVqLQAA/Q8hBwJAA0AgASADa0E/SQ0BIAggASADa0E/a0sNASAAIAhqIQkgCSAEIAUgBiAHEAIhCyAJQRBqIAQgBSAGIAcQAiEMIAlBIGogBCAFIAYgBxACIQ0gCUEwaiAEIAUgBiAHEAIhDiALIAz9UCANIA79UP1Q/VMEQCAAIAggC/1kIAIgAxADIQogCkF/RwRAIAoPCyAAIAhBEGogDP1kIAIgAxADIQogCkF/RwRAIAoPCyAAIAhBIGogDf1kIAIgAxADIQogCkF/RwRAIAoPCyAAIAhBMGogDv1kIAIgAxADIQogCkF/RwRAIAoPCwsgCEHAAGohCAwACwsCQANAIAEgA2tBD0kNASAIIAEgA2tBD2tLDQEgACAIIAAgCGogBCAFIAYgBxAC/WQgAiADEAMhCiAKQX9HBEAgCg8LIAhBEGohCAwACwsCQANAIAggASADa0sNASAAIAhqIAIgAxAEBEAgCA8LIAhBAWohCAwACwtBfwseACAAIAFq/QAEACAD/SMgACACav0ABAAgBP0j/U4LNgEBfwJAA0AgAkUNASABIAJoaiEFIAAgBWogAyAEEAQEQCAFDwsgAiACQQFrcSECDAALC0F/C2MBAX8CQANAIANBCGogAksNASAAIANqKQMAIAEgA2opAwBSBEBBAA8LIANBCGohAwwACwsCQANAIAMgAk8NASAAIANqLQAAIAEgA2otAABHBEBBAA8LIANBAWohAwwACwtBAQs=";
 
 const WASM_PAGE = 1 << 16;
 /** Bytes copied into the kernel's memory per call: fits the L2 cache. */
@@ -50,6 +51,7 @@ export type PagesSource =
 
 interface Kernel {
   count(p: number, n: number, byte: number): number;
+  find(p: number, n: number, q: number, k: number, o1: number, o2: number): number;
   memory: WebAssembly.Memory;
   chunk: Uint8Array;
   borrowed: Mapping;
@@ -61,13 +63,14 @@ let placed: { mapping: Mapping; length: number } | null = null;
 
 function load(): Kernel | null {
   try {
-    const bytes = Uint8Array.from(atob(COUNT_KERNEL_WASM), (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.from(atob(SEARCH_KERNEL_WASM), (c) => c.charCodeAt(0));
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
     const exports = instance.exports as {
       count(p: number, n: number, byte: number): number;
+      find(p: number, n: number, q: number, k: number, o1: number, o2: number): number;
       memory: WebAssembly.Memory;
     };
-    const k = { count: exports.count, memory: exports.memory } as Kernel;
+    const k = { count: exports.count, find: exports.find, memory: exports.memory } as Kernel;
     refresh(k);
     return k;
   } catch {
@@ -166,4 +169,65 @@ export function countByte(
     total += k.count(0, n, byte) >>> 0;
   }
   return total;
+}
+
+/** The longest needle the kernel looks for (it sits in the chunk's place). */
+const NEEDLE_MAX = 4096;
+
+/**
+ * First offset of `needle` (2 bytes or more) in `[start, end)` of the
+ * mapping, or -1; `undefined` when the kernel cannot search this map in place
+ * (the caller uses libc then). Only maps whose pages may be mapped into the
+ * kernel's memory are searched here: copying them in would cost more than
+ * `memmem` itself.
+ */
+export function findInPlace(
+  mapping: Mapping,
+  needle: Uint8Array,
+  start: number,
+  end: number,
+  source: PagesSource,
+  pageSize: number,
+): number | undefined {
+  if (kernel === undefined) kernel = load();
+  const k = kernel;
+  const n = needle.length;
+  if (!k || n < 2 || n > NEEDLE_MAX || !place(k, mapping, source, pageSize)) return undefined;
+  k.chunk.set(needle, 0);
+  const [o1, o2] = rarePair(needle);
+  // Windows of CALL_MAX candidate positions, each with the n - 1 bytes after it.
+  for (let at = start; end - at >= n; at += CALL_MAX) {
+    const stop = Math.min(end, at + CALL_MAX + n - 1);
+    const found = k.find(PAGES_AT + at, stop - at, 0, n, o1, o2);
+    if (found !== -1) return at + (found >>> 0);
+  }
+  return -1;
+}
+
+/**
+ * How common a byte is in text, roughly (space, lowercase letters and digits
+ * most; then uppercase and punctuation; anything else least). Candidates are
+ * filtered on the needle's two rarest bytes, as the memchr crate does, so a
+ * needle that starts and ends with a space does not stop at every space.
+ */
+function commonness(b: number): number {
+  if (b === 32) return 6;
+  if (b === 101 || b === 116 || b === 97 || b === 111 || b === 105 || b === 110) return 5;
+  if ((b >= 97 && b <= 122) || (b >= 48 && b <= 57)) return 4;
+  if (b === 10 || b === 46 || b === 44 || b === 47 || b === 45 || b === 58 || b === 61) return 3;
+  if ((b >= 65 && b <= 90) || (b >= 33 && b <= 126)) return 2;
+  return 1;
+}
+
+/** Two positions of the needle's rarest bytes, in order. */
+function rarePair(needle: Uint8Array): [number, number] {
+  let a = 0, b = needle.length - 1;
+  for (let i = 0; i < needle.length; i++) {
+    if (commonness(needle[i]) < commonness(needle[a])) a = i;
+  }
+  b = a === needle.length - 1 ? 0 : needle.length - 1;
+  for (let i = 0; i < needle.length; i++) {
+    if (i !== a && commonness(needle[i]) < commonness(needle[b])) b = i;
+  }
+  return a < b ? [a, b] : [b, a];
 }
