@@ -7,6 +7,7 @@
  * - `--only=text`: only the cases whose id contains `text`
  * - `--reps=N`: repetitions per case after the warm-up (default 5, quick 3)
  * - `--dir=path`: where the inputs go (default `$TMPDIR/seed-mmap-bench`)
+ * - `--out=path`: where results go (default bench/results, quick: bench/results/tmp)
  * - `--clean`: delete the inputs afterwards
  * - `--strict`: exit with 1 when an implementation failed or gave a different
  *   result (not for missed goals: timings on a shared machine are no test)
@@ -48,7 +49,7 @@ const quick = flag("quick");
 const only = option("only");
 const reps = Number(option("reps") ?? (quick ? 3 : 5));
 const dir = option("dir") ?? join(tmpdir(), "seed-mmap-bench");
-const out = join(here, "results", quick ? "tmp" : "");
+const out = option("out") ?? join(here, "results", quick ? "tmp" : "");
 const log = (s: string) => console.error(s);
 
 const inputs = prepareInputs(dir, quick ? QUICK : FULL, log);

@@ -61,8 +61,11 @@ export const SEARCH_BYTE_IN_VIEW: boolean = runtimeName === "bun";
 
 /**
  * Search long ranges for a needle with the WebAssembly kernel where the map's
- * pages can be mapped into its memory (Deno: ~20 GB/s for a rare first byte
- * against glibc `memmem`'s ~10), rather than libc; Bun's own
- * `Buffer.indexOf` is as fast as the kernel, so Bun keeps it.
+ * pages can be mapped into its memory, rather than libc or the engine.
+ * Deno: always (~20 GB/s against glibc `memmem`'s ~10; V8 has no fast
+ * multi-byte search). Bun: only when the needle's first byte is common in
+ * text ("common"): `Buffer.indexOf` is as fast as the kernel for a rare
+ * first byte, but slower than `memmem` for a common one (the kernel filters
+ * on the needle's two rarest bytes instead).
  */
-export const FIND_IN_KERNEL: boolean = runtimeName !== "bun";
+export const FIND_IN_KERNEL: "always" | "common" = runtimeName === "bun" ? "common" : "always";

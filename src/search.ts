@@ -9,7 +9,7 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { countByte, findInPlace, type PagesSource } from "./search_kernel.ts";
+import { countByte, findInPlace, isCommonByte, type PagesSource } from "./search_kernel.ts";
 import { FIND_IN_KERNEL } from "./fastpaths.ts";
 import { PAGESIZE } from "./constants.ts";
 
@@ -33,7 +33,10 @@ export function findIn(
   if (needle.length === 0) return start <= end ? start : -1;
   if (!mapping || end - start < needle.length) return -1;
   if (needle.length === 1) return mapping.indexOfByte(needle[0], start, end);
-  if (pages && FIND_IN_KERNEL && end - start >= KERNEL_FIND_MIN) {
+  if (
+    pages && end - start >= KERNEL_FIND_MIN &&
+    (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]))
+  ) {
     const found = findInPlace(mapping, needle, start, end, pages, PAGESIZE);
     if (found !== undefined) return found;
   }

@@ -219,6 +219,11 @@ function commonness(b: number): number {
   return 1;
 }
 
+/** Whether a byte is common in text: space, lowercase letters, digits. */
+export function isCommonByte(b: number): boolean {
+  return commonness(b) >= 4;
+}
+
 /** Two positions of the needle's rarest bytes, in order. */
 function rarePair(needle: Uint8Array): [number, number] {
   let a = 0, b = needle.length - 1;
