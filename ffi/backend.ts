@@ -11,6 +11,14 @@ import type { Platform } from "./platform.ts";
 /** The runtimes with a backend. */
 export type RuntimeName = "deno" | "bun";
 
+/** Searches over one range of memory, by the engine. */
+export interface SearchView {
+  /** First offset of `needle` in `[start, end)`, or -1. */
+  indexOf(needle: Uint8Array, start: number, end: number): number;
+  /** Last offset of `needle` in `[start, end)`, or -1. */
+  lastIndexOf(needle: Uint8Array, start: number, end: number): number;
+}
+
 /** What one runtime's FFI provides. Addresses are plain numbers. */
 export interface Backend {
   readonly runtime: RuntimeName;
@@ -22,6 +30,13 @@ export interface Backend {
   arrayBuffer(address: number, length: number): ArrayBuffer;
   /** The largest ArrayBuffer the engine can make. */
   readonly maxBufferLength: number;
+  /**
+   * The engine's own search over memory, where it beats libc (Bun's
+   * `Buffer.indexOf`/`lastIndexOf`: SIMD, faster than glibc's `memmem`).
+   * `view` wraps `length` bytes at `address` once; the view's searches take
+   * offsets inside it and return -1 when absent. Missing where libc is faster.
+   */
+  nativeSearch?: { view(address: number, length: number): SearchView };
   /** Address of the first byte of a buffer or view. */
   addressOf(data: ArrayBuffer | ArrayBufferView): number;
   /**

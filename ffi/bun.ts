@@ -58,6 +58,32 @@ function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
   }
 }
 
+interface Searchable {
+  subarray(start: number, end: number): Searchable;
+  indexOf(needle: Uint8Array): number;
+  lastIndexOf(needle: Uint8Array): number;
+}
+
+/**
+ * Bun's `Buffer.indexOf`/`lastIndexOf` over a view of the memory: SIMD
+ * searches, faster than glibc's `memmem` and far faster than `memrchr` per
+ * candidate (see bench/README.md).
+ */
+function nativeSearch(ffi: typeof BunFFI): Backend["nativeSearch"] {
+  const NodeBuffer = (globalThis as unknown as {
+    Buffer: { from(buffer: ArrayBuffer): Searchable };
+  }).Buffer;
+  return {
+    view(address, length) {
+      const all = NodeBuffer.from(ffi.toArrayBuffer(address as BunFFI.Pointer, 0, length));
+      return {
+        indexOf: (needle, start, end) => all.subarray(start, end).indexOf(needle),
+        lastIndexOf: (needle, start, end) => all.subarray(start, end).lastIndexOf(needle),
+      };
+    },
+  };
+}
+
 /** Builds the Bun backend; throws if libc cannot be loaded. */
 export function createBunBackend(platform: Platform): Backend {
   const ffi = (import.meta as unknown as { require(id: string): typeof BunFFI })
@@ -97,6 +123,7 @@ export function createBunBackend(platform: Platform): Backend {
     libc,
     errno: () => ffi.read.i32(errnoAddress as BunFFI.Pointer, 0),
     arrayBuffer: (address, length) => ffi.toArrayBuffer(address as BunFFI.Pointer, 0, length),
+    nativeSearch: nativeSearch(ffi),
     // JavaScriptCore refuses ArrayBuffers over 4 GiB.
     maxBufferLength: 2 ** 32,
     addressOf: (data) => ffi.ptr(data as Parameters<typeof ffi.ptr>[0]) as number,

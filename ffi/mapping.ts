@@ -6,9 +6,15 @@
  *
  * @module
  */
-import type { Backend } from "./backend.ts";
+import type { Backend, SearchView } from "./backend.ts";
 import { lastError } from "./files.ts";
 import { backend } from "./load.ts";
+
+/** Linux's `MREMAP_FIXED` (the same on every architecture; only Linux has mremap). */
+const MREMAP_FIXED = 2;
+
+/** Below this many bytes a libc call beats building an engine view to search. */
+const NATIVE_MIN = 1 << 12;
 
 /** A live `mmap(2)` region. */
 export class Mapping {
@@ -16,6 +22,10 @@ export class Mapping {
   #address: number;
   #length: number;
   #borrowed: boolean;
+  /** The engine's search view over the whole range, made on first use. */
+  #search: SearchView | null = null;
+  /** Called once when the range is unmapped or moved (see `onRelease`). */
+  #onRelease: (() => void) | null = null;
 
   private constructor(b: Backend, address: number, length: number, borrowed = false) {
     this.#b = b;
@@ -94,6 +104,37 @@ export class Mapping {
     if (got !== want) throw new Error(`mmap(MAP_FIXED) placed pages at ${got}, not ${want}`);
   }
 
+  /**
+   * Maps this range's pages a second time, at `offset` of `target` (a
+   * reserved or borrowed range), with `mremap(2)` and an old size of 0: the
+   * two stay one memory. Only shared maps can be doubled so; returns false
+   * for private ones and where there is no `mremap` (macOS). `length` is
+   * this range's, rounded up to whole pages; the caller checks it fits.
+   */
+  shareInto(target: Mapping, offset: number, length: number): boolean {
+    const { libc, platform } = this.#b;
+    if (!libc.mremap || !platform.mremapMayMove || this.#length === 0) return false;
+    const want = target.#address + offset;
+    const got = libc.mremap(this.#address, 0, length, platform.mremapMayMove | MREMAP_FIXED, want);
+    return got === want;
+  }
+
+  /**
+   * Registers `fn` to run once when this range is unmapped or moved, so
+   * that whoever copied its address somewhere (a second mapping of its
+   * pages) can let go. One callback per range; a new one replaces it.
+   */
+  onRelease(fn: (() => void) | null): void {
+    this.#onRelease = fn;
+  }
+
+  #released(): void {
+    this.#search = null;
+    const fn = this.#onRelease;
+    this.#onRelease = null;
+    fn?.();
+  }
+
   /** `mprotect(2)` over a page-aligned part of the range. */
   protect(offset: number, length: number, prot: number): void {
     if (this.#b.libc.mprotect(this.#address + offset, length, prot) !== 0) {
@@ -146,6 +187,7 @@ export class Mapping {
       0,
     );
     if (address === -1) throw lastError("mremap");
+    this.#released();
     this.#address = address;
     this.#length = newLength;
     return true;
@@ -158,6 +200,7 @@ export class Mapping {
     if (this.#b.libc.munmap(this.#address, this.#length) !== 0) {
       throw lastError("munmap");
     }
+    this.#released();
     this.#length = 0;
   }
 
@@ -179,6 +222,11 @@ export class Mapping {
   /** Offset of the first `needle` in `[start, end)`, or -1 (`memmem(3)`). */
   indexOf(needle: Uint8Array, start: number, end: number): number {
     if (end - start < needle.length) return -1;
+    const native = end - start >= NATIVE_MIN ? this.#searchView() : null;
+    if (native) {
+      const at = native.indexOf(needle, start, end);
+      return at < 0 ? -1 : start + at;
+    }
     const at = this.#b.libc.memmem(
       this.#address + start,
       end - start,
@@ -193,6 +241,62 @@ export class Mapping {
     if (end <= start) return -1;
     const at = this.#b.libc.memchr(this.#address + start, byte, end - start);
     return at === 0 ? -1 : at - this.#address;
+  }
+
+  /**
+   * Offset of the last `needle` in `[start, end)`, or -1. libc has no
+   * `memrmem`: blocks are searched with `memmem` from the end, growing from
+   * 64 KiB so that a needle near the end is found at once (or the engine's
+   * own search where it is faster).
+   */
+  lastIndexOf(needle: Uint8Array, start: number, end: number): number {
+    const n = needle.length;
+    if (end - start < n) return -1;
+    const native = this.#searchView();
+    if (native) {
+      const at = native.lastIndexOf(needle, start, end);
+      return at < 0 ? -1 : start + at;
+    }
+    let block = Math.max(1 << 16, 2 * n);
+    for (let hi = end;;) {
+      const lo = Math.max(start, hi - block);
+      const at = this.indexOf(needle, lo, hi);
+      if (at >= 0) return this.#lastFrom(needle, at, hi);
+      if (lo === start) return -1;
+      hi = lo + n - 1; // the next block overlaps this one by n - 1 bytes
+      if (block < 1 << 24) block *= 2;
+    }
+  }
+
+  /**
+   * The last `needle` in `[at, hi)`, given one at `at`: halves the part
+   * after the last one found, so dense matches cost O(log) searches.
+   */
+  #lastFrom(needle: Uint8Array, at: number, hi: number): number {
+    const n = needle.length;
+    for (let from = at + 1; hi - from >= n;) {
+      const mid = from + ((hi - from) >> 1);
+      const right = this.indexOf(needle, mid, hi);
+      if (right >= 0) {
+        at = right;
+        from = right + 1;
+        continue;
+      }
+      // None starts at mid or later: look before it.
+      hi = Math.min(hi, mid + n - 1);
+      const left = this.indexOf(needle, from, hi);
+      if (left < 0) break;
+      at = left;
+      from = left + 1;
+    }
+    return at;
+  }
+
+  #searchView(): SearchView | null {
+    if (this.#search) return this.#search;
+    const native = this.#b.nativeSearch;
+    if (!native || this.#length === 0 || this.#length > this.#b.maxBufferLength) return null;
+    return (this.#search = native.view(this.#address, this.#length));
   }
 
   /** Offset of the last `byte` in `[start, end)`, or -1 (`memrchr(3)`). */

@@ -39,7 +39,8 @@ import {
 } from "./constants.ts";
 import { errnoValue, MMapOSError } from "./errors.ts";
 import { toPath } from "./path.ts";
-import { countIn, findIn, rfindIn } from "./search.ts";
+import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
+import { COPY_WAY, freshBytes, SEARCH_BYTE_IN_VIEW } from "./fastpaths.ts";
 import { clampRange, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
@@ -163,6 +164,8 @@ export class MMap {
   #prot = 0;
   #trackfd = true;
   #path: string | undefined;
+  /** Whether `bytes` or a view was ever handed out (a store may then have changed private pages). */
+  #viewsOut = false;
 
   static {
     fileOfMap = (m) => {
@@ -497,6 +500,7 @@ export class MMap {
    */
   get bytes(): Uint8Array {
     this.#check();
+    this.#viewsOut = true;
     const main = this.#views.main;
     if (!main) {
       throw new RangeError(
@@ -526,6 +530,7 @@ export class MMap {
    */
   view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
     this.#check();
+    this.#viewsOut = true;
     const size = type?.BYTES_PER_ELEMENT;
     if (typeof type !== "function" || !Number.isInteger(size)) {
       throw new TypeError(`type must be a typed-array constructor, not ${typeName(type)}`);
@@ -625,7 +630,7 @@ export class MMap {
   readline(): Uint8Array {
     this.#check();
     if (this.#pos >= this.#length) return new Uint8Array(0);
-    const nl = this.#res.mapping!.indexOfByte(10, this.#pos, this.#length);
+    const nl = this.#newline(this.#pos);
     const end = nl < 0 ? this.#length : nl + 1;
     const out = this.#copy(this.#pos, end - this.#pos);
     this.#pos = end;
@@ -891,7 +896,7 @@ export class MMap {
    */
   find(sub: Needle, start?: number | null, end?: number | null): number {
     const [needle, a, b] = this.#searchArgs(sub, start, end);
-    return findIn(this.#res.mapping, needle, a, b);
+    return findIn(this.#res.mapping, needle, a, b, this.#pagesSource());
   }
 
   /**
@@ -926,7 +931,7 @@ export class MMap {
     const [needle, a, b, past] = this.#searchArgs(sub, start, end);
     // bytes.count does not clamp start to the length: an empty needle past the end counts 0.
     if (past) return 0;
-    return countIn(this.#res.mapping, needle, a, b);
+    return countIn(this.#res.mapping, needle, a, b, this.#pagesSource());
   }
 
   /**
@@ -1145,6 +1150,22 @@ export class MMap {
     return [needle, s, e, (a < 0 ? a + this.#length : a) > this.#length];
   }
 
+  /**
+   * Whether the byte-counting kernel may map this map's pages into its own
+   * memory, and how (src/search_kernel.ts): the second mapping must be the
+   * same memory. Shared maps are doubled as they are; a private map only
+   * when it is a read-only file map whose pages no store can have changed
+   * (the API refuses writes, and no view was handed out).
+   */
+  #pagesSource(): PagesSource | null {
+    const k = kernelProtection({ access: this.#access, flags: this.#flags, prot: this.#prot });
+    if (k.flags & MAP_SHARED) return { share: true };
+    if (this.#access === ACCESS_READ && !this.#viewsOut && this.#res.fd >= 0) {
+      return { fd: this.#res.fd, offset: this.#offset };
+    }
+    return null;
+  }
+
   #get(i: number): number {
     const main = this.#views.main;
     if (main) return main[i];
@@ -1161,10 +1182,19 @@ export class MMap {
 
   #copy(offset: number, count: number): Uint8Array {
     const main = this.#views.main;
-    if (main) return main.slice(offset, offset + count);
-    const out = new Uint8Array(count);
-    if (count) this.#mapping().copyOut(offset, out);
+    if (main && COPY_WAY === "slice") return main.slice(offset, offset + count);
+    const out = freshBytes(count);
+    if (!count) return out;
+    if (main) out.set(main.subarray(offset, offset + count));
+    else this.#mapping().copyOut(offset, out);
     return out;
+  }
+
+  /** Offset of the next newline at or after `from`, or -1. */
+  #newline(from: number): number {
+    const main = this.#views.main;
+    if (main && SEARCH_BYTE_IN_VIEW) return main.indexOf(10, from);
+    return this.#mapping().indexOfByte(10, from, this.#length);
   }
 
   #put(offset: number, bytes: Uint8Array): void {

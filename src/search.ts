@@ -1,22 +1,45 @@
 /**
  * Searching a mapping: `find`, `rfind` and `count` over a clamped range.
- * Work is done by libc (`memmem`, `memchr`, `memrchr`) on the mapped memory,
- * so it needs no ArrayBuffer and works for maps of any size.
+ * Work is done on the mapped memory by libc (`memmem`, `memchr`, `memrchr`),
+ * by the engine where its search is faster (Bun), and by a WebAssembly SIMD
+ * kernel for counting bytes; no ArrayBuffer of the whole map is needed, so
+ * maps of any size work. bench/README.md has the measurements behind each
+ * choice.
  *
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
+import { countByte, findInPlace, isCommonByte, type PagesSource } from "./search_kernel.ts";
+import { FIND_IN_KERNEL } from "./fastpaths.ts";
+import { PAGESIZE } from "./constants.ts";
 
-/** First offset of `needle` in `[start, end)`, or -1. */
+export type { PagesSource } from "./search_kernel.ts";
+
+/** Below this many bytes `memmem` beats setting up the kernel's search. */
+const KERNEL_FIND_MIN = 1 << 20;
+
+/**
+ * First offset of `needle` in `[start, end)`, or -1. `pages` as for
+ * `countIn`: where the map's pages may be mapped into the search kernel's
+ * memory, long ranges are searched there (see src/search_kernel.ts).
+ */
 export function findIn(
   mapping: Mapping | null,
   needle: Uint8Array,
   start: number,
   end: number,
+  pages: PagesSource | null = null,
 ): number {
   if (needle.length === 0) return start <= end ? start : -1;
   if (!mapping || end - start < needle.length) return -1;
   if (needle.length === 1) return mapping.indexOfByte(needle[0], start, end);
+  if (
+    pages && end - start >= KERNEL_FIND_MIN &&
+    (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]))
+  ) {
+    const found = findInPlace(mapping, needle, start, end, pages, PAGESIZE);
+    if (found !== undefined) return found;
+  }
   return mapping.indexOf(needle, start, end);
 }
 
@@ -30,30 +53,30 @@ export function rfindIn(
   const n = needle.length;
   if (n === 0) return start <= end ? end : -1;
   if (!mapping || end - start < n) return -1;
-  const last = needle[n - 1];
-  // Scan back for the needle's last byte, then compare the rest.
-  let hi = end;
-  const probe = new Uint8Array(n);
-  while (hi - start >= n) {
-    const at = mapping.lastIndexOfByte(last, start + n - 1, hi);
-    if (at < 0) return -1;
-    const from = at - n + 1;
-    if (n === 1) return from;
-    mapping.copyOut(from, probe);
-    if (equal(probe, needle)) return from;
-    hi = at;
-  }
-  return -1;
+  if (n === 1) return mapping.lastIndexOfByte(needle[0], start, end);
+  return mapping.lastIndexOf(needle, start, end);
 }
 
-/** Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`. */
+/** Below this many bytes, `memchr` per occurrence beats copying into the kernel. */
+const KERNEL_MIN = 1 << 12;
+
+/**
+ * Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`.
+ * `pages` says how the byte-counting kernel may see the map's pages
+ * (src/search_kernel.ts); null makes it copy them.
+ */
 export function countIn(
   mapping: Mapping | null,
   needle: Uint8Array,
   start: number,
   end: number,
+  pages: PagesSource | null = null,
 ): number {
   if (needle.length === 0) return start <= end ? end - start + 1 : 0;
+  if (mapping && needle.length === 1 && end - start >= KERNEL_MIN) {
+    const counted = countByte(mapping, needle[0], start, end, pages, PAGESIZE);
+    if (counted >= 0) return counted;
+  }
   let count = 0;
   for (
     let i = findIn(mapping, needle, start, end);
@@ -63,9 +86,4 @@ export function countIn(
     count++;
   }
   return count;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

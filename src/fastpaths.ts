@@ -1,0 +1,71 @@
+/**
+ * The engine-specific parts of moving bytes out of a map: new byte arrays for
+ * what `read`, `readline` and `slice` return, and whether a copy or a byte
+ * search goes through the map's view or through libc. Each choice is the
+ * faster one measured in that engine (bench/README.md).
+ *
+ * Allocating an ArrayBuffer is slow in Deno 2.9 whatever its size:
+ * `new Uint8Array(n)` costs 0.3-0.7 µs at 16 bytes, 0.85-1.7 µs at 4 KiB, more
+ * than a 4 KiB copy. So there small results are carved out of shared 64 KiB
+ * slabs, as Node's `Buffer.allocUnsafe` does: each result is its own range of
+ * bytes, but `result.buffer` may be larger than the result (mind
+ * `byteOffset`, and `slice()` a result before transferring its buffer). In
+ * Bun, slabs measured slower than JavaScriptCore's own `slice` of the view,
+ * which is used instead.
+ *
+ * @module
+ */
+import { runtimeName } from "../ffi/load.ts";
+
+/** How a result is copied out of a map that has a view. */
+export type CopyWay =
+  /** A slab's (or a new) array, filled by `TypedArray.prototype.set` from the view. */
+  | "set"
+  /** `TypedArray.prototype.slice` of the view. */
+  | "slice";
+
+/**
+ * Deno: "set" into slab memory (a 97-byte line: ~45 ns for the copy, against
+ * ~130 ns through FFI `memcpy`, whose `buffer` argument is slow there; a
+ * slice allocates: ~1.2 µs). Bun: "slice" (a 4 KiB random read: ~1.9 µs,
+ * against 3.3 µs into slab memory and 2.0-3.2 µs into `new Uint8Array`).
+ */
+export const COPY_WAY: CopyWay = runtimeName === "bun" ? "slice" : "set";
+
+const SLAB = 64 * 1024;
+/** Results up to this size come from a slab (Deno). */
+const POOLED_MAX = runtimeName === "bun" ? 0 : 4096;
+
+let slab = new Uint8Array(0);
+let used = 0;
+
+/** A new `Uint8Array` of `n` bytes for the caller to fill; not zeroed when pooled. */
+export function freshBytes(n: number): Uint8Array {
+  if (n > POOLED_MAX || n === 0) return new Uint8Array(n);
+  if (used + n > slab.length) {
+    slab = new Uint8Array(SLAB);
+    used = 0;
+  }
+  const out = slab.subarray(used, used + n);
+  // Results start 8-byte aligned, so any typed array fits over one.
+  used += (n + 7) & ~7;
+  return out;
+}
+
+/**
+ * Find a line's end with the view's `indexOf` (Bun: ~30-50 ns a line, SIMD)
+ * rather than FFI `memchr` (~40-80 ns); V8's `indexOf` is no faster than
+ * `memchr` per call (~70 ns) and slower over long lines.
+ */
+export const SEARCH_BYTE_IN_VIEW: boolean = runtimeName === "bun";
+
+/**
+ * Search long ranges for a needle with the WebAssembly kernel where the map's
+ * pages can be mapped into its memory, rather than libc or the engine.
+ * Deno: always (~20 GB/s against glibc `memmem`'s ~10; V8 has no fast
+ * multi-byte search). Bun: only when the needle's first byte is common in
+ * text ("common"): `Buffer.indexOf` is as fast as the kernel for a rare
+ * first byte, but slower than `memmem` for a common one (the kernel filters
+ * on the needle's two rarest bytes instead).
+ */
+export const FIND_IN_KERNEL: "always" | "common" = runtimeName === "bun" ? "common" : "always";
