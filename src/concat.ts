@@ -12,32 +12,29 @@ import {
   parseAccess,
   resolveProtection,
 } from "./access.ts";
-import { checkOptions, toBool, toInt, typeName } from "./args.ts";
+import { checkOptions, typeName } from "./args.ts";
 import { type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
 import { type ConcatSegment, mapFiles } from "./concat_layout.ts";
-import {
-  ACCESS_COPY,
-  ACCESS_DEFAULT,
-  ACCESS_READ,
-  ACCESS_WRITE,
-  MS_ASYNC,
-  MS_INVALIDATE,
-  MS_SYNC,
-} from "./constants.ts";
+import { ACCESS_COPY, ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE } from "./constants.ts";
 import {
   byteValue,
+  checkWritable,
+  checkWriteRange,
   CLOSED,
+  elementSize,
+  flushFlags,
   flushRange,
   itemIndex,
   itemValue,
-  madviseRange,
+  madviseArgs,
   moveArgs,
+  readByteOutOfRange,
   readCount,
-  READONLY,
   readSlice,
   searchRange,
   seekTarget,
   viewRange,
+  writeByteOutOfRange,
   writeSlice,
 } from "./cursor.ts";
 import type { FlushOptions, TypedArrayConstructor } from "./mmap.ts";
@@ -353,9 +350,11 @@ export class MMapConcat {
    * ```
    */
   view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
-    const pieces = this.#live();
-    const r = viewRange(type, byteOffset, length, this.#length);
-    const bytes = r.count * r.size;
+    this.#check();
+    const size = elementSize(type);
+    const pieces = this.#live(); // a BYTES_PER_ELEMENT getter may have closed the map
+    const r = viewRange(type, size, byteOffset, length, this.#length);
+    const bytes = r.count * size;
     if (bytes === 0) return new type(new ArrayBuffer(0), 0, 0);
     const piece = pieces.pieceAt(r.start);
     if (r.start + bytes > piece.end) {
@@ -431,7 +430,7 @@ export class MMapConcat {
    */
   readByte(): number {
     const pieces = this.#live();
-    if (this.#pos >= this.#length) throw new RangeError("read byte out of range");
+    if (this.#pos >= this.#length) throw readByteOutOfRange();
     return pieces.get(this.#pos++);
   }
 
@@ -478,12 +477,11 @@ export class MMapConcat {
    * ```
    */
   write(data: BytesLike): number {
-    const pieces = this.#live();
+    this.#check();
     const bytes = toBytes(data);
-    this.#checkWritable();
-    if (this.#pos > this.#length || this.#length - this.#pos < bytes.length) {
-      throw new RangeError("data out of range");
-    }
+    const pieces = this.#live(); // toBytes may run a getter that closed the map
+    checkWritable(this.#access);
+    checkWriteRange(this.#pos, bytes.length, this.#length);
     pieces.copyIn(this.#pos, bytes);
     this.#pos += bytes.length;
     return bytes.length;
@@ -503,8 +501,8 @@ export class MMapConcat {
   writeByte(byte: number): void {
     const pieces = this.#live();
     const value = byteValue(byte);
-    this.#checkWritable();
-    if (this.#pos >= this.#length) throw new RangeError("write byte out of range");
+    checkWritable(this.#access);
+    if (this.#pos >= this.#length) throw writeByteOutOfRange();
     pieces.set(this.#pos++, value);
   }
 
@@ -597,7 +595,7 @@ export class MMapConcat {
    */
   set(i: number, value: number): void {
     const pieces = this.#live();
-    this.#checkWritable();
+    checkWritable(this.#access);
     const at = itemIndex(i, this.#length);
     pieces.set(at, itemValue(value));
   }
@@ -640,9 +638,12 @@ export class MMapConcat {
     data: BytesLike,
     step?: number | null,
   ): void {
-    const pieces = this.#live();
-    this.#checkWritable();
-    writeSlice(resolveSlice(this.#length, start, end, step), toBytes(data), pieces);
+    this.#check();
+    checkWritable(this.#access);
+    const s = resolveSlice(this.#length, start, end, step);
+    const bytes = toBytes(data);
+    // toBytes may run a getter that closed the map (a concatenation never changes length).
+    writeSlice(s, bytes, this.#live());
   }
 
   /**
@@ -686,8 +687,9 @@ export class MMapConcat {
    * ```
    */
   find(sub: Needle, start?: number | null, end?: number | null): number {
-    const [pieces, needle, a, b] = this.#searchArgs(sub, start, end);
-    return pieces.find(needle, a, b);
+    const needle = this.#needle(sub);
+    const r = searchRange(start, end, this.#pos, this.#length);
+    return this.#live().find(needle, r.start, r.end);
   }
 
   /**
@@ -703,8 +705,9 @@ export class MMapConcat {
    * ```
    */
   rfind(sub: Needle, start?: number | null, end?: number | null): number {
-    const [pieces, needle, a, b] = this.#searchArgs(sub, start, end);
-    return pieces.rfind(needle, a, b);
+    const needle = this.#needle(sub);
+    const r = searchRange(start, end, this.#pos, this.#length);
+    return this.#live().rfind(needle, r.start, r.end);
   }
 
   /**
@@ -721,8 +724,11 @@ export class MMapConcat {
    * ```
    */
   count(sub: Needle, start?: number | null, end?: number | null): number {
-    const [pieces, needle, a, b] = this.#searchArgs(sub, start, end);
-    return pieces.count(needle, a, b);
+    const needle = this.#needle(sub);
+    const r = searchRange(start, end, this.#pos, this.#length);
+    // bytes.count does not clamp start to the length: an empty needle past the end counts 0.
+    if (r.past) return 0;
+    return this.#live().count(needle, r.start, r.end);
   }
 
   /**
@@ -761,8 +767,7 @@ export class MMapConcat {
    */
   move(dest: number, src: number, count: number): void {
     const pieces = this.#live();
-    const readonly = this.#access === ACCESS_READ;
-    const [d, s, n] = moveArgs(dest, src, count, this.#length, readonly);
+    const [d, s, n] = moveArgs(dest, src, count, this.#length, this.#access);
     pieces.move(d, s, n);
   }
 
@@ -786,18 +791,19 @@ export class MMapConcat {
    * ```
    */
   flush(offset?: number | null, size?: number | null, options?: FlushOptions): void {
-    const pieces = this.#live();
-    const o = checkOptions(options, ["async", "invalidate"], "flush");
+    this.#check();
+    const flags = flushFlags(options);
+    const pieces = this.#live(); // an option's getter may have closed the map
     const [start, count] = flushRange(offset, size, this.#length);
-    const async = toBool(o.async, "async", false);
-    const invalidate = toBool(o.invalidate, "invalidate", false);
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
-    pieces.sync(start, count, (async ? MS_ASYNC : MS_SYNC) | (invalidate ? MS_INVALIDATE : 0));
+    pieces.sync(start, count, flags);
   }
 
   /**
    * Advises the kernel about how `[start, start + length)` will be used
-   * (`madvise`), in every file that range touches.
+   * (`madvise`), in every file that range touches. As in `flush`, each
+   * file's part is advised from the page boundary at or before it, so
+   * `start` need not be aligned.
    *
    * @param option an `MADV_*` constant
    * @param start where the range starts (default 0)
@@ -814,8 +820,7 @@ export class MMapConcat {
    */
   madvise(option: number, start: number = 0, length?: number | null): void {
     const pieces = this.#live();
-    const advice = toInt(option, "option");
-    const [from, count] = madviseRange(start, length, this.#length);
+    const [advice, from, count] = madviseArgs(option, start, length, this.#length);
     pieces.advise(from, count, advice);
   }
 
@@ -851,19 +856,12 @@ export class MMapConcat {
     return this.#pieces;
   }
 
-  #checkWritable(): void {
-    if (this.#access === ACCESS_READ) throw new TypeError(READONLY);
-  }
-
-  #searchArgs(
-    sub: Needle,
-    start?: number | null,
-    end?: number | null,
-  ): [Pieces, Uint8Array, number, number] {
-    const pieces = this.#live();
+  /** The needle of a search; converting it may run a getter that closes the map. */
+  #needle(sub: Needle): Uint8Array {
+    this.#check();
     const needle = toNeedle(sub);
-    const [a, b] = searchRange(start, end, this.#pos, this.#length);
-    return [pieces, needle, a, b];
+    this.#check();
+    return needle;
   }
 
   /** Deno's console.log shape. */

@@ -13,16 +13,7 @@ import {
   parseAccess,
   resolveProtection,
 } from "./access.ts";
-import {
-  checkOptions,
-  SSIZE_MAX,
-  toBool,
-  toCInt,
-  toInt,
-  toOptionalInt,
-  toSsize,
-  typeName,
-} from "./args.ts";
+import { checkOptions, SSIZE_MAX, toBool, toCInt, toInt, toOptionalInt, toSsize } from "./args.ts";
 import { type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
 import {
   ACCESS_COPY,
@@ -33,15 +24,34 @@ import {
   MAP_ANONYMOUS,
   MAP_PRIVATE,
   MAP_SHARED,
-  MS_ASYNC,
-  MS_INVALIDATE,
-  MS_SYNC,
 } from "./constants.ts";
+import {
+  type ByteAccess,
+  byteValue,
+  checkWritable,
+  checkWriteRange,
+  CLOSED,
+  elementSize,
+  flushFlags,
+  flushRange,
+  itemIndex,
+  itemValue,
+  madviseArgs,
+  moveArgs,
+  readByteOutOfRange,
+  readCount,
+  readSlice,
+  searchRange,
+  seekTarget,
+  viewRange,
+  writeByteOutOfRange,
+  writeSlice,
+} from "./cursor.ts";
 import { errnoValue, MMapOSError } from "./errors.ts";
 import { toPath } from "./path.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { COPY_WAY, freshBytes, SEARCH_BYTE_IN_VIEW } from "./fastpaths.ts";
-import { clampRange, resolveSlice } from "./slice.ts";
+import { resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
 import { type ConcatOptions, MMapConcat } from "./concat.ts";
@@ -131,9 +141,6 @@ export interface MapFile {
 /** The descriptor and access mode of an open map; a `TypeError` on a closed one. */
 export let fileOfMap!: (m: MMap) => MapFile;
 
-const CLOSED = "mmap closed or invalid";
-const READONLY = "mmap can't modify a readonly memory map.";
-
 /**
  * A memory-mapped file or anonymous memory, with CPython's `mmap` API
  * (camelCased) and zero-copy typed-array views.
@@ -166,6 +173,7 @@ export class MMap {
   #path: string | undefined;
   /** Whether `bytes` or a view was ever handed out (a store may then have changed private pages). */
   #viewsOut = false;
+  #byteAccess: ByteAccess | null = null;
 
   static {
     fileOfMap = (m) => {
@@ -531,28 +539,12 @@ export class MMap {
   view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
     this.#check();
     this.#viewsOut = true;
-    const size = type?.BYTES_PER_ELEMENT;
-    if (typeof type !== "function" || !Number.isInteger(size)) {
-      throw new TypeError(`type must be a typed-array constructor, not ${typeName(type)}`);
-    }
-    const start = toInt(byteOffset, "byteOffset");
-    if (start < 0 || start > this.#length) {
-      throw new RangeError(`byteOffset ${start} is outside the map (0 to ${this.#length})`);
-    }
-    if (start % size !== 0) {
-      throw new RangeError(
-        `start offset of ${type.name} should be a multiple of ${size}, not ${start}`,
-      );
-    }
-    const count = toOptionalInt(length, "length") ?? Math.floor((this.#length - start) / size);
-    if (count < 0 || start + count * size > this.#length) {
-      throw new RangeError(
-        `${count} elements of ${size} bytes from byteOffset ${start} go past the end of the map (${this.#length} bytes)`,
-      );
-    }
+    const size = elementSize(type);
+    this.#check(); // a BYTES_PER_ELEMENT getter may have closed the map
+    const r = viewRange(type, size, byteOffset, length, this.#length);
     const main = this.#views.main;
-    if (main) return new type(main.buffer as ArrayBuffer, start, count);
-    return new type(this.#views.window(this.#mapping(), start, count * size), 0, count);
+    if (main) return new type(main.buffer as ArrayBuffer, r.start, r.count);
+    return new type(this.#views.window(this.#mapping(), r.start, r.count * size), 0, r.count);
   }
 
   /**
@@ -589,9 +581,7 @@ export class MMap {
    */
   read(n?: number | null): Uint8Array {
     this.#check();
-    const want = toOptionalInt(n, "n");
-    const left = this.#pos < this.#length ? this.#length - this.#pos : 0;
-    const count = want !== undefined && want >= 0 && want < left ? want : left;
+    const count = readCount(n, this.#pos, this.#length);
     const out = this.#copy(this.#pos, count);
     this.#pos += count;
     return out;
@@ -611,7 +601,7 @@ export class MMap {
    */
   readByte(): number {
     this.#check();
-    if (this.#pos >= this.#length) throw new RangeError("read byte out of range");
+    if (this.#pos >= this.#length) throw readByteOutOfRange();
     return this.#get(this.#pos++);
   }
 
@@ -655,10 +645,8 @@ export class MMap {
     this.#check();
     const bytes = toBytes(data);
     this.#check(); // toBytes may run a getter that closed the map
-    this.#checkWritable();
-    if (this.#pos > this.#length || this.#length - this.#pos < bytes.length) {
-      throw new RangeError("data out of range");
-    }
+    checkWritable(this.#access);
+    checkWriteRange(this.#pos, bytes.length, this.#length);
     this.#put(this.#pos, bytes);
     this.#pos += bytes.length;
     return bytes.length;
@@ -676,11 +664,9 @@ export class MMap {
    */
   writeByte(byte: number): void {
     this.#check();
-    const value = toInt(byte, "byte");
-    if (value < 0) throw new RangeError("unsigned byte integer is less than minimum");
-    if (value > 255) throw new RangeError("unsigned byte integer is greater than maximum");
-    this.#checkWritable();
-    if (this.#pos >= this.#length) throw new RangeError("write byte out of range");
+    const value = byteValue(byte);
+    checkWritable(this.#access);
+    if (this.#pos >= this.#length) throw writeByteOutOfRange();
     this.#set(this.#pos++, value);
   }
 
@@ -700,15 +686,7 @@ export class MMap {
    */
   seek(pos: number, whence: 0 | 1 | 2 = 0): number {
     this.#check();
-    const dist = toInt(pos, "pos");
-    const how = toCInt(whence, "whence");
-    let where: number;
-    if (how === 0) where = dist;
-    else if (how === 1) where = this.#pos + dist;
-    else if (how === 2) where = this.#length + dist;
-    else throw new RangeError("unknown seek type");
-    if (where < 0 || where > this.#length) throw new RangeError("seek out of range");
-    return (this.#pos = where);
+    return (this.#pos = seekTarget(pos, whence, this.#pos, this.#length));
   }
 
   /**
@@ -776,7 +754,7 @@ export class MMap {
    */
   at(i: number): number {
     this.#check();
-    return this.#get(this.#index(i));
+    return this.#get(itemIndex(i, this.#length));
   }
 
   /**
@@ -794,17 +772,9 @@ export class MMap {
    */
   set(i: number, value: number): void {
     this.#check();
-    this.#checkWritable();
-    const at = this.#index(i);
-    if (typeof value !== "number" && typeof value !== "bigint") {
-      throw new TypeError("mmap item value must be an int");
-    }
-    if (typeof value === "number" && !Number.isInteger(value)) {
-      throw new TypeError("mmap item value must be an int");
-    }
-    const v = toInt(value, "value", TypeError);
-    if (v < 0 || v > 255) throw new RangeError("mmap item value must be in range(0, 256)");
-    this.#set(at, v);
+    checkWritable(this.#access);
+    const at = itemIndex(i, this.#length);
+    this.#set(at, itemValue(value));
   }
 
   /**
@@ -821,11 +791,7 @@ export class MMap {
    */
   slice(start?: number | null, end?: number | null, step?: number | null): Uint8Array {
     this.#check();
-    const s = resolveSlice(this.#length, start, end, step);
-    if (s.step === 1) return this.#copy(s.start, s.count);
-    const out = new Uint8Array(s.count);
-    for (let k = 0, i = s.start; k < s.count; k++, i += s.step) out[k] = this.#get(i);
-    return out;
+    return readSlice(resolveSlice(this.#length, start, end, step), this.#bytesAt());
   }
 
   /**
@@ -848,16 +814,14 @@ export class MMap {
     step?: number | null,
   ): void {
     this.#check();
-    this.#checkWritable();
+    checkWritable(this.#access);
     let s = resolveSlice(this.#length, start, end, step);
     const length = this.#length;
     const bytes = toBytes(data);
     // toBytes may run a getter that closed or resized the map.
     this.#check();
     if (this.#length !== length) s = resolveSlice(this.#length, start, end, step);
-    if (bytes.length !== s.count) throw new RangeError("mmap slice assignment is wrong size");
-    if (s.step === 1) return this.#put(s.start, bytes);
-    for (let k = 0, i = s.start; k < s.count; k++, i += s.step) this.#set(i, bytes[k]);
+    writeSlice(s, bytes, this.#bytesAt());
   }
 
   /**
@@ -895,8 +859,9 @@ export class MMap {
    * ```
    */
   find(sub: Needle, start?: number | null, end?: number | null): number {
-    const [needle, a, b] = this.#searchArgs(sub, start, end);
-    return findIn(this.#res.mapping, needle, a, b, this.#pagesSource());
+    const needle = this.#needle(sub);
+    const r = searchRange(start, end, this.#pos, this.#length);
+    return findIn(this.#res.mapping, needle, r.start, r.end, this.#pagesSource());
   }
 
   /**
@@ -911,8 +876,9 @@ export class MMap {
    * ```
    */
   rfind(sub: Needle, start?: number | null, end?: number | null): number {
-    const [needle, a, b] = this.#searchArgs(sub, start, end);
-    return rfindIn(this.#res.mapping, needle, a, b);
+    const needle = this.#needle(sub);
+    const r = searchRange(start, end, this.#pos, this.#length);
+    return rfindIn(this.#res.mapping, needle, r.start, r.end);
   }
 
   /**
@@ -928,10 +894,11 @@ export class MMap {
    * ```
    */
   count(sub: Needle, start?: number | null, end?: number | null): number {
-    const [needle, a, b, past] = this.#searchArgs(sub, start, end);
+    const needle = this.#needle(sub);
+    const r = searchRange(start, end, this.#pos, this.#length);
     // bytes.count does not clamp start to the length: an empty needle past the end counts 0.
-    if (past) return 0;
-    return countIn(this.#res.mapping, needle, a, b, this.#pagesSource());
+    if (r.past) return 0;
+    return countIn(this.#res.mapping, needle, r.start, r.end, this.#pagesSource());
   }
 
   /**
@@ -968,13 +935,7 @@ export class MMap {
    */
   move(dest: number, src: number, count: number): void {
     this.#check();
-    const d = toInt(dest, "dest");
-    const s = toInt(src, "src");
-    const n = toInt(count, "count");
-    this.#checkWritable();
-    if (d < 0 || s < 0 || n < 0 || this.#length - d < n || this.#length - s < n) {
-      throw new RangeError("source, destination, or count out of range");
-    }
+    const [d, s, n] = moveArgs(dest, src, count, this.#length, this.#access);
     this.#res.mapping?.move(d, s, n);
   }
 
@@ -999,18 +960,11 @@ export class MMap {
    */
   flush(offset?: number | null, size?: number | null, options?: FlushOptions): void {
     this.#check();
-    const o = checkOptions(options, ["async", "invalidate"], "flush");
-    const async = toBool(o.async, "async", false);
-    const invalidate = toBool(o.invalidate, "invalidate", false);
+    const flags = flushFlags(options);
     this.#check(); // an option's getter may have closed the map
-    const start = toOptionalInt(offset, "offset") ?? 0;
-    const count = toOptionalInt(size, "size") ?? this.#length - start;
-    if (count < 0 || start < 0 || this.#length - start < count) {
-      throw new RangeError("flush values out of range");
-    }
+    const [start, count] = flushRange(offset, size, this.#length);
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
     if (!this.#res.mapping) return;
-    const flags = (async ? MS_ASYNC : MS_SYNC) | (invalidate ? MS_INVALIDATE : 0);
     this.#res.mapping.sync(start, count, flags);
   }
 
@@ -1030,15 +984,7 @@ export class MMap {
    */
   madvise(option: number, start: number = 0, length?: number | null): void {
     this.#check();
-    const advice = toCInt(option, "option");
-    const from = toInt(start, "start");
-    const exact = length === undefined || length === null
-      ? BigInt(this.#length)
-      : toSsize(length, "length");
-    if (from < 0 || from >= this.#length) throw new RangeError("madvise start out of bounds");
-    if (exact < 0n) throw new RangeError("madvise length invalid");
-    if (SSIZE_MAX - BigInt(from) < exact) throw new RangeError("madvise length too large");
-    const count = Math.min(Number(exact), this.#length - from);
+    const [advice, from, count] = madviseArgs(option, start, length, this.#length);
     this.#mapping().advise(from, count, advice);
   }
 
@@ -1114,10 +1060,6 @@ export class MMap {
     if (this.#closed) throw new TypeError(CLOSED);
   }
 
-  #checkWritable(): void {
-    if (this.#access === ACCESS_READ) throw new TypeError(READONLY);
-  }
-
   #mapping(): Mapping {
     const m = this.#res.mapping;
     // A map resized to 0 has no memory: report it as the kernel would.
@@ -1125,29 +1067,22 @@ export class MMap {
     return m;
   }
 
-  #index(i: number): number {
-    if ((typeof i !== "number" || !Number.isInteger(i)) && typeof i !== "bigint") {
-      throw new TypeError("mmap indices must be integers");
-    }
-    let at = toInt(i, "index");
-    if (at < 0) at += this.#length;
-    if (at < 0 || at >= this.#length) throw new RangeError("mmap index out of range");
-    return at;
-  }
-
-  /** The needle, the clamped range, and whether `start` was past the end. */
-  #searchArgs(
-    sub: Needle,
-    start?: number | null,
-    end?: number | null,
-  ): [Uint8Array, number, number, boolean] {
+  /** The needle of a search; converting it may run a getter that closes the map. */
+  #needle(sub: Needle): Uint8Array {
     this.#check();
     const needle = toNeedle(sub);
-    this.#check(); // toNeedle may run a getter that closed the map
-    const a = toOptionalInt(start, "start") ?? this.#pos;
-    const b = toOptionalInt(end, "end") ?? this.#length;
-    const [s, e] = clampRange(this.#length, a, b);
-    return [needle, s, e, (a < 0 ? a + this.#length : a) > this.#length];
+    this.#check();
+    return needle;
+  }
+
+  /** This map's bytes by offset, for `readSlice`/`writeSlice` (made on first use). */
+  #bytesAt(): ByteAccess {
+    return this.#byteAccess ??= {
+      copy: (offset, count) => this.#copy(offset, count),
+      copyIn: (offset, src) => this.#put(offset, src),
+      get: (offset) => this.#get(offset),
+      set: (offset, value) => this.#set(offset, value),
+    };
   }
 
   /**

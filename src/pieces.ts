@@ -210,8 +210,14 @@ export class Pieces {
     this.#pages(start, count, (m, from, n) => m.sync(from, n, flags));
   }
 
-  /** `madvise(2)` over every piece `[start, start + count)` touches, from page boundaries. */
+  /**
+   * `madvise(2)` over every piece `[start, start + count)` touches, from page
+   * boundaries. An empty range still reaches the kernel (with length 0, in
+   * the piece holding `start`), so that it judges the advice as it does for
+   * one map.
+   */
   advise(start: number, count: number, advice: number): void {
+    if (count === 0) return this.#pages(start, 1, (m, from) => m.advise(from, 0, advice));
     this.#pages(start, count, (m, from, n) => m.advise(from, n, advice));
   }
 
