@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { MMap, MMapConcat, MMapOSError, PAGESIZE } from "../mod.ts";
-import { b, collectGarbage, fileBytes, openFdCount, tempDir, text } from "./_helpers.ts";
+import { b, collectGarbage, fileBytes, hex, openFdCount, tempDir, text } from "./_helpers.ts";
 
 /** Writes each part to its own file in a fresh directory; returns the paths and all bytes. */
 function files(parts: (string | Uint8Array)[]): {
@@ -96,6 +96,273 @@ function checkSearches(m: MMapConcat, all: Uint8Array, boundaries: number[], max
       }
     }
   }
+}
+
+type Target = MMap | MMapConcat;
+type Call = [string, (t: Target) => unknown];
+
+/** What a call gave, as plain data: views as `{ Type: hex }`, errors as "Class: message". */
+function outcome(t: Target, op: (t: Target) => unknown): unknown {
+  try {
+    const x = op(t);
+    if (!ArrayBuffer.isView(x)) return x;
+    return { [x.constructor.name]: hex(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)) };
+  } catch (e) {
+    return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+  }
+}
+
+/** An argument as a test name shows it. */
+function show(x: unknown): string {
+  if (typeof x === "bigint") return `${x}n`;
+  if (typeof x === "string") return JSON.stringify(x);
+  if (typeof x === "function") return x.name || "function";
+  if (Object.is(x, -0)) return "-0";
+  if (x instanceof ArrayBuffer || ArrayBuffer.isView(x)) {
+    return `${x.constructor.name}(${x.byteLength})`;
+  }
+  if (typeof x === "object" && x !== null) return JSON.stringify(x);
+  return String(x);
+}
+
+/** Values of a wrong type for any argument. */
+const WRONG_TYPES: readonly unknown[] = ["1", "", true, null, undefined, {}, []];
+
+/** Values no integer argument takes, and integers beyond every map. */
+const NOT_INTS: readonly unknown[] = [
+  ...[1.5, -0.5, NaN, Infinity, -Infinity, -0, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, 2 ** 63],
+  ...[-(2 ** 63), 2 ** 64, 1e300, 0n, 1n, -1n, 2n ** 63n - 1n, 2n ** 63n, -(2n ** 63n), 2n ** 64n],
+  ...[-(2n ** 63n) - 1n, ...WRONG_TYPES],
+];
+
+/** Needles: bytes in every form, byte values in and out of range, wrong types. */
+const NEEDLES: readonly unknown[] = [
+  ...["x\n", "zz", "y", "\nx", "xyz\nz", "", "", b("zy"), new Uint8Array(0), b("\nz").buffer],
+  ...[new Uint16Array([0x7a79]), new DataView(b("x\n").buffer), 120, 10, 0, 255, 256, -1, 1.5],
+  ...[NaN, 120n, 300n, -1n, ...WRONG_TYPES],
+];
+
+const WHENCES: readonly unknown[] = [
+  ...[0, 1, 2, 0, 1, 2, 3, -1, 2 ** 31, 2 ** 32, -(2 ** 31) - 1, 1.5, NaN, 1n, 2n, 2n ** 64n],
+  ...WRONG_TYPES,
+];
+
+const STEPS: readonly unknown[] = [
+  ...[1, 2, -1, -3, 0, 7, -PAGESIZE, 1.5, NaN, 2n, -1n, 2 ** 63, 2n ** 64n, ...WRONG_TYPES],
+];
+
+/** Byte values for `writeByte` and `set`. */
+const BYTES: readonly unknown[] = [
+  ...[0, 65, 255, 256, -1, 1.5, NaN, Infinity, 65n, 256n, -1n, 2n ** 64n, 2 ** 63, 2 ** 64],
+  ...[-(2 ** 63), ...WRONG_TYPES],
+];
+
+/**
+ * `madvise` advice: harmless valid values, invalid ones the kernel refuses,
+ * values beyond a C int, wrong types (never MADV_HWPOISON and the like).
+ */
+const ADVICE: readonly unknown[] = [
+  ...[0, 1, 2, 3, 999, -1, 2 ** 31, 2 ** 32, -(2 ** 31) - 1, 1.5, NaN, 1n, ...WRONG_TYPES],
+];
+
+const FLUSH_OPTIONS: readonly unknown[] = [
+  ...[undefined, null, {}, { async: true }, { invalidate: true }, { async: 1 }, { bogus: true }],
+  ...[{ async: true, invalidate: true }, "x", [], 5],
+];
+
+/** A subclass whose element size is 0: `view()` must refuse it, never divide by it. */
+class ZeroSized extends Uint8Array {}
+Object.defineProperty(ZeroSized, "BYTES_PER_ELEMENT", { value: 0 });
+
+/** `view()` types: typed arrays, and things that are not one. */
+const VIEW_TYPES: readonly unknown[] = [
+  ...[Uint8Array, Uint8Array, Uint16Array, Int32Array, Float64Array, BigInt64Array, DataView],
+  ...[ZeroSized, { BYTES_PER_ELEMENT: 1 }, 1.5, () => 0, ...WRONG_TYPES],
+];
+
+/**
+ * Random calls of every method that takes arguments, most of them hostile:
+ * fractions, NaN, huge Numbers and BigInts, wrong types, null, negatives,
+ * unknown `whence` and advice values, empty needles past the end. Integers
+ * that reach `msync`/`madvise` as offsets are page-aligned, because a
+ * concatenation flushes and advises each file from its page boundary (see
+ * `flush()`), where `MMap` hands the kernel the unaligned address.
+ */
+function hostileCalls(next: (n: number) => number, len: number, write: boolean) {
+  const pick = <T>(items: readonly T[]): T => items[next(items.length)];
+  const int = (): unknown => {
+    const k = next(10);
+    if (k < 5) return next(len + 41) - 20 - (next(4) === 0 ? len : 0);
+    if (k < 8) return pick([0, 1, -1, 2, len, len - 1, len + 1, -len, -len - 1, PAGESIZE]);
+    return pick(NOT_INTS);
+  };
+  /** An offset the kernel sees: page-aligned when it is an integer in range. */
+  const aligned = (): unknown => {
+    const x = next(3) ? pick([0, PAGESIZE, 2 * PAGESIZE, BigInt(PAGESIZE), -PAGESIZE]) : int();
+    const n = typeof x === "bigint" ? Number(x) : x;
+    const fits = typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= len;
+    return fits && n % PAGESIZE !== 0 ? 0 : x;
+  };
+  const bytesOf = (n: number): unknown => {
+    const data = randomBytes(next, n, "XY\n");
+    switch (next(5)) {
+      case 0:
+        return text(data);
+      case 1:
+        return data.buffer;
+      case 2:
+        return new DataView(data.buffer);
+      case 3:
+        return n % 2 ? data : new Uint16Array(data.buffer);
+      default:
+        return data;
+    }
+  };
+  const data = (n: number): unknown => (next(8) ? bytesOf(n) : pick([42, 1n, ...WRONG_TYPES]));
+  /** A count/offset pair that fits, for calls whose interesting part is past the checks. */
+  const fitting = (): [number, number] => {
+    const n = next(Math.min(len, 40) + 1);
+    return [n, next(len - n + 1)];
+  };
+  return {
+    call(m: MMap): Call {
+      // deno-lint-ignore no-explicit-any
+      type Any = any;
+      const k = next(26);
+      switch (k) {
+        case 0: {
+          const n = int();
+          return [`read(${show(n)})`, (t) => t.read(n as Any)];
+        }
+        case 1:
+          return ["readline()", (t) => t.readline()];
+        case 2:
+          return ["readByte()", (t) => t.readByte()];
+        case 3: {
+          const d = data(next(3) ? next(6) : len - m.tell() + next(3) - 1);
+          return [`write(${show(d)})`, (t) => t.write(d as Any)];
+        }
+        case 4: {
+          const v = pick(BYTES);
+          return [`writeByte(${show(v)})`, (t) => t.writeByte(v as Any)];
+        }
+        case 5: {
+          const [p, w] = [int(), pick(WHENCES)];
+          return [`seek(${show(p)}, ${show(w)})`, (t) => t.seek(p as Any, w as Any)];
+        }
+        case 6: {
+          const i = int();
+          return [`at(${show(i)})`, (t) => t.at(i as Any)];
+        }
+        case 7: {
+          const [i, v] = [int(), pick(BYTES)];
+          return [`set(${show(i)}, ${show(v)})`, (t) => t.set(i as Any, v as Any)];
+        }
+        case 8:
+        case 9: {
+          const [a, z, s] = [int(), int(), pick(STEPS)];
+          return [
+            `slice(${show(a)}, ${show(z)}, ${show(s)})`,
+            (t) => t.slice(a as Any, z as Any, s as Any),
+          ];
+        }
+        case 10:
+        case 11: {
+          const [a, z, s] = [int(), int(), pick(STEPS)];
+          let n = next(5);
+          try {
+            // Mostly data of the slice's own length, so that the write happens.
+            if (next(5)) n = m.slice(a as Any, z as Any, s as Any).length;
+          } catch { /* the arguments are wrong anyway */ }
+          const d = data(n);
+          return [
+            `setSlice(${show(a)}, ${show(z)}, ${show(d)}, ${show(s)})`,
+            (t) => t.setSlice(a as Any, z as Any, d as Any, s as Any),
+          ];
+        }
+        case 12:
+        case 13: {
+          const [sub, a, z] = [pick(NEEDLES), int(), int()];
+          const how = pick(["find", "rfind", "count"] as const);
+          const args = pick([[], [a], [a, z], [undefined, z]]);
+          return [
+            `${how}(${[sub, ...args].map(show).join(", ")})`,
+            (t) => (t[how] as (...x: unknown[]) => number)(sub, ...args),
+          ];
+        }
+        case 14: {
+          const sub = pick(NEEDLES);
+          return [`includes(${show(sub)})`, (t) => t.includes(sub as Any)];
+        }
+        case 15: {
+          const [n, at] = fitting();
+          const [d, s, c] = next(2) ? [at, next(len - n + 1), n] : [int(), int(), int()];
+          return [
+            `move(${show(d)}, ${show(s)}, ${show(c)})`,
+            (t) => t.move(d as Any, s as Any, c as Any),
+          ];
+        }
+        case 16: {
+          // Read and copy maps flush nothing: any offset gets past the checks.
+          const o = write ? aligned() : int();
+          const [n, opts] = [next(2) ? int() : undefined, pick(FLUSH_OPTIONS)];
+          return [
+            `flush(${show(o)}, ${show(n)}, ${show(opts)})`,
+            (t) => t.flush(o as Any, n as Any, opts as Any),
+          ];
+        }
+        case 17:
+        case 18: {
+          const [a, s, n] = [pick(ADVICE), aligned(), pick([undefined, 0, int(), int()])];
+          return [
+            `madvise(${show(a)}, ${show(s)}, ${show(n)})`,
+            (t) => t.madvise(a as Any, s as Any, n as Any),
+          ];
+        }
+        case 19:
+        case 20: {
+          const type = pick(VIEW_TYPES);
+          const o = next(2) ? 8 * next(len / 8 + 2) : int();
+          const n = next(3) ? next(64) : int();
+          const args = pick([[], [o], [o, n]]);
+          return [
+            `view(${[type, ...args].map(show).join(", ")})`,
+            (t) => (t.view as (...x: unknown[]) => unknown)(type, ...args),
+          ];
+        }
+        case 21: {
+          const [o, n] = [int(), next(2) ? next(64) : int()];
+          return [`dataView(${show(o)}, ${show(n)})`, (t) => t.dataView(o as Any, n as Any)];
+        }
+        case 22:
+        case 23: {
+          // Empty needles from the end and past it: bytes.count does not clamp.
+          const sub = pick(["", new Uint8Array(0), new ArrayBuffer(0)]);
+          const a = pick([
+            len,
+            len + 1,
+            len + 7,
+            -1,
+            -len,
+            -len - 1,
+            2 ** 53,
+            2n ** 63n - 1n,
+            2n ** 70n,
+          ]);
+          const z = pick([undefined, len, len + 1, 0, -1]);
+          const how = pick(["find", "rfind", "count"] as const);
+          return [
+            `${how}(${show(sub)}, ${show(a)}, ${show(z)})`,
+            (t) => (t[how] as (...x: unknown[]) => number)(sub, a, z),
+          ];
+        }
+        case 24:
+          return ["tell()", (t) => t.tell()];
+        default:
+          return ["length", (t) => t.length];
+      }
+    },
+  };
 }
 
 /** The offsets where one file ends and the next begins. */
@@ -301,13 +568,6 @@ describe("MMap.concat", () => {
           ];
           ops.push(choices[next(choices.length)]);
         }
-        const outcome = (t: Target, op: (t: Target) => unknown): unknown => {
-          try {
-            return op(t);
-          } catch (e) {
-            return `${(e as Error).name}: ${(e as Error).message}`;
-          }
-        };
         for (const [name, op] of ops) {
           assert.deepEqual(outcome(c, op), outcome(m, op), name);
           assert.equal(c.tell(), m.tell(), `position after ${name}`);
@@ -316,6 +576,127 @@ describe("MMap.concat", () => {
     } finally {
       f.cleanup();
       whole.cleanup();
+    }
+  });
+
+  it("gives MMap's results and errors for hostile arguments, over one file and over several", () => {
+    // Each layout against MMap over one file holding the same bytes, in every
+    // access mode, on fresh files each time (writes change them).
+    const layouts: [string, number[]][] = [
+      ["several files in one range", [PAGESIZE, 2 * PAGESIZE, 0, 77]],
+      ["several files in several ranges", [PAGESIZE, 13, 0, PAGESIZE + 5, 1, 2, 300]],
+      ["one file", [PAGESIZE + 99]],
+    ];
+    const next = rng(2024);
+    let compared = 0;
+    for (const [layout, sizes] of layouts) {
+      for (const access of ["read", "write", "copy"] as const) {
+        const f = files(sizes.map((n) => randomBytes(next, n, "xy\nz")));
+        const whole = files([f.all]);
+        try {
+          {
+            using c = MMap.concat(f.paths, { access });
+            using m = MMap.open(whole.paths[0], { access });
+            const calls = hostileCalls(next, m.length, access === "write");
+            for (let i = 0; i < 400; i++) {
+              const [name, op] = calls.call(m);
+              const where = `${layout}, ${access}, call ${i}: ${name}`;
+              const got = outcome(c, op);
+              const want = outcome(m, op);
+              // Not an argument rule: a view may not cross from one address
+              // range into the next, where MMap's memory is one range.
+              const crossing = typeof got === "string" &&
+                got.includes("not in one address range") && typeof want !== "string";
+              if (!crossing) {
+                assert.deepEqual(got, want, where);
+                compared++;
+              }
+              assert.equal(c.tell(), m.tell(), `position after ${where}`);
+            }
+            assert.deepEqual(c.slice(), m.slice(), `${layout}, ${access}: the bytes at the end`);
+          }
+          // Closed: what reached the files is the same (nothing unless access is write).
+          const joined = new Uint8Array(f.all.length);
+          f.paths.reduce(
+            (at, path) => (joined.set(fileBytes(path), at), at + fileBytes(path).length),
+            0,
+          );
+          assert.deepEqual(joined, fileBytes(whole.paths[0]), `${layout}, ${access}: the files`);
+          if (access !== "write") {
+            assert.deepEqual(joined, f.all, `${layout}, ${access}: unchanged`);
+          }
+        } finally {
+          f.cleanup();
+          whole.cleanup();
+        }
+      }
+    }
+    assert.ok(compared > 3000, `${compared} calls compared`);
+  });
+
+  it("sees the map closed by a getter that ran mid-call, as MMap does", () => {
+    // User code runs mid-call only through getters (of a bytes-like object,
+    // of flush's options, of a typed-array constructor): the rest of the call
+    // must then find the map closed, never touch the unmapped memory.
+    const View = DataView as unknown as new (buffer: ArrayBuffer) => DataView<ArrayBuffer>;
+    class ClosingView extends View {
+      #close: () => void;
+      constructor(close: () => void) {
+        super(new ArrayBuffer(2));
+        this.#close = close;
+      }
+      override get buffer(): ArrayBuffer {
+        this.#close();
+        return super.buffer;
+      }
+    }
+    const closingType = (close: () => void) =>
+      class extends Uint8Array {
+        static override get BYTES_PER_ELEMENT(): number {
+          close();
+          return 1;
+        }
+      };
+    const calls: [string, (t: Target, close: () => void) => unknown][] = [
+      ["write", (t, close) => t.write(new ClosingView(close))],
+      ["setSlice", (t, close) => t.setSlice(0, 2, new ClosingView(close))],
+      ["find", (t, close) => t.find(new ClosingView(close))],
+      ["rfind", (t, close) => t.rfind(new ClosingView(close))],
+      ["count", (t, close) => t.count(new ClosingView(close))],
+      ["includes", (t, close) => t.includes(new ClosingView(close))],
+      [
+        "flush",
+        (t, close) =>
+          t.flush(0, 2, {
+            get async() {
+              close();
+              return false;
+            },
+          }),
+      ],
+      ["view", (t, close) => t.view(closingType(close), 0, 2)],
+      ["view with its defaults", (t, close) => t.view(closingType(close))],
+    ];
+    const f = files([new Uint8Array(PAGESIZE), "abcdef"]);
+    try {
+      for (const [name, call] of calls) {
+        for (
+          const make of [
+            () => MMap.concat(f.paths, { access: "write" }),
+            () => MMap.open(f.paths[0], { access: "write" }),
+          ]
+        ) {
+          const t = make();
+          assert.throws(
+            () => call(t, () => t.close()),
+            { name: "TypeError", message: "mmap closed or invalid" },
+            `${t.constructor.name} ${name}`,
+          );
+          assert.equal(t.closed, true);
+        }
+      }
+    } finally {
+      f.cleanup();
     }
   });
 
