@@ -19,7 +19,17 @@ import {
   PROT_WRITE,
 } from "./constants.ts";
 
-/** An access mode: an `ACCESS_*` constant or its name. */
+/**
+ * An access mode: an `ACCESS_*` constant or its name.
+ *
+ * @example
+ * ```ts
+ * import { ACCESS_COPY, MMap } from "@seed/mmap";
+ * Deno.writeTextFileSync("a.bin", "abc");
+ * using r = MMap.open("a.bin", { access: "read" });
+ * using c = MMap.open("a.bin", { access: ACCESS_COPY });
+ * ```
+ */
 export type AccessMode =
   | typeof ACCESS_DEFAULT
   | typeof ACCESS_READ

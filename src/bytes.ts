@@ -6,10 +6,31 @@
  */
 import { typeName } from "./args.ts";
 
-/** Anything a method accepts where CPython takes a bytes-like object. */
+/**
+ * Anything a method accepts where CPython takes a bytes-like object.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.anonymous(16);
+ * m.write("text"); // UTF-8
+ * m.write(new Uint16Array([1])); // its 2 bytes
+ * m.write(new ArrayBuffer(2));
+ * ```
+ */
 export type BytesLike = string | ArrayBufferView | ArrayBufferLike;
 
-/** A search needle: bytes, a UTF-8 string, or one byte value (0-255). */
+/**
+ * A search needle: bytes, a UTF-8 string, or one byte value (0-255).
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.anonymous(8);
+ * m.write("a\nb");
+ * console.log(m.find("b", 0), m.find(10, 0), m.find(new Uint8Array([98]), 0)); // 2 1 2
+ * ```
+ */
 export type Needle = BytesLike | number;
 
 const encoder = new TextEncoder();

@@ -62,6 +62,12 @@ export type { SharedOptions } from "./shared.ts";
 
 /**
  * Options of {@linkcode MMap.open}.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.open("new.bin", { access: "write", create: true, length: 4096, offset: 0 });
+ * ```
  */
 export interface OpenOptions {
   /** `"read"` (the default), `"write"`, `"copy"`, or an `ACCESS_*` constant. */
@@ -76,6 +82,12 @@ export interface OpenOptions {
 
 /**
  * Options of the {@linkcode MMap} constructor, as CPython's `mmap()` takes them.
+ *
+ * @example
+ * ```ts
+ * import { MAP_PRIVATE, MMap, PROT_READ } from "@seed/mmap";
+ * using m = new MMap(-1, 4096, { flags: MAP_PRIVATE, prot: PROT_READ });
+ * ```
  */
 export interface MMapOptions {
   /** `MAP_*` flags (default `MAP_SHARED`); not with `access`. */
@@ -90,13 +102,31 @@ export interface MMapOptions {
   trackfd?: boolean;
 }
 
-/** Options of {@linkcode MMap.anonymous}. */
+/**
+ * Options of {@linkcode MMap.anonymous}.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.anonymous(4096, { shared: false }); // private: can grow
+ * m.resize(8192);
+ * ```
+ */
 export interface AnonymousOptions {
   /** `MAP_SHARED` (the default, as CPython's `mmap(-1, n)`) or `MAP_PRIVATE`. */
   shared?: boolean;
 }
 
-/** Options of {@linkcode MMap.flush} beyond CPython 3.13's. */
+/**
+ * Options of {@linkcode MMap.flush} beyond CPython 3.13's.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.anonymous(4096);
+ * m.flush(0, 4096, { async: true, invalidate: true });
+ * ```
+ */
 export interface FlushOptions {
   /** Schedule the write-back and return at once (`MS_ASYNC`). */
   async?: boolean;
@@ -104,7 +134,16 @@ export interface FlushOptions {
   invalidate?: boolean;
 }
 
-/** A typed-array constructor that {@linkcode MMap.view} accepts. */
+/**
+ * A typed-array constructor that {@linkcode MMap.view} accepts.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.anonymous(64);
+ * const words = m.view(BigUint64Array, 8, 2);
+ * ```
+ */
 export type TypedArrayConstructor<T> = {
   new (buffer: ArrayBuffer, byteOffset?: number, length?: number): T;
   readonly BYTES_PER_ELEMENT: number;

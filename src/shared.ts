@@ -9,7 +9,16 @@ import { platform } from "../ffi/load.ts";
 import { shmOpen, shmUnlink } from "../ffi/shm.ts";
 import { checkOptions, toBool, toOptionalInt, typeName } from "./args.ts";
 
-/** Options of {@linkcode MMap.shared}. */
+/**
+ * Options of {@linkcode MMap.shared}.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.shared("jobs", 4096, { create: true, mode: 0o600 });
+ * MMap.unlinkShared("jobs");
+ * ```
+ */
 export interface SharedOptions {
   /** Create the region if it does not exist, and grow it to `length` if it is shorter. */
   create?: boolean;

@@ -15,10 +15,33 @@ import { toPath } from "../src/path.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
 import { GuestMemory, type Region, roundUp } from "./guest_memory.ts";
 
-/** Where the pages come from: a path, a `file:` URL, an open descriptor or an open `MMap`'s file. */
+/**
+ * Where the pages come from: a path, a `file:` URL, an open descriptor or an open `MMap`'s file.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * import { mapIntoMemory } from "@seed/mmap/wasm";
+ * Deno.writeTextFileSync("data.bin", "x".repeat(100));
+ * const memory = new WebAssembly.Memory({ initial: 1 });
+ * using byPath = mapIntoMemory(memory, "data.bin");
+ * using file = MMap.open("data.bin");
+ * using byMap = mapIntoMemory(memory, file);
+ * ```
+ */
 export type MemorySource = string | URL | number | MMap;
 
-/** Options of {@linkcode mapIntoMemory}. */
+/**
+ * Options of {@linkcode mapIntoMemory}.
+ *
+ * @example
+ * ```ts
+ * import { mapIntoMemory } from "@seed/mmap/wasm";
+ * Deno.writeTextFileSync("data.bin", "x".repeat(100));
+ * const memory = new WebAssembly.Memory({ initial: 4 });
+ * using m = mapIntoMemory(memory, "data.bin", { access: "copy", offset: 0, length: 100, address: 65536 });
+ * ```
+ */
 export interface MapIntoMemoryOptions {
   /**
    * `"read"` (default for a path or descriptor): guest stores land in a

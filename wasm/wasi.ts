@@ -18,7 +18,15 @@ import { miscCalls } from "./wasi_misc.ts";
 import { pathCalls } from "./wasi_path.ts";
 import { DIR_RIGHTS, ERRNO, FILE_RIGHTS, FILETYPE, RIGHTS } from "./wasi_defs.ts";
 
-/** Options of {@linkcode WASI}. */
+/**
+ * Options of {@linkcode WASI}.
+ *
+ * @example
+ * ```ts
+ * import { WASI } from "@seed/mmap/wasm";
+ * const wasi = new WASI({ args: ["guest", "-v"], env: { LANG: "C" }, preopens: { "/data": "." } });
+ * ```
+ */
 export interface WASIOptions {
   /** The guest's `argv` (conventionally starting with the program name). Default: none. */
   args?: readonly string[];

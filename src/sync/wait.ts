@@ -9,7 +9,18 @@ import { futexWake } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { deadline, now, runAsync, runBlocking, type Steps } from "./steps.ts";
 
-/** How a {@linkcode wait} ended, as `Atomics.wait` says it. */
+/**
+ * How a {@linkcode wait} ended, as `Atomics.wait` says it.
+ *
+ * @example
+ * ```ts
+ * import { MMap, wait } from "@seed/mmap";
+ * using m = MMap.anonymous(4096);
+ * const cell = m.view(Int32Array, 0, 1);
+ * console.log(wait(cell, 0, 1, 10)); // "not-equal": the cell holds 0
+ * console.log(wait(cell, 0, 0, 10)); // "timed-out" after 10 ms
+ * ```
+ */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 function checkWord(view: unknown, index: unknown, what: string): number {
