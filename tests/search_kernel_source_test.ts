@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import wabtInit from "wabt";
 
-const root = new URL("..", import.meta.url);
+const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
 
 function shippedBytes(): Uint8Array {
-  const ts = readFileSync(new URL("src/search_kernel.ts", root), "utf8");
+  const ts = readFileSync(`${root}src/search_kernel.ts`, "utf8");
   const b64 = /const SEARCH_KERNEL_WASM =\s*"([A-Za-z0-9+/=]+)"/.exec(ts)?.[1];
   assert.ok(b64, "no SEARCH_KERNEL_WASM constant in src/search_kernel.ts");
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -17,7 +17,7 @@ function shippedBytes(): Uint8Array {
 
 describe("src/search_kernel.wat", () => {
   it("assembles to exactly the bytes src/search_kernel.ts ships", async () => {
-    const source = readFileSync(new URL("src/search_kernel.wat", root), "utf8");
+    const source = readFileSync(`${root}src/search_kernel.wat`, "utf8");
     const wabt = await wabtInit();
     const parsed = wabt.parseWat("search_kernel.wat", source);
     let built: Uint8Array;
