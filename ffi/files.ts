@@ -5,7 +5,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
-import { S_IFDIR, S_IFMT, S_IFREG } from "./platform.ts";
+import { type Platform, S_IFDIR, S_IFMT, S_IFREG } from "./platform.ts";
 
 /** The error of the call that just failed. Read it before any other libc call. */
 export function lastError(syscall: string, path?: string): MMapOSError {
@@ -72,6 +72,11 @@ export interface FileStat {
 
 let statBuffer: { bytes: Uint8Array; view: DataView } | null = null;
 
+/** `st_mode` of a `struct stat` read into `dv` (its width differs by platform). */
+export function statMode(dv: DataView, layout: Platform["stat"]): number {
+  return layout.modeBytes === 4 ? dv.getUint32(layout.mode, true) : dv.getUint16(layout.mode, true);
+}
+
 /** `fstat(2)`. */
 export function statFd(fd: number, path?: string): FileStat {
   const b = backend();
@@ -82,9 +87,7 @@ export function statFd(fd: number, path?: string): FileStat {
   }
   if (b.libc.fstat(fd, statBuffer.bytes) !== 0) throw lastError("fstat", path);
   const dv = statBuffer.view;
-  const mode = layout.modeBytes === 4
-    ? dv.getUint32(layout.mode, true)
-    : dv.getUint16(layout.mode, true);
+  const mode = statMode(dv, layout);
   return {
     size: Number(dv.getBigInt64(layout.fileSize, true)),
     isFile: (mode & S_IFMT) === S_IFREG,

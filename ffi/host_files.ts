@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { cString, lastError } from "./files.ts";
+import { cString, lastError, statMode } from "./files.ts";
 import { backend } from "./load.ts";
 
 /** What `stat(2)` says, with every field the WASI host reports. */
@@ -72,7 +72,7 @@ function parseStat(buf: Uint8Array): FullStat {
   return {
     dev: uint(m.dev, m.devBytes),
     ino: dv.getBigUint64(m.ino, true),
-    mode: Number(uint(stat.mode, stat.modeBytes)),
+    mode: statMode(dv, stat),
     nlink: uint(m.nlink, m.nlinkBytes),
     size: dv.getBigInt64(stat.fileSize, true),
     atimeNs: time(m.atime),
