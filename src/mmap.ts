@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { closeFd, dupFd, openFile, statFd, truncateFd } from "../ffi/files.ts";
+import { closeFd, dupFd, type FileStat, openFile, statFd, truncateFd } from "../ffi/files.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import { backend, platform } from "../ffi/load.ts";
 import {
@@ -212,6 +212,11 @@ export class MMap {
   #path: string | undefined;
   /** Whether `bytes` or a view was ever handed out (a store may then have changed private pages). */
   #viewsOut = false;
+  /**
+   * What `MMap.open` already learned from `fstat` about the descriptor it
+   * hands to the constructor, so that the file is not asked twice.
+   */
+  static #openedStat: FileStat | undefined;
   #byteAccess: ByteAccess | null = null;
 
   static {
@@ -261,7 +266,8 @@ export class MMap {
     const offset = checkAligned(exactOffset);
     this.#views = new ViewSet(this, backend().maxBufferLength);
     if (fd !== -1) {
-      const st = statFd(fd);
+      const st = MMap.#openedStat ?? statFd(fd);
+      MMap.#openedStat = undefined;
       if (st.isFile) size = checkFileRange(st.size, size, offset);
     }
     const own = fd !== -1 && trackfd ? dupFd(fd) : -1;
@@ -331,8 +337,11 @@ export class MMap {
       const st = statFd(fd, file);
       if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
       if (create && length > 0 && st.size < offset + length) {
-        truncateFd(fd, Math.min(offset + length, 2 ** 63 - 1024), file);
+        const size = Math.min(offset + length, 2 ** 63 - 1024);
+        truncateFd(fd, size, file);
+        st.size = size;
       }
+      MMap.#openedStat = st;
       // The caller's value, not its rounded Number: the constructor checks it again.
       const m = new MMap(fd, (o.length ?? 0) as number, {
         access: access as AccessMode,
@@ -348,6 +357,8 @@ export class MMap {
         closeFd(fd);
       } catch { /* report the first error */ }
       throw e;
+    } finally {
+      MMap.#openedStat = undefined;
     }
   }
 
