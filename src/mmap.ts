@@ -156,6 +156,9 @@ interface Resources {
   fd: number;
 }
 
+/** How the search kernel sees a shared map's pages: the same for every map. */
+const SHARED_PAGES: PagesSource = { share: true };
+
 const finalizer = new FinalizationRegistry<Resources>((res) => {
   // Best effort: a finalizer has nobody to report an error to.
   try {
@@ -217,6 +220,10 @@ export class MMap {
    * hands to the constructor, so that the file is not asked twice.
    */
   static #openedStat: FileStat | undefined;
+  /** The kernel maps this memory shared (fixed at construction). */
+  #kernelShared = false;
+  /** The file's pages as the search kernel may map them; made on first use. */
+  #filePages: PagesSource | undefined;
   #byteAccess: ByteAccess | null = null;
 
   static {
@@ -272,6 +279,7 @@ export class MMap {
     }
     const own = fd !== -1 && trackfd ? dupFd(fd) : -1;
     const k = kernelProtection(p);
+    this.#kernelShared = (k.flags & MAP_SHARED) !== 0;
     try {
       const anon = fd === -1 ? MAP_ANONYMOUS : 0;
       if (k.probe) Mapping.map(size, p.prot, p.flags | anon, fd, offset).unmap();
@@ -1143,10 +1151,9 @@ export class MMap {
    * (the API refuses writes, and no view was handed out).
    */
   #pagesSource(): PagesSource | null {
-    const k = kernelProtection({ access: this.#access, flags: this.#flags, prot: this.#prot });
-    if (k.flags & MAP_SHARED) return { share: true };
+    if (this.#kernelShared) return SHARED_PAGES;
     if (this.#access === ACCESS_READ && !this.#viewsOut && this.#res.fd >= 0) {
-      return { fd: this.#res.fd, offset: this.#offset };
+      return (this.#filePages ??= { fd: this.#res.fd, offset: this.#offset });
     }
     return null;
   }
