@@ -105,12 +105,20 @@ export class FdTable {
     if (e.kind === "file") closeFd(e.hostFd);
   }
 
-  /** Moves `from` to `to`, closing what `to` was; both must be open. */
+  /**
+   * Moves `from` to `to`, closing what `to` was. `to` must be open, or be
+   * one of the standard stream numbers 0-2: wasi-libc programs emulate
+   * `dup2(fd, 1)` by saving stdout elsewhere (`renumber(1, saved)`), which
+   * leaves 1 vacant, then moving a file onto it and later moving the saved
+   * stream back (yosys's ABC pass does this around every ABC run). Any
+   * other vacant number stays `EBADF`, as wasi-testsuite's renumber test
+   * asks: a guest never gets fds it did not open, except where stdio lives.
+   */
   renumber(from: number, to: number): void {
     const e = this.get(from);
-    this.get(to);
     if (from === to) return;
-    this.close(to);
+    if (to > 2) this.get(to);
+    if (this.#entries[to]) this.close(to);
     this.#entries[to] = e;
     this.#entries[from] = undefined;
   }
