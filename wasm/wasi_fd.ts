@@ -152,6 +152,20 @@ function writeDirents(buf: Uint8Array, list: DirListing[], cookie: number): numb
 /** The `fd_*` calls. */
 export function fdCalls(ctx: HostContext): Record<string, Syscall> {
   const { fds } = ctx;
+  /**
+   * The file entry that a positioned call (`fd_seek`, `fd_tell`,
+   * `fd_pread`, `fd_pwrite`) acts on, or its errno. A
+   * stream answers `ESPIPE` before any rights check, as `lseek` on a pipe
+   * or terminal does: its rights lack `FD_SEEK`/`FD_TELL` on purpose
+   * (wasi-libc's `isatty` reads that absence as "a terminal"), so checking
+   * rights first would answer `ENOTCAPABLE` to a program probing stdout.
+   */
+  const positioned = (fd: number, rights: number, onDir: number): FileEntry | number => {
+    const e = fds.get(fd);
+    if (e.kind === "stream") return ERRNO.SPIPE;
+    if ((e.rights & rights) !== rights) return ERRNO.NOTCAPABLE;
+    return e.kind === "dir" ? onDir : e;
+  };
   return {
     fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number) {
       fds.file(fd >>> 0, R.FD_ADVISE);
@@ -234,15 +248,15 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
     },
 
     fd_pread(fd: number, iovs: number, count: number, offset: bigint, nread: number) {
-      const e = fds.file(fd >>> 0, R.FD_READ | R.FD_SEEK);
-      if (e.kind !== "file") return ERRNO.SPIPE;
+      const e = positioned(fd >>> 0, R.FD_READ | R.FD_SEEK, ERRNO.ISDIR);
+      if (typeof e === "number") return e;
       const v = ctx.view();
       v.setU32(nread >>> 0, readAt(e, v.iovecs(iovs >>> 0, count >>> 0), u64(offset)));
     },
 
     fd_pwrite(fd: number, iovs: number, count: number, offset: bigint, nwritten: number) {
-      const e = fds.file(fd >>> 0, R.FD_WRITE | R.FD_SEEK);
-      if (e.kind !== "file") return ERRNO.SPIPE;
+      const e = positioned(fd >>> 0, R.FD_WRITE | R.FD_SEEK, ERRNO.ISDIR);
+      if (typeof e === "number") return e;
       const v = ctx.view();
       v.setU32(nwritten >>> 0, writeAt(e, v.iovecs(iovs >>> 0, count >>> 0), u64(offset)));
     },
@@ -274,8 +288,8 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
 
     fd_seek(fd: number, offset: bigint, whence: number, newOffset: number) {
       const tellOnly = offset === 0n && whence === WHENCE.CUR;
-      const e = fds.get(fd >>> 0, tellOnly ? R.FD_TELL : R.FD_SEEK);
-      if (e.kind !== "file") return e.kind === "dir" ? ERRNO.BADF : ERRNO.SPIPE;
+      const e = positioned(fd >>> 0, tellOnly ? R.FD_TELL : R.FD_SEEK, ERRNO.BADF);
+      if (typeof e === "number") return e;
       const from = whence === WHENCE.SET
         ? 0
         : whence === WHENCE.CUR
@@ -291,8 +305,8 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
     },
 
     fd_tell(fd: number, ptr: number) {
-      const e = fds.get(fd >>> 0, R.FD_TELL);
-      if (e.kind !== "file") return e.kind === "dir" ? ERRNO.BADF : ERRNO.SPIPE;
+      const e = positioned(fd >>> 0, R.FD_TELL, ERRNO.BADF);
+      if (typeof e === "number") return e;
       ctx.view().setU64(ptr >>> 0, e.pos);
     },
 
