@@ -24,6 +24,7 @@ export {
   type MMapOptions,
   type Needle,
   type OpenOptions,
+  type ResizeOptions,
   type TypedArrayConstructor,
 } from "./src/mmap.ts";
 export { MMapOSError } from "./src/errors.ts";

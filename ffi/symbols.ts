@@ -58,6 +58,9 @@ export const LIBC_SYMBOLS = {
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
   // int ftruncate(int fd, off_t length)
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  // int posix_fallocate(int fd, off_t offset, off_t len): returns the error
+  // number instead of setting errno. Not in macOS's libc.
+  posix_fallocate: { parameters: ["i32", "i64", "i64"], result: "i32", optional: true },
   // long sysconf(int name)
   sysconf: { parameters: ["i32"], result: "isize" },
   // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { closeFd, dupFd, type FileStat, openFile, statFd, truncateFd } from "../ffi/files.ts";
+import { closeFd, dupFd, type FileStat, statFd, truncateFd } from "../ffi/files.ts";
+import { OpenedFile } from "../ffi/create.ts";
+import { growFile } from "../ffi/space.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import { backend, platform } from "../ffi/load.ts";
 import {
@@ -24,6 +26,7 @@ import {
   MAP_ANONYMOUS,
   MAP_PRIVATE,
   MAP_SHARED,
+  PROT_WRITE,
 } from "./constants.ts";
 import {
   type ByteAccess,
@@ -78,6 +81,13 @@ export interface OpenOptions {
   offset?: number;
   /** Create the file if missing, and extend it to `offset + length` if shorter. */
   create?: boolean;
+  /**
+   * Grow the file with a hole instead of reserving its blocks (default
+   * `false`). Risk: on a full file system, the first store into the hole
+   * kills the process with `SIGBUS` (or, with the fault guard, is lost).
+   * Also the default of this map's {@linkcode MMap.resize}.
+   */
+  sparse?: boolean;
 }
 
 /**
@@ -100,6 +110,25 @@ export interface MMapOptions {
   offset?: number;
   /** Keep a duplicate of the descriptor (default `true`), for `size()` and `resize()`. */
   trackfd?: boolean;
+}
+
+/**
+ * Options of {@linkcode MMap.resize}.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * using m = MMap.open("grows.bin", { access: "write", create: true, length: 4096 });
+ * m.resize(1 << 20, { sparse: true }); // a hole: no blocks reserved
+ * ```
+ */
+export interface ResizeOptions {
+  /**
+   * Grow the file with a hole instead of reserving its blocks (default: the
+   * map's `sparse` from {@linkcode MMap.open}, else `false`). On a full file
+   * system the first store into the hole then dies of `SIGBUS`.
+   */
+  sparse?: boolean;
 }
 
 /**
@@ -213,6 +242,8 @@ export class MMap {
   #prot = 0;
   #trackfd = true;
   #path: string | undefined;
+  /** resize()'s default: grow the file with a hole instead of reserving blocks. */
+  #sparse = false;
   /** Whether `bytes` or a view was ever handed out (a store may then have changed private pages). */
   #viewsOut = false;
   /**
@@ -309,11 +340,17 @@ export class MMap {
    * Opens and maps a file. Read-only unless `access` says otherwise; the
    * map owns the descriptor and closes it on `close()`.
    *
+   * With `create`, a file shorter than `offset + length` is extended; for a
+   * writable map its new blocks are reserved first (`posix_fallocate`), unless
+   * `sparse`. When that fails, nothing is mapped, the file keeps its old size,
+   * and a file this call created is removed.
+   *
    * @param path a path or a `file:` URL
-   * @param options `access`, `length`, `offset`, `create`
+   * @param options `access`, `length`, `offset`, `create`, `sparse`
    * @returns the new map
    * @throws {MMapOSError} a missing file (`ENOENT`), a directory (`EISDIR`),
-   *   no permission (`EACCES`)
+   *   no permission (`EACCES`), no space for the new blocks (`ENOSPC`, from
+   *   `posix_fallocate`)
    * @throws {RangeError} an empty file, a length or offset beyond the file
    *
    * @example Map a whole file read-only
@@ -325,7 +362,11 @@ export class MMap {
    * ```
    */
   static open(path: string | URL, options?: OpenOptions): MMap {
-    const o = checkOptions(options, ["access", "length", "offset", "create"], "MMap.open");
+    const o = checkOptions(
+      options,
+      ["access", "length", "offset", "create", "sparse"],
+      "MMap.open",
+    );
     const file = toPath(path);
     // CPython's order of arguments: length, access, offset.
     const length = toOptionalInt(o.length, "length") ?? 0;
@@ -334,19 +375,24 @@ export class MMap {
       ? 0n
       : toSsize(o.offset, "offset");
     const create = toBool(o.create, "create", false);
+    const sparse = toBool(o.sparse, "sparse", false);
     // Every argument is checked before the file is touched.
     if (length < 0) throw new RangeError("memory mapped length must be positive");
     if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
     resolveProtection(access, undefined, undefined);
     const offset = checkAligned(exactOffset);
     const write = create || access === ACCESS_WRITE || access === ACCESS_DEFAULT;
-    const fd = openFile(file, { write, create });
+    const opened = new OpenedFile(file, write, create);
+    const fd = opened.fd;
     try {
       const st = statFd(fd, file);
       if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
       if (create && length > 0 && st.size < offset + length) {
         const size = Math.min(offset + length, 2 ** 63 - 1024);
-        truncateFd(fd, size, file);
+        // Only a shared writable map stores into the file's new blocks: a read
+        // map reads a hole as zeros and a copy map stores into its own memory.
+        const storesReachFile = access === ACCESS_WRITE || access === ACCESS_DEFAULT;
+        opened.grow(st.size, size, sparse || !storesReachFile);
         st.size = size;
       }
       MMap.#openedStat = st;
@@ -359,11 +405,11 @@ export class MMap {
       m.#res.fd = fd;
       m.#trackfd = true;
       m.#path = file;
+      m.#sparse = sparse;
       return m;
     } catch (e) {
-      try {
-        closeFd(fd);
-      } catch { /* report the first error */ }
+      // Leaves the file system as it was found: old size, or no file.
+      opened.undo();
       throw e;
     } finally {
       MMap.#openedStat = undefined;
@@ -397,19 +443,21 @@ export class MMap {
    * {@linkcode Mutex} or {@linkcode Semaphore} in it to take turns.
    *
    * Without `create` the region must exist; `length` 0 or omitted maps all of
-   * it. With `create` it is made if missing and grown to `length` if shorter;
-   * `exclusive` fails with `EEXIST` if it exists. A region lives until
+   * it. With `create` it is made if missing and grown to `length` if shorter,
+   * its memory reserved first (unless `sparse`); `exclusive` fails with `EEXIST` if it exists. A region lives until
    * {@linkcode MMap.unlinkShared} (or a reboot), not until its maps close.
    * Deno: checked like `MMap.open` against denied read/write access to
    * `/dev/shm/<name>`.
    *
    * @param name `"name"` or `"/name"`: no other `/`, at most 255 bytes
    * @param length bytes to map; needed with `create`
-   * @param options `create`, `exclusive`, `mode` (default `0o600`)
+   * @param options `create`, `exclusive`, `mode` (default `0o600`), `sparse`
    * @returns the new map (`ACCESS_WRITE`)
    * @throws {TypeError} a name with `/` or a null byte, `.` or `..`
    * @throws {RangeError} an empty or too long name, a length beyond the region
-   * @throws {MMapOSError} `ENOENT` without `create`, `EEXIST` with `exclusive`
+   * @throws {MMapOSError} `ENOENT` without `create`, `EEXIST` with `exclusive`,
+   *   `ENOSPC` (from `posix_fallocate`) when `/dev/shm` has no room for the
+   *   region: nothing is mapped and a region this call created is removed
    *
    * @example Two processes, one region
    * ```ts
@@ -422,7 +470,12 @@ export class MMap {
   static shared(name: string, length?: number, options?: SharedOptions): MMap {
     const region = openShared(name, length, options);
     try {
-      return new MMap(region.fd, region.length, { access: ACCESS_WRITE });
+      const m = new MMap(region.fd, region.length, { access: ACCESS_WRITE });
+      m.#sparse = region.sparse;
+      return m;
+    } catch (e) {
+      region.undo();
+      throw e;
     } finally {
       closeFd(region.fd);
     }
@@ -1048,7 +1101,15 @@ export class MMap {
 
   /**
    * Changes the map's length, and the file's size to `offset + newSize`.
-   * Views are detached and rebuilt over the new memory.
+   * Views are detached and rebuilt over the new memory. Growing a file
+   * reserves its new blocks first (`posix_fallocate`) unless `sparse` (by
+   * default what {@linkcode MMap.open} was given): a full file system is then
+   * an `ENOSPC` `MMapOSError`, and the map, its views, its position and the
+   * file are left exactly as they were.
+   *
+   * @param newSize the new length in bytes
+   * @param options `sparse`: grow the file with a hole (see {@linkcode OpenOptions.sparse})
+   * @throws {MMapOSError} `ENOSPC` from `posix_fallocate` when the file system is full
    *
    * @throws {TypeError} on read-only and copy-on-write maps
    * @throws {RangeError} a negative size, `trackfd: false`, or growing a
@@ -1062,9 +1123,14 @@ export class MMap {
    * console.log(m.length); // 8192
    * ```
    */
-  resize(newSize: number): void {
+  resize(newSize: number, options?: ResizeOptions): void {
     this.#check();
     const exact = toSsize(newSize, "newSize");
+    const sparse = toBool(
+      checkOptions(options, ["sparse"], "resize").sparse,
+      "sparse",
+      this.#sparse,
+    );
     // CPython 3.13's order: trackfd, then access, then the range.
     if (!this.#trackfd) throw new RangeError("mmap can't resize with trackfd=False.");
     if (this.#access !== ACCESS_WRITE && this.#access !== ACCESS_DEFAULT) {
@@ -1079,15 +1145,30 @@ export class MMap {
     if (anonymous && this.#flags & MAP_SHARED && size > this.#length && platform.os === "linux") {
       throw new RangeError("mmap: can't expand a shared anonymous mapping on Linux");
     }
+    let grewFrom: number | undefined;
     if (!anonymous) {
       // Sizes this close to 2^63 are refused by every file system (EFBIG);
       // the clamp keeps the Number below 2^63, where it still fits an off_t.
-      truncateFd(this.#res.fd, Math.min(this.#offset + size, 2 ** 63 - 1024), this.#path);
+      const end = Math.min(this.#offset + size, 2 ** 63 - 1024);
+      const before = statFd(this.#res.fd, this.#path).size;
+      // Reserves the new blocks before the map grows: ENOSPC leaves map and
+      // file untouched. A private map stores into its own memory, never the file.
+      const storesReachFile = this.#kernelShared && (this.#prot & PROT_WRITE) !== 0;
+      growFile(this.#res.fd, before, end, sparse || !storesReachFile, this.#path);
+      if (end > before) grewFrom = before;
     }
     this.#views.detachAll();
     try {
       this.#remap(size);
       this.#length = size;
+    } catch (e) {
+      // The map keeps its old memory; the file goes back to its old size too.
+      if (grewFrom !== undefined) {
+        try {
+          truncateFd(this.#res.fd, grewFrom, this.#path);
+        } catch { /* report the first error */ }
+      }
+      throw e;
     } finally {
       // On failure the old memory is still mapped: hand out views of it again.
       this.#views.attach(this.#res.mapping);

@@ -5,8 +5,10 @@
  * @module
  */
 import { closeFd, statFd, truncateFd } from "../ffi/files.ts";
+import { type Created, openCreating } from "../ffi/create.ts";
 import { platform } from "../ffi/load.ts";
 import { shmOpen, shmUnlink } from "../ffi/shm.ts";
+import { growFile } from "../ffi/space.ts";
 import { checkOptions, toBool, toOptionalInt, typeName } from "./args.ts";
 
 /**
@@ -26,6 +28,22 @@ export interface SharedOptions {
   exclusive?: boolean;
   /** Permission bits of a region this call creates (default `0o600`: this user only). */
   mode?: number;
+  /**
+   * Grow the region without reserving its memory (default `false`). Risk: when
+   * `/dev/shm` is full, the first store into the unreserved part kills the
+   * process with `SIGBUS` (or, with the fault guard, is lost). Also the
+   * default of the map's {@linkcode MMap.resize}.
+   */
+  sparse?: boolean;
+}
+
+/** An opened region: its descriptor, the length to map, and how to undo the opening. */
+export interface OpenedRegion {
+  fd: number;
+  length: number;
+  sparse: boolean;
+  /** After a failure: removes a region this call created, or shrinks one it grew back. */
+  undo(): void;
 }
 
 /**
@@ -64,26 +82,47 @@ export function openShared(
   name: unknown,
   length: unknown,
   options: unknown,
-): { fd: number; length: number } {
-  const o = checkOptions(options, ["create", "exclusive", "mode"], "MMap.shared");
+): OpenedRegion {
+  const o = checkOptions(options, ["create", "exclusive", "mode", "sparse"], "MMap.shared");
   const bare = sharedName(name);
   const size = toOptionalInt(length, "length") ?? 0;
   const exclusive = toBool(o.exclusive, "exclusive", false);
   const create = toBool(o.create, "create", false) || exclusive;
   const mode = toOptionalInt(o.mode, "mode") ?? 0o600;
+  const sparse = toBool(o.sparse, "sparse", false);
   if (size < 0) throw new RangeError("memory mapped length must be positive");
   if (create && size === 0) {
     throw new RangeError("MMap.shared needs a length above 0 to create a region");
   }
   if (mode < 0 || mode > 0o7777) throw new RangeError(`mode must be 0 to 0o7777, not ${mode}`);
-  const fd = shmOpen(bare, { create, exclusive, mode });
+  // Knowing whether this call made the region lets a failure remove it again.
+  const { fd, created }: Created = exclusive
+    ? { fd: shmOpen(bare, { create, exclusive, mode }), created: true }
+    : create
+    ? openCreating((step) =>
+      shmOpen(bare, { create: step !== "existing", exclusive: step === "new", mode })
+    )
+    : { fd: shmOpen(bare, { create, exclusive, mode }), created: false };
+  let grewFrom: number | undefined;
+  const undo = () => {
+    try {
+      if (created) shmUnlink(bare);
+      else if (grewFrom !== undefined) truncateFd(fd, grewFrom, bare);
+    } catch { /* the caller reports the failure that led here */ }
+  };
   try {
-    if (create && statFd(fd, bare).size < size) truncateFd(fd, size, bare);
+    const before = create ? statFd(fd, bare).size : size;
+    if (before < size) {
+      // On tmpfs, posix_fallocate takes the pages now: a full /dev/shm is ENOSPC here.
+      growFile(fd, before, size, sparse, `/${bare}`);
+      grewFrom = before;
+    }
   } catch (e) {
+    undo();
     closeFd(fd);
     throw e;
   }
-  return { fd, length: size };
+  return { fd, length: size, sparse, undo };
 }
 
 /** Removes the region `name` (see {@linkcode MMap.unlinkShared}). */

@@ -1,0 +1,56 @@
+// Child process for space_test.ts: the cases where a full file system used to
+// kill the process (a store into a hole that has no block to land in). Prints
+// one JSON line per step, so that a death shows as an exit status and the
+// steps it reached. Run by the current runtime; never imported.
+//   open <path>      MMap.open(create, 8 MiB) on a full tmpfs, then fill the map
+//   sparse <path>    the same with sparse: true (the documented risk)
+//   shared <name>    MMap.shared(create, 8 MiB) under a full /dev/shm (run it
+//                    in a private mount namespace with a 1 MiB tmpfs there)
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { MMap, MMapOSError } from "../mod.ts";
+
+const [how, target] = process.argv.slice(2);
+const SIZE = 8 << 20;
+
+function say(what: Record<string, unknown>): void {
+  console.log(JSON.stringify(what));
+}
+
+function attempt(open: () => MMap): void {
+  let m: MMap;
+  try {
+    m = open();
+  } catch (e) {
+    if (!(e instanceof MMapOSError)) throw e;
+    say({ error: e.code, syscall: e.syscall, path: e.path ?? null });
+    return;
+  }
+  say({ opened: m.length });
+  // Without a reservation this is where the process dies of SIGBUS.
+  m.bytes.fill(1);
+  say({ filled: true, faulted: (m as unknown as { faulted?: boolean }).faulted ?? null });
+  m.close();
+}
+
+if (how === "open" || how === "sparse") {
+  attempt(() =>
+    MMap.open(target, { access: "write", create: true, length: SIZE, sparse: how === "sparse" })
+  );
+  say({ exists: existsSync(target), size: existsSync(target) ? statSync(target).size : null });
+} else if (how === "shared") {
+  const file = `/dev/shm/${target}`;
+  attempt(() => MMap.shared(target, SIZE, { create: true }));
+  say({ exists: existsSync(file) });
+  // A region that exists and is shorter keeps its size when growing it fails.
+  writeFileSync(file, "small");
+  attempt(() => MMap.shared(target, SIZE, { create: true }));
+  say({ exists: existsSync(file), size: statSync(file).size });
+  // sparse: true opens (and must not be stored into on a full /dev/shm).
+  const m = MMap.shared(target, SIZE, { create: true, sparse: true });
+  say({ sparse: m.length, size: statSync(file).size });
+  m.close();
+  MMap.unlinkShared(target);
+} else {
+  throw new Error(`unknown case ${how}`);
+}

@@ -1,0 +1,223 @@
+// Space is reserved before it is promised: growing a file for a writable map
+// reserves its blocks, so a full file system is ENOSPC from the call that
+// asked, not SIGBUS at the first store. Each case runs on a 1 MiB tmpfs that
+// the test mounts (root, as CI is); a test that cannot mount fails.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { MMap, MMapOSError } from "../mod.ts";
+import { fileBytes, openFdCount, runtime, text } from "./_helpers.ts";
+
+const MiB = 1 << 20;
+const child = decodeURIComponent(new URL("./_space_child.ts", import.meta.url).pathname);
+
+/** A fresh 1 MiB tmpfs on a directory of its own, unmounted and removed by `cleanup`. */
+function tinyTmpfs(): { dir: string; path(name: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `mmap-space-${process.pid}-`));
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) {
+    rmdirSync(dir);
+    throw new Error(
+      `cannot mount a 1 MiB tmpfs on ${dir} (these tests need root, as CI runs): ` +
+        `${r.stderr || r.error}`,
+    );
+  }
+  return {
+    dir,
+    path: (name) => join(dir, name),
+    cleanup: () => {
+      // A map a failed test left open keeps the mount busy: detach it lazily
+      // (the kernel frees it with the last map), so the failure shows, not this.
+      if (spawnSync("umount", [dir]).status !== 0) spawnSync("umount", ["-l", dir]);
+      rmdirSync(dir);
+    },
+  };
+}
+
+function isENOSPC(syscall: string, path?: string) {
+  return (e: unknown) => {
+    assert.ok(e instanceof MMapOSError, String(e));
+    assert.equal(e.code, "ENOSPC");
+    assert.equal(e.syscall, syscall);
+    assert.equal(e.path, path);
+    return true;
+  };
+}
+
+/** Runs `_space_child.ts` (under `unshare -m` and a command first, with `inNamespace`). */
+function runChild(args: string[], inNamespace?: string) {
+  const exe = process.execPath;
+  const argv = runtime === "deno" ? ["run", "--allow-all", child, ...args] : [child, ...args];
+  const res = inNamespace === undefined
+    ? spawnSync(exe, argv, { encoding: "utf8" })
+    : spawnSync("unshare", [
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      `${inNamespace} && exec "$0" "$@"`,
+      exe,
+      ...argv,
+    ], { encoding: "utf8" });
+  const lines = (res.stdout ?? "").split("\n").filter((l) => l.startsWith("{")).map((l) =>
+    JSON.parse(l)
+  );
+  return { status: res.status, signal: res.signal, stderr: res.stderr, lines };
+}
+
+describe("space is reserved before it is promised", () => {
+  it("MMap.open with create: ENOSPC from posix_fallocate, no map, no file left behind", () => {
+    const fs = tinyTmpfs();
+    try {
+      const path = fs.path("new.bin");
+      const fds = openFdCount();
+      assert.throws(
+        () => MMap.open(path, { access: "write", create: true, length: 8 * MiB }),
+        isENOSPC("posix_fallocate", path),
+      );
+      assert.equal(existsSync(path), false, "the file this call created is removed");
+      assert.equal(openFdCount(), fds, "no descriptor leaks");
+      // The same call that fits succeeds, and its blocks are there.
+      using m = MMap.open(path, { access: "write", create: true, length: MiB / 2 });
+      m.bytes.fill(7);
+      assert.equal(statSync(path).size, MiB / 2);
+      assert.ok(statSync(path).blocks * 512 >= MiB / 2, "the blocks were allocated");
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("MMap.open with create on a shorter file: ENOSPC, the file keeps its size and bytes", () => {
+    const fs = tinyTmpfs();
+    try {
+      const path = fs.path("old.bin");
+      writeFileSync(path, "kept bytes");
+      assert.throws(
+        () => MMap.open(path, { access: "write", create: true, length: 8 * MiB }),
+        isENOSPC("posix_fallocate", path),
+      );
+      assert.equal(statSync(path).size, 10);
+      assert.equal(text(fileBytes(path)), "kept bytes");
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("resize() that cannot reserve leaves the map exactly as it was", () => {
+    const fs = tinyTmpfs();
+    try {
+      const path = fs.path("grow.bin");
+      writeFileSync(path, "0123456789");
+      using m = MMap.open(path, { access: "write" });
+      const view = m.view(Uint8Array);
+      const bytes = m.bytes;
+      m.seek(4);
+      assert.throws(() => m.resize(8 * MiB), isENOSPC("posix_fallocate", path));
+      assert.equal(m.length, 10);
+      assert.equal(m.tell(), 4);
+      assert.equal(m.size(), 10);
+      assert.equal(statSync(path).size, 10);
+      // Views handed out before are still attached to the same memory.
+      assert.equal(view.length, 10);
+      assert.equal(bytes.length, 10);
+      view[0] = 0x41;
+      assert.equal(text(m.slice(0, 4)), "A123");
+      assert.equal(m.bytes, bytes);
+      // A size that fits works, and its new bytes are backed.
+      m.resize(MiB / 2);
+      assert.equal(m.length, MiB / 2);
+      assert.ok(statSync(path).blocks * 512 >= MiB / 2);
+      m.bytes.fill(1, 10);
+      m.resize(4);
+      assert.equal(statSync(path).size, 4);
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("sparse: true keeps the hole (open and resize), as documented", () => {
+    const fs = tinyTmpfs();
+    try {
+      const path = fs.path("sparse.bin");
+      using m = MMap.open(path, { access: "write", create: true, length: 8 * MiB, sparse: true });
+      assert.equal(m.length, 8 * MiB);
+      assert.equal(statSync(path).size, 8 * MiB);
+      assert.ok(statSync(path).blocks * 512 < MiB, "no blocks were reserved");
+      // A sparse map grows sparse by default; sparse: false reserves again.
+      m.resize(16 * MiB);
+      assert.equal(statSync(path).size, 16 * MiB);
+      assert.throws(() => m.resize(24 * MiB, { sparse: false }), isENOSPC("posix_fallocate", path));
+      assert.equal(m.length, 16 * MiB);
+      assert.equal(statSync(path).size, 16 * MiB);
+      assert.throws(() => m.resize(1, { sparse: 1 as unknown as boolean }), TypeError);
+      assert.throws(() => m.resize(1, { spares: true } as never), TypeError);
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("read and copy maps need no reservation: a store never reaches the file", () => {
+    const fs = tinyTmpfs();
+    try {
+      for (const access of ["read", "copy"] as const) {
+        const path = fs.path(`${access}.bin`);
+        using m = MMap.open(path, { access, create: true, length: 8 * MiB });
+        assert.equal(m.length, 8 * MiB);
+        assert.equal(m.at(8 * MiB - 1), 0);
+      }
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("the store that used to die of SIGBUS is now ENOSPC at open, the file unchanged", () => {
+    const fs = tinyTmpfs();
+    try {
+      const path = fs.path("fill.bin");
+      const res = runChild(["open", path]);
+      assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
+      assert.deepEqual(res.lines, [
+        { error: "ENOSPC", syscall: "posix_fallocate", path },
+        { exists: false, size: null },
+      ]);
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("with sparse: true the risk is real: the fill dies of SIGBUS or the fault guard catches it", () => {
+    const fs = tinyTmpfs();
+    try {
+      const path = fs.path("hole.bin");
+      const res = runChild(["sparse", path]);
+      assert.deepEqual(res.lines[0], { opened: 8 * MiB }, res.stderr);
+      const died = res.signal === "SIGBUS" || res.status === 135;
+      const guarded = res.lines[1]?.faulted === true;
+      assert.ok(died || guarded, `${res.status} ${res.signal} ${JSON.stringify(res.lines)}`);
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("MMap.shared with create on a full /dev/shm: ENOSPC, no region left behind", () => {
+    // A private mount namespace, so that only this child sees a 1 MiB /dev/shm.
+    const name = `mmap-space-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const res = runChild(["shared", name], "mount -t tmpfs -o size=1m tmpfs /dev/shm");
+    assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
+    assert.deepEqual(res.lines, [
+      { error: "ENOSPC", syscall: "posix_fallocate", path: `/${name}` },
+      { exists: false },
+      { error: "ENOSPC", syscall: "posix_fallocate", path: `/${name}` },
+      { exists: true, size: 5 },
+      { sparse: 8 * MiB, size: 8 * MiB },
+    ]);
+    assert.equal(existsSync(`/dev/shm/${name}`), false, "the real /dev/shm was never touched");
+  });
+});
