@@ -10,8 +10,14 @@ import type { Backend } from "./backend.ts";
 import type { Platform } from "./platform.ts";
 import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef, WIDE_TYPES } from "./symbols.ts";
 import { openFirst, wrapAll } from "./_wrap.ts";
+import {
+  denoApi,
+  type DenoForeignFunction,
+  type DenoNativeType,
+  type DenoPointer,
+} from "./deno_api.ts";
 
-const DENO_TYPES: Record<NativeType, Deno.NativeType | "void"> = {
+const DENO_TYPES: Record<NativeType, DenoNativeType | "void"> = {
   i32: "i32",
   u32: "u32",
   i64: "i64",
@@ -24,10 +30,10 @@ const DENO_TYPES: Record<NativeType, Deno.NativeType | "void"> = {
   void: "void",
 };
 
-function toDenoSymbol(def: SymbolDef): Deno.ForeignFunction {
+function toDenoSymbol(def: SymbolDef): DenoForeignFunction {
   return {
     ...(def.name ? { name: def.name } : {}),
-    parameters: def.parameters.map((t) => DENO_TYPES[t] as Deno.NativeType),
+    parameters: def.parameters.map((t) => DENO_TYPES[t] as DenoNativeType),
     result: DENO_TYPES[def.result],
     ...(def.optional ? { optional: true } : {}),
     ...(def.nonblocking ? { nonblocking: true } : {}),
@@ -84,6 +90,7 @@ function hotPaths(raw: Raw): Partial<Record<keyof Libc, AnyFn>> {
 
 /** Builds the Deno backend; throws if FFI is not permitted or libc is missing. */
 export function createDenoBackend(platform: Platform): Backend {
+  const Deno = denoApi();
   const symbols = Object.fromEntries(
     Object.entries(LIBC_SYMBOLS).map(([k, d]) => [k, toDenoSymbol(d)]),
   );
@@ -96,7 +103,7 @@ export function createDenoBackend(platform: Platform): Backend {
   const raw = lib.symbols as Raw;
   const libc = { ...wrapAll(raw, wrap), ...hotPaths(raw) } as Libc;
   const errnoView = new Deno.UnsafePointerView(
-    (raw.errnoLocation as AnyFn)() as Deno.PointerObject,
+    (raw.errnoLocation as AnyFn)() as DenoPointer,
   );
 
   return {

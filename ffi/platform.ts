@@ -35,8 +35,12 @@ export interface Platform {
     readonly fileSize: number;
   };
   readonly open: Readonly<Record<OpenFlag, number>>;
-  readonly prot: Readonly<Record<string, number>>;
-  readonly map: Readonly<Record<string, number>>;
+  readonly prot: Readonly<Record<"PROT_NONE" | "PROT_READ" | "PROT_WRITE" | "PROT_EXEC", number>>;
+  /** Every platform's `MAP_*`; the four every platform has are named. */
+  readonly map: Readonly<
+    & Record<"MAP_SHARED" | "MAP_PRIVATE" | "MAP_ANONYMOUS" | "MAP_FIXED", number>
+    & Record<string, number>
+  >;
   readonly madv: Readonly<Record<string, number>>;
   readonly ms: Readonly<Record<"MS_ASYNC" | "MS_SYNC" | "MS_INVALIDATE", number>>;
   /**

@@ -223,7 +223,7 @@ export class MMapConcat {
     const at = itemIndex(offset, this.#length);
     // The last segment starting at or before `at`, then back over empty ones.
     let k = lastStartingBy(this.#segments, at);
-    while (this.#segments[k].end <= at) k--;
+    while (this.#segments[k]!.end <= at) k--;
     return k;
   }
 

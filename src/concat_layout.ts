@@ -105,7 +105,7 @@ function place(files: OpenFile[], prot: number, flags: number): Layout {
   }
   if (run.length) runs.push(run);
   if (runs.length > 1) {
-    const odd = runs[0][runs[0].length - 1];
+    const odd = runs[0]!.at(-1)!;
     split = `"${odd.path}" is ${odd.size} bytes, not a multiple of PAGESIZE (${PAGESIZE}), ` +
       `so the file after it cannot start on the page where it ends`;
   }
@@ -127,7 +127,7 @@ function place(files: OpenFile[], prot: number, flags: number): Layout {
 function mapRun(run: OpenFile[], start: number, prot: number, flags: number): Piece {
   const length = run.reduce((sum, f) => sum + f.size, 0);
   if (run.length === 1) {
-    const f = run[0];
+    const f = run[0]!;
     return {
       start,
       end: start + length,

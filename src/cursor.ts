@@ -146,7 +146,7 @@ export function readSlice(s: Slice, at: ByteAccess): Uint8Array {
 export function writeSlice(s: Slice, bytes: Uint8Array, at: ByteAccess): void {
   if (bytes.length !== s.count) throw new RangeError("mmap slice assignment is wrong size");
   if (s.step === 1) return at.copyIn(s.start, bytes);
-  for (let k = 0, i = s.start; k < s.count; k++, i += s.step) at.set(i, bytes[k]);
+  for (let k = 0, i = s.start; k < s.count; k++, i += s.step) at.set(i, bytes[k]!);
 }
 
 // --- searching ---------------------------------------------------------------

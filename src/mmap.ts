@@ -1241,10 +1241,10 @@ export class MMap {
 
   #get(i: number): number {
     const main = this.#views.main;
-    if (main) return main[i];
+    if (main) return main[i]!;
     const one = new Uint8Array(1);
     this.#mapping().copyOut(i, one);
-    return one[0];
+    return one[0]!;
   }
 
   #set(i: number, value: number): void {

@@ -37,7 +37,7 @@ export class Pieces {
    */
   constructor(pieces: readonly Piece[], maxBufferLength: number) {
     this.#pieces = pieces;
-    this.#length = pieces.length ? pieces[pieces.length - 1].end : 0;
+    this.#length = pieces.length ? pieces[pieces.length - 1]!.end : 0;
     this.#buffers = pieces.map((p) => {
       const n = p.end - p.start;
       return n <= maxBufferLength ? new Uint8Array(p.mapping.buffer(0, n)) : null;
@@ -51,7 +51,7 @@ export class Pieces {
 
   /** The piece holding logical offset `offset` (0 <= offset < length). */
   pieceAt(offset: number): Piece {
-    return this.#pieces[this.#locate(offset)];
+    return this.#pieces[this.#locate(offset)]!;
   }
 
   /** Detaches the internal buffers and unmaps every piece. */
@@ -78,21 +78,21 @@ export class Pieces {
   /** The byte at `offset`. */
   get(offset: number): number {
     const k = this.#locate(offset);
-    const local = offset - this.#pieces[k].start;
+    const local = offset - this.#pieces[k]!.start;
     const buffer = this.#buffers[k];
-    if (buffer) return buffer[local];
+    if (buffer) return buffer[local]!;
     const one = new Uint8Array(1);
-    this.#pieces[k].mapping.copyOut(local, one);
-    return one[0];
+    this.#pieces[k]!.mapping.copyOut(local, one);
+    return one[0]!;
   }
 
   /** Stores `value` at `offset`. */
   set(offset: number, value: number): void {
     const k = this.#locate(offset);
-    const local = offset - this.#pieces[k].start;
+    const local = offset - this.#pieces[k]!.start;
     const buffer = this.#buffers[k];
     if (buffer) buffer[local] = value;
-    else this.#pieces[k].mapping.copyIn(local, Uint8Array.of(value));
+    else this.#pieces[k]!.mapping.copyIn(local, Uint8Array.of(value));
   }
 
   /** Copies `dst.length` bytes from `offset` into `dst`. */
@@ -101,7 +101,7 @@ export class Pieces {
       const part = dst.subarray(done, done + n);
       const buffer = this.#buffers[k];
       if (buffer) part.set(buffer.subarray(local, local + n));
-      else this.#pieces[k].mapping.copyOut(local, part);
+      else this.#pieces[k]!.mapping.copyOut(local, part);
     });
   }
 
@@ -111,7 +111,7 @@ export class Pieces {
       const part = src.subarray(done, done + n);
       const buffer = this.#buffers[k];
       if (buffer) buffer.set(part, local);
-      else this.#pieces[k].mapping.copyIn(local, part);
+      else this.#pieces[k]!.mapping.copyIn(local, part);
     });
   }
 
@@ -126,7 +126,7 @@ export class Pieces {
   move(dest: number, src: number, count: number): void {
     if (count === 0) return;
     const k = this.#locate(src);
-    const p = this.#pieces[k];
+    const p = this.#pieces[k]!;
     if (src + count <= p.end && dest >= p.start && dest + count <= p.end) {
       p.mapping.move(dest - p.start, src - p.start, count);
       return;
@@ -151,7 +151,7 @@ export class Pieces {
     const n = needle.length;
     if (n === 0 || end - start < n) return findIn(null, needle, start, end);
     for (let k = this.#locate(start); k < this.#pieces.length; k++) {
-      const p = this.#pieces[k];
+      const p = this.#pieces[k]!;
       if (p.start >= end) break;
       const lo = Math.max(start, p.start);
       const hi = Math.min(end, p.end);
@@ -171,7 +171,7 @@ export class Pieces {
     const n = needle.length;
     if (n === 0 || end - start < n) return rfindIn(null, needle, start, end);
     for (let k = this.#locate(end - 1); k >= 0; k--) {
-      const p = this.#pieces[k];
+      const p = this.#pieces[k]!;
       if (p.end <= start) break;
       const lo = Math.max(start, p.start);
       const hi = Math.min(end, p.end);
@@ -235,7 +235,7 @@ export class Pieces {
     fn: (k: number, local: number, done: number, n: number) => void,
   ): void {
     for (let k = this.#locate(offset), done = 0; done < count; k++) {
-      const p = this.#pieces[k];
+      const p = this.#pieces[k]!;
       const local = offset + done - p.start;
       const n = Math.min(count - done, p.end - p.start - local);
       fn(k, local, done, n);
@@ -267,7 +267,7 @@ export class Pieces {
     if (count === 0) return;
     this.#each(start, count, (k, local, _done, n) => {
       const from = local - (local % PAGESIZE);
-      fn(this.#pieces[k].mapping, from, local + n - from);
+      fn(this.#pieces[k]!.mapping, from, local + n - from);
     });
   }
 }
@@ -281,7 +281,7 @@ export function lastStartingBy(ranges: readonly { start: number }[], offset: num
   let hi = ranges.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
-    if (ranges[mid].start <= offset) lo = mid;
+    if (ranges[mid]!.start <= offset) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -296,18 +296,18 @@ export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, last: boolean)
   const n = needle.length;
   const fail = new Int32Array(n);
   for (let i = 1, k = 0; i < n; i++) {
-    while (k > 0 && needle[i] !== needle[k]) k = fail[k - 1];
+    while (k > 0 && needle[i] !== needle[k]) k = fail[k - 1]!;
     if (needle[i] === needle[k]) k++;
     fail[i] = k;
   }
   let found = -1;
   for (let i = 0, k = 0; i < hay.length; i++) {
-    while (k > 0 && hay[i] !== needle[k]) k = fail[k - 1];
+    while (k > 0 && hay[i] !== needle[k]) k = fail[k - 1]!;
     if (hay[i] === needle[k]) k++;
     if (k === n) {
       found = i - n + 1;
       if (!last) return found;
-      k = fail[k - 1];
+      k = fail[k - 1]!;
     }
   }
   return found;

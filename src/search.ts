@@ -32,10 +32,10 @@ export function findIn(
 ): number {
   if (needle.length === 0) return start <= end ? start : -1;
   if (!mapping || end - start < needle.length) return -1;
-  if (needle.length === 1) return mapping.indexOfByte(needle[0], start, end);
+  if (needle.length === 1) return mapping.indexOfByte(needle[0]!, start, end);
   if (
     pages && end - start >= KERNEL_FIND_MIN &&
-    (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]))
+    (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]!))
   ) {
     const found = findInPlace(mapping, needle, start, end, pages, PAGESIZE);
     if (found !== undefined) return found;
@@ -53,7 +53,7 @@ export function rfindIn(
   const n = needle.length;
   if (n === 0) return start <= end ? end : -1;
   if (!mapping || end - start < n) return -1;
-  if (n === 1) return mapping.lastIndexOfByte(needle[0], start, end);
+  if (n === 1) return mapping.lastIndexOfByte(needle[0]!, start, end);
   return mapping.lastIndexOf(needle, start, end);
 }
 
@@ -74,7 +74,7 @@ export function countIn(
 ): number {
   if (needle.length === 0) return start <= end ? end - start + 1 : 0;
   if (mapping && needle.length === 1 && end - start >= KERNEL_MIN) {
-    const counted = countByte(mapping, needle[0], start, end, pages, PAGESIZE);
+    const counted = countByte(mapping, needle[0]!, start, end, pages, PAGESIZE);
     if (counted >= 0) return counted;
   }
   let count = 0;

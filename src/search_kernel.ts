@@ -228,11 +228,11 @@ export function isCommonByte(b: number): boolean {
 function rarePair(needle: Uint8Array): [number, number] {
   let a = 0, b = needle.length - 1;
   for (let i = 0; i < needle.length; i++) {
-    if (commonness(needle[i]) < commonness(needle[a])) a = i;
+    if (commonness(needle[i]!) < commonness(needle[a]!)) a = i;
   }
   b = a === needle.length - 1 ? 0 : needle.length - 1;
   for (let i = 0; i < needle.length; i++) {
-    if (i !== a && commonness(needle[i]) < commonness(needle[b])) b = i;
+    if (i !== a && commonness(needle[i]!) < commonness(needle[b]!)) b = i;
   }
   return a < b ? [a, b] : [b, a];
 }

@@ -93,9 +93,10 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
         throw e instanceof RangeError ? new Errno(ERRNO.NOMEM) : e;
       }
     }
-    const start = free[i].start;
-    free[i].start += span;
-    if (free[i].start === free[i].end) free.splice(i, 1);
+    const range = free[i]!;
+    const start = range.start;
+    range.start += span;
+    if (range.start === range.end) free.splice(i, 1);
     return start;
   };
 
@@ -103,8 +104,9 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
     free.push({ start, end });
     free.sort((a, b) => a.start - b.start);
     for (let i = free.length - 1; i > 0; i--) {
-      if (free[i - 1].end === free[i].start) {
-        free[i - 1].end = free[i].end;
+      const before = free[i - 1]!, after = free[i]!;
+      if (before.end === after.start) {
+        before.end = after.end;
         free.splice(i, 1);
       }
     }

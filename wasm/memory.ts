@@ -119,7 +119,7 @@ export class MemoryMapping {
     this.address = region.start;
     this.length = length;
     this.#fileBytes = fileBytes;
-    this.access = ACCESS_NAMES[access];
+    this.access = ACCESS_NAMES[access]!;
   }
 
   /**

@@ -135,7 +135,7 @@ function writeDirents(buf: Uint8Array, list: DirListing[], cookie: number): numb
   const head = new Uint8Array(SIZE.dirent);
   const dv = new DataView(head.buffer);
   for (let i = cookie; i < list.length && used < buf.length; i++) {
-    const d = list[i];
+    const d = list[i]!;
     dv.setBigUint64(0, BigInt(i + 1), true);
     dv.setBigUint64(8, d.ino, true);
     dv.setUint32(16, d.name.length, true);

@@ -65,7 +65,7 @@ interface Subscription {
 function readSubscription(ctx: HostContext, ptr: number): Subscription {
   const v = ctx.view();
   const userdata = v.u64(ptr);
-  const type = v.bytes[ptr + 8];
+  const type = v.dv.getUint8(ptr + 8);
   if (type === EVENTTYPE.CLOCK) {
     const id = v.u32(ptr + 16);
     const timeout = v.u64(ptr + 24);
@@ -131,7 +131,10 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
       }
       let ready = subs.filter((s) => s.deadline === undefined);
       if (!ready.length) {
-        const first = subs.reduce((a, s) => (s.deadline! < a ? s.deadline! : a), subs[0].deadline!);
+        const first = subs.reduce(
+          (a, s) => (s.deadline! < a ? s.deadline! : a),
+          subs[0]!.deadline!,
+        );
         sleep(first - process.hrtime.bigint());
         const t = process.hrtime.bigint();
         ready = subs.filter((s) => s.deadline! <= t || s.deadline === first);
