@@ -8,9 +8,14 @@
  * blocks up front, so that a full disk is `ENOSPC` from the call that asked
  * for the space, while it can still be reported.
  *
- * Only writable shared maps need this: a read map of a hole reads zeros
- * without allocating, and a private (copy-on-write) map stores into anonymous
- * memory, never into the file.
+ * On disk file systems only a shared writable map needs the blocks (a read
+ * fault on a hole maps zeros; a private map stores into anonymous memory). On
+ * tmpfs (`/dev/shm`, often `/tmp`) the page cache is the storage, so any
+ * fault on a hole, read or private, takes a page and can be `SIGBUS` when it
+ * is full (measured on a 1 MiB tmpfs): a file the library grows is therefore
+ * reserved for every kind of map. Over ranges the library did not grow (a
+ * WebAssembly guest's map), only shared writable maps reserve: they have a
+ * writable descriptor and the intent to store.
  *
  * @module
  */
@@ -76,13 +81,35 @@ export function writeZeroBlocks(fd: number, offset: number, length: number, path
 }
 
 /**
+ * Reserves `[offset, offset + length)` as {@linkcode reserveSpace} does; when
+ * that fails, the file is cut back to `size` (its size before: a file system
+ * may keep the part it managed to allocate) and the reservation's error is
+ * thrown. WASI's `fd_allocate`.
+ */
+export function allocateRange(
+  fd: number,
+  offset: number,
+  length: number,
+  size: number,
+  path?: string,
+): void {
+  try {
+    reserveSpace(fd, offset, length, path);
+  } catch (e) {
+    try {
+      truncateFd(fd, size, path);
+    } catch { /* report the reservation's error */ }
+    throw e;
+  }
+}
+
+/**
  * Makes the file behind `fd` `newSize` bytes long (from `oldSize`, which it
  * is now). With `sparse`, or when it shrinks, that is `ftruncate(2)` alone,
  * which leaves a hole where the file grew. Otherwise the hole's blocks are
- * then reserved (see {@linkcode reserveSpace}); when that fails, the file is
- * cut back to `oldSize` and the reservation's error is thrown. `ftruncate`
- * goes first so that its errors (`EFBIG`, `EINVAL` on a read-only
- * descriptor) stay exactly CPython's.
+ * then reserved, and a failure cuts the file back to `oldSize` (see
+ * {@linkcode allocateRange}). `ftruncate` goes first so that its errors
+ * (`EFBIG`, `EINVAL` on a read-only descriptor) stay exactly CPython's.
  */
 export function growFile(
   fd: number,
@@ -92,13 +119,5 @@ export function growFile(
   path?: string,
 ): void {
   truncateFd(fd, newSize, path);
-  if (sparse || newSize <= oldSize) return;
-  try {
-    reserveSpace(fd, oldSize, newSize - oldSize, path);
-  } catch (e) {
-    try {
-      truncateFd(fd, oldSize, path);
-    } catch { /* report the reservation's error */ }
-    throw e;
-  }
+  if (!sparse && newSize > oldSize) allocateRange(fd, oldSize, newSize - oldSize, oldSize, path);
 }

@@ -26,7 +26,6 @@ import {
   MAP_ANONYMOUS,
   MAP_PRIVATE,
   MAP_SHARED,
-  PROT_WRITE,
 } from "./constants.ts";
 import {
   type ByteAccess,
@@ -340,9 +339,8 @@ export class MMap {
    * Opens and maps a file. Read-only unless `access` says otherwise; the
    * map owns the descriptor and closes it on `close()`.
    *
-   * With `create`, a file shorter than `offset + length` is extended; for a
-   * writable map its new blocks are reserved first (`posix_fallocate`), unless
-   * `sparse`. When that fails, nothing is mapped, the file keeps its old size,
+   * With `create`, a file shorter than `offset + length` is extended, its
+   * new blocks reserved (`posix_fallocate`) unless `sparse`. When that fails, nothing is mapped, the file keeps its old size,
    * and a file this call created is removed.
    *
    * @param path a path or a `file:` URL
@@ -389,10 +387,10 @@ export class MMap {
       if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
       if (create && length > 0 && st.size < offset + length) {
         const size = Math.min(offset + length, 2 ** 63 - 1024);
-        // Only a shared writable map stores into the file's new blocks: a read
-        // map reads a hole as zeros and a copy map stores into its own memory.
-        const storesReachFile = access === ACCESS_WRITE || access === ACCESS_DEFAULT;
-        opened.grow(st.size, size, sparse || !storesReachFile);
+        // Read and copy maps too: on tmpfs (/dev/shm, often /tmp) a file's
+        // bytes live in its page cache, so even a read fault on a hole takes a
+        // page, and on a full tmpfs that fault is SIGBUS (measured).
+        opened.grow(st.size, size, sparse);
         st.size = size;
       }
       MMap.#openedStat = st;
@@ -1152,9 +1150,8 @@ export class MMap {
       const end = Math.min(this.#offset + size, 2 ** 63 - 1024);
       const before = statFd(this.#res.fd, this.#path).size;
       // Reserves the new blocks before the map grows: ENOSPC leaves map and
-      // file untouched. A private map stores into its own memory, never the file.
-      const storesReachFile = this.#kernelShared && (this.#prot & PROT_WRITE) !== 0;
-      growFile(this.#res.fd, before, end, sparse || !storesReachFile, this.#path);
+      // file untouched. Private maps too: see MMap.open on tmpfs faults.
+      growFile(this.#res.fd, before, end, sparse, this.#path);
       if (end > before) grewFrom = before;
     }
     this.#views.detachAll();

@@ -6,9 +6,11 @@
 //   sparse <path>    the same with sparse: true (the documented risk)
 //   shared <name>    MMap.shared(create, 8 MiB) under a full /dev/shm (run it
 //                    in a private mount namespace with a 1 MiB tmpfs there)
-import { existsSync, statSync, writeFileSync } from "node:fs";
+//   guest <dir>      the C guest wasm_guests/mmap_space.wasm, with <dir> as /space
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { MMap, MMapOSError } from "../mod.ts";
+import { WASI } from "../wasm/mod.ts";
 
 const [how, target] = process.argv.slice(2);
 const SIZE = 8 << 20;
@@ -51,6 +53,18 @@ if (how === "open" || how === "sparse") {
   say({ sparse: m.length, size: statSync(file).size });
   m.close();
   MMap.unlinkShared(target);
+} else if (how === "guest") {
+  const wasm = readFileSync(
+    decodeURIComponent(new URL("./wasm_guests/mmap_space.wasm", import.meta.url).pathname),
+  );
+  // The guest's lines go out as they come, so that a death shows how far it got.
+  const wasi = new WASI({
+    args: ["mmap_space", "/space"],
+    preopens: { "/space": target },
+    stdout: (b) => process.stdout.write(b),
+  });
+  const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
+  say({ code: wasi.start(new WebAssembly.Instance(module, wasi.getImportObject())) });
 } else {
   throw new Error(`unknown case ${how}`);
 }

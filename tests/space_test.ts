@@ -5,11 +5,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { MMap, MMapOSError } from "../mod.ts";
+import { mapIntoMemory } from "../wasm/mod.ts";
 import { fileBytes, openFdCount, runtime, text } from "./_helpers.ts";
 
 const MiB = 1 << 20;
@@ -66,10 +67,10 @@ function runChild(args: string[], inNamespace?: string) {
       exe,
       ...argv,
     ], { encoding: "utf8" });
-  const lines = (res.stdout ?? "").split("\n").filter((l) => l.startsWith("{")).map((l) =>
-    JSON.parse(l)
-  );
-  return { status: res.status, signal: res.signal, stderr: res.stderr, lines };
+  const all = (res.stdout ?? "").split("\n").filter((l) => l !== "");
+  const lines = all.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const text = all.filter((l) => !l.startsWith("{"));
+  return { status: res.status, signal: res.signal, stderr: res.stderr, lines, text };
 }
 
 describe("space is reserved before it is promised", () => {
@@ -163,14 +164,18 @@ describe("space is reserved before it is promised", () => {
     }
   });
 
-  it("read and copy maps need no reservation: a store never reaches the file", () => {
+  it("read and copy maps of a file it grows are reserved too: on tmpfs a read fault takes a page", () => {
     const fs = tinyTmpfs();
     try {
       for (const access of ["read", "copy"] as const) {
         const path = fs.path(`${access}.bin`);
-        using m = MMap.open(path, { access, create: true, length: 8 * MiB });
+        assert.throws(
+          () => MMap.open(path, { access, create: true, length: 8 * MiB }),
+          isENOSPC("posix_fallocate", path),
+        );
+        assert.equal(existsSync(path), false);
+        using m = MMap.open(path, { access, create: true, length: 8 * MiB, sparse: true });
         assert.equal(m.length, 8 * MiB);
-        assert.equal(m.at(8 * MiB - 1), 0);
       }
     } finally {
       fs.cleanup();
@@ -219,5 +224,48 @@ describe("space is reserved before it is promised", () => {
       { sparse: 8 * MiB, size: 8 * MiB },
     ]);
     assert.equal(existsSync(`/dev/shm/${name}`), false, "the real /dev/shm was never touched");
+  });
+
+  it("a WASI guest's shared writable map of a hole, and its posix_fallocate: ENOSPC, in a child", () => {
+    const fs = tinyTmpfs();
+    try {
+      const res = runChild(["guest", fs.dir]);
+      assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
+      assert.deepEqual(res.text, [
+        "ftruncate 8 MiB: ok",
+        "shared map of the hole: ENOSPC",
+        "posix_fallocate 8 MiB: ENOSPC",
+        "size after: 0",
+        "posix_fallocate 256 KiB: ok",
+        "size after: 262144",
+        "ftruncate hole to 256 KiB: ok",
+        "shared map that fits: ok",
+        "sync: ok",
+      ]);
+      assert.deepEqual(res.lines, [{ code: 0 }]);
+      assert.ok(statSync(fs.path("small.bin")).blocks * 512 >= 256 * 1024, "fd_allocate allocated");
+    } finally {
+      fs.cleanup();
+    }
+  });
+
+  it("mapIntoMemory with access write over a hole: ENOSPC and nothing mapped", () => {
+    const fs = tinyTmpfs();
+    try {
+      const path = fs.path("hole.bin");
+      writeFileSync(path, "");
+      truncateSync(path, 8 * MiB);
+      const grown = new WebAssembly.Memory({ initial: 1 });
+      assert.throws(
+        () => mapIntoMemory(grown, path, { access: "write" }),
+        isENOSPC("posix_fallocate", path),
+      );
+      // Nothing was left mapped: the range maps again (read: private, no reservation).
+      using r = mapIntoMemory(grown, path, { access: "read" });
+      assert.equal(r.length, 8 * MiB);
+      assert.equal(new Uint8Array(grown.buffer, r.address, r.length)[8 * MiB - 1], 0);
+    } finally {
+      fs.cleanup();
+    }
   });
 });

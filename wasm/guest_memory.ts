@@ -11,7 +11,8 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
-import { MAP_PRIVATE, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
+import { reserveSpace } from "../ffi/space.ts";
+import { MAP_PRIVATE, MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
 import { type FileGuard, guardFile, releaseFile } from "./file_guard.ts";
 
 /** The WebAssembly page size. */
@@ -162,7 +163,8 @@ export class GuestMemory {
   /**
    * Maps `span` bytes at `start` (both multiples of PAGESIZE): `fd`'s pages
    * from `fileOffset` up to the page holding its last byte, then zero pages.
-   * Returns how many bytes of the file are mapped.
+   * A shared writable placement reserves the file's blocks first. Returns how
+   * many bytes of the file are mapped.
    */
   placeFile(
     start: number,
@@ -171,9 +173,16 @@ export class GuestMemory {
     fileOffset: number,
     fileSize: number,
     kernel: { flags: number; prot: number },
+    path?: string,
   ): number {
     const base = this.base();
     const fileBytes = Math.max(0, Math.min(span, fileSize - fileOffset));
+    // Stores through a shared writable map need the file's blocks: holes in
+    // the range (a guest's ftruncate makes them) are reserved now, so that a
+    // full disk is ENOSPC from this call, not SIGBUS at the first store.
+    if (kernel.flags & MAP_SHARED && kernel.prot & PROT_WRITE) {
+      reserveSpace(fd, fileOffset, fileBytes, path);
+    }
     const filePages = roundUp(fileBytes, PAGESIZE);
     if (filePages > 0) base.mapFixed(start, filePages, kernel.prot, kernel.flags, fd, fileOffset);
     try {

@@ -266,7 +266,9 @@ function checkAccess(value: unknown): number | undefined {
  * @throws {RangeError} an unaligned offset or address, an empty file, an
  *   offset past the end of the file, a range outside the memory or over
  *   another mapping, a memory that cannot grow enough
- * @throws {MMapOSError} when opening or mapping the file fails
+ * @throws {MMapOSError} when opening or mapping the file fails; `ENOSPC`
+ *   (from `posix_fallocate`) when `access: "write"` finds holes in the range
+ *   and the file system has no room to fill them (nothing is mapped)
  *
  * @example Let a guest sum a file it never had to read
  * ```ts
@@ -325,7 +327,7 @@ export function mapIntoMemory(
     const region = gm.claim(start, start + span, {});
     let fileBytes: number;
     try {
-      fileBytes = gm.placeFile(start, span, src.fd, offset, st.size, kernel);
+      fileBytes = gm.placeFile(start, span, src.fd, offset, st.size, kernel, src.path);
       gm.guard(region, key, offset + fileBytes);
     } catch (e) {
       gm.forget(region);

@@ -7,6 +7,7 @@
  */
 import { readdirSync, readSync, writeSync } from "node:fs";
 import { truncateFd } from "../ffi/files.ts";
+import { allocateRange } from "../ffi/space.ts";
 import {
   fstatFull,
   lstatFull,
@@ -175,8 +176,9 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
     fd_allocate(fd: number, offset: bigint, len: bigint) {
       const e = fds.file(fd >>> 0, R.FD_ALLOCATE);
       if (e.kind !== "file") return ERRNO.BADF;
-      const end = u64(offset) + u64(len);
-      if (end > sizeOf(e)) truncateFd(e.hostFd, end);
+      // posix_fallocate's meaning: the blocks, not only the size (a hole
+      // would turn a shared map's first store on a full disk into SIGBUS).
+      allocateRange(e.hostFd, u64(offset), u64(len), sizeOf(e));
     },
 
     fd_close(fd: number) {

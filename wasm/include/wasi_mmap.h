@@ -21,6 +21,10 @@
  *       - WASI_MAP_SHARED with WASI_PROT_WRITE: stores reach the file
  *         (msync them to be sure they are on disk). The descriptor must have
  *         been opened for writing (the right fd_write), else ENOTCAPABLE.
+ *         The file's blocks in the range are reserved first (holes left by
+ *         ftruncate are filled, as posix_fallocate does): ENOSPC when the
+ *         file system has no room, instead of a dead process at the first
+ *         store.
  *       - Any other combination is a private mapping: stores stay in this
  *         guest's copy. The pages are always writable underneath, so a store
  *         never traps, even without WASI_PROT_WRITE.
