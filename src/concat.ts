@@ -42,6 +42,9 @@ import { toPath } from "./path.ts";
 import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
+import { LineIterator, lineRange } from "./lines.ts";
+import { readInto } from "./read_into.ts";
+import { piecesWindows, type WindowSource } from "./windows.ts";
 
 export type { ConcatSegment } from "./concat_layout.ts";
 
@@ -107,6 +110,7 @@ export class MMapConcat {
   #length: number;
   #pos = 0;
   #closed = false;
+  #windowSource: WindowSource | null = null;
 
   /**
    * Opens and maps `paths`, in order, as one byte sequence ({@linkcode MMap.concat}
@@ -456,6 +460,69 @@ export class MMapConcat {
     const out = pieces.copy(this.#pos, end - this.#pos);
     this.#pos = end;
     return out;
+  }
+
+  /**
+   * Copies up to `target.byteLength` bytes from the position into `target`
+   * and moves past them, as {@linkcode MMap.readInto}; a read may run across
+   * files.
+   *
+   * @param target any typed array, DataView, ArrayBuffer or SharedArrayBuffer
+   * @returns the number of bytes copied: 0 at the end
+   * @throws {TypeError} a target that is not a writable buffer
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "ab");
+   * Deno.writeTextFileSync("b.txt", "cd");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * const buf = new Uint8Array(3);
+   * console.log(m.readInto(buf), m.readInto(buf)); // 3 1
+   * ```
+   */
+  readInto(target: ArrayBufferView | ArrayBufferLike): number {
+    this.#live();
+    const n = readInto(target, this.#pos, this.#length, this.#windows());
+    this.#pos += n;
+    return n;
+  }
+
+  /**
+   * Iterates the lines of `[start, end)` as zero-copy views, as
+   * {@linkcode MMap.lines}: only a line that runs from one file into
+   * another mapped elsewhere (see {@linkcode contiguous}) is a copy.
+   * Views are detached on `close()`.
+   *
+   * @param start the first byte; negative counts from the end
+   * @param end where the last line ends at the latest
+   * @throws {TypeError} non-integer bounds; on a closed map (also from `next()`)
+   *
+   * @example A line across two files
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "one\ntw");
+   * Deno.writeTextFileSync("b.txt", "o\nthree");
+   * using m = MMap.concat(["a.txt", "b.txt"]);
+   * const text = new TextDecoder();
+   * console.log([...m.lines()].map((line) => text.decode(line))); // ["one\n", "two\n", "three"]
+   * ```
+   */
+  lines(
+    start?: number | null,
+    end?: number | null,
+  ): IteratorObject<Uint8Array, undefined, unknown> {
+    this.#live();
+    const [a, b] = lineRange(start, end, this.#length);
+    return new LineIterator(this.#windows(), a, b);
+  }
+
+  /** The files' memory as windows, for `lines()` and `readInto` (made on first use). */
+  #windows(): WindowSource {
+    return this.#windowSource ??= piecesWindows(() => this.#live(), () => {
+      this.#live();
+      return this.#length;
+    }, this.#views);
   }
 
   /**

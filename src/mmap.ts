@@ -55,6 +55,9 @@ import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { COPY_WAY, freshBytes, SEARCH_BYTE_IN_VIEW } from "./fastpaths.ts";
 import { resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
+import { LineIterator, lineRange } from "./lines.ts";
+import { readInto } from "./read_into.ts";
+import { mapWindows, type WindowSource } from "./windows.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
 import { type ConcatOptions, MMapConcat } from "./concat.ts";
 
@@ -255,6 +258,7 @@ export class MMap {
   /** The file's pages as the search kernel may map them; made on first use. */
   #filePages: PagesSource | undefined;
   #byteAccess: ByteAccess | null = null;
+  #windowSource: WindowSource | null = null;
 
   static {
     fileOfMap = (m) => {
@@ -734,6 +738,84 @@ export class MMap {
     const out = this.#copy(this.#pos, end - this.#pos);
     this.#pos = end;
     return out;
+  }
+
+  /**
+   * Copies up to `target.byteLength` bytes from the position into `target`
+   * and moves past them (CPython's `readinto` of file objects): a loop of
+   * reads into one buffer allocates nothing. `target` is any typed array,
+   * DataView, ArrayBuffer or SharedArrayBuffer, counted in bytes; the map
+   * may be read-only (it is only read).
+   *
+   * @param target where the bytes go, from its first byte
+   * @returns the number of bytes copied: 0 at the end of the map
+   * @throws {TypeError} a target that is not a writable buffer (a string, a
+   *   plain array, a detached buffer such as a view of a closed map)
+   *
+   * @example Fixed-size records into one buffer
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("records.bin", "aaaabbbbcc");
+   * using m = MMap.open("records.bin");
+   * const record = new Uint8Array(4);
+   * let n;
+   * while ((n = m.readInto(record)) > 0) console.log(record.subarray(0, n)); // 3 records
+   * ```
+   */
+  readInto(target: ArrayBufferView | ArrayBufferLike): number {
+    this.#check();
+    const n = readInto(target, this.#pos, this.#length, this.#windows());
+    this.#pos += n;
+    return n;
+  }
+
+  /**
+   * Iterates the lines of `[start, end)` (default: the whole map; slice
+   * rules as in `find`) as zero-copy `Uint8Array` views of the map, each
+   * with its `"\n"`; the last has none when the range does not end in one,
+   * so that the lines joined are the range's bytes. The position is neither
+   * used nor moved: this is `readline()` without a copy per line. The views
+   * are detached (length 0) when the map is closed or resized: copy
+   * (`line.slice()`) what must outlive the map. The iterator has the
+   * `Iterator` helpers (`map`, `filter`, `take`, `toArray`...).
+   *
+   * @param start the first byte; negative counts from the end
+   * @param end where the last line ends at the latest
+   * @throws {TypeError} non-integer bounds; on a closed map (also from `next()`)
+   *
+   * @example Count error lines without copying them
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("app.log", "INFO up\nERROR disk\nINFO ok");
+   * using m = MMap.open("app.log");
+   * let errors = 0;
+   * for (const line of m.lines()) if (line[0] === 0x45) errors++; // "E"
+   * console.log(errors); // 1
+   * ```
+   */
+  lines(
+    start?: number | null,
+    end?: number | null,
+  ): IteratorObject<Uint8Array, undefined, unknown> {
+    this.#check();
+    const [a, b] = lineRange(start, end, this.#length);
+    // A store through a line's view may change a private map's pages.
+    this.#viewsOut = true;
+    return new LineIterator(this.#windows(), a, b);
+  }
+
+  /** The map's memory as windows, for `lines()` and `readInto` (made on first use). */
+  #windows(): WindowSource {
+    return this.#windowSource ??= mapWindows({
+      length: () => {
+        this.#check();
+        return this.#length;
+      },
+      main: () => this.#views.main,
+      mapping: () => this.#mapping(),
+      views: this.#views,
+      copy: (offset, count) => this.#copy(offset, count),
+    });
   }
 
   /**

@@ -1,0 +1,48 @@
+/**
+ * `readInto(target)`, CPython's `readinto` of file objects: copies up to
+ * `target.byteLength` bytes from the position into the caller's buffer, so
+ * that a loop of reads allocates nothing. The target's size and memory are
+ * taken through intrinsics (src/byte_views.ts), never from its properties.
+ *
+ * @module
+ */
+import {
+  bufferOf,
+  byteOffsetOf,
+  bytesOf,
+  setBytes,
+  typedArrayByteLength,
+  writableBytes,
+} from "./byte_views.ts";
+import type { WindowSource } from "./windows.ts";
+
+/**
+ * Copies from `pos` of a map of `length` bytes into `target` and returns the
+ * count: one `TypedArray.prototype.set` from the window holding `pos`, or
+ * one per window when the bytes lie in several.
+ */
+export function readInto(target: unknown, pos: number, length: number, src: WindowSource): number {
+  const dst = writableBytes(target);
+  const room = typedArrayByteLength(dst);
+  const left = pos < length ? length - pos : 0;
+  const n = room < left ? room : left;
+  if (n === 0) return 0;
+  const w = src.window(pos);
+  if (w.end - pos >= n) {
+    setBytes(dst, bytesOf(w.buffer, w.byteOffset + pos - w.start, n));
+    return n;
+  }
+  const buffer = bufferOf(dst);
+  const offset = byteOffsetOf(dst);
+  for (let done = 0; done < n;) {
+    const at = pos + done;
+    const part = src.window(at);
+    const k = Math.min(n - done, part.end - at);
+    setBytes(
+      bytesOf(buffer, offset + done, k),
+      bytesOf(part.buffer, part.byteOffset + at - part.start, k),
+    );
+    done += k;
+  }
+  return n;
+}
