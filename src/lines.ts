@@ -85,7 +85,7 @@ export class LineIterator extends IteratorBase {
       owner === this && this.#next < this.#count && src.epoch() === this.#epoch &&
       !(this.#mayMove && detached(this.#buffer))
     ) {
-      const stop = this.#base + found[this.#next++] + 1;
+      const stop = this.#base + found[this.#next++]! + 1;
       if (stop <= end) {
         this.#pos = stop;
         return { value: bytesOf(this.#buffer, this.#delta + pos, stop - pos), done: false };
@@ -116,9 +116,9 @@ export class LineIterator extends IteratorBase {
         this.#base = from;
         this.#count = c;
         this.#next = 0;
-        this.#scanned = c === found.length ? from + found[c - 1] + 1 : to;
+        this.#scanned = c === found.length ? from + found[c - 1]! + 1 : to;
         if (c > 0) {
-          const stop = from + found[this.#next++] + 1;
+          const stop = from + found[this.#next++]! + 1;
           this.#pos = stop;
           return { value: bytesOf(this.#buffer, this.#delta + pos, stop - pos), done: false };
         }
@@ -153,7 +153,7 @@ export class LineIterator extends IteratorBase {
         const c = scanNewlines(this.#buffer, this.#delta + at, this.#delta + to);
         owner = this;
         if (c > 0) {
-          stop = at + found[0] + 1;
+          stop = at + found[0]! + 1;
           break search;
         }
         at = to;
