@@ -144,6 +144,11 @@ export function threadIdentity(): ThreadIdentity {
   return (identity = { pid: libc.getpid(), tid: libc.syscall(f.sysGettid, 0, 0, 0, 0, 0, 0) });
 }
 
+/** Gives the CPU to another runnable thread, if there is one (`sched_yield(2)`). */
+export function schedYield(): void {
+  backend().libc.sched_yield();
+}
+
 /** True while process `pid` exists (`kill(pid, 0)`: ESRCH means it is gone). */
 export function processAlive(pid: number): boolean {
   if (pid <= 0) return false;

@@ -125,6 +125,8 @@ export const LIBC_SYMBOLS = {
   unlink: { parameters: ["buffer"], result: "i32" },
   // int kill(pid_t pid, int sig): signal 0 only asks whether the process exists.
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  // int sched_yield(void): the Ring's spin-then-yield wait strategy.
+  sched_yield: { parameters: [], result: "i32" },
   // long syscall(long nr, ...): variadic in C. Seven long-sized arguments travel
   // as a fixed-argument call passes them on x86_64 and aarch64 Linux (registers,
   // and one stack slot on x86_64, where glibc's syscall() reads it). Used for

@@ -213,6 +213,8 @@ export interface MapFile {
 
 /** The descriptor and access mode of an open map; a `TypeError` on a closed one. */
 export let fileOfMap!: (m: MMap) => MapFile;
+/** Whether the kernel maps `m` shared and writable, so that other processes see its stores (the Ring needs that). */
+export let isSharedMap!: (m: MMap) => boolean;
 
 /**
  * A memory-mapped file or anonymous memory, with CPython's `mmap` API
@@ -265,6 +267,7 @@ export class MMap {
       m.#check();
       return { fd: m.#res.fd, access: m.#access, path: m.#path };
     };
+    isSharedMap = (m) => m.#kernelShared;
   }
 
   /**
