@@ -1,0 +1,1141 @@
+/**
+ * `Ring`: a lock-free single-producer single-consumer ring of byte messages
+ * in shared memory, for processes and Workers of any runtime (and any
+ * language that follows `ring_layout.ts`).
+ *
+ * The fast path is plain JavaScript: a few `Atomics.load`/`store` on the
+ * header, a copy, no allocation but the copy a `pop` returns, no FFI. Each
+ * side caches the other's index and reads it again only when the cached
+ * value says "full" (producer) or "empty" (consumer), so the two cache
+ * lines cross between cores once per batch, not once per message.
+ *
+ * Shared memory is input: every index and length read from it is checked
+ * before use and a bad one is a `RingCorruptError`; all access goes through
+ * typed arrays over the ring's own bytes, which the engine bounds-checks,
+ * so no value in the ring can make the library touch memory outside it.
+ *
+ * @module
+ */
+import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
+import { toInt, typeName } from "../args.ts";
+import { isSharedMap, MMap } from "../mmap.ts";
+import { copyInto, lengthOf, messageBytes, SMALL, smallLength, tagOf } from "./ring_bytes.ts";
+import {
+  ASLEEP,
+  capacityFor,
+  checkHeader,
+  CONSUMER,
+  HEAD,
+  HEADER_BYTES,
+  MAX_CAPACITY,
+  MIN_CAPACITY,
+  PADDING,
+  PRODUCER,
+  RECORD_HEADER,
+  RingCorruptError,
+  setUpHeader,
+  TAIL,
+} from "./ring_layout.ts";
+import { STRATEGIES, waitForChange, type WaitStrategy, type Watch } from "./ring_wait.ts";
+import { deadline, lockError, runAsync, runBlocking, type Steps } from "./steps.ts";
+
+/**
+ * Options of a {@linkcode Ring}: how this side waits. Each process (and
+ * each side) chooses its own; they work together in any combination.
+ *
+ * @example
+ * ```ts
+ * import { MMap, Ring, type RingOptions } from "@seed/mmap";
+ * using m = MMap.anonymous(1 << 16);
+ * const options: RingOptions = { wait: "yield", spins: 1000 };
+ * const ring = new Ring(m, 0, 1 << 16, options);
+ * ```
+ */
+export interface RingOptions {
+  /** `"sleep"` (default), `"yield"` or `"spin"`: see {@linkcode WaitStrategy}. */
+  wait?: WaitStrategy;
+  /** Looks at the other side's index before yielding or sleeping (default 2000). */
+  spins?: number;
+}
+
+const DEFAULT_SPINS = 2000;
+
+/** `deadline`'s checks without reading the clock, for the paths that need no wait. */
+function checkTimeout(timeoutMs: unknown, what: string): void {
+  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs >= 0)) {
+    deadline(timeoutMs, what);
+  }
+}
+const align8 = (n: number) => (n + 7) & ~7;
+
+/**
+ * A single-producer single-consumer ring of byte messages stored in
+ * `byteLength` bytes of a shared map (`MMap.shared`, or a file mapped with
+ * `access: "write"`), for processes and Workers of Deno, Bun, or any
+ * language that follows the layout in README. Zeroed memory is an empty
+ * ring: every process constructs it with the same arguments, and the first
+ * one writes the header.
+ *
+ * One thread produces (`push`, `reserve`/`commit`, `pushMany`) and one
+ * consumes (`pop`, `popInto`, `peek`/`release`, `popMany`) at a time: each
+ * role is claimed by the thread id of its first call and refused (`EBUSY`)
+ * to a second live thread until `close()`. The producer never waits unless
+ * the ring is full, the consumer unless it is empty; a waiting side that
+ * finds the other side's process gone gets `EPIPE`.
+ *
+ * Messages are 0 to {@linkcode Ring.maxMessage} bytes (half the data area,
+ * less 8), each stored as an 8-byte header and its bytes, 8-byte aligned.
+ *
+ * @example One process pushes, another pops
+ * ```ts
+ * import { MMap, Ring } from "@seed/mmap";
+ * using m = MMap.shared("events", 1 << 16, { create: true });
+ * using ring = new Ring(m, 0, 1 << 16);
+ * ring.push(new TextEncoder().encode("hello"));
+ * console.log(new TextDecoder().decode(ring.pop(1000)!)); // hello (here the same process pops)
+ * MMap.unlinkShared("events");
+ * ```
+ */
+export class Ring {
+  /**
+   * Bytes of the header before the data area.
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "@seed/mmap";
+   * console.log(Ring.HEADER_BYTES); // 256
+   * ```
+   */
+  static readonly HEADER_BYTES: number = HEADER_BYTES;
+
+  /**
+   * The `byteLength` for a data area of `capacity` bytes (a power of two,
+   * 64 to 2^30).
+   *
+   * @param capacity bytes of messages and their headers the ring holds at once
+   * @returns `capacity` plus the header
+   * @throws {RangeError} a capacity that is not a power of two in range
+   *
+   * @example
+   * ```ts
+   * import { Ring } from "@seed/mmap";
+   * console.log(Ring.bytesFor(65536)); // 65792
+   * ```
+   */
+  static bytesFor(capacity: number): number {
+    const c = toInt(capacity, "capacity");
+    if (c < MIN_CAPACITY || c > MAX_CAPACITY || (c & (c - 1)) !== 0) {
+      throw new RangeError(
+        `Ring.bytesFor: capacity must be a power of two from ${MIN_CAPACITY} to 2^30, not ${c}`,
+      );
+    }
+    return c + HEADER_BYTES;
+  }
+
+  /**
+   * Bytes of the data area: the largest power of two that fits in
+   * `byteLength` after the header.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * console.log(new Ring(m, 0, 4096).capacity); // 2048
+   * ```
+   */
+  readonly capacity: number;
+  /**
+   * The longest message: half the data area less the 8-byte record header
+   * (so that a message always fits, also after a wrap-around).
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * console.log(new Ring(m, 0, 4096).maxMessage); // 1016
+   * ```
+   */
+  readonly maxMessage: number;
+
+  readonly #h: Int32Array;
+  readonly #d: Uint8Array;
+  readonly #d32: Int32Array;
+  readonly #mask: number;
+  readonly #strategy: WaitStrategy;
+  readonly #spins: number;
+  readonly #producerWatch: Watch;
+  readonly #consumerWatch: Watch;
+  #producing = false;
+  #consuming = false;
+  // Producer: head as last stored, the write cursor (head plus what is
+  // reserved and not yet committed), the last record reserved, the tail as
+  // last read.
+  // -1 is no index (not a multiple of 8): the first use reads the memory's.
+  #head = -1;
+  #cursor = -1;
+  #lastRecord = -1;
+  #lastLength = 0;
+  #tailSeen = 0;
+  // Consumer: tail as last stored, the read cursor (tail plus what is
+  // peeked and not yet released), the head as last read, the length of the
+  // record `#next` found.
+  #tail = -1;
+  #readCursor = -1;
+  #headSeen = 0;
+  #length = 0;
+  #peeking = false;
+
+  /**
+   * The ring stored at `byteOffset` of `map`, `byteLength` bytes long. On
+   * zeroed memory the first caller sets up an empty ring; every other
+   * process must pass the same `byteOffset` and `byteLength`.
+   *
+   * @param map a shared, writable map (`MMap.shared`, `access: "write"`)
+   * @param byteOffset where the ring starts: a multiple of 64 (a cache line)
+   * @param byteLength its bytes: `Ring.bytesFor(capacity)`, or any length
+   *   of at least 320 (the data area is the largest power of two that fits)
+   * @param options how this side waits: {@linkcode RingOptions}
+   * @throws {TypeError} `map` is not an MMap, is closed, or is private
+   *   (`access: "copy"`, `MMap.anonymous(n, { shared: false })`) or read-only:
+   *   no other process would see the messages
+   * @throws {RangeError} a misaligned offset, bytes outside the map, too short
+   * @throws {RingCorruptError} the memory holds something other than a ring
+   *   of this size and version
+   *
+   * @example A ring of 64 KiB after a 4 KiB area of one's own
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.shared("app", 4096 + Ring.bytesFor(65536), { create: true });
+   * using ring = new Ring(m, 4096, Ring.bytesFor(65536), { wait: "sleep" });
+   * MMap.unlinkShared("app");
+   * ```
+   */
+  constructor(map: MMap, byteOffset: number, byteLength: number, options?: RingOptions) {
+    if (!(map instanceof MMap)) {
+      throw new TypeError(`Ring: map must be an MMap, not ${typeName(map)}`);
+    }
+    const offset = toInt(byteOffset, "byteOffset");
+    const length = toInt(byteLength, "byteLength");
+    const o = options ?? {};
+    if (typeof o !== "object") {
+      throw new TypeError(`Ring: options must be an object, not ${typeName(o)}`);
+    }
+    const strategy = o.wait ?? "sleep";
+    if (!STRATEGIES.includes(strategy)) {
+      throw new TypeError(`Ring: wait must be "spin", "yield" or "sleep", not ${String(strategy)}`);
+    }
+    const spins = o.spins === undefined ? DEFAULT_SPINS : toInt(o.spins, "spins");
+    if (spins < 0) throw new RangeError(`Ring: spins must be 0 or more, not ${spins}`);
+    if (map.closed) throw new TypeError("mmap closed or invalid");
+    if (!isSharedMap(map)) {
+      throw new TypeError(
+        "Ring: the map must be shared and writable (MMap.shared, or a file with " +
+          'access: "write"): in a private or read-only map no other process sees the messages',
+      );
+    }
+    if (offset % 64 !== 0 || offset < 0) {
+      throw new RangeError(`Ring: byteOffset must be a multiple of 64, not ${offset}`);
+    }
+    if (length < HEADER_BYTES + MIN_CAPACITY) {
+      throw new RangeError(
+        `Ring: byteLength must be at least ${HEADER_BYTES + MIN_CAPACITY}, not ${length}`,
+      );
+    }
+    if (offset + length > map.length) {
+      throw new RangeError(
+        `Ring needs ${length} bytes at byteOffset ${offset}, outside the map (${map.length} bytes)`,
+      );
+    }
+    const capacity = capacityFor(length);
+    this.capacity = capacity;
+    this.maxMessage = capacity / 2 - RECORD_HEADER;
+    this.#mask = capacity - 1;
+    this.#h = map.view(Int32Array, offset, HEADER_BYTES / 4);
+    this.#d = map.view(Uint8Array, offset + HEADER_BYTES, capacity);
+    this.#d32 = map.view(Int32Array, offset + HEADER_BYTES, capacity / 4);
+    this.#strategy = strategy;
+    this.#spins = spins;
+    setUpHeader(this.#h, capacity, "Ring");
+    this.#producerWatch = this.#watch(TAIL, CONSUMER, "consumer");
+    this.#consumerWatch = this.#watch(HEAD, PRODUCER, "producer");
+  }
+
+  /**
+   * The wait strategy of this side.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * console.log(new Ring(m, 0, 4096).wait); // sleep
+   * ```
+   */
+  get wait(): WaitStrategy {
+    return this.#strategy;
+  }
+
+  /**
+   * The thread id of the producer (its pid, in a single-threaded process),
+   * or 0 when none has pushed since the last one closed.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * console.log(new Ring(m, 0, 4096).producer); // 0
+   * ```
+   */
+  get producer(): number {
+    return Atomics.load(this.#h, PRODUCER);
+  }
+
+  /**
+   * The thread id of the consumer, or 0.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * console.log(new Ring(m, 0, 4096).consumer); // 0
+   * ```
+   */
+  get consumer(): number {
+    return Atomics.load(this.#h, CONSUMER);
+  }
+
+  // --- producing -------------------------------------------------------------
+
+  /**
+   * Copies `bytes` into the ring as one message, waiting while it is full.
+   *
+   * @param bytes the message: a Uint8Array (any typed array, DataView,
+   *   ArrayBuffer or string is taken as its bytes), at most `maxMessage` bytes
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns true, or false when the time ran out with the ring still full
+   * @throws {RangeError} a message longer than `maxMessage`
+   * @throws {RingCorruptError} the ring's memory was overwritten
+   * @throws {MMapOSError} `EPIPE` while waiting: the consumer's process is
+   *   gone; `EBUSY`: another live thread is the producer
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * console.log(ring.push(Uint8Array.of(1, 2, 3), 100)); // true
+   * ```
+   */
+  push(bytes: Uint8Array, timeoutMs?: number): boolean {
+    let b = bytes;
+    let n = smallLength(b);
+    if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.push"));
+    checkTimeout(timeoutMs, "Ring.push");
+    this.#startPush(n, "Ring.push");
+    const at = this.#place(n);
+    if (at < 0) {
+      if (timeoutMs === 0) return false;
+      return runBlocking(this.#roomSteps(n, deadline(timeoutMs, "Ring.push"), true, b)) >= 0;
+    }
+    this.#fill(at, b, n);
+    this.#publish();
+    return true;
+  }
+
+  /**
+   * {@linkcode Ring.push} without waiting.
+   *
+   * @param bytes the message
+   * @returns false when the ring has no room for it now
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * let n = 0;
+   * while (ring.tryPush(new Uint8Array(100))) n++;
+   * console.log(n); // 18: the 2048-byte data area holds 18 records of 112 bytes
+   * ```
+   */
+  tryPush(bytes: Uint8Array): boolean {
+    return this.push(bytes, 0);
+  }
+
+  /**
+   * {@linkcode Ring.push} without blocking the event loop: the wait for
+   * room happens on another thread (Deno: a nonblocking FFI call; Bun: a
+   * helper Worker), whatever this side's strategy.
+   *
+   * @param bytes the message; do not change it until the Promise settles
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns a Promise: true, or false when the time ran out
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * console.log(await ring.pushAsync(Uint8Array.of(7), 100)); // true
+   * ```
+   */
+  pushAsync(bytes: Uint8Array, timeoutMs?: number): Promise<boolean> {
+    try {
+      let b = bytes;
+      let n = smallLength(b);
+      if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.pushAsync"));
+      const end = deadline(timeoutMs, "Ring.pushAsync");
+      this.#startPush(n, "Ring.pushAsync");
+      const at = this.#place(n);
+      if (at >= 0) {
+        this.#fill(at, b, n);
+        this.#publish();
+        return Promise.resolve(true);
+      }
+      // The copy and the publish happen in the step that finds the room, so
+      // that other async pushes of this thread cannot come in between.
+      return runAsync(this.#roomSteps(n, end, false, b)).then((place) => place >= 0);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Pushes `messages` in order, publishing all that fit with one index
+   * store, and waiting for room (then publishing again) as needed.
+   *
+   * @param messages the messages, each at most `maxMessage` bytes
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns how many were pushed: all of them, unless the time ran out
+   * @throws {RangeError} a message longer than `maxMessage` (those before it are pushed)
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * const batch = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
+   * console.log(ring.pushMany(batch, 100)); // 3
+   * ```
+   */
+  pushMany(messages: readonly Uint8Array[], timeoutMs?: number): number {
+    const count = this.#countOf(messages, "Ring.pushMany");
+    const end = timeoutMs === 0 ? 0 : deadline(timeoutMs, "Ring.pushMany");
+    let done = 0;
+    try {
+      while (done < count) {
+        let b = messages[done];
+        let n = smallLength(b);
+        if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.pushMany"));
+        if (done === 0) this.#startPush(n, "Ring.pushMany");
+        else this.#checkLength(n, "Ring.pushMany");
+        const at = this.#place(n);
+        if (at < 0) {
+          this.#publish();
+          if (end === 0) break;
+          if (runBlocking(this.#roomSteps(n, end, true, b)) < 0) break;
+        } else {
+          this.#fill(at, b, n);
+        }
+        done++;
+      }
+    } finally {
+      this.#publish();
+    }
+    return done;
+  }
+
+  /**
+   * {@linkcode Ring.pushMany} without waiting: pushes what fits now.
+   *
+   * @param messages the messages
+   * @returns how many were pushed
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * console.log(ring.tryPushMany([new Uint8Array(8), new Uint8Array(8)])); // 2
+   * ```
+   */
+  tryPushMany(messages: readonly Uint8Array[]): number {
+    return this.pushMany(messages, 0);
+  }
+
+  /**
+   * Reserves room for a message of `length` bytes and returns it as a view
+   * into the ring, to be filled in place and published by
+   * {@linkcode Ring.commit} (zero-copy). Several reservations may be made
+   * before one `commit`, which publishes them all with one index store.
+   * The view must not be used after `commit`. With reservations pending,
+   * `reserve` does not wait for room (nobody could free it): null means
+   * "commit first".
+   *
+   * @param length the message's length (or, with `commit(used)`, the most it may need)
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns the view, or null when the time ran out with the ring full
+   * @throws {RangeError} a length beyond `maxMessage`
+   *
+   * @example Encode a string straight into the ring
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * const slot = ring.reserve(64)!;
+   * const { written } = new TextEncoder().encodeInto("hi", slot);
+   * ring.commit(written);
+   * console.log(ring.tryPop()!.length); // 2
+   * ```
+   */
+  reserve(length: number, timeoutMs?: number): Uint8Array | null {
+    const n = toInt(length, "length");
+    if (n < 0) throw new RangeError(`Ring.reserve: length must be 0 or more, not ${n}`);
+    checkTimeout(timeoutMs, "Ring.reserve");
+    const pending = this.#lastRecord >= 0;
+    if (pending) this.#checkLength(n, "Ring.reserve");
+    else this.#startPush(n, "Ring.reserve");
+    let at = this.#place(n);
+    if (at < 0) {
+      // Waiting behind reservations of one's own that nobody can read would never end.
+      if (timeoutMs === 0 || pending) return null;
+      at = runBlocking(this.#roomSteps(n, deadline(timeoutMs, "Ring.reserve"), true, null));
+      if (at < 0) return null;
+    }
+    this.#lastLength = n;
+    return this.#d.subarray(at, at + n);
+  }
+
+  /**
+   * Publishes every message reserved since the last commit, with one
+   * index store, and wakes the consumer if it sleeps.
+   *
+   * @param used the length of the last reserved message, if it is shorter
+   *   than reserved (its unused end is given back)
+   * @throws {RangeError} `used` beyond the last reservation's length
+   * @throws {TypeError} nothing is reserved
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.reserve(1)![0] = 42;
+   * ring.reserve(1)![0] = 43;
+   * ring.commit(); // both at once
+   * console.log(ring.tryPop()![0], ring.tryPop()![0]); // 42 43
+   * ```
+   */
+  commit(used?: number): void {
+    const last = this.#lastRecord;
+    if (last < 0) throw new TypeError("Ring.commit: nothing is reserved");
+    if (used !== undefined) {
+      const n = toInt(used, "used");
+      const reserved = this.#lastLength;
+      if (n < 0 || n > reserved) {
+        throw new RangeError(`Ring.commit: used must be 0 to ${reserved}, not ${n}`);
+      }
+      this.#d32[last >> 2] = n;
+      // The record ends at the cursor: give back what it does not use.
+      this.#cursor = (this.#cursor - align8(RECORD_HEADER + reserved) +
+        align8(RECORD_HEADER + n)) | 0;
+    }
+    this.#publish();
+  }
+
+  // --- consuming -------------------------------------------------------------
+
+  /**
+   * Takes the next message, waiting while the ring is empty.
+   *
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns a copy of the message, or null when the time ran out
+   * @throws {RingCorruptError} the ring's memory was overwritten
+   * @throws {MMapOSError} `EPIPE` while waiting: the producer's process is
+   *   gone (messages it published before are still delivered first);
+   *   `EBUSY`: another live thread is the consumer
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.push(Uint8Array.of(5));
+   * console.log(ring.pop(100)); // Uint8Array(1) [ 5 ]
+   * console.log(ring.pop(10)); // null: empty
+   * ```
+   */
+  pop(timeoutMs?: number): Uint8Array | null {
+    checkTimeout(timeoutMs, "Ring.pop");
+    this.#startPop("Ring.pop");
+    let at = this.#next();
+    if (at < 0) {
+      if (timeoutMs === 0) return null;
+      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.pop"), true));
+      if (at < 0) return null;
+    }
+    const out = this.#d.slice(at, at + this.#length);
+    this.#free();
+    return out;
+  }
+
+  /**
+   * {@linkcode Ring.pop} without waiting.
+   *
+   * @returns a copy of the next message, or null when the ring is empty
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * console.log(new Ring(m, 0, 4096).tryPop()); // null
+   * ```
+   */
+  tryPop(): Uint8Array | null {
+    return this.pop(0);
+  }
+
+  /**
+   * {@linkcode Ring.pop} without blocking the event loop: the wait happens
+   * on another thread, whatever this side's strategy.
+   *
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns a Promise of a copy of the message, or of null on timeout
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * setTimeout(() => ring.push(Uint8Array.of(9)), 10);
+   * console.log(await ring.popAsync(1000)); // Uint8Array(1) [ 9 ]
+   * ```
+   */
+  popAsync(timeoutMs?: number): Promise<Uint8Array | null> {
+    try {
+      const end = deadline(timeoutMs, "Ring.popAsync");
+      this.#startPop("Ring.popAsync");
+      const at = this.#next();
+      if (at >= 0) return Promise.resolve(this.#take(at));
+      return runAsync(this.#popSteps(end));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Copies the next message into `target` (no allocation), waiting while
+   * the ring is empty.
+   *
+   * @param target where the message goes, from its start
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns the message's length, or null when the time ran out
+   * @throws {RangeError} the message is longer than `target` (it stays in the ring)
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.push(Uint8Array.of(1, 2));
+   * const buf = new Uint8Array(16);
+   * console.log(ring.popInto(buf, 100), buf[1]); // 2 2
+   * ```
+   */
+  popInto(target: Uint8Array, timeoutMs?: number): number | null {
+    const room = this.#targetLength(target, "Ring.popInto");
+    checkTimeout(timeoutMs, "Ring.popInto");
+    this.#startPop("Ring.popInto");
+    let at = this.#next();
+    if (at < 0) {
+      if (timeoutMs === 0) return null;
+      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.popInto"), true));
+      if (at < 0) return null;
+    }
+    const n = this.#length;
+    if (n > room) {
+      this.#readCursor = this.#tail;
+      throw new RangeError(`Ring.popInto: the message is ${n} bytes, the target only ${room}`);
+    }
+    this.#copyOut(target, 0, at, n);
+    this.#free();
+    return n;
+  }
+
+  /**
+   * Takes up to `max` messages that are there (waiting for the first),
+   * freeing their room with one index store.
+   *
+   * @param max the most to take (default: all there are)
+   * @param timeoutMs give up waiting for the first after this many milliseconds
+   * @returns copies of the messages: empty when the time ran out
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.pushMany([Uint8Array.of(1), Uint8Array.of(2)]);
+   * console.log(ring.popMany(10, 100).length); // 2
+   * ```
+   */
+  popMany(max: number = Infinity, timeoutMs?: number): Uint8Array[] {
+    const most = max === Infinity ? Infinity : toInt(max, "max");
+    checkTimeout(timeoutMs, "Ring.popMany");
+    this.#startPop("Ring.popMany");
+    const out: Uint8Array[] = [];
+    if (most < 1) return out;
+    let at = this.#next();
+    if (at < 0) {
+      if (timeoutMs === 0) return out;
+      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.popMany"), true));
+      if (at < 0) return out;
+    }
+    try {
+      do out.push(this.#d.slice(at, at + this.#length)); while (
+        out.length < most && (at = this.#next()) >= 0
+      );
+    } finally {
+      this.#free();
+    }
+    return out;
+  }
+
+  /**
+   * Copies the messages that are there (waiting for the first) into
+   * `target` back to back, their lengths into `lengths`, and frees their
+   * room with one index store: the batch form with no allocation.
+   *
+   * @param target where the messages go, one after the other from its start
+   * @param lengths receives each message's length; its length bounds the count
+   * @param timeoutMs give up waiting for the first after this many milliseconds
+   * @returns how many messages were copied: 0 when the time ran out
+   * @throws {RangeError} the first message alone is longer than `target`
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.pushMany([Uint8Array.of(1), Uint8Array.of(2, 3)]);
+   * const data = new Uint8Array(64), lengths = new Uint32Array(16);
+   * console.log(ring.popManyInto(data, lengths, 100), lengths[1], data[2]); // 2 2 3
+   * ```
+   */
+  popManyInto(target: Uint8Array, lengths: Uint32Array, timeoutMs?: number): number {
+    const room = this.#targetLength(target, "Ring.popManyInto");
+    checkTimeout(timeoutMs, "Ring.popManyInto");
+    if (tagOf(lengths) !== "Uint32Array") {
+      throw new TypeError(
+        `Ring.popManyInto: lengths must be a Uint32Array, not ${typeName(lengths)}`,
+      );
+    }
+    const most = lengthOf(lengths as unknown as Uint8Array);
+    this.#startPop("Ring.popManyInto");
+    if (most === 0) return 0;
+    let at = this.#next();
+    if (at < 0) {
+      if (timeoutMs === 0) return 0;
+      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.popManyInto"), true));
+      if (at < 0) return 0;
+    }
+    if (this.#length > room) {
+      this.#readCursor = this.#tail;
+      throw new RangeError(
+        `Ring.popManyInto: the message is ${this.#length} bytes, the target only ${room}`,
+      );
+    }
+    let count = 0;
+    let filled = 0;
+    try {
+      for (;;) {
+        const n = this.#length;
+        this.#copyOut(target, filled, at, n);
+        filled += n;
+        lengths[count++] = n;
+        if (count === most) break;
+        const before = this.#readCursor;
+        at = this.#next();
+        if (at < 0) break;
+        if (filled + this.#length > room) {
+          this.#readCursor = before;
+          break;
+        }
+      }
+    } finally {
+      this.#free();
+    }
+    return count;
+  }
+
+  /**
+   * Looks at the next message in place (zero-copy), waiting while the ring
+   * is empty. The message stays in the ring until {@linkcode Ring.release};
+   * several may be peeked before one `release` frees them all. The view must
+   * not be used after `release` (the producer reuses the room).
+   *
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns a view of the message in the ring, or null on timeout
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.push(Uint8Array.of(1, 2, 3));
+   * const view = ring.peek(100)!;
+   * console.log(view.length); // 3
+   * ring.release();
+   * ```
+   */
+  peek(timeoutMs?: number): Uint8Array | null {
+    checkTimeout(timeoutMs, "Ring.peek");
+    if (!this.#peeking) this.#startPop("Ring.peek");
+    let at = this.#next();
+    if (at < 0) {
+      if (timeoutMs === 0) return null;
+      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.peek"), true));
+      if (at < 0) return null;
+    }
+    this.#peeking = true;
+    return this.#d.subarray(at, at + this.#length);
+  }
+
+  /**
+   * Frees the room of every message peeked since the last release, with
+   * one index store, and wakes the producer if it sleeps.
+   *
+   * @throws {TypeError} nothing was peeked
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.push(Uint8Array.of(1));
+   * ring.peek(0);
+   * ring.release();
+   * console.log(ring.tryPop()); // null
+   * ```
+   */
+  release(): void {
+    if (!this.#peeking) throw new TypeError("Ring.release: nothing was peeked");
+    this.#free();
+  }
+
+  /**
+   * Gives up this thread's claims on the producer and consumer roles, so
+   * that another thread may take them; messages stay in the ring.
+   * Reservations not committed are dropped; peeked messages stay unread.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.push(Uint8Array.of(1));
+   * ring.close();
+   * console.log(ring.producer); // 0
+   * ```
+   */
+  close(): void {
+    const me = threadIdentity().tid;
+    const h = this.#h;
+    if ((h.buffer as ArrayBuffer).detached) return;
+    if (this.#producing) Atomics.compareExchange(h, PRODUCER, me, 0);
+    if (this.#consuming) Atomics.compareExchange(h, CONSUMER, me, 0);
+    this.#producing = this.#consuming = false;
+    this.#lastRecord = -1;
+    this.#head =
+      this.#cursor =
+      this.#tail =
+      this.#readCursor =
+        -1;
+    this.#peeking = false;
+  }
+
+  /**
+   * {@linkcode Ring.close} at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * {
+   *   using ring = new Ring(m, 0, 4096);
+   *   ring.push(Uint8Array.of(1));
+   * }
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // --- internals: producer ---------------------------------------------------
+
+  #countOf(messages: readonly Uint8Array[], what: string): number {
+    if (!Array.isArray(messages)) {
+      throw new TypeError(`${what}: messages must be an Array, not ${typeName(messages)}`);
+    }
+    return messages.length;
+  }
+
+  #checkLength(n: number, what: string): void {
+    if (n > this.maxMessage) {
+      throw new RangeError(
+        `${what}: a message of ${n} bytes is longer than this ring's maxMessage (${this.maxMessage})`,
+      );
+    }
+  }
+
+  /** Before a producer operation: the role, the length, and head as memory has it. */
+  #startPush(n: number, what: string): void {
+    if (!this.#producing) this.#claim(PRODUCER, "producer", what);
+    if (this.#lastRecord >= 0 && what !== "Ring.reserve") {
+      throw new TypeError(`${what}: commit() the reserved messages first`);
+    }
+    this.#checkLength(n, what);
+    // Head is this side's own word: a plain read tells whether anyone else
+    // (another Ring object, a hostile process) moved it; then it is read again.
+    if ((this.#h[HEAD] & ~ASLEEP) !== this.#head || this.#cursor !== this.#head) {
+      const head = Atomics.load(this.#h, HEAD) & ~ASLEEP;
+      if ((head & 7) !== 0) this.#corrupt(`head index ${head >>> 0} is not a multiple of 8`);
+      this.#head = this.#cursor = head;
+      this.#tailSeen = this.#loadTail(head);
+    }
+  }
+
+  /** The tail index, checked against `head`: at most `capacity` behind it. */
+  #loadTail(head: number): number {
+    const t = Atomics.load(this.#h, TAIL) & ~ASLEEP;
+    const used = (head - t) >>> 0;
+    if (used > this.capacity || (used & 7) !== 0) {
+      this.#corrupt(`tail index ${t >>> 0} is ${used} bytes behind head ${head >>> 0}`);
+    }
+    return t;
+  }
+
+  /**
+   * Places a record of `n` bytes at the cursor (after a padding record
+   * where it would not fit before the end); returns where its bytes go in
+   * the data area, or -1 when the ring has no room for it yet.
+   */
+  #place(n: number): number {
+    const cap = this.capacity;
+    const rec = align8(RECORD_HEADER + n);
+    let cur = this.#cursor;
+    let pos = cur & this.#mask;
+    const toEnd = cap - pos;
+    const need = rec <= toEnd ? rec : toEnd + rec;
+    if (((cur - this.#tailSeen) >>> 0) + need > cap) {
+      this.#tailSeen = this.#loadTail(this.#head);
+      if (((cur - this.#tailSeen) >>> 0) + need > cap) return -1;
+    }
+    const d32 = this.#d32;
+    if (rec > toEnd) {
+      d32[pos >> 2] = PADDING;
+      d32[(pos >> 2) + 1] = 0;
+      cur = (cur + toEnd) | 0;
+      pos = 0;
+    }
+    d32[pos >> 2] = n;
+    d32[(pos >> 2) + 1] = 0;
+    this.#cursor = (cur + rec) | 0;
+    this.#lastRecord = pos;
+    return pos + RECORD_HEADER;
+  }
+
+  #fill(at: number, b: Uint8Array, n: number): void {
+    const d = this.#d;
+    if (n <= SMALL) { for (let i = 0; i < n; i++) d[at + i] = b[i]; }
+    else copyInto(d, b, at);
+  }
+
+  /** Stores head (publishing what was placed), waking a sleeping consumer. */
+  #publish(): void {
+    this.#lastRecord = -1;
+    const cur = this.#cursor;
+    if (cur === this.#head) return;
+    const h = this.#h;
+    this.#head = cur;
+    if (Atomics.exchange(h, HEAD, cur) & ASLEEP) futexWake(h, HEAD);
+  }
+
+  /**
+   * Waits until a record of `n` bytes fits, and places it (copying `b` in
+   * and publishing it, if given); returns where its bytes go, or -1 on timeout.
+   */
+  *#roomSteps(n: number, end: number, blocking: boolean, b: Uint8Array | null): Steps<number> {
+    for (;;) {
+      const seen = this.#tailSeen;
+      if (!(yield* waitForChange(this.#producerWatch, seen, end, blocking))) return -1;
+      const at = this.#place(n);
+      if (at < 0) continue;
+      if (b) this.#fill(at, b, n), this.#publish();
+      return at;
+    }
+  }
+
+  // --- internals: consumer ---------------------------------------------------
+
+  /** Before a consumer operation: the role, and tail as memory has it. */
+  #startPop(what: string): void {
+    if (!this.#consuming) this.#claim(CONSUMER, "consumer", what);
+    if (this.#peeking) throw new TypeError(`${what}: release() the peeked messages first`);
+    // Tail is this side's own word: as head for the producer.
+    if ((this.#h[TAIL] & ~ASLEEP) !== this.#tail) {
+      const tail = Atomics.load(this.#h, TAIL) & ~ASLEEP;
+      if ((tail & 7) !== 0) this.#corrupt(`tail index ${tail >>> 0} is not a multiple of 8`);
+      this.#tail = this.#headSeen = tail;
+    }
+    this.#readCursor = this.#tail;
+  }
+
+  #targetLength(target: Uint8Array, what: string): number {
+    if (ArrayBuffer.isView(target) && target instanceof Uint8Array) {
+      const n = target.length;
+      if (typeof n === "number" && n >= 0 && (n | 0) === n) return n;
+    }
+    if (tagOf(target) !== "Uint8Array") {
+      throw new TypeError(`${what}: target must be a Uint8Array, not ${typeName(target)}`);
+    }
+    return lengthOf(target);
+  }
+
+  /** The head index, checked against tail and the read cursor. */
+  #loadHead(): number {
+    const hd = Atomics.load(this.#h, HEAD) & ~ASLEEP;
+    const used = (hd - this.#tail) >>> 0;
+    if (
+      used > this.capacity || (used & 7) !== 0 || used < ((this.#readCursor - this.#tail) >>> 0)
+    ) {
+      this.#corrupt(`head index ${hd >>> 0} is ${used} bytes ahead of tail ${this.#tail >>> 0}`);
+    }
+    return hd;
+  }
+
+  /**
+   * Finds the next record at the read cursor (skipping a padding record),
+   * checks it, and moves the cursor past it; returns where its bytes are
+   * in the data area (its length in `#length`), or -1 when there is none.
+   */
+  #next(): number {
+    const cap = this.capacity;
+    const d32 = this.#d32;
+    let cur = this.#readCursor;
+    let avail = (this.#headSeen - cur) >>> 0;
+    for (;;) {
+      if (avail === 0) {
+        this.#headSeen = this.#loadHead();
+        avail = (this.#headSeen - cur) >>> 0;
+        if (avail === 0) return -1;
+      }
+      const pos = cur & this.#mask;
+      const n = d32[pos >> 2];
+      if (n === PADDING) {
+        const toEnd = cap - pos;
+        if (toEnd > avail) this.#corrupt(`a padding record at ${pos} runs past head`);
+        cur = (cur + toEnd) | 0;
+        avail -= toEnd;
+        this.#readCursor = cur;
+        continue;
+      }
+      if (
+        n < 0 || n > this.maxMessage || RECORD_HEADER + n > avail ||
+        pos + RECORD_HEADER + n > cap
+      ) {
+        this.#corrupt(
+          `a record at ${pos} says ${n >>> 0} bytes, with ${avail} published and ` +
+            `maxMessage ${this.maxMessage}`,
+        );
+      }
+      this.#length = n;
+      this.#readCursor = (cur + align8(RECORD_HEADER + n)) | 0;
+      return pos + RECORD_HEADER;
+    }
+  }
+
+  #copyOut(target: Uint8Array, offset: number, at: number, n: number): void {
+    const d = this.#d;
+    if (n <= SMALL) { for (let i = 0; i < n; i++) target[offset + i] = d[at + i]; }
+    else copyInto(target, d.subarray(at, at + n), offset);
+  }
+
+  #take(at: number): Uint8Array {
+    const out = this.#d.slice(at, at + this.#length);
+    this.#free();
+    return out;
+  }
+
+  /** Stores tail (freeing what was read), waking a sleeping producer. */
+  #free(): void {
+    this.#peeking = false;
+    const cur = this.#readCursor;
+    if (cur === this.#tail) return;
+    const h = this.#h;
+    this.#tail = cur;
+    if (Atomics.exchange(h, TAIL, cur) & ASLEEP) futexWake(h, TAIL);
+  }
+
+  /** Waits for a record and takes a copy of it (in the step that finds it). */
+  *#popSteps(end: number): Steps<Uint8Array | null> {
+    const at = yield* this.#dataSteps(end, false);
+    return at < 0 ? null : this.#take(at);
+  }
+
+  /** Waits for a record; returns where its bytes are, or -1 on timeout. */
+  *#dataSteps(end: number, blocking: boolean): Steps<number> {
+    for (;;) {
+      const seen = this.#headSeen;
+      if (!(yield* waitForChange(this.#consumerWatch, seen, end, blocking))) return -1;
+      const at = this.#next();
+      if (at >= 0) return at;
+    }
+  }
+
+  // --- internals: both -------------------------------------------------------
+
+  #claim(word: number, role: string, what: string): void {
+    const h = this.#h;
+    const me = threadIdentity().tid;
+    for (;;) {
+      const owner = Atomics.load(h, word);
+      if (owner === me) break;
+      if (owner !== 0 && processAlive(owner)) {
+        throw lockError(
+          "EBUSY",
+          what,
+          `thread ${owner} is this ring's ${role} (one at a time: close() hands the role over)`,
+        );
+      }
+      if (Atomics.compareExchange(h, word, owner, me) === owner) break;
+    }
+    if (word === PRODUCER) this.#producing = true;
+    else this.#consuming = true;
+  }
+
+  #watch(index: number, peer: number, role: string): Watch {
+    const h = this.#h;
+    return {
+      h,
+      index,
+      strategy: this.#strategy,
+      spins: this.#spins,
+      check: () => {
+        checkHeader(h, this.capacity, "Ring");
+        const tid = Atomics.load(h, peer);
+        if (tid === 0 || processAlive(tid)) return;
+        // Forget the dead peer, so that a new one may take its place.
+        Atomics.compareExchange(h, peer, tid, 0);
+        throw lockError(
+          "EPIPE",
+          index === HEAD ? "Ring.pop" : "Ring.push",
+          `the ${role} (thread ${tid}) is gone`,
+        );
+      },
+    };
+  }
+
+  #corrupt(detail: string): never {
+    throw new RingCorruptError(`Ring: ${detail}: the ring's shared memory was overwritten`);
+  }
+}
