@@ -1,0 +1,81 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Ring } from "../mod.ts";
+import { SLOW, thisRuntime, withRegion } from "./sync_helpers.ts";
+
+const script = new URL("./ring_worker.ts", import.meta.url).href;
+const BYTES = Ring.bytesFor(4096);
+const N = 200_000;
+
+function runWorker(task: "produce" | "consume", name: string): Promise<{ inOrder: boolean }> {
+  const worker = new Worker(script, { type: "module" });
+  return new Promise<{ inOrder: boolean }>((resolve, reject) => {
+    worker.onmessage = (e) => e.data.error ? reject(new Error(e.data.error)) : resolve(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+    worker.postMessage({ task, name, n: N });
+  }).finally(() => worker.terminate());
+}
+
+describe(`Ring between Workers of one ${thisRuntime} process`, () => {
+  it(
+    "a Worker produces, the main thread consumes with popAsync (the event loop runs)",
+    SLOW,
+    async () => {
+      await withRegion(BYTES, async (name, m) => {
+        const ring = new Ring(m, 0, BYTES);
+        const done = runWorker("produce", name);
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 1);
+        let inOrder = true;
+        try {
+          for (let i = 0; i < N; i++) {
+            const b = await ring.popAsync(20_000);
+            if (!b || b.length !== 4 || new Uint32Array(b.buffer)[0] !== i) inOrder = false;
+          }
+        } finally {
+          clearInterval(timer);
+        }
+        assert.equal(inOrder, true);
+        assert.deepEqual(await done, { inOrder: true });
+        assert.ok(ticks > 0);
+      });
+    },
+  );
+
+  it("the main thread produces with pushAsync, a Worker consumes", SLOW, async () => {
+    await withRegion(BYTES, async (name, m) => {
+      const ring = new Ring(m, 0, BYTES);
+      const done = runWorker("consume", name);
+      const word = new Uint32Array(1);
+      for (let i = 0; i < N; i++) {
+        word[0] = i;
+        assert.equal(await ring.pushAsync(new Uint8Array(word.buffer), 20_000), true);
+      }
+      assert.deepEqual(await done, { inOrder: true });
+    });
+  });
+
+  it(
+    "a second thread that tries the producer role while the first holds it gets EBUSY",
+    SLOW,
+    async () => {
+      await withRegion(BYTES, async (name, m) => {
+        const ring = new Ring(m, 0, BYTES);
+        ring.push(Uint8Array.of(1));
+        // The Worker's first push is refused: this thread is the producer.
+        await assert.rejects(runWorker("produce", name), /EBUSY/);
+        // Once this thread closes its side, the Worker may take the role.
+        ring.close();
+        ring.pop();
+        const producer = runWorker("produce", name);
+        for (let i = 0; i < N; i++) {
+          assert.deepEqual(ring.pop(20_000), new Uint8Array(Uint32Array.of(i).buffer));
+        }
+        assert.deepEqual(await producer, { inOrder: true });
+      });
+    },
+  );
+});
