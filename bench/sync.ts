@@ -13,7 +13,7 @@
 import net from "node:net";
 import process from "node:process";
 import { MMap, Mutex, notify, wait, waitAsync } from "../mod.ts";
-import { consume, HASH_START, mix, produce, RING_BYTES, valueOf } from "../examples/ring_buffer.ts";
+import { consume, HASH_START, mix, produce, RING_BYTES, valueOf } from "../examples/semaphore_ring.ts";
 import { otherRuntime, start, thisRuntime } from "../examples/_peers.ts";
 
 // Int32 words of the control region.

@@ -1,11 +1,12 @@
 /**
- * A producer/consumer ring buffer in named shared memory: this process
- * produces, the other runtime consumes (run it with Deno and Bun consumes,
- * or the other way round). Two Semaphores count the free and the used
- * slots; nothing else is shared, and no message is copied through a pipe.
+ * A bounded producer/consumer queue of fixed slots built from two
+ * Semaphores, in named shared memory: this process produces, the other
+ * runtime consumes. It shows what counting semaphores are for (free slots,
+ * used slots); for messages, `Ring` (examples/ring_buffer.ts) is the tool:
+ * it pays no system call per message.
  *
- *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/ring_buffer.ts [messages] [batch]
- *   bun examples/ring_buffer.ts [messages] [batch]
+ *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/semaphore_ring.ts [messages] [batch]
+ *   bun examples/semaphore_ring.ts [messages] [batch]
  *
  * Each message is 8 bytes: its sequence number and a pseudo-random value.
  * The consumer checks that sequence numbers arrive in order, each once, and

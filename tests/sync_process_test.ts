@@ -144,12 +144,12 @@ describe(`wait and notify across processes (${thisRuntime} and ${otherRuntime})`
   });
 });
 
-describe("examples/ring_buffer.ts", () => {
+describe("examples/semaphore_ring.ts", () => {
   it(
     `moves 1,000,000 messages ${thisRuntime} -> ${otherRuntime} through Semaphores, none lost or repeated`,
     SLOW,
     async () => {
-      const run = await finished(start(thisRuntime, example("ring_buffer.ts"), ["1000000"]));
+      const run = await finished(start(thisRuntime, example("semaphore_ring.ts"), ["1000000"]));
       assert.equal(run.status, 0, run.stdout);
       const report = lastJson<{
         sent: { messages: number; hash: number };
