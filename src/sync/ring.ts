@@ -423,7 +423,7 @@ export class Ring {
     let done = 0;
     try {
       while (done < count) {
-        let b = messages[done];
+        let b = messages[done] as Uint8Array;
         let n = smallLength(b);
         if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.pushMany"));
         if (done === 0) this.#startPush(n, "Ring.pushMany");
@@ -896,7 +896,7 @@ export class Ring {
     this.#checkLength(n, what);
     // Head is this side's own word: a plain read tells whether anyone else
     // (another Ring object, a hostile process) moved it; then it is read again.
-    if ((this.#h[HEAD] & ~ASLEEP) !== this.#head || this.#cursor !== this.#head) {
+    if ((this.#h[HEAD]! & ~ASLEEP) !== this.#head || this.#cursor !== this.#head) {
       const head = Atomics.load(this.#h, HEAD) & ~ASLEEP;
       if ((head & 7) !== 0) this.#corrupt(`head index ${head >>> 0} is not a multiple of 8`);
       this.#head = this.#cursor = head;
@@ -946,7 +946,7 @@ export class Ring {
 
   #fill(at: number, b: Uint8Array, n: number): void {
     const d = this.#d;
-    if (n <= SMALL) { for (let i = 0; i < n; i++) d[at + i] = b[i]; }
+    if (n <= SMALL) { for (let i = 0; i < n; i++) d[at + i] = b[i]!; }
     else copyInto(d, b, at);
   }
 
@@ -982,7 +982,7 @@ export class Ring {
     if (!this.#consuming) this.#claim(CONSUMER, "consumer", what);
     if (this.#peeking) throw new TypeError(`${what}: release() the peeked messages first`);
     // Tail is this side's own word: as head for the producer.
-    if ((this.#h[TAIL] & ~ASLEEP) !== this.#tail) {
+    if ((this.#h[TAIL]! & ~ASLEEP) !== this.#tail) {
       const tail = Atomics.load(this.#h, TAIL) & ~ASLEEP;
       if ((tail & 7) !== 0) this.#corrupt(`tail index ${tail >>> 0} is not a multiple of 8`);
       this.#tail = this.#headSeen = tail;
@@ -1030,7 +1030,7 @@ export class Ring {
         if (avail === 0) return -1;
       }
       const pos = cur & this.#mask;
-      const n = d32[pos >> 2];
+      const n = d32[pos >> 2]!;
       if (n === PADDING) {
         const toEnd = cap - pos;
         if (toEnd > avail) this.#corrupt(`a padding record at ${pos} runs past head`);
@@ -1056,7 +1056,7 @@ export class Ring {
 
   #copyOut(target: Uint8Array, offset: number, at: number, n: number): void {
     const d = this.#d;
-    if (n <= SMALL) { for (let i = 0; i < n; i++) target[offset + i] = d[at + i]; }
+    if (n <= SMALL) { for (let i = 0; i < n; i++) target[offset + i] = d[at + i]!; }
     else copyInto(target, d.subarray(at, at + n), offset);
   }
 
