@@ -11,6 +11,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { MMap, MMapOSError } from "../mod.ts";
 import { mapIntoMemory } from "../wasm/mod.ts";
+import { writeZeroBlocks } from "../ffi/space.ts";
+import { closeFd, openFile } from "../ffi/files.ts";
 import { fileBytes, openFdCount, runtime, text } from "./_helpers.ts";
 
 const MiB = 1 << 20;
@@ -39,6 +41,16 @@ function tinyTmpfs(): { dir: string; path(name: string): string; cleanup(): void
       rmdirSync(dir);
     },
   };
+}
+
+/** Runs `body` with a fresh 1 MiB tmpfs, unmounted afterwards whatever happens. */
+function withTinyTmpfs(body: (fs: ReturnType<typeof tinyTmpfs>) => void): void {
+  const fs = tinyTmpfs();
+  try {
+    body(fs);
+  } finally {
+    fs.cleanup();
+  }
 }
 
 function isENOSPC(syscall: string, path?: string) {
@@ -75,8 +87,7 @@ function runChild(args: string[], inNamespace?: string) {
 
 describe("space is reserved before it is promised", () => {
   it("MMap.open with create: ENOSPC from posix_fallocate, no map, no file left behind", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const path = fs.path("new.bin");
       const fds = openFdCount();
       assert.throws(
@@ -90,14 +101,11 @@ describe("space is reserved before it is promised", () => {
       m.bytes.fill(7);
       assert.equal(statSync(path).size, MiB / 2);
       assert.ok(statSync(path).blocks * 512 >= MiB / 2, "the blocks were allocated");
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("MMap.open with create on a shorter file: ENOSPC, the file keeps its size and bytes", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const path = fs.path("old.bin");
       writeFileSync(path, "kept bytes");
       assert.throws(
@@ -106,14 +114,11 @@ describe("space is reserved before it is promised", () => {
       );
       assert.equal(statSync(path).size, 10);
       assert.equal(text(fileBytes(path)), "kept bytes");
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("resize() that cannot reserve leaves the map exactly as it was", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const path = fs.path("grow.bin");
       writeFileSync(path, "0123456789");
       using m = MMap.open(path, { access: "write" });
@@ -138,14 +143,11 @@ describe("space is reserved before it is promised", () => {
       m.bytes.fill(1, 10);
       m.resize(4);
       assert.equal(statSync(path).size, 4);
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("sparse: true keeps the hole (open and resize), as documented", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const path = fs.path("sparse.bin");
       using m = MMap.open(path, { access: "write", create: true, length: 8 * MiB, sparse: true });
       assert.equal(m.length, 8 * MiB);
@@ -159,14 +161,11 @@ describe("space is reserved before it is promised", () => {
       assert.equal(statSync(path).size, 16 * MiB);
       assert.throws(() => m.resize(1, { sparse: 1 as unknown as boolean }), TypeError);
       assert.throws(() => m.resize(1, { spares: true } as never), TypeError);
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("read and copy maps of a file it grows are reserved too: on tmpfs a read fault takes a page", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       for (const access of ["read", "copy"] as const) {
         const path = fs.path(`${access}.bin`);
         assert.throws(
@@ -177,14 +176,11 @@ describe("space is reserved before it is promised", () => {
         using m = MMap.open(path, { access, create: true, length: 8 * MiB, sparse: true });
         assert.equal(m.length, 8 * MiB);
       }
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("the store that used to die of SIGBUS is now ENOSPC at open, the file unchanged", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const path = fs.path("fill.bin");
       const res = runChild(["open", path]);
       assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
@@ -192,23 +188,18 @@ describe("space is reserved before it is promised", () => {
         { error: "ENOSPC", syscall: "posix_fallocate", path },
         { exists: false, size: null },
       ]);
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("with sparse: true the risk is real: the fill dies of SIGBUS or the fault guard catches it", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const path = fs.path("hole.bin");
       const res = runChild(["sparse", path]);
       assert.deepEqual(res.lines[0], { opened: 8 * MiB }, res.stderr);
       const died = res.signal === "SIGBUS" || res.status === 135;
       const guarded = res.lines[1]?.faulted === true;
       assert.ok(died || guarded, `${res.status} ${res.signal} ${JSON.stringify(res.lines)}`);
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("MMap.shared with create on a full /dev/shm: ENOSPC, no region left behind", () => {
@@ -227,8 +218,7 @@ describe("space is reserved before it is promised", () => {
   });
 
   it("a WASI guest's shared writable map of a hole, and its posix_fallocate: ENOSPC, in a child", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const res = runChild(["guest", fs.dir]);
       assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
       assert.deepEqual(res.text, [
@@ -244,14 +234,11 @@ describe("space is reserved before it is promised", () => {
       ]);
       assert.deepEqual(res.lines, [{ code: 0 }]);
       assert.ok(statSync(fs.path("small.bin")).blocks * 512 >= 256 * 1024, "fd_allocate allocated");
-    } finally {
-      fs.cleanup();
-    }
+    });
   });
 
   it("mapIntoMemory with access write over a hole: ENOSPC and nothing mapped", () => {
-    const fs = tinyTmpfs();
-    try {
+    withTinyTmpfs((fs) => {
       const path = fs.path("hole.bin");
       writeFileSync(path, "");
       truncateSync(path, 8 * MiB);
@@ -264,8 +251,27 @@ describe("space is reserved before it is promised", () => {
       using r = mapIntoMemory(grown, path, { access: "read" });
       assert.equal(r.length, 8 * MiB);
       assert.equal(new Uint8Array(grown.buffer, r.address, r.length)[8 * MiB - 1], 0);
-    } finally {
-      fs.cleanup();
-    }
+    });
+  });
+
+  it("the fallback where posix_fallocate cannot (glibc's one byte per block) keeps data, or is ENOSPC", () => {
+    withTinyTmpfs((fs) => {
+      const path = fs.path("fallback.bin");
+      // "data" ends on the byte the fallback would write in the first block.
+      const head = new Uint8Array(4096);
+      head.set(new TextEncoder().encode("data"), 4092);
+      writeFileSync(path, head);
+      truncateSync(path, 64 * 1024);
+      const fd = openFile(path, { write: true });
+      try {
+        writeZeroBlocks(fd, 0, 256 * 1024, path);
+        assert.equal(statSync(path).size, 256 * 1024);
+        assert.ok(statSync(path).blocks * 512 >= 256 * 1024, "every block was written");
+        assert.equal(text(fileBytes(path).subarray(4092, 4096)), "data");
+        assert.throws(() => writeZeroBlocks(fd, 0, 8 * MiB, path), isENOSPC("pwrite", path));
+      } finally {
+        closeFd(fd);
+      }
+    });
   });
 });
