@@ -33,7 +33,11 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
         try {
           for (let i = 0; i < N; i++) {
             const b = await ring.popAsync(20_000);
-            if (!b || b.length !== 4 || new Uint32Array(b.buffer)[0] !== i) inOrder = false;
+            if (
+              !b || b.length !== 4 || new DataView(b.buffer, b.byteOffset).getUint32(0, true) !== i
+            ) {
+              inOrder = false;
+            }
           }
         } finally {
           clearInterval(timer);

@@ -18,6 +18,7 @@
  */
 import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
+import { COPY_WAY, freshBytes } from "../fastpaths.ts";
 import { isSharedMap, MMap } from "../mmap.ts";
 import { copyInto, lengthOf, messageBytes, SMALL, smallLength, tagOf } from "./ring_bytes.ts";
 import {
@@ -548,7 +549,10 @@ export class Ring {
    * Takes the next message, waiting while the ring is empty.
    *
    * @param timeoutMs give up after this many milliseconds (default: never)
-   * @returns a copy of the message, or null when the time ran out
+   * @returns a copy of the message, or null when the time ran out (in Deno,
+   *   small copies are cut from a shared 64 KiB ArrayBuffer, as `MMap.read`
+   *   results are: mind `byteOffset`, and `slice()` it before transferring
+   *   its buffer)
    * @throws {RingCorruptError} the ring's memory was overwritten
    * @throws {MMapOSError} `EPIPE` while waiting: the producer's process is
    *   gone (messages it published before are still delivered first);
@@ -573,7 +577,7 @@ export class Ring {
       at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.pop"), true));
       if (at < 0) return null;
     }
-    const out = this.#d.slice(at, at + this.#length);
+    const out = this.#copy(at, this.#length);
     this.#free();
     return out;
   }
@@ -691,7 +695,7 @@ export class Ring {
       if (at < 0) return out;
     }
     try {
-      do out.push(this.#d.slice(at, at + this.#length)); while (
+      do out.push(this.#copy(at, this.#length)); while (
         out.length < most && (at = this.#next()) >= 0
       );
     } finally {
@@ -1060,8 +1064,20 @@ export class Ring {
     else copyInto(target, d.subarray(at, at + n), offset);
   }
 
+  /**
+   * A copy of `n` bytes at `at`, made the way this engine makes copies
+   * fastest (src/fastpaths.ts: in Deno, small ones are cut from a shared
+   * 64 KiB slab, as `read` and `slice` results are).
+   */
+  #copy(at: number, n: number): Uint8Array {
+    if (COPY_WAY === "slice") return this.#d.slice(at, at + n);
+    const out = freshBytes(n);
+    this.#copyOut(out, 0, at, n);
+    return out;
+  }
+
   #take(at: number): Uint8Array {
-    const out = this.#d.slice(at, at + this.#length);
+    const out = this.#copy(at, this.#length);
     this.#free();
     return out;
   }
