@@ -8,19 +8,46 @@
  *
  * This process drives; it starts the other runtime as its peer and tells it
  * what to do through a control word in shared memory. The peer also serves a
- * Unix socket. Standalone for now (bench/ may gain a shared harness later).
+ * Unix socket. The Ring's workloads (bench/sync_ring.ts) run in both
+ * directions with each wait strategy, beside the socket and beside C
+ * references compiled here with gcc (bench/refs/sync_refs.c). Standalone for
+ * now (bench/ may gain a shared harness later).
  */
 import net from "node:net";
 import process from "node:process";
 import { MMap, Mutex, notify, wait, waitAsync } from "../mod.ts";
-import { consume, HASH_START, mix, produce, RING_BYTES, valueOf } from "../examples/semaphore_ring.ts";
+import {
+  consume,
+  HASH_START,
+  mix,
+  produce,
+  RING_BYTES,
+  valueOf,
+} from "../examples/semaphore_ring.ts";
 import { otherRuntime, start, thisRuntime } from "../examples/_peers.ts";
+import { readFileSync } from "node:fs";
+import {
+  CONSUME as RING_CONSUME,
+  consumeN,
+  cReferences,
+  ECHO as RING_ECHO,
+  echo,
+  openRing,
+  PRODUCE as RING_PRODUCE,
+  produceN,
+  RINGS_BYTES,
+  roundTrips,
+  STRATEGIES,
+} from "./sync_ring.ts";
 
 // Int32 words of the control region.
 const CMD_SEQ = 0; // bumped by the driver for each command
 const CMD = 1;
 const CMD_ARG = 2;
 const CMD_BATCH = 7;
+const RING_ROLE = 8;
+const RING_STRATEGY = 9;
+const RING_COPIES = 10;
 const DONE_SEQ = 3; // set by the peer when a command is done
 const BARRIER = 4;
 const PING = 5;
@@ -34,6 +61,7 @@ const CONTENDED = 2;
 const PINGPONG = 3;
 const CONSUME = 4;
 const EXIT = 5;
+const RING = 6;
 
 const WAIT_MS = 60_000;
 
@@ -131,8 +159,33 @@ function serve(socket: net.Socket): void {
   });
 }
 
-async function peer(name: string, ring: string, socketPath: string): Promise<void> {
+/** The peer's side of a Ring workload, on the two rings of `rings`. */
+function ringCommand(w: Int32Array, result: Float64Array, rings: MMap, n: number): void {
+  const s = Atomics.load(w, RING_STRATEGY);
+  const a = openRing(rings, 0, s);
+  const b = openRing(rings, 1, s);
+  try {
+    const role = Atomics.load(w, RING_ROLE);
+    if (role === RING_CONSUME) {
+      const { ms, ok } = consumeN(
+        a,
+        n,
+        Atomics.load(w, CMD_BATCH),
+        Atomics.load(w, RING_COPIES) === 1,
+      );
+      result[1] = ms;
+      result[2] = ok ? 1 : 0;
+    } else if (role === RING_PRODUCE) produceN(b, n, Atomics.load(w, CMD_BATCH));
+    else if (role === RING_ECHO) echo(a, b);
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+async function peer(name: string, ring: string, socketPath: string, rings: string): Promise<void> {
   const c = control(name);
+  const ringsMap = MMap.shared(rings);
   const { w, result } = c;
   const server = net.createServer(serve);
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
@@ -159,12 +212,13 @@ async function peer(name: string, ring: string, socketPath: string): Promise<voi
       const tally = consume(ring, n, Atomics.load(w, CMD_BATCH));
       result[1] = tally.hash;
       result[2] = tally.inOrder && tally.messages === n ? 1 : 0;
-    }
+    } else if (cmd === RING) ringCommand(w, result, ringsMap, n);
     result[0] = performance.now() - t0;
     Atomics.store(w, DONE_SEQ, seen);
     notify(w, DONE_SEQ);
   }
   server.close();
+  ringsMap.close();
   c.m.close();
 }
 
@@ -271,15 +325,17 @@ async function driver(quick: boolean, json: boolean): Promise<void> {
   };
   const name = `bench-sync-${process.pid}`;
   const ring = `bench-ring-${process.pid}`;
+  const rings = `bench-rings-${process.pid}`;
   const socketPath = `/tmp/mmap-bench-sync-${process.pid}.sock`;
   MMap.shared(name, 4096, { exclusive: true }).close();
   MMap.shared(ring, RING_BYTES, { exclusive: true }).close();
+  const ringsMap = MMap.shared(rings, RINGS_BYTES, { exclusive: true });
   const c = control(name);
   const { w, result } = c;
   const me = thisRuntime;
   const them = otherRuntime;
   const rows: Row[] = [];
-  const child = start(them, new URL(import.meta.url), ["--peer", name, ring, socketPath], [
+  const child = start(them, new URL(import.meta.url), ["--peer", name, ring, socketPath, rings], [
     "--allow-net",
   ]);
   const exited = new Promise<never>((_, reject) =>
@@ -375,22 +431,41 @@ async function driver(quick: boolean, json: boolean): Promise<void> {
       socket: `${fmt(batched)} (64 KiB writes)`,
     });
 
+    rows.push(
+      ...await ringRows({
+        quick,
+        me,
+        them,
+        w,
+        result,
+        rings: ringsMap,
+        run,
+        socket: { oneByOne, batched },
+      }),
+    );
+
     run(EXIT, 0);
     await new Promise((r) => child.on("close", r));
   } finally {
     child.kill();
     c.m.close();
+    ringsMap.close();
     MMap.unlinkShared(name);
     MMap.unlinkShared(ring);
+    MMap.unlinkShared(rings);
   }
 
   if (json) {
     console.log(JSON.stringify({ driver: me, peer: them, quick, rows }));
     return;
   }
-  console.log(`bench/sync.ts: ${me} drives, ${them} is the peer${quick ? " (--quick)" : ""}\n`);
+  console.log(`bench/sync.ts: ${me} drives, ${them} is the peer${quick ? " (--quick)" : ""}`);
+  console.log(`load average when done: ${loadAverage()}\n`);
   const widths = [0, 0, 0];
-  const table = [{ workload: "workload", shared: "shared memory", socket: "Unix socket" }, ...rows];
+  const table = [
+    { workload: "workload", shared: "shared memory", socket: "reference (same run)" },
+    ...rows,
+  ];
   for (const r of table) {
     [r.workload, r.shared, r.socket].forEach((s, i) => widths[i] = Math.max(widths[i], s.length));
   }
@@ -401,8 +476,139 @@ async function driver(quick: boolean, json: boolean): Promise<void> {
   }
 }
 
+/** What the Ring workloads need from the driver. */
+interface RingContext {
+  quick: boolean;
+  me: string;
+  them: string;
+  w: Int32Array;
+  result: Float64Array;
+  rings: MMap;
+  run: (cmd: number, n: number) => () => Promise<void>;
+  socket: { oneByOne: number; batched: number };
+}
+
+const times = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}x`;
+
+/**
+ * The Ring with each wait strategy: 8-byte messages one at a time and in
+ * batches of 1024, both directions, and round trips; the C references last.
+ */
+async function ringRows(x: RingContext): Promise<Row[]> {
+  const { w, result, rings, run, me, them } = x;
+  const n = x.quick ? 200_000 : 2_000_000;
+  const seconds = x.quick ? 0.3 : 1;
+  const rows: Row[] = [];
+  const zeroed = rings.view(Uint8Array);
+  /** One workload: the peer in `role`, this side doing `mine` on fresh rings. */
+  const once = async <T>(
+    role: number,
+    s: number,
+    batch: number,
+    copies: boolean,
+    count: number,
+    mine: (a: ReturnType<typeof openRing>, b: ReturnType<typeof openRing>) => T,
+  ): Promise<T> => {
+    zeroed.fill(0);
+    Atomics.store(w, RING_ROLE, role);
+    Atomics.store(w, RING_STRATEGY, s);
+    Atomics.store(w, CMD_BATCH, batch);
+    Atomics.store(w, RING_COPIES, copies ? 1 : 0);
+    const done = run(RING, count);
+    const a = openRing(rings, 0, s);
+    const b = openRing(rings, 1, s);
+    try {
+      const value = mine(a, b);
+      await done();
+      return value;
+    } finally {
+      a.close();
+      b.close();
+    }
+  };
+  /** Messages per second each way: [me -> them, them -> me]. */
+  const bothWays = async (s: number, batch: number, copies: boolean) => {
+    await once(RING_CONSUME, s, batch, copies, n, (a) => produceN(a, n, batch));
+    if (result[2] !== 1) throw new Error("the Ring lost or damaged messages");
+    const out = rate(n - 1, result[1]);
+    const back = await once(
+      RING_PRODUCE,
+      s,
+      batch,
+      copies,
+      n,
+      (_, b) => consumeN(b, n, batch, copies),
+    );
+    if (!back.ok) throw new Error("the Ring lost or damaged messages");
+    return [out, rate(n - 1, back.ms)];
+  };
+  const trips: number[] = [];
+  for (let s = 0; s < STRATEGIES.length; s++) {
+    const name = STRATEGIES[s].name;
+    if (STRATEGIES[s].spins === undefined) {
+      const [out, back] = await bothWays(s, 1, false);
+      rows.push({
+        workload: `Ring, ${name}: 8-byte messages, one push/popInto each (${me} -> ${them} | back)`,
+        shared: `${fmt(out)} | ${fmt(back)}`,
+        socket: `${times(out / x.socket.oneByOne)} | ${
+          times(back / x.socket.oneByOne)
+        } the socket's ${fmt(x.socket.oneByOne)} (one write() each)`,
+      });
+      const [bout, bback] = await bothWays(s, 1024, false);
+      rows.push({
+        workload:
+          `Ring, ${name}: 8-byte messages, pushMany/popManyInto of 1024 (${me} -> ${them} | back)`,
+        shared: `${fmt(bout)} | ${fmt(bback)}`,
+        socket: `${times(bout / x.socket.batched)} | ${
+          times(bback / x.socket.batched)
+        } the socket's ${fmt(x.socket.batched)} (64 KiB writes)`,
+      });
+    }
+    trips[s] = await once(RING_ECHO, s, 1, false, 0, (a, b) => roundTrips(a, b, seconds));
+  }
+  const [cout, cback] = await bothWays(2, 1, true);
+  rows.push({
+    workload: `Ring, sleep: 8-byte messages, push/pop (a copy each) (${me} -> ${them} | back)`,
+    shared: `${fmt(cout)} | ${fmt(cback)}`,
+    socket: `${times(cout / x.socket.oneByOne)} | ${
+      times(cback / x.socket.oneByOne)
+    } the socket's ${fmt(x.socket.oneByOne)}`,
+  });
+  const c = cReferences(seconds, n * 5);
+  for (let s = 0; s < STRATEGIES.length; s++) {
+    const ref = STRATEGIES[s].wait === "sleep" ? "futex" : "spin";
+    const cRate = c ? c[ref] : 0;
+    rows.push({
+      workload: `Ring, ${STRATEGIES[s].name}: round trips ${me} <-> ${them} (push, pop the echo)`,
+      shared: `${fmt(trips[s])} (${(1e6 / trips[s]).toFixed(2)} us each)`,
+      socket: c
+        ? `${times(cRate / trips[s])} the time of C's ${ref} ping-pong (${fmt(cRate)}, ${
+          (1e6 / cRate).toFixed(2)
+        } us)`
+        : "(no gcc: no C reference)",
+    });
+  }
+  if (c) {
+    rows.push({
+      workload: "C references: SPSC ring of 8-byte messages | futex | spin ping-pong",
+      shared: "",
+      socket: `${fmt(c.ring)} | ${fmt(c.futex)} | ${fmt(c.spin)} (bench/refs/sync_refs.c, gcc -O2)`,
+    });
+  }
+  return rows;
+}
+
+/** The 1-minute load average, to say under what load the numbers were taken. */
+function loadAverage(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  if (args[0] === "--peer") await peer(args[1], args[2], args[3]);
+  if (args[0] === "--peer") await peer(args[1], args[2], args[3], args[4]);
   else await driver(args.includes("--quick"), args.includes("--json"));
 }

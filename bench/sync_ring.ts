@@ -1,0 +1,167 @@
+/**
+ * The Ring's part of bench/sync.ts: 8-byte messages one at a time and in
+ * batches, both directions between the driver and its peer, and round
+ * trips, with each wait strategy; and the C references (bench/refs/
+ * sync_refs.c, compiled here with gcc) that say what the machine can do.
+ *
+ * Two rings live in one region: ring A carries driver -> peer, ring B
+ * peer -> driver. The consumer times itself from its first message to its
+ * last, so start-up and command hand-over are not counted.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type MMap, Ring, type WaitStrategy } from "../mod.ts";
+import { valueOf } from "../examples/ring_buffer.ts";
+
+/** Bytes of each ring: a 64 KiB data area (4096 records of 8-byte messages). */
+export const RING_EACH: number = Ring.bytesFor(1 << 16);
+/** Bytes of the region that holds both rings. */
+export const RINGS_BYTES: number = 2 * RING_EACH;
+
+/** What the peer is asked to do with the rings. */
+export const CONSUME = 1;
+export const PRODUCE = 2;
+export const ECHO = 3;
+
+/** How a strategy travels in a control word. */
+export const STRATEGIES: { name: string; wait: WaitStrategy; spins?: number }[] = [
+  { name: "spin", wait: "spin" },
+  { name: "yield", wait: "yield" },
+  { name: "sleep", wait: "sleep" },
+  { name: "sleep, spins 0", wait: "sleep", spins: 0 },
+];
+
+const WAIT_MS = 60_000;
+
+/** Ring A (`which` 0) or B (1) of the region, with strategy `s`. */
+export function openRing(m: MMap, which: number, s: number): Ring {
+  const { wait, spins } = STRATEGIES[s];
+  return new Ring(m, which * RING_EACH, RING_EACH, { wait, spins });
+}
+
+/** Pushes `n` messages, `batch` per pushMany (1: push each). */
+export function produceN(ring: Ring, n: number, batch: number): void {
+  const slots = Array.from({ length: batch }, () => new Uint8Array(8));
+  const views = slots.map((s) => new DataView(s.buffer));
+  for (let seq = 0; seq < n;) {
+    if (batch === 1) {
+      views[0].setUint32(0, seq, true);
+      views[0].setUint32(4, valueOf(seq), true);
+      if (!ring.push(slots[0], WAIT_MS)) throw new Error("the ring stayed full");
+      seq++;
+      continue;
+    }
+    const k = Math.min(batch, n - seq);
+    for (let j = 0; j < k; j++) {
+      views[j].setUint32(0, seq + j, true);
+      views[j].setUint32(4, valueOf(seq + j), true);
+    }
+    if (ring.pushMany(k === batch ? slots : slots.slice(0, k), WAIT_MS) !== k) {
+      throw new Error("the ring stayed full");
+    }
+    seq += k;
+  }
+}
+
+/**
+ * Pops `n` messages (`batch` 1: popInto each, or pop each with `copies`;
+ * more: popManyInto), checking each; returns ms from the first to the last
+ * and whether all were right.
+ */
+export function consumeN(
+  ring: Ring,
+  n: number,
+  batch: number,
+  copies: boolean,
+): { ms: number; ok: boolean } {
+  const data = new Uint8Array(8 * batch);
+  const dv = new DataView(data.buffer);
+  const lengths = new Uint32Array(batch);
+  let ok = true;
+  let t0 = 0;
+  for (let seq = 0; seq < n;) {
+    let k: number;
+    if (batch > 1) {
+      k = ring.popManyInto(data, lengths.subarray(0, Math.min(batch, n - seq)), WAIT_MS);
+    } else if (copies) {
+      const b = ring.pop(WAIT_MS);
+      if (b && b.length === 8) data.set(b);
+      k = b ? 1 : 0;
+      lengths[0] = b ? b.length : 0;
+    } else {
+      const len = ring.popInto(data, WAIT_MS);
+      k = len === null ? 0 : 1;
+      lengths[0] = len ?? 0;
+    }
+    if (k === 0) throw new Error("no message for 60 s");
+    if (seq === 0) t0 = performance.now();
+    for (let j = 0; j < k; j++, seq++) {
+      if (
+        lengths[j] !== 8 || dv.getUint32(j * 8, true) !== seq ||
+        dv.getUint32(j * 8 + 4, true) !== valueOf(seq)
+      ) ok = false;
+    }
+  }
+  return { ms: performance.now() - t0, ok };
+}
+
+/** Returns each message of `from` into `to` until an empty one comes (the peer's side of round trips). */
+export function echo(from: Ring, to: Ring): void {
+  const buf = new Uint8Array(8);
+  for (;;) {
+    const n = from.popInto(buf, WAIT_MS);
+    if (n === null) throw new Error("no message for 60 s");
+    if (n === 0) return;
+    to.push(buf.subarray(0, n), WAIT_MS);
+  }
+}
+
+/** Round trips through A and back through B for `seconds`; returns how many per second. */
+export function roundTrips(a: Ring, b: Ring, seconds: number): number {
+  const msg = new Uint8Array(8);
+  const back = new Uint8Array(8);
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < seconds * 1000) {
+    for (let i = 0; i < 100; i++, n++) {
+      a.push(msg, WAIT_MS);
+      if (b.popInto(back, WAIT_MS) !== 8) throw new Error("the echo did not come back");
+    }
+    t = performance.now();
+  }
+  a.push(new Uint8Array(0), WAIT_MS);
+  return n / (t - t0) * 1000;
+}
+
+/** What the C references measured, per second (null: no gcc). */
+export interface CRefs {
+  futex: number;
+  spin: number;
+  ring: number;
+}
+
+/** Compiles bench/refs/sync_refs.c with gcc and runs it; null when gcc is missing or fails. */
+export function cReferences(seconds: number, messages: number): CRefs | null {
+  const dir = mkdtempSync(join(tmpdir(), "sync-refs-"));
+  try {
+    const source = decodeURIComponent(new URL("./refs/sync_refs.c", import.meta.url).pathname);
+    const exe = join(dir, "sync_refs");
+    const cc = spawnSync("gcc", ["-O2", "-o", exe, source], { encoding: "utf8" });
+    if (cc.status !== 0) return null;
+    const run = (...args: string[]) => {
+      const r = spawnSync(exe, args, { encoding: "utf8", timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`sync_refs ${args.join(" ")} failed: ${r.stderr}`);
+      return (JSON.parse(r.stdout) as { perSecond: number }).perSecond;
+    };
+    return {
+      futex: run("futex", `${seconds}`),
+      spin: run("spin", `${seconds}`),
+      ring: run("ring", `${messages}`),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
