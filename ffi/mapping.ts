@@ -9,6 +9,7 @@
 import type { Backend, SearchView } from "./backend.ts";
 import { lastError } from "./files.ts";
 import { backend } from "./load.ts";
+import { typedArrayByteLength as lengthOf } from "./primordials.ts";
 
 /** Linux's `MREMAP_FIXED` (the same on every architecture; only Linux has mremap). */
 const MREMAP_FIXED = 2;
@@ -193,6 +194,32 @@ export class Mapping {
     return true;
   }
 
+  /**
+   * Gives the range up without unmapping it, for memory that a JavaScript
+   * buffer we no longer know may still reach (one moved away by
+   * `transfer()` or `postMessage`): the pages are replaced by private
+   * anonymous zero pages (`MAP_FIXED | MAP_NORESERVE`, no memory until
+   * written) that stay reserved for the life of the process. The file's
+   * pages are let go; such a buffer reads zeros and its stores go nowhere.
+   * If even that fails, the old pages stay mapped: never unmapped memory.
+   * Idempotent.
+   */
+  retire(): void {
+    if (this.#borrowed) throw new TypeError("cannot retire memory this library did not map");
+    if (this.#length === 0) return;
+    const { map, prot } = this.#b.platform;
+    this.#b.libc.mmap(
+      this.#address,
+      this.#length,
+      prot.PROT_READ | prot.PROT_WRITE,
+      map.MAP_PRIVATE | map.MAP_ANONYMOUS | map.MAP_FIXED | (map.MAP_NORESERVE ?? 0),
+      -1,
+      0,
+    );
+    this.#released();
+    this.#length = 0;
+  }
+
   /** `munmap(2)`. Idempotent. */
   unmap(): void {
     if (this.#borrowed) throw new TypeError("cannot unmap memory this library did not map");
@@ -204,14 +231,16 @@ export class Mapping {
     this.#length = 0;
   }
 
-  /** Copies `dst.length` bytes from `offset` into `dst`. */
+  /** Copies `dst`'s bytes (its true length, not its `length` property) from `offset` into `dst`. */
   copyOut(offset: number, dst: Uint8Array): void {
-    if (dst.length) this.#b.libc.copyOut(dst, this.#address + offset, dst.length);
+    const n = lengthOf(dst);
+    if (n) this.#b.libc.copyOut(dst, this.#address + offset, n);
   }
 
-  /** Copies `src` into the mapping at `offset`. */
+  /** Copies `src` (its true length) into the mapping at `offset`. */
   copyIn(offset: number, src: Uint8Array): void {
-    if (src.length) this.#b.libc.copyIn(this.#address + offset, src, src.length);
+    const n = lengthOf(src);
+    if (n) this.#b.libc.copyIn(this.#address + offset, src, n);
   }
 
   /** `memmove(3)` inside the mapping. */
@@ -221,18 +250,14 @@ export class Mapping {
 
   /** Offset of the first `needle` in `[start, end)`, or -1 (`memmem(3)`). */
   indexOf(needle: Uint8Array, start: number, end: number): number {
-    if (end - start < needle.length) return -1;
+    const n = lengthOf(needle);
+    if (end - start < n) return -1;
     const native = end - start >= NATIVE_MIN ? this.#searchView() : null;
     if (native) {
       const at = native.indexOf(needle, start, end);
       return at < 0 ? -1 : start + at;
     }
-    const at = this.#b.libc.memmem(
-      this.#address + start,
-      end - start,
-      needle,
-      needle.length,
-    );
+    const at = this.#b.libc.memmem(this.#address + start, end - start, needle, n);
     return at === 0 ? -1 : at - this.#address;
   }
 
@@ -250,7 +275,7 @@ export class Mapping {
    * own search where it is faster).
    */
   lastIndexOf(needle: Uint8Array, start: number, end: number): number {
-    const n = needle.length;
+    const n = lengthOf(needle);
     if (end - start < n) return -1;
     const native = this.#searchView();
     if (native) {
@@ -273,7 +298,7 @@ export class Mapping {
    * after the last one found, so dense matches cost O(log) searches.
    */
   #lastFrom(needle: Uint8Array, at: number, hi: number): number {
-    const n = needle.length;
+    const n = lengthOf(needle);
     for (let from = at + 1; hi - from >= n;) {
       const mid = from + ((hi - from) >> 1);
       const right = this.indexOf(needle, mid, hi);

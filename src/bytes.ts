@@ -4,6 +4,23 @@
  *
  * @module
  */
+import {
+  dataViewBuffer,
+  dataViewByteLength,
+  dataViewByteOffset,
+  encodeUtf8,
+  getPrototypeOf,
+  hasOwn,
+  isArrayBuffer,
+  isSharedArrayBuffer,
+  isView,
+  typedArrayBuffer,
+  typedArrayByteLength,
+  typedArrayByteOffset,
+  typedArrayKind,
+  Uint8ArrayCtor,
+  Uint8ArrayPrototype,
+} from "../ffi/primordials.ts";
 import { typeName } from "./args.ts";
 
 /**
@@ -33,18 +50,37 @@ export type BytesLike = string | ArrayBufferView | ArrayBufferLike;
  */
 export type Needle = BytesLike | number;
 
-const encoder = new TextEncoder();
-
-/** The bytes of `data` without copying, except for strings (encoded as UTF-8). */
+/**
+ * The bytes of `data` without copying, except for strings (encoded as UTF-8).
+ *
+ * Everything is read through the engine's intrinsics (ffi/primordials.ts):
+ * a typed array's own `length`, a subclass's getters, a patched prototype or
+ * a Proxy never decide how many bytes are read. A `Uint8Array` comes back
+ * as it is only when it is a plain one (its prototype is `Uint8Array.prototype`
+ * and it has no own `length`); anything else gets a fresh `Uint8Array` over
+ * exactly the bytes it covers. Callers that hand a length to libc still take
+ * it with `byteLength()`, which no later tampering can change.
+ */
 export function toBytes(data: unknown): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return encoder.encode(data);
-  if (ArrayBuffer.isView(data)) {
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === "string") return encodeUtf8(data);
+  const kind = typedArrayKind(data);
+  if (kind !== undefined) {
+    if (kind === "Uint8Array" && isPlain(data as Uint8Array)) return data as Uint8Array;
+    return new Uint8ArrayCtor(
+      typedArrayBuffer(data),
+      typedArrayByteOffset(data),
+      typedArrayByteLength(data),
+    );
   }
-  if (data instanceof ArrayBuffer || isSharedArrayBuffer(data)) {
-    return new Uint8Array(data as ArrayBufferLike);
+  if (isView(data)) {
+    // Not a typed array, so a DataView.
+    return new Uint8ArrayCtor(
+      dataViewBuffer(data),
+      dataViewByteOffset(data),
+      dataViewByteLength(data),
+    );
   }
+  if (isArrayBuffer(data) || isSharedArrayBuffer(data)) return new Uint8ArrayCtor(data);
   throw new TypeError(`a bytes-like object is required, not '${typeName(data)}'`);
 }
 
@@ -55,11 +91,16 @@ export function toNeedle(sub: unknown): Uint8Array {
       throw new TypeError(`a byte value must be an integer, not ${sub}`);
     }
     if (sub < 0 || sub > 255) throw new RangeError("byte must be in range(0, 256)");
-    return Uint8Array.of(Number(sub));
+    const one = new Uint8ArrayCtor(1);
+    one[0] = Number(sub);
+    return one;
   }
   return toBytes(sub);
 }
 
-function isSharedArrayBuffer(x: unknown): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && x instanceof SharedArrayBuffer;
+/** The true length in bytes of a typed array, whatever its properties say. */
+export const byteLength: (bytes: Uint8Array) => number = typedArrayByteLength;
+
+function isPlain(u: Uint8Array): boolean {
+  return getPrototypeOf(u) === Uint8ArrayPrototype && !hasOwn(u, "length");
 }

@@ -25,6 +25,7 @@ import {
   toSsize,
   typeName,
 } from "./args.ts";
+import { byteLength } from "./bytes.ts";
 import { ACCESS_READ, MS_ASYNC, MS_INVALIDATE, MS_SYNC } from "./constants.ts";
 import { clampRange, type Slice } from "./slice.ts";
 
@@ -144,7 +145,7 @@ export function readSlice(s: Slice, at: ByteAccess): Uint8Array {
 
 /** Stores `bytes` into a resolved slice, any step; the lengths must match. */
 export function writeSlice(s: Slice, bytes: Uint8Array, at: ByteAccess): void {
-  if (bytes.length !== s.count) throw new RangeError("mmap slice assignment is wrong size");
+  if (byteLength(bytes) !== s.count) throw new RangeError("mmap slice assignment is wrong size");
   if (s.step === 1) return at.copyIn(s.start, bytes);
   for (let k = 0, i = s.start; k < s.count; k++, i += s.step) at.set(i, bytes[k]!);
 }

@@ -10,6 +10,13 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
+import {
+  detachBuffer,
+  typedArrayBuffer,
+  typedArrayByteLength as lengthOf,
+  typedArraySet,
+  typedArraySubarray as subarray,
+} from "../ffi/primordials.ts";
 import { PAGESIZE } from "./constants.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
 
@@ -54,17 +61,26 @@ export class Pieces {
     return this.#pieces[this.#locate(offset)]!;
   }
 
-  /** Detaches the internal buffers and unmaps every piece. */
-  release(): void {
-    for (const b of this.#buffers) {
-      const buffer = b?.buffer as ArrayBuffer | undefined;
-      if (buffer && !buffer.detached) buffer.transfer(0);
-    }
+  /**
+   * Detaches the internal buffers and unmaps every piece, or, when a buffer
+   * over them may still be reachable (`reachable`, or an internal buffer
+   * that is no longer ours to detach), retires them (`Mapping.retire`).
+   */
+  release(reachable = false): void {
+    const buffers = this.#buffers;
     this.#buffers = [];
+    for (let i = 0; i < buffers.length; i++) {
+      const b = buffers[i], p = this.#pieces[i];
+      // An empty piece's buffer is over no memory.
+      if (b && p.end > p.start && detachBuffer(typedArrayBuffer(b) as ArrayBuffer) !== "detached") {
+        reachable = true;
+      }
+    }
     let first: unknown;
     for (const p of this.#pieces) {
       try {
-        p.mapping.unmap();
+        if (reachable) p.mapping.retire();
+        else p.mapping.unmap();
       } catch (e) {
         first ??= e;
       }
@@ -97,20 +113,20 @@ export class Pieces {
 
   /** Copies `dst.length` bytes from `offset` into `dst`. */
   copyOut(offset: number, dst: Uint8Array): void {
-    this.#each(offset, dst.length, (k, local, done, n) => {
-      const part = dst.subarray(done, done + n);
+    this.#each(offset, lengthOf(dst), (k, local, done, n) => {
+      const part = subarray(dst, done, done + n);
       const buffer = this.#buffers[k];
-      if (buffer) part.set(buffer.subarray(local, local + n));
+      if (buffer) typedArraySet(part, subarray(buffer, local, local + n));
       else this.#pieces[k]!.mapping.copyOut(local, part);
     });
   }
 
   /** Copies `src` to `offset`. */
   copyIn(offset: number, src: Uint8Array): void {
-    this.#each(offset, src.length, (k, local, done, n) => {
-      const part = src.subarray(done, done + n);
+    this.#each(offset, lengthOf(src), (k, local, done, n) => {
+      const part = subarray(src, done, done + n);
       const buffer = this.#buffers[k];
-      if (buffer) buffer.set(part, local);
+      if (buffer) typedArraySet(buffer, part, local);
       else this.#pieces[k]!.mapping.copyIn(local, part);
     });
   }
@@ -148,7 +164,7 @@ export class Pieces {
 
   /** First offset of `needle` in `[start, end)`, or -1. */
   find(needle: Uint8Array, start: number, end: number): number {
-    const n = needle.length;
+    const n = lengthOf(needle);
     if (n === 0 || end - start < n) return findIn(null, needle, start, end);
     for (let k = this.#locate(start); k < this.#pieces.length; k++) {
       const p = this.#pieces[k]!;
@@ -168,7 +184,7 @@ export class Pieces {
 
   /** Last offset of `needle` in `[start, end)`, or -1. */
   rfind(needle: Uint8Array, start: number, end: number): number {
-    const n = needle.length;
+    const n = lengthOf(needle);
     if (n === 0 || end - start < n) return rfindIn(null, needle, start, end);
     for (let k = this.#locate(end - 1); k >= 0; k--) {
       const p = this.#pieces[k]!;
@@ -189,14 +205,14 @@ export class Pieces {
 
   /** Number of non-overlapping `needle`s in `[start, end)`, like `bytes.count`. */
   count(needle: Uint8Array, start: number, end: number): number {
-    if (this.#pieces.length === 1 || needle.length === 0 || end - start < needle.length) {
+    if (this.#pieces.length === 1 || lengthOf(needle) === 0 || end - start < lengthOf(needle)) {
       return countIn(this.#pieces[0]?.mapping ?? null, needle, start, end);
     }
     let count = 0;
     for (
       let i = this.find(needle, start, end);
       i >= 0;
-      i = this.find(needle, i + needle.length, end)
+      i = this.find(needle, i + lengthOf(needle), end)
     ) {
       count++;
     }
@@ -254,7 +270,7 @@ export class Pieces {
     lo: number,
     end: number,
   ): { from: number; window: Uint8Array } | null {
-    const n = needle.length;
+    const n = lengthOf(needle);
     if (n < 2 || p.end >= end) return null;
     const from = Math.max(lo, p.end - n + 1);
     const to = Math.min(end, p.end + n - 1);
@@ -293,7 +309,7 @@ export function lastStartingBy(ranges: readonly { start: number }[], offset: num
  * length, and the needle may be long.
  */
 export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, last: boolean): number {
-  const n = needle.length;
+  const n = lengthOf(needle);
   const fail = new Int32Array(n);
   for (let i = 1, k = 0; i < n; i++) {
     while (k > 0 && needle[i] !== needle[k]) k = fail[k - 1]!;

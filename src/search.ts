@@ -9,6 +9,7 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
+import { typedArrayByteLength as lengthOf } from "../ffi/primordials.ts";
 import { countByte, findInPlace, isCommonByte, type PagesSource } from "./search_kernel.ts";
 import { FIND_IN_KERNEL } from "./fastpaths.ts";
 import { PAGESIZE } from "./constants.ts";
@@ -30,9 +31,9 @@ export function findIn(
   end: number,
   pages: PagesSource | null = null,
 ): number {
-  if (needle.length === 0) return start <= end ? start : -1;
-  if (!mapping || end - start < needle.length) return -1;
-  if (needle.length === 1) return mapping.indexOfByte(needle[0]!, start, end);
+  if (lengthOf(needle) === 0) return start <= end ? start : -1;
+  if (!mapping || end - start < lengthOf(needle)) return -1;
+  if (lengthOf(needle) === 1) return mapping.indexOfByte(needle[0]!, start, end);
   if (
     pages && end - start >= KERNEL_FIND_MIN &&
     (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]!))
@@ -50,7 +51,7 @@ export function rfindIn(
   start: number,
   end: number,
 ): number {
-  const n = needle.length;
+  const n = lengthOf(needle);
   if (n === 0) return start <= end ? end : -1;
   if (!mapping || end - start < n) return -1;
   if (n === 1) return mapping.lastIndexOfByte(needle[0]!, start, end);
@@ -72,8 +73,8 @@ export function countIn(
   end: number,
   pages: PagesSource | null = null,
 ): number {
-  if (needle.length === 0) return start <= end ? end - start + 1 : 0;
-  if (mapping && needle.length === 1 && end - start >= KERNEL_MIN) {
+  if (lengthOf(needle) === 0) return start <= end ? end - start + 1 : 0;
+  if (mapping && lengthOf(needle) === 1 && end - start >= KERNEL_MIN) {
     const counted = countByte(mapping, needle[0]!, start, end, pages, PAGESIZE);
     if (counted >= 0) return counted;
   }
@@ -81,7 +82,7 @@ export function countIn(
   for (
     let i = findIn(mapping, needle, start, end);
     i >= 0;
-    i = findIn(mapping, needle, i + needle.length, end)
+    i = findIn(mapping, needle, i + lengthOf(needle), end)
   ) {
     count++;
   }

@@ -22,6 +22,7 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
+import { typedArrayByteLength as lengthOf } from "../ffi/primordials.ts";
 import { MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.ts";
 
 /** search_kernel.wat, assembled with wabt's wat2wasm (base64). */
@@ -191,7 +192,7 @@ export function findInPlace(
 ): number | undefined {
   if (kernel === undefined) kernel = load();
   const k = kernel;
-  const n = needle.length;
+  const n = lengthOf(needle);
   if (!k || n < 2 || n > NEEDLE_MAX || !place(k, mapping, source, pageSize)) return undefined;
   k.chunk.set(needle, 0);
   const [o1, o2] = rarePair(needle);
@@ -226,12 +227,12 @@ export function isCommonByte(b: number): boolean {
 
 /** Two positions of the needle's rarest bytes, in order. */
 function rarePair(needle: Uint8Array): [number, number] {
-  let a = 0, b = needle.length - 1;
-  for (let i = 0; i < needle.length; i++) {
+  let a = 0, b = lengthOf(needle) - 1;
+  for (let i = 0; i < lengthOf(needle); i++) {
     if (commonness(needle[i]!) < commonness(needle[a]!)) a = i;
   }
-  b = a === needle.length - 1 ? 0 : needle.length - 1;
-  for (let i = 0; i < needle.length; i++) {
+  b = a === lengthOf(needle) - 1 ? 0 : lengthOf(needle) - 1;
+  for (let i = 0; i < lengthOf(needle); i++) {
     if (i !== a && commonness(needle[i]!) < commonness(needle[b]!)) b = i;
   }
   return a < b ? [a, b] : [b, a];

@@ -1,0 +1,179 @@
+/**
+ * The engine's own intrinsics, captured when the module loads, as Node's
+ * internals capture their "primordials": every value that decides how many
+ * bytes libc or a copy touches is read through these, never through a
+ * property lookup that a user can override (an own `length`, a patched
+ * prototype getter, a replaced `ArrayBuffer.prototype.transfer`, a Proxy).
+ * Tampering with the globals after this module loaded changes nothing here.
+ *
+ * It lives in `ffi/`, the lowest layer, so that both `ffi/` and `src/` can
+ * import it without an import going upwards.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+const { bind, call } = Function.prototype;
+/** `uncurryThis(f)(self, ...args)` is `f.call(self, ...args)` with the call captured. */
+const uncurryThis: <F extends AnyFn>(
+  fn: F,
+) => (self: unknown, ...args: Parameters<F>) => ReturnType<F> = bind.bind(call);
+
+const getter = (proto: object, key: PropertyKey): AnyFn => {
+  const fn = Object.getOwnPropertyDescriptor(proto, key)?.get;
+  if (!fn) throw new Error(`@seed/mmap: the engine has no ${String(key)} getter`);
+  return fn;
+};
+
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+
+/** `ta.byteLength` of a real typed array (a `TypeError` for anything else). */
+export const typedArrayByteLength: (ta: unknown) => number = uncurryThis(
+  getter(TypedArrayPrototype, "byteLength"),
+);
+/** `ta.byteOffset` of a real typed array. */
+export const typedArrayByteOffset: (ta: unknown) => number = uncurryThis(
+  getter(TypedArrayPrototype, "byteOffset"),
+);
+/** `ta.length` (elements) of a real typed array. */
+export const typedArrayLength: (ta: unknown) => number = uncurryThis(
+  getter(TypedArrayPrototype, "length"),
+);
+/** `ta.buffer` of a real typed array. */
+export const typedArrayBuffer: (ta: unknown) => ArrayBufferLike = uncurryThis(
+  getter(TypedArrayPrototype, "buffer"),
+);
+/**
+ * The typed array's kind (`"Uint8Array"`, ...) for a real typed array and
+ * `undefined` for anything else, Proxies included: a brand check that no
+ * prototype chain or `Symbol.hasInstance` can fake.
+ */
+export const typedArrayKind: (value: unknown) => string | undefined = uncurryThis(
+  getter(TypedArrayPrototype, Symbol.toStringTag),
+);
+/** `%TypedArray%.prototype.set`. */
+export const typedArraySet: (ta: unknown, src: ArrayLike<number>, offset?: number) => void =
+  uncurryThis(TypedArrayPrototype["set" as keyof object] as AnyFn);
+/** `%TypedArray%.prototype.subarray`. */
+export const typedArraySubarray: (ta: Uint8Array, start: number, end?: number) => Uint8Array =
+  uncurryThis(TypedArrayPrototype["subarray" as keyof object] as AnyFn);
+
+/** `%TypedArray%.prototype.slice`. */
+export const typedArraySlice: (ta: Uint8Array, start: number, end: number) => Uint8Array =
+  uncurryThis(TypedArrayPrototype["slice" as keyof object] as AnyFn);
+/** `%TypedArray%.prototype.indexOf`. */
+export const typedArrayIndexOf: (ta: Uint8Array, value: number, from: number) => number =
+  uncurryThis(TypedArrayPrototype["indexOf" as keyof object] as AnyFn);
+
+/** `DataView.prototype` getters (a `TypeError` for anything but a DataView). */
+export const dataViewBuffer: (dv: unknown) => ArrayBufferLike = uncurryThis(
+  getter(DataView.prototype, "buffer"),
+);
+/** `dv.byteOffset` of a real DataView. */
+export const dataViewByteOffset: (dv: unknown) => number = uncurryThis(
+  getter(DataView.prototype, "byteOffset"),
+);
+/** `dv.byteLength` of a real DataView. */
+export const dataViewByteLength: (dv: unknown) => number = uncurryThis(
+  getter(DataView.prototype, "byteLength"),
+);
+
+/** `ArrayBuffer.isView`, captured. */
+export const isView: (value: unknown) => value is ArrayBufferView = ArrayBuffer.isView;
+
+const arrayBufferByteLengthRaw: (ab: unknown) => number = uncurryThis(
+  getter(ArrayBuffer.prototype, "byteLength"),
+);
+/** `ab.byteLength` of a real (non-shared) ArrayBuffer. */
+export const arrayBufferByteLength = arrayBufferByteLengthRaw;
+/** `ab.detached` of a real ArrayBuffer. */
+export const arrayBufferDetached: (ab: ArrayBuffer) => boolean = uncurryThis(
+  getter(ArrayBuffer.prototype, "detached"),
+);
+/** `ArrayBuffer.prototype.transfer`, captured. */
+export const arrayBufferTransfer: (ab: ArrayBuffer, length?: number) => ArrayBuffer = uncurryThis(
+  ArrayBuffer.prototype.transfer as AnyFn,
+);
+
+const sharedByteLength: ((sab: unknown) => number) | undefined =
+  typeof SharedArrayBuffer === "undefined"
+    ? undefined
+    : uncurryThis(getter(SharedArrayBuffer.prototype, "byteLength"));
+
+/** Whether `value` is a real ArrayBuffer (not shared), by its internal slots. */
+export function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    arrayBufferByteLengthRaw(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `value` is a real SharedArrayBuffer, by its internal slots. */
+export function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer {
+  if (!sharedByteLength || typeof value !== "object" || value === null) return false;
+  try {
+    sharedByteLength(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The captured `Uint8Array` constructor. */
+export const Uint8ArrayCtor: typeof Uint8Array = Uint8Array;
+/** `Uint8Array.prototype`, to tell a plain `Uint8Array` from a subclass. */
+export const Uint8ArrayPrototype: object = Uint8Array.prototype;
+/** `Object.getPrototypeOf`, captured. */
+export const getPrototypeOf: (o: object) => object | null = Object.getPrototypeOf;
+/** `Object.hasOwn`, captured. */
+export const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
+
+const encoder = new TextEncoder();
+const encodeRaw: (self: TextEncoder, s: string) => Uint8Array = uncurryThis(
+  TextEncoder.prototype.encode as AnyFn,
+);
+/** UTF-8 bytes of `s`, by the captured `TextEncoder.prototype.encode`. */
+export function encodeUtf8(s: string): Uint8Array {
+  return encodeRaw(encoder, s);
+}
+
+/** `Atomics`' functions, captured (the lock words of src/sync/). */
+export const atomics: {
+  readonly load: typeof Atomics.load;
+  readonly store: typeof Atomics.store;
+  readonly exchange: typeof Atomics.exchange;
+  readonly compareExchange: typeof Atomics.compareExchange;
+  readonly add: typeof Atomics.add;
+  readonly sub: typeof Atomics.sub;
+  readonly wait: typeof Atomics.wait;
+  readonly notify: typeof Atomics.notify;
+} = Object.freeze({
+  load: Atomics.load,
+  store: Atomics.store,
+  exchange: Atomics.exchange,
+  compareExchange: Atomics.compareExchange,
+  add: Atomics.add,
+  sub: Atomics.sub,
+  wait: Atomics.wait,
+  notify: Atomics.notify,
+});
+
+/**
+ * Detaches `buffer` with the captured `transfer(0)`, and says whether it is
+ * detached now. A buffer that was already detached is reported as not
+ * detached by us (`"moved"`): someone else moved its memory away.
+ */
+export function detachBuffer(buffer: ArrayBuffer): "detached" | "moved" | "failed" {
+  try {
+    if (arrayBufferDetached(buffer)) return "moved";
+    arrayBufferTransfer(buffer, 0);
+    return arrayBufferDetached(buffer) ? "detached" : "failed";
+  } catch {
+    return "failed";
+  }
+}
