@@ -12,8 +12,8 @@ import {
   parseAccess,
   resolveProtection,
 } from "./access.ts";
-import { checkOptions, typeName } from "./args.ts";
-import { type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
+import { checkOptions, toInt, typeName } from "./args.ts";
+import { byteLength, type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
 import { type ConcatSegment, mapFiles } from "./concat_layout.ts";
 import { ACCESS_COPY, ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE } from "./constants.ts";
 import {
@@ -41,6 +41,7 @@ import type { FlushOptions, TypedArrayConstructor } from "./mmap.ts";
 import { toPath } from "./path.ts";
 import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
+import { typedArrayBuffer, typedArrayByteLength } from "../ffi/primordials.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
 import { readInto } from "./read_into.ts";
@@ -66,10 +67,16 @@ export interface ConcatOptions {
   access?: AccessMode;
 }
 
-const finalizer = new FinalizationRegistry<Pieces>((pieces) => {
+/** What the finalizer releases, and whether a buffer over it was handed out (see MMap's). */
+interface Held {
+  pieces: Pieces;
+  exposed: boolean;
+}
+
+const finalizer = new FinalizationRegistry<Held>((held) => {
   // Best effort: a finalizer has nobody to report an error to.
   try {
-    pieces.release();
+    held.pieces.release(held.exposed);
   } catch { /* already gone */ }
 });
 
@@ -103,6 +110,7 @@ const ITERATION_CHUNK = 1 << 16;
 export class MMapConcat {
   #pieces: Pieces | null;
   #views: ViewSet;
+  #held: Held;
   #segments: readonly ConcatSegment[];
   #split: string | null;
   #bytes: Uint8Array | null = null;
@@ -150,7 +158,7 @@ export class MMapConcat {
     this.#pieces = new Pieces(layout.pieces, b.maxBufferLength);
     this.#length = this.#pieces.length;
     this.#views = new ViewSet(this, b.maxBufferLength);
-    finalizer.register(this, this.#pieces, this);
+    finalizer.register(this, this.#held = { pieces: this.#pieces, exposed: false }, this);
   }
 
   // --- state -------------------------------------------------------------------
@@ -208,10 +216,11 @@ export class MMapConcat {
   }
 
   /**
-   * The index in {@linkcode segments} of the file holding byte `offset`
-   * (negative offsets count from the end). Empty files hold no byte.
+   * The index in {@linkcode segments} of the file holding byte `offset`.
+   * Empty files hold no byte. Negative offsets do not count from the end,
+   * so that the -1 of a failed `find()` never names a file.
    *
-   * @throws {RangeError} outside the concatenation ("mmap index out of range")
+   * @throws {RangeError} outside `[0, length)`
    *
    * @example
    * ```ts
@@ -224,7 +233,13 @@ export class MMapConcat {
    */
   segmentAt(offset: number): number {
     this.#check();
-    const at = itemIndex(offset, this.#length);
+    const at = toInt(offset, "offset");
+    if (at < 0 || at >= this.#length) {
+      throw new RangeError(
+        `segmentAt offset ${at} is outside the concatenation (0 to ${this.#length - 1})` +
+          (at === -1 ? ": find() returns -1 when the needle is absent" : ""),
+      );
+    }
     // The last segment starting at or before `at`, then back over empty ones.
     let k = lastStartingBy(this.#segments, at);
     while (this.#segments[k]!.end <= at) k--;
@@ -268,11 +283,11 @@ export class MMapConcat {
     if (this.#closed) return;
     this.#closed = true;
     finalizer.unregister(this);
-    this.#views.detachAll();
+    const reachable = this.#views.detachAll();
     this.#bytes = null;
     const pieces = this.#pieces;
     this.#pieces = null;
-    pieces?.release();
+    pieces?.release(reachable);
   }
 
   /**
@@ -313,7 +328,11 @@ export class MMapConcat {
    */
   get bytes(): Uint8Array {
     const pieces = this.#live();
-    if (this.#bytes) return this.#bytes;
+    this.#held.exposed = true;
+    // Made again if someone moved the last one's buffer away (transfer()).
+    if (this.#bytes && (this.#length === 0 || typedArrayByteLength(this.#bytes) !== 0)) {
+      return this.#bytes;
+    }
     if (this.#split !== null) {
       throw new RangeError(
         `bytes is unavailable: these files are not in one address range because ${this.#split}; ` +
@@ -357,6 +376,7 @@ export class MMapConcat {
     this.#check();
     const size = elementSize(type);
     const pieces = this.#live(); // a BYTES_PER_ELEMENT getter may have closed the map
+    this.#held.exposed = true;
     const r = viewRange(type, size, byteOffset, length, this.#length);
     const bytes = r.count * size;
     if (bytes === 0) return new type(new ArrayBuffer(0), 0, 0);
@@ -369,7 +389,7 @@ export class MMapConcat {
       );
     }
     if (this.#split === null && this.#length <= this.#views.maxBufferLength) {
-      return new type(this.bytes.buffer as ArrayBuffer, r.start, r.count);
+      return new type(typedArrayBuffer(this.bytes) as ArrayBuffer, r.start, r.count);
     }
     const buffer = this.#views.window(piece.mapping, r.start - piece.start, bytes);
     return new type(buffer, 0, r.count);
@@ -548,10 +568,11 @@ export class MMapConcat {
     const bytes = toBytes(data);
     const pieces = this.#live(); // toBytes may run a getter that closed the map
     checkWritable(this.#access);
-    checkWriteRange(this.#pos, bytes.length, this.#length);
+    const n = byteLength(bytes);
+    checkWriteRange(this.#pos, n, this.#length);
     pieces.copyIn(this.#pos, bytes);
-    this.#pos += bytes.length;
-    return bytes.length;
+    this.#pos += n;
+    return n;
   }
 
   /**

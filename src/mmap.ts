@@ -7,6 +7,13 @@ import { closeFd, dupFd, type FileStat, statFd, truncateFd } from "../ffi/files.
 import { OpenedFile } from "../ffi/create.ts";
 import { growFile } from "../ffi/space.ts";
 import { Mapping } from "../ffi/mapping.ts";
+import {
+  typedArrayBuffer,
+  typedArrayIndexOf,
+  typedArraySet,
+  typedArraySlice,
+  typedArraySubarray,
+} from "../ffi/primordials.ts";
 import { backend, platform } from "../ffi/load.ts";
 import {
   type AccessMode,
@@ -16,7 +23,7 @@ import {
   resolveProtection,
 } from "./access.ts";
 import { checkOptions, SSIZE_MAX, toBool, toCInt, toInt, toOptionalInt, toSsize } from "./args.ts";
-import { type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
+import { byteLength, type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
 import {
   ACCESS_COPY,
   ACCESS_DEFAULT,
@@ -185,6 +192,12 @@ export type TypedArrayConstructor<T> = {
 interface Resources {
   mapping: Mapping | null;
   fd: number;
+  /**
+   * A buffer over the mapping was handed out. If the map is collected
+   * unclosed, such a buffer may have been moved (`transfer()`) to a buffer
+   * that outlives the map, so the range is retired, not unmapped.
+   */
+  exposed: boolean;
 }
 
 /** How the search kernel sees a shared map's pages: the same for every map. */
@@ -193,7 +206,8 @@ const SHARED_PAGES: PagesSource = { share: true };
 const finalizer = new FinalizationRegistry<Resources>((res) => {
   // Best effort: a finalizer has nobody to report an error to.
   try {
-    res.mapping?.unmap();
+    if (res.exposed) res.mapping?.retire();
+    else res.mapping?.unmap();
   } catch { /* already gone */ }
   if (res.fd >= 0) {
     try {
@@ -235,7 +249,13 @@ export let isSharedMap!: (m: MMap) => boolean;
  * ```
  */
 export class MMap {
-  #res: Resources = { mapping: null, fd: -1 };
+  #res: Resources = { mapping: null, fd: -1, exposed: false };
+  /**
+   * A buffer over the current mapping may be reachable from JavaScript
+   * although it is no longer ours (see `ViewSet.detachAll`): the mapping
+   * must be retired, never unmapped or moved.
+   */
+  #reachable = false;
   #views: ViewSet;
   #closed = false;
   #length = 0;
@@ -392,6 +412,14 @@ export class MMap {
     try {
       const st = statFd(fd, file);
       if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
+      if (st.isStream) {
+        throw new MMapOSError(
+          errnoValue("ENODEV") ?? 19,
+          "mmap",
+          file,
+          "a FIFO or socket has no pages to map; read it as a stream instead",
+        );
+      }
       if (create && length > 0 && st.size < offset + length) {
         const size = Math.min(offset + length, 2 ** 63 - 1024);
         // Read and copy maps too: on tmpfs (/dev/shm, often /tmp) a file's
@@ -577,12 +605,13 @@ export class MMap {
     if (this.#closed) return;
     this.#closed = true;
     finalizer.unregister(this.#res);
-    this.#views.detachAll();
+    const reachable = this.#views.detachAll() || this.#reachable;
     const { mapping, fd } = this.#res;
     this.#res.mapping = null;
     this.#res.fd = -1;
     try {
-      mapping?.unmap();
+      if (reachable) mapping?.retire();
+      else mapping?.unmap();
     } finally {
       if (fd >= 0) closeFd(fd);
     }
@@ -624,15 +653,15 @@ export class MMap {
    */
   get bytes(): Uint8Array {
     this.#check();
-    this.#viewsOut = true;
-    const main = this.#views.main;
-    if (!main) {
+    this.#viewsOut = this.#res.exposed = true;
+    const shown = this.#views.public();
+    if (!shown) {
       throw new RangeError(
         `this map of ${this.#length} bytes is larger than the largest ArrayBuffer this runtime can make ` +
           `(${this.#views.maxBufferLength} bytes): use view() or dataView() windows, or the methods`,
       );
     }
-    return main;
+    return shown;
   }
 
   /**
@@ -654,12 +683,12 @@ export class MMap {
    */
   view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
     this.#check();
-    this.#viewsOut = true;
+    this.#viewsOut = this.#res.exposed = true;
     const size = elementSize(type);
     this.#check(); // a BYTES_PER_ELEMENT getter may have closed the map
     const r = viewRange(type, size, byteOffset, length, this.#length);
-    const main = this.#views.main;
-    if (main) return new type(main.buffer as ArrayBuffer, r.start, r.count);
+    const shown = this.#views.public();
+    if (shown) return new type(typedArrayBuffer(shown) as ArrayBuffer, r.start, r.count);
     return new type(this.#views.window(this.#mapping(), r.start, r.count * size), 0, r.count);
   }
 
@@ -840,10 +869,11 @@ export class MMap {
     const bytes = toBytes(data);
     this.#check(); // toBytes may run a getter that closed the map
     checkWritable(this.#access);
-    checkWriteRange(this.#pos, bytes.length, this.#length);
+    const n = byteLength(bytes);
+    checkWriteRange(this.#pos, n, this.#length);
     this.#put(this.#pos, bytes);
-    this.#pos += bytes.length;
-    return bytes.length;
+    this.#pos += n;
+    return n;
   }
 
   /**
@@ -1239,7 +1269,7 @@ export class MMap {
       growFile(this.#res.fd, before, end, sparse, this.#path);
       if (end > before) grewFrom = before;
     }
-    this.#views.detachAll();
+    if (this.#views.detachAll()) this.#reachable = true;
     try {
       this.#remap(size);
       this.#length = size;
@@ -1337,10 +1367,10 @@ export class MMap {
 
   #copy(offset: number, count: number): Uint8Array {
     const main = this.#views.main;
-    if (main && COPY_WAY === "slice") return main.slice(offset, offset + count);
+    if (main && COPY_WAY === "slice") return typedArraySlice(main, offset, offset + count);
     const out = freshBytes(count);
     if (!count) return out;
-    if (main) out.set(main.subarray(offset, offset + count));
+    if (main) typedArraySet(out, typedArraySubarray(main, offset, offset + count));
     else this.#mapping().copyOut(offset, out);
     return out;
   }
@@ -1348,20 +1378,21 @@ export class MMap {
   /** Offset of the next newline at or after `from`, or -1. */
   #newline(from: number): number {
     const main = this.#views.main;
-    if (main && SEARCH_BYTE_IN_VIEW) return main.indexOf(10, from);
+    if (main && SEARCH_BYTE_IN_VIEW) return typedArrayIndexOf(main, 10, from);
     return this.#mapping().indexOfByte(10, from, this.#length);
   }
 
   #put(offset: number, bytes: Uint8Array): void {
     const main = this.#views.main;
-    if (main) main.set(bytes, offset);
-    else if (bytes.length) this.#mapping().copyIn(offset, bytes);
+    if (main) typedArraySet(main, bytes, offset);
+    else this.#mapping().copyIn(offset, bytes);
   }
 
   /** Moves the memory to `size` bytes; a map of 0 bytes holds no memory. */
   #remap(size: number): void {
     const old = this.#res.mapping;
-    if (old && size > 0 && old.remap(size)) return;
+    // Memory a moved buffer may reach must stay where it is: no mremap then.
+    if (old && size > 0 && !this.#reachable && old.remap(size)) return;
     // Size 0 (mremap refuses it), a map of 0 bytes, or no mremap: map afresh.
     const k = kernelProtection({ access: this.#access, flags: this.#flags, prot: this.#prot });
     const anonymous = this.#res.fd === -1;
@@ -1378,7 +1409,9 @@ export class MMap {
     if (old && fresh && old.length) {
       fresh.copyIn(0, new Uint8Array(old.buffer(0, Math.min(old.length, size))));
     }
-    old?.unmap();
+    if (this.#reachable) old?.retire();
+    else old?.unmap();
+    this.#reachable = false;
     this.#res.mapping = fresh;
   }
 

@@ -10,20 +10,51 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
+import { arrayBufferDetached, detachBuffer } from "../ffi/primordials.ts";
 
 // A symbol-keyed property on each buffer keeps its owner (the MMap) alive, so
 // the FinalizationRegistry can never unmap memory that a live view covers.
 const OWNER = Symbol("@seed/mmap owner");
 
-/** The buffers of one map: the main one over all of it, and windows. */
+// Captured at load: tracking must not go through anything a user can patch
+// (a replaced Set.prototype.add or WeakRef.prototype.deref would hide a buffer).
+const defineProperty = Object.defineProperty;
+const WeakRefCtor = WeakRef;
+const deref: (ref: WeakRef<ArrayBuffer>) => ArrayBuffer | undefined = Function.prototype.call
+  .bind(WeakRef.prototype.deref);
+
+/**
+ * The buffers of one map: an internal one over all of it (the library's
+ * own fast path, never handed out), the public one (`bytes`, and every
+ * `view()` cut from it), and windows where one buffer cannot cover the map.
+ *
+ * A buffer handed out can be moved away by standard JavaScript
+ * (`transfer()`, `structuredClone` or `postMessage` with a transfer list, a
+ * byte stream's `enqueue`): the original is detached and a new buffer, which
+ * this set cannot see, holds the memory. The internal buffer is not affected
+ * (the library keeps working), the public one is made again on next use,
+ * and `detachAll()` reports that the memory may still be reachable, so
+ * that the owner retires the range (zero pages, kept reserved) instead of
+ * unmapping it.
+ */
 export class ViewSet {
   #owner: object;
+  #mapping: Mapping | null = null;
   #main: Uint8Array | null = null;
-  #windows = new Set<WeakRef<ArrayBuffer>>();
+  #mainBuffer: ArrayBuffer | null = null;
+  #public: Uint8Array | null = null;
+  #publicBuffer: ArrayBuffer | null = null;
+  /** Windows, as weak references in a plain array (no iterator to patch). */
+  #windows: WeakRef<ArrayBuffer>[] = [];
+  /**
+   * A buffer handed out was collected before `detachAll` (it may have been
+   * moved first) or was found moved: the memory may be reachable.
+   */
+  #lost = false;
   #max: number;
 
   /**
-   * @param owner the object every buffer keeps alive
+   * @param owner the object every buffer handed out keeps alive
    * @param maxBufferLength the engine's largest ArrayBuffer
    */
   constructor(owner: object, maxBufferLength: number) {
@@ -36,21 +67,43 @@ export class ViewSet {
     return this.#max;
   }
 
-  /** Builds the main buffer over a (new) mapping, when one buffer can hold it. */
+  /** Builds the internal buffer over a (new) mapping, when one buffer can hold it. */
   attach(mapping: Mapping | null): void {
     const length = mapping?.length ?? 0;
+    this.#mapping = mapping;
+    this.#public = this.#publicBuffer = null;
     if (length > this.#max) {
-      this.#main = null;
+      this.#main = this.#mainBuffer = null;
       return;
     }
-    this.#main = new Uint8Array(
-      this.#own(mapping ? mapping.buffer(0, length) : new ArrayBuffer(0)),
-    );
+    const buffer = mapping && length ? mapping.buffer(0, length) : new ArrayBuffer(0);
+    this.#main = new Uint8Array(buffer);
+    this.#mainBuffer = length ? buffer : null; // an empty buffer is not over the mapping
   }
 
-  /** A `Uint8Array` over the whole mapping, or `null` if it is too large. */
+  /**
+   * The internal `Uint8Array` over the whole mapping, or `null` if it is too
+   * large. Never hand it out: use `public()`.
+   */
   get main(): Uint8Array | null {
     return this.#main;
+  }
+
+  /**
+   * The `Uint8Array` over the whole mapping handed out as `bytes` (made on
+   * first use, and again if the last one was moved away), or `null` if one
+   * buffer cannot hold the map.
+   */
+  public(): Uint8Array | null {
+    const buffer = this.#publicBuffer;
+    if (buffer !== null && !arrayBufferDetached(buffer)) return this.#public;
+    if (!this.#main) return null;
+    if (buffer !== null) this.#lost = true; // moved away by someone else
+    const length = this.#mainBuffer ? this.#mapping!.length : 0;
+    const fresh = this.#own(length ? this.#mapping!.buffer(0, length) : new ArrayBuffer(0));
+    this.#public = new Uint8Array(fresh);
+    this.#publicBuffer = length ? fresh : null;
+    return this.#public;
   }
 
   /** A new tracked buffer over `[offset, offset + length)`. */
@@ -60,35 +113,54 @@ export class ViewSet {
         `a view of ${length} bytes is larger than the largest ArrayBuffer this runtime can make (${this.#max} bytes)`,
       );
     }
+    if (length === 0) return new ArrayBuffer(0); // over no memory: nothing to track
     const buffer = this.#own(mapping.buffer(offset, length));
-    if (this.#windows.size > 1024) this.#prune();
-    this.#windows.add(new WeakRef(buffer));
+    if (this.#windows.length > 1024) this.#prune();
+    this.#windows[this.#windows.length] = new WeakRefCtor(buffer);
     return buffer;
   }
 
-  /** Detaches every buffer handed out; their views read as length 0. */
-  detachAll(): void {
-    if (this.#main) detach(this.#main.buffer as ArrayBuffer);
-    this.#main = null;
-    for (const ref of this.#windows) {
-      const buffer = ref.deref();
-      if (buffer) detach(buffer);
+  /**
+   * Detaches every buffer, the internal one included; views read as length 0.
+   *
+   * @returns true when the memory may still be reachable from JavaScript:
+   *   a buffer was found already detached (moved away by someone else),
+   *   could not be detached, or was collected without us seeing whether it
+   *   had been moved first. The caller must then not unmap the range.
+   */
+  detachAll(): boolean {
+    let reachable = this.#lost;
+    this.#lost = false;
+    const internal = this.#mainBuffer, shown = this.#publicBuffer;
+    this.#main =
+      this.#mainBuffer =
+      this.#public =
+      this.#publicBuffer =
+        null;
+    this.#mapping = null;
+    if (internal && detachBuffer(internal) !== "detached") reachable = true;
+    if (shown && detachBuffer(shown) !== "detached") reachable = true;
+    const windows = this.#windows;
+    this.#windows = [];
+    for (let i = 0; i < windows.length; i++) {
+      const buffer = deref(windows[i]);
+      if (buffer === undefined || detachBuffer(buffer) !== "detached") reachable = true;
     }
-    this.#windows.clear();
+    return reachable;
   }
 
   #own(buffer: ArrayBuffer): ArrayBuffer {
-    Object.defineProperty(buffer, OWNER, { value: this.#owner });
+    defineProperty(buffer, OWNER, { value: this.#owner });
     return buffer;
   }
 
   #prune(): void {
-    for (const ref of this.#windows) {
-      if (ref.deref() === undefined) this.#windows.delete(ref);
+    const live: WeakRef<ArrayBuffer>[] = [];
+    for (let i = 0; i < this.#windows.length; i++) {
+      const ref = this.#windows[i];
+      if (deref(ref) === undefined) this.#lost = true;
+      else live[live.length] = ref;
     }
+    this.#windows = live;
   }
-}
-
-function detach(buffer: ArrayBuffer): void {
-  if (!buffer.detached) buffer.transfer(0);
 }

@@ -1,0 +1,98 @@
+// No buffer of the library's outlives its pages (issue 11, cases 1-3): every
+// way standard JavaScript has to move a buffer away, then close(), resize()
+// or collection of the map. Each case runs in a child process, so that a
+// crash (SIGSEGV, exit 139) is an exit status asserted on here.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { PAGESIZE } from "../mod.ts";
+import { runScript, runtime, tempDir } from "./_helpers.ts";
+
+const child = decodeURIComponent(new URL("./_escape_child.ts", import.meta.url).pathname);
+const SLOW = { timeout: 60_000 };
+
+function run(how: string): unknown {
+  const t = tempDir("mmap-escape-");
+  try {
+    const flags = runtime === "deno" ? ["--allow-all", "--v8-flags=--expose-gc"] : [];
+    const res = runScript(child, [how, t.dir], flags);
+    assert.equal(res.status, 0, `${how}: exit ${res.status} ${res.signal}\n${res.stderr}`);
+    return JSON.parse(res.stdout.trim().split("\n").at(-1)!);
+  } finally {
+    t.cleanup();
+  }
+}
+
+/** What a moved buffer reads after its map is gone: zeros, stores go nowhere. */
+const RETIRED = { length: PAGESIZE, before: [0, 0], after: 99, file: 7, mapped: false };
+
+describe("buffers moved out of a map (issue 11, case 1)", () => {
+  for (
+    const [how, what] of [
+      ["close_bytes", "bytes.buffer.transfer()"],
+      ["close_fixed", "bytes.buffer.transferToFixedLength()"],
+      ["close_clone", "structuredClone(bytes.buffer, { transfer })"],
+      ["close_view", "the buffer of a view(), transferred"],
+      ["close_dataview", "the buffer of a dataView(), structured-cloned"],
+    ]
+  ) {
+    it(
+      `${what}, then close(): the moved buffer reads zeros and never reaches the file`,
+      SLOW,
+      () => {
+        assert.deepEqual(run(how), RETIRED);
+      },
+    );
+  }
+
+  it("postMessage(buffer, [buffer]) to a Worker, then close() in the sender", SLOW, () => {
+    assert.deepEqual(run("worker"), { length: PAGESIZE, before: 0, after: 99, file: 7 });
+  });
+
+  it("a moved buffer outlives a map nobody closed, collected by the GC", SLOW, () => {
+    assert.deepEqual(run("finalized"), RETIRED);
+  });
+
+  it(
+    "resize() after a move keeps the map's bytes and leaves the moved buffer on zero pages",
+    SLOW,
+    () => {
+      assert.deepEqual(run("resize"), { kept: [5, 5, 0], moved: [PAGESIZE, 0, 1] });
+      assert.deepEqual(run("resize_file"), { kept: [7, 0, 2 * PAGESIZE], ...RETIRED });
+    },
+  );
+
+  it("the bytes of a concatenation, moved, then close()", SLOW, () => {
+    assert.deepEqual(run("concat"), { ...RETIRED, length: 2 * PAGESIZE });
+  });
+
+  it(
+    "a map larger than one ArrayBuffer in Bun: a window moved, a lying length written",
+    SLOW,
+    () => {
+      const seen = run("big") as { written: number; moved: number[] };
+      assert.equal(seen.written, 2);
+      // Deno cuts view() from one buffer over the whole map; Bun makes a window.
+      const length = runtime === "bun" ? 2 * PAGESIZE : 2 ** 32 + PAGESIZE;
+      assert.deepEqual(seen.moved, [length, 0]);
+    },
+  );
+});
+
+describe("prototype tampering (issue 11, case 2)", () => {
+  it("a replaced transfer, detached getter and buffer getter do not keep views alive", SLOW, () => {
+    assert.deepEqual(run("tamper_transfer"), { lengths: [0, 0], dataView: "TypeError" });
+  });
+});
+
+describe("lengths that lie (issue 11, case 3)", () => {
+  it("own length properties, subclasses, Proxies and patched getters decide nothing", SLOW, () => {
+    assert.deepEqual(run("lying"), {
+      written: 3,
+      tell: 3,
+      found: [1, 1, 1],
+      more: [2, 1, 3, 0],
+      proxyError: "TypeError",
+      patched: [2, 1],
+    });
+  });
+});
