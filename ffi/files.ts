@@ -5,7 +5,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
-import { type Platform, S_IFDIR, S_IFMT, S_IFREG } from "./platform.ts";
+import { type Platform, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from "./platform.ts";
 
 /** The error of the call that just failed. Read it before any other libc call. */
 export function lastError(syscall: string, path?: string): MMapOSError {
@@ -35,6 +35,8 @@ export interface OpenRequest {
   write: boolean;
   create?: boolean;
   exclusive?: boolean;
+  /** `O_NONBLOCK`: a FIFO must not block the open (mapping one fails anyway). */
+  nonblock?: boolean;
 }
 
 /** Opens `path`, checking the runtime's permissions first. Returns the fd. */
@@ -45,9 +47,17 @@ export function openFile(path: string, req: OpenRequest, mode = 0o666): number {
   let flags = (req.write ? o.O_RDWR : o.O_RDONLY) | o.O_CLOEXEC;
   if (req.create) flags |= o.O_CREAT;
   if (req.exclusive) flags |= o.O_EXCL;
+  if (req.nonblock) flags |= o.O_NONBLOCK;
   const fd = b.libc.open(cString(path), flags, mode);
   if (fd < 0) throw lastError("open", path);
   return fd;
+}
+
+/** `unlink(2)`: removes `path`, checking the runtime's permissions first. */
+export function unlinkFile(path: string): void {
+  const b = backend();
+  b.checkPathAccess(path, true);
+  if (b.libc.unlink(cString(path)) !== 0) throw lastError("unlink", path);
 }
 
 /** Closes `fd`. */
@@ -68,6 +78,8 @@ export interface FileStat {
   size: number;
   isFile: boolean;
   isDirectory: boolean;
+  /** A FIFO or a socket: nothing that `mmap` can map. */
+  isStream: boolean;
 }
 
 let statBuffer: { bytes: Uint8Array; view: DataView } | null = null;
@@ -92,6 +104,7 @@ export function statFd(fd: number, path?: string): FileStat {
     size: Number(dv.getBigInt64(layout.fileSize, true)),
     isFile: (mode & S_IFMT) === S_IFREG,
     isDirectory: (mode & S_IFMT) === S_IFDIR,
+    isStream: (mode & S_IFMT) === S_IFIFO || (mode & S_IFMT) === S_IFSOCK,
   };
 }
 

@@ -109,6 +109,9 @@ export type OpenFlag =
 export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
+/** FIFOs and sockets: `open` on them can block and `mmap` can never map them. */
+export const S_IFIFO = 0o010000;
+export const S_IFSOCK = 0o140000;
 
 const PROT = { PROT_NONE: 0, PROT_READ: 1, PROT_WRITE: 2, PROT_EXEC: 4 } as const;
 

@@ -107,24 +107,36 @@ export function toSliceIndex(value: unknown, name: string): number | undefined {
   );
 }
 
-/** Throws a `TypeError` for an options object that is not one or has unknown names. */
+/**
+ * Checks an options object and takes a snapshot of it: a `TypeError` for
+ * something that is not an object or has unknown names; otherwise a plain
+ * object (no prototype) holding each allowed option, read exactly once. The
+ * caller never touches the user's object again, so a getter cannot answer
+ * one thing to a check and another to the code that acts on it.
+ */
 export function checkOptions(
   options: unknown,
   allowed: readonly string[],
   what: string,
 ): Record<string, unknown> {
-  if (options === undefined || options === null) return {};
+  const snapshot: Record<string, unknown> = Object.create(null);
+  if (options === undefined || options === null) return snapshot;
   if (typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`${what} options must be an object, not ${typeName(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
+  const keys = Object.keys(options);
+  for (let i = 0; i < keys.length; i++) {
+    if (!allowed.includes(keys[i])) {
       throw new TypeError(
-        `'${key}' is an invalid option for ${what} (expected ${allowed.join(", ")})`,
+        `'${keys[i]}' is an invalid option for ${what} (expected ${allowed.join(", ")})`,
       );
     }
   }
-  return options as Record<string, unknown>;
+  for (let i = 0; i < allowed.length; i++) {
+    const value = (options as Record<string, unknown>)[allowed[i]];
+    if (value !== undefined) snapshot[allowed[i]] = value;
+  }
+  return snapshot;
 }
 
 /** A boolean option; `undefined` gives the default. */

@@ -74,7 +74,7 @@ export function mapFiles(
 }
 
 function openRegular(path: string, write: boolean): OpenFile {
-  const fd = openFile(path, { write });
+  const fd = openFile(path, { write, nonblock: true }); // a FIFO must not block
   try {
     const st = statFd(fd, path);
     if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", path);

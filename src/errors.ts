@@ -94,12 +94,13 @@ export class MMapOSError extends Error {
    * @param errno the errno value
    * @param syscall the name of the failed call
    * @param path the file involved, if any
+   * @param hint what the likely cause is, appended to the message
    */
-  constructor(errno: number, syscall: string, path?: string) {
+  constructor(errno: number, syscall: string, path?: string, hint?: string) {
     const code = errnoName(errno);
     const text = DESCRIPTIONS[code] ?? "Unknown error";
     const where = path === undefined ? "" : `: '${path}'`;
-    super(`[Errno ${errno}] ${text}${where} (${code}, ${syscall})`);
+    super(`[Errno ${errno}] ${text}${where} (${code}, ${syscall})${hint ? `: ${hint}` : ""}`);
     this.name = "MMapOSError";
     this.errno = errno;
     this.code = code;

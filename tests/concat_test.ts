@@ -408,10 +408,10 @@ describe("MMap.concat", () => {
         [[0, 0], [0, 3], [3, 3], [3, 3], [3, 5], [5, 5]],
       );
       assert.deepEqual(m.segments.map((s) => s.path), f.paths);
-      assert.deepEqual([0, 1, 2, 3, 4, -1].map((i) => m.segmentAt(i)), [1, 1, 1, 4, 4, 4]);
+      assert.deepEqual([0, 1, 2, 3, 4].map((i) => m.segmentAt(i)), [1, 1, 1, 4, 4]);
       assert.throws(() => m.segmentAt(5), {
         name: "RangeError",
-        message: "mmap index out of range",
+        message: "segmentAt offset 5 is outside the concatenation (0 to 4)",
       });
       assert.throws(() => (m.segments as unknown as { path: string }[])[0].path = "x", TypeError);
       assert.equal(text(m.read()), "abcde");
@@ -635,9 +635,10 @@ describe("MMap.concat", () => {
   });
 
   it("sees the map closed by a getter that ran mid-call, as MMap does", () => {
-    // User code runs mid-call only through getters (of a bytes-like object,
-    // of flush's options, of a typed-array constructor): the rest of the call
-    // must then find the map closed, never touch the unmapped memory.
+    // User code runs mid-call only through getters (of flush's options, of a
+    // typed-array constructor): the rest of the call must then find the map
+    // closed, never touch the unmapped memory. A bytes-like object's own
+    // getters never run: its bytes are read through the engine's intrinsics.
     const View = DataView as unknown as new (buffer: ArrayBuffer) => DataView<ArrayBuffer>;
     class ClosingView extends View {
       #close: () => void;
@@ -687,12 +688,18 @@ describe("MMap.concat", () => {
           ]
         ) {
           const t = make();
-          assert.throws(
-            () => call(t, () => t.close()),
-            { name: "TypeError", message: "mmap closed or invalid" },
-            `${t.constructor.name} ${name}`,
-          );
-          assert.equal(t.closed, true);
+          if (name === "view" || name === "view with its defaults" || name === "flush") {
+            assert.throws(
+              () => call(t, () => t.close()),
+              { name: "TypeError", message: "mmap closed or invalid" },
+              `${t.constructor.name} ${name}`,
+            );
+            assert.equal(t.closed, true);
+          } else {
+            call(t, () => assert.fail(`${t.constructor.name} ${name} ran the view's getter`));
+            assert.equal(t.closed, false);
+            t.close();
+          }
         }
       }
     } finally {
