@@ -10,7 +10,6 @@ import {
   dataViewByteOffset,
   encodeUtf8,
   getPrototypeOf,
-  hasOwn,
   isArrayBuffer,
   isSharedArrayBuffer,
   isView,
@@ -18,6 +17,7 @@ import {
   typedArrayByteLength,
   typedArrayByteOffset,
   typedArrayKind,
+  typedArrayLength,
   Uint8ArrayCtor,
   Uint8ArrayPrototype,
 } from "../ffi/primordials.ts";
@@ -55,17 +55,16 @@ export type Needle = BytesLike | number;
  *
  * Everything is read through the engine's intrinsics (ffi/primordials.ts):
  * a typed array's own `length`, a subclass's getters, a patched prototype or
- * a Proxy never decide how many bytes are read. A `Uint8Array` comes back
- * as it is only when it is a plain one (its prototype is `Uint8Array.prototype`
- * and it has no own `length`); anything else gets a fresh `Uint8Array` over
- * exactly the bytes it covers. Callers that hand a length to libc still take
- * it with `byteLength()`, which no later tampering can change.
+ * a Proxy never decide how many bytes are read. A `Uint8Array` (by its
+ * prototype: one check, on the hot path) comes back as it is, and callers
+ * take its length with `byteLength()`, never from its properties; anything
+ * else gets a fresh `Uint8Array` over exactly the bytes it covers.
  */
 export function toBytes(data: unknown): Uint8Array {
   if (typeof data === "string") return encodeUtf8(data);
-  const kind = typedArrayKind(data);
-  if (kind !== undefined) {
-    if (kind === "Uint8Array" && isPlain(data as Uint8Array)) return data as Uint8Array;
+  if (typeof data !== "object" || data === null) throw notBytes(data);
+  if (getPrototypeOf(data) === Uint8ArrayPrototype && isByteArray(data)) return data as Uint8Array;
+  if (typedArrayKind(data) !== undefined) {
     return new Uint8ArrayCtor(
       typedArrayBuffer(data),
       typedArrayByteOffset(data),
@@ -81,7 +80,11 @@ export function toBytes(data: unknown): Uint8Array {
     );
   }
   if (isArrayBuffer(data) || isSharedArrayBuffer(data)) return new Uint8ArrayCtor(data);
-  throw new TypeError(`a bytes-like object is required, not '${typeName(data)}'`);
+  throw notBytes(data);
+}
+
+function notBytes(data: unknown): TypeError {
+  return new TypeError(`a bytes-like object is required, not '${typeName(data)}'`);
 }
 
 /** A needle as bytes: byte values 0-255 (Numbers or BigInts) become one byte. */
@@ -101,6 +104,11 @@ export function toNeedle(sub: unknown): Uint8Array {
 /** The true length in bytes of a typed array, whatever its properties say. */
 export const byteLength: (bytes: Uint8Array) => number = typedArrayByteLength;
 
-function isPlain(u: Uint8Array): boolean {
-  return getPrototypeOf(u) === Uint8ArrayPrototype && !hasOwn(u, "length");
+/**
+ * Whether an object whose prototype is `Uint8Array.prototype` really holds
+ * one byte per element (a Uint16Array given that prototype does not); any
+ * non-typed-array given it is a `TypeError` from the engine's own getter.
+ */
+function isByteArray(data: object): boolean {
+  return typedArrayLength(data) === typedArrayByteLength(data);
 }

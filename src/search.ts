@@ -31,9 +31,10 @@ export function findIn(
   end: number,
   pages: PagesSource | null = null,
 ): number {
-  if (lengthOf(needle) === 0) return start <= end ? start : -1;
-  if (!mapping || end - start < lengthOf(needle)) return -1;
-  if (lengthOf(needle) === 1) return mapping.indexOfByte(needle[0]!, start, end);
+  const n = lengthOf(needle);
+  if (n === 0) return start <= end ? start : -1;
+  if (!mapping || end - start < n) return -1;
+  if (n === 1) return mapping.indexOfByte(needle[0]!, start, end);
   if (
     pages && end - start >= KERNEL_FIND_MIN &&
     (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]!))
@@ -73,8 +74,9 @@ export function countIn(
   end: number,
   pages: PagesSource | null = null,
 ): number {
-  if (lengthOf(needle) === 0) return start <= end ? end - start + 1 : 0;
-  if (mapping && lengthOf(needle) === 1 && end - start >= KERNEL_MIN) {
+  const n = lengthOf(needle);
+  if (n === 0) return start <= end ? end - start + 1 : 0;
+  if (mapping && n === 1 && end - start >= KERNEL_MIN) {
     const counted = countByte(mapping, needle[0]!, start, end, pages, PAGESIZE);
     if (counted >= 0) return counted;
   }
@@ -82,7 +84,7 @@ export function countIn(
   for (
     let i = findIn(mapping, needle, start, end);
     i >= 0;
-    i = findIn(mapping, needle, i + lengthOf(needle), end)
+    i = findIn(mapping, needle, i + n, end)
   ) {
     count++;
   }

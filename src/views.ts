@@ -10,7 +10,7 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { arrayBufferDetached, detachBuffer } from "../ffi/primordials.ts";
+import { arrayBufferDetached, detachBuffer, uncurryThis } from "../ffi/primordials.ts";
 
 // A symbol-keyed property on each buffer keeps its owner (the MMap) alive, so
 // the FinalizationRegistry can never unmap memory that a live view covers.
@@ -20,8 +20,9 @@ const OWNER = Symbol("@seed/mmap owner");
 // (a replaced Set.prototype.add or WeakRef.prototype.deref would hide a buffer).
 const defineProperty = Object.defineProperty;
 const WeakRefCtor = WeakRef;
-const deref: (ref: WeakRef<ArrayBuffer>) => ArrayBuffer | undefined = Function.prototype.call
-  .bind(WeakRef.prototype.deref);
+const deref: (ref: WeakRef<ArrayBuffer>) => ArrayBuffer | undefined = uncurryThis(
+  WeakRef.prototype.deref,
+);
 
 /**
  * The buffers of one map: an internal one over all of it (the library's
