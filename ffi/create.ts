@@ -68,9 +68,14 @@ export class OpenedFile {
   constructor(path: string, write: boolean, create: boolean) {
     const opened = create
       ? openCreating((step) =>
-        openFile(path, { write, create: step !== "existing", exclusive: step === "new" })
+        openFile(path, {
+          write,
+          create: step !== "existing",
+          exclusive: step === "new",
+          nonblock: true, // a FIFO must not block the open (it is refused after fstat)
+        })
       )
-      : { fd: openFile(path, { write }), created: false };
+      : { fd: openFile(path, { write, nonblock: true }), created: false };
     this.fd = opened.fd;
     this.created = opened.created;
     this.path = path;

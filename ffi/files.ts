@@ -53,13 +53,6 @@ export function openFile(path: string, req: OpenRequest, mode = 0o666): number {
   return fd;
 }
 
-/** `unlink(2)`: removes `path`, checking the runtime's permissions first. */
-export function unlinkFile(path: string): void {
-  const b = backend();
-  b.checkPathAccess(path, true);
-  if (b.libc.unlink(cString(path)) !== 0) throw lastError("unlink", path);
-}
-
 /** Closes `fd`. */
 export function closeFd(fd: number): void {
   if (backend().libc.close(fd) !== 0) throw lastError("close");

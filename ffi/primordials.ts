@@ -144,6 +144,12 @@ export function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer 
 
 /** The captured `Uint8Array` constructor. */
 export const Uint8ArrayCtor: typeof Uint8Array = Uint8Array;
+/** A new one-byte `Uint8Array` holding `value`, by the captured constructor. */
+export function byteArray(value: number): Uint8Array {
+  const one = new Uint8ArrayCtor(1);
+  one[0] = value;
+  return one;
+}
 /** `Uint8Array.prototype`, to tell a plain `Uint8Array` from a subclass. */
 export const Uint8ArrayPrototype: object = Uint8Array.prototype;
 /** `Object.getPrototypeOf`, captured. */

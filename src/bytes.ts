@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  byteArray,
   dataViewBuffer,
   dataViewByteLength,
   dataViewByteOffset,
@@ -94,9 +95,7 @@ export function toNeedle(sub: unknown): Uint8Array {
       throw new TypeError(`a byte value must be an integer, not ${sub}`);
     }
     if (sub < 0 || sub > 255) throw new RangeError("byte must be in range(0, 256)");
-    const one = new Uint8ArrayCtor(1);
-    one[0] = Number(sub);
-    return one;
+    return byteArray(Number(sub));
   }
   return toBytes(sub);
 }

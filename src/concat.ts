@@ -41,7 +41,12 @@ import type { FlushOptions, TypedArrayConstructor } from "./mmap.ts";
 import { toPath } from "./path.ts";
 import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
-import { typedArrayBuffer, typedArrayByteLength } from "../ffi/primordials.ts";
+import {
+  byteArray,
+  typedArrayBuffer,
+  typedArrayByteLength,
+  Uint8ArrayCtor,
+} from "../ffi/primordials.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
 import { readInto } from "./read_into.ts";
@@ -80,7 +85,7 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
   } catch { /* already gone */ }
 });
 
-const NEWLINE = Uint8Array.of(10);
+const NEWLINE = byteArray(10);
 const ITERATION_CHUNK = 1 << 16;
 
 /**
@@ -348,7 +353,7 @@ export class MMapConcat {
     const buffer = this.#length
       ? this.#views.window(pieces.pieceAt(0).mapping, 0, this.#length)
       : new ArrayBuffer(0);
-    return (this.#bytes = new Uint8Array(buffer));
+    return (this.#bytes = new Uint8ArrayCtor(buffer));
   }
 
   /**
@@ -474,7 +479,7 @@ export class MMapConcat {
    */
   readline(): Uint8Array {
     const pieces = this.#live();
-    if (this.#pos >= this.#length) return new Uint8Array(0);
+    if (this.#pos >= this.#length) return new Uint8ArrayCtor(0);
     const nl = pieces.find(NEWLINE, this.#pos, this.#length);
     const end = nl < 0 ? this.#length : nl + 1;
     const out = pieces.copy(this.#pos, end - this.#pos);
@@ -534,6 +539,7 @@ export class MMapConcat {
   ): IteratorObject<Uint8Array, undefined, unknown> {
     this.#live();
     const [a, b] = lineRange(start, end, this.#length);
+    this.#held.exposed = true; // lines are views of the files' buffers
     return new LineIterator(this.#windows(), a, b);
   }
 

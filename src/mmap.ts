@@ -8,11 +8,13 @@ import { OpenedFile } from "../ffi/create.ts";
 import { growFile } from "../ffi/space.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import {
+  byteArray,
   typedArrayBuffer,
   typedArrayIndexOf,
   typedArraySet,
   typedArraySlice,
   typedArraySubarray,
+  Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { backend, platform } from "../ffi/load.ts";
 import {
@@ -764,7 +766,7 @@ export class MMap {
    */
   readline(): Uint8Array {
     this.#check();
-    if (this.#pos >= this.#length) return new Uint8Array(0);
+    if (this.#pos >= this.#length) return new Uint8ArrayCtor(0);
     const nl = this.#newline(this.#pos);
     const end = nl < 0 ? this.#length : nl + 1;
     const out = this.#copy(this.#pos, end - this.#pos);
@@ -831,8 +833,9 @@ export class MMap {
   ): IteratorObject<Uint8Array, undefined, unknown> {
     this.#check();
     const [a, b] = lineRange(start, end, this.#length);
-    // A store through a line's view may change a private map's pages.
-    this.#viewsOut = true;
+    // A store through a line's view may change a private map's pages, and
+    // a line's buffer may be moved away (see ViewSet).
+    this.#viewsOut = this.#res.exposed = true;
     return new LineIterator(this.#windows(), a, b);
   }
 
@@ -843,7 +846,8 @@ export class MMap {
         this.#check();
         return this.#length;
       },
-      main: () => this.#views.main,
+      // The buffer handed out, never the internal one: lines are views of it.
+      main: () => this.#views.public(),
       mapping: () => this.#mapping(),
       views: this.#views,
       copy: (offset, count) => this.#copy(offset, count),
@@ -1354,7 +1358,7 @@ export class MMap {
   #get(i: number): number {
     const main = this.#views.main;
     if (main) return main[i]!;
-    const one = new Uint8Array(1);
+    const one = new Uint8ArrayCtor(1);
     this.#mapping().copyOut(i, one);
     return one[0]!;
   }
@@ -1362,7 +1366,7 @@ export class MMap {
   #set(i: number, value: number): void {
     const main = this.#views.main;
     if (main) main[i] = value;
-    else this.#mapping().copyIn(i, Uint8Array.of(value));
+    else this.#mapping().copyIn(i, byteArray(value));
   }
 
   #copy(offset: number, count: number): Uint8Array {
@@ -1407,7 +1411,7 @@ export class MMap {
       )
       : null;
     if (old && fresh && old.length) {
-      fresh.copyIn(0, new Uint8Array(old.buffer(0, Math.min(old.length, size))));
+      fresh.copyIn(0, new Uint8ArrayCtor(old.buffer(0, Math.min(old.length, size))));
     }
     if (this.#reachable) old?.retire();
     else old?.unmap();

@@ -11,11 +11,13 @@
  */
 import type { Mapping } from "../ffi/mapping.ts";
 import {
+  byteArray,
   detachBuffer,
   typedArrayBuffer,
   typedArrayByteLength as lengthOf,
   typedArraySet,
   typedArraySubarray as subarray,
+  Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { PAGESIZE } from "./constants.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
@@ -47,7 +49,7 @@ export class Pieces {
     this.#length = pieces.length ? pieces[pieces.length - 1]!.end : 0;
     this.#buffers = pieces.map((p) => {
       const n = p.end - p.start;
-      return n <= maxBufferLength ? new Uint8Array(p.mapping.buffer(0, n)) : null;
+      return n <= maxBufferLength ? new Uint8ArrayCtor(p.mapping.buffer(0, n)) : null;
     });
   }
 
@@ -97,7 +99,7 @@ export class Pieces {
     const local = offset - this.#pieces[k]!.start;
     const buffer = this.#buffers[k];
     if (buffer) return buffer[local]!;
-    const one = new Uint8Array(1);
+    const one = new Uint8ArrayCtor(1);
     this.#pieces[k]!.mapping.copyOut(local, one);
     return one[0]!;
   }
@@ -108,7 +110,7 @@ export class Pieces {
     const local = offset - this.#pieces[k]!.start;
     const buffer = this.#buffers[k];
     if (buffer) buffer[local] = value;
-    else this.#pieces[k]!.mapping.copyIn(local, Uint8Array.of(value));
+    else this.#pieces[k]!.mapping.copyIn(local, byteArray(value));
   }
 
   /** Copies `dst.length` bytes from `offset` into `dst`. */
@@ -133,7 +135,7 @@ export class Pieces {
 
   /** A copy of `[offset, offset + count)`. */
   copy(offset: number, count: number): Uint8Array {
-    const out = new Uint8Array(count);
+    const out = new Uint8ArrayCtor(count);
     this.copyOut(offset, out);
     return out;
   }
@@ -147,7 +149,7 @@ export class Pieces {
       p.mapping.move(dest - p.start, src - p.start, count);
       return;
     }
-    const chunk = new Uint8Array(Math.min(count, MOVE_CHUNK));
+    const chunk = new Uint8ArrayCtor(Math.min(count, MOVE_CHUNK));
     // Copy in the direction that never overwrites bytes not yet read.
     const forward = dest <= src;
     for (let done = 0; done < count;) {

@@ -10,7 +10,12 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { arrayBufferDetached, detachBuffer, uncurryThis } from "../ffi/primordials.ts";
+import {
+  arrayBufferDetached,
+  detachBuffer,
+  Uint8ArrayCtor,
+  uncurryThis,
+} from "../ffi/primordials.ts";
 
 // A symbol-keyed property on each buffer keeps its owner (the MMap) alive, so
 // the FinalizationRegistry can never unmap memory that a live view covers.
@@ -78,7 +83,7 @@ export class ViewSet {
       return;
     }
     const buffer = mapping && length ? mapping.buffer(0, length) : new ArrayBuffer(0);
-    this.#main = new Uint8Array(buffer);
+    this.#main = new Uint8ArrayCtor(buffer);
     this.#mainBuffer = length ? buffer : null; // an empty buffer is not over the mapping
   }
 
@@ -102,7 +107,7 @@ export class ViewSet {
     if (buffer !== null) this.#lost = true; // moved away by someone else
     const length = this.#mainBuffer ? this.#mapping!.length : 0;
     const fresh = this.#own(length ? this.#mapping!.buffer(0, length) : new ArrayBuffer(0));
-    this.#public = new Uint8Array(fresh);
+    this.#public = new Uint8ArrayCtor(fresh);
     this.#publicBuffer = length ? fresh : null;
     return this.#public;
   }

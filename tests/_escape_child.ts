@@ -70,7 +70,7 @@ const cases: Record<string, () => unknown | Promise<unknown>> = {
     let k: ArrayBuffer | null = null;
     (() => {
       const m = MMap.open(path, { access: "write" });
-      k = m.bytes.buffer.transfer();
+      k = (m.bytes.buffer as ArrayBuffer).transfer();
     })();
     await gc();
     return probe(k!, path);
@@ -79,7 +79,7 @@ const cases: Record<string, () => unknown | Promise<unknown>> = {
   resize: () => {
     const m = MMap.anonymous(PAGESIZE, { shared: false });
     m.bytes.fill(5);
-    const k = m.bytes.buffer.transfer();
+    const k = (m.bytes.buffer as ArrayBuffer).transfer();
     m.resize(4 * PAGESIZE);
     const kept = [m.at(0), m.at(PAGESIZE - 1), m.at(PAGESIZE)];
     m.close();
@@ -89,7 +89,7 @@ const cases: Record<string, () => unknown | Promise<unknown>> = {
   },
   resize_file: () => {
     const { m, path } = fileMap();
-    const k = m.bytes.buffer.transfer();
+    const k = (m.bytes.buffer as ArrayBuffer).transfer();
     m.resize(2 * PAGESIZE);
     const kept = [m.at(0), m.at(PAGESIZE), m.length];
     m.close();
@@ -100,7 +100,7 @@ const cases: Record<string, () => unknown | Promise<unknown>> = {
     const path = `${dir}/c.bin`;
     writeFileSync(path, new Uint8Array(PAGESIZE).fill(7));
     const c = MMap.concat([path, path], { access: "write" });
-    const k = c.bytes.buffer.transfer();
+    const k = (c.bytes.buffer as ArrayBuffer).transfer();
     c.close();
     return probe(k, path);
   },
@@ -127,7 +127,11 @@ const cases: Record<string, () => unknown | Promise<unknown>> = {
   // Prototype tampering after import: close() still detaches every view.
   tamper_transfer: () => {
     const { m } = fileMap();
-    const views = [m.bytes, m.view(Uint16Array, 0), m.dataView(4)];
+    const views: [Uint8Array, Uint16Array, DataView] = [
+      m.bytes,
+      m.view(Uint16Array, 0),
+      m.dataView(4),
+    ];
     const proto = ArrayBuffer.prototype as unknown as Record<string, unknown>;
     proto.transfer = function () {
       return new ArrayBuffer(0);
@@ -137,7 +141,7 @@ const cases: Record<string, () => unknown | Promise<unknown>> = {
       get: () => new ArrayBuffer(8),
     });
     m.close();
-    const dv = views[2] as DataView;
+    const dv = views[2];
     let dataView = "live";
     try {
       dv.getUint8(0);
