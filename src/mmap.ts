@@ -94,9 +94,9 @@ export interface OpenOptions {
   create?: boolean;
   /**
    * Grow the file with a hole instead of reserving its blocks (default
-   * `false`). Risk: on a full file system, the first store into the hole
-   * kills the process with `SIGBUS` (or, with the fault guard, is lost).
-   * Also the default of this map's {@linkcode MMap.resize}.
+   * `false`). Risk: on a full file system (on tmpfs, even a read), the first
+   * touch of the hole kills the process with `SIGBUS`. Also the default of
+   * this map's {@linkcode MMap.resize}.
    */
   sparse?: boolean;
 }

@@ -31,8 +31,8 @@ export interface SharedOptions {
   /**
    * Grow the region without reserving its memory (default `false`). Risk: when
    * `/dev/shm` is full, the first store into the unreserved part kills the
-   * process with `SIGBUS` (or, with the fault guard, is lost). Also the
-   * default of the map's {@linkcode MMap.resize}.
+   * process with `SIGBUS`. Also the default of the map's
+   * {@linkcode MMap.resize}.
    */
   sparse?: boolean;
 }
