@@ -179,6 +179,31 @@ describe("space is reserved before it is promised", () => {
     });
   });
 
+  it("a map that fails after the file grew leaves the file system as found (sparse, no room to map)", () => {
+    withTinyTmpfs((fs) => {
+      // 2^47 bytes is all of x86_64's user address space: mmap/mremap refuse it.
+      const path = fs.path("huge.bin");
+      const fds = openFdCount();
+      assert.throws(
+        () => MMap.open(path, { access: "write", create: true, length: 2 ** 47, sparse: true }),
+        (e: unknown) => e instanceof MMapOSError && e.code === "ENOMEM" && e.syscall === "mmap",
+      );
+      assert.equal(existsSync(path), false, "the file this call created is removed");
+      writeFileSync(path, "hello");
+      assert.throws(
+        () => MMap.open(path, { access: "write", create: true, length: 2 ** 47, sparse: true }),
+        (e: unknown) => e instanceof MMapOSError && e.code === "ENOMEM",
+      );
+      assert.equal(statSync(path).size, 5, "the file is cut back to its size");
+      assert.equal(openFdCount(), fds);
+      using m = MMap.open(path, { access: "write", sparse: true });
+      assert.throws(() => m.resize(2 ** 47), MMapOSError);
+      assert.equal(m.length, 5);
+      assert.equal(statSync(path).size, 5, "resize cuts the file back when the map cannot grow");
+      assert.equal(text(m.slice()), "hello");
+    });
+  });
+
   it("the store that used to die of SIGBUS is now ENOSPC at open, the file unchanged", () => {
     withTinyTmpfs((fs) => {
       const path = fs.path("fill.bin");
