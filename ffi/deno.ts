@@ -106,6 +106,7 @@ export function createDenoBackend(platform: Platform): Backend {
     (raw.errnoLocation as AnyFn)() as DenoPointer,
   );
 
+  const whole: Partial<Record<"read" | "write", { state: string; partial?: boolean }>> = {};
   return {
     runtime: "deno",
     platform,
@@ -122,6 +123,10 @@ export function createDenoBackend(platform: Platform): Backend {
     },
     checkPathAccess(path, write) {
       for (const name of write ? ["read", "write"] as const : ["read"] as const) {
+        // Granted for every path (no --deny-* carving): no need to ask per
+        // path. Deno updates this status object in place on a revoke.
+        const all = whole[name] ??= Deno.permissions.querySync({ name });
+        if (all.state === "granted" && !all.partial) continue;
         if (Deno.permissions.querySync({ name, path }).state === "denied") {
           throw new Deno.errors.NotCapable(
             `Requires ${name} access to "${path}", which was denied: ` +

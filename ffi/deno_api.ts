@@ -44,7 +44,10 @@ export interface DenoApi {
     getArrayBuffer(pointer: DenoPointer, length: number): ArrayBuffer;
   };
   permissions: {
-    querySync(descriptor: { name: "read" | "write"; path: string }): { state: string };
+    querySync(descriptor: { name: "read" | "write"; path?: string }): {
+      state: string;
+      partial?: boolean;
+    };
   };
   errors: { NotCapable: new (message: string) => Error };
 }

@@ -102,6 +102,55 @@ export function lstatFull(path: string): FullStat {
   return parseStat(buf);
 }
 
+/** `unlink(2)`. */
+export function unlinkPath(path: string): void {
+  const b = backend();
+  b.checkPathAccess(path, true);
+  if (b.libc.unlink(cString(path)) !== 0) throw lastError("unlink", path);
+}
+
+let lite: { bytes: Uint8Array; view: DataView } | undefined;
+
+function liteBuffer(size: number): Uint8Array {
+  if (!lite || lite.bytes.length < size) {
+    const bytes = new Uint8Array(size);
+    lite = { bytes, view: new DataView(bytes.buffer) };
+  }
+  return lite.bytes;
+}
+
+/**
+ * `lstat`'s `st_mode` (file type and permission bits), or 0 where nothing
+ * is (`ENOENT`). The WASI host's path walk and directory listings ask this
+ * for every component and entry, so it reuses one buffer and builds neither
+ * a record nor an error for a missing name; `lastInode()` then reads the
+ * inode number.
+ */
+export function lstatMode(path: string): number {
+  const b = backend();
+  if (!b.libc.fstatat) throw new Error("this C library has no fstatat (glibc 2.33 or later has)");
+  b.checkPathAccess(path, false);
+  const { AT_FDCWD, AT_SYMLINK_NOFOLLOW } = b.platform.at;
+  const buf = liteBuffer(b.platform.stat.size);
+  if (b.libc.fstatat(AT_FDCWD, cString(path), buf, AT_SYMLINK_NOFOLLOW) !== 0) {
+    if (b.errno() === b.platform.errno.ENOENT) return 0;
+    throw lastError("lstat", path);
+  }
+  return statMode(lite!.view, b.platform.stat);
+}
+
+/** `fstat`'s `st_mode`, through the same buffer as `lstatMode`. */
+export function fstatMode(fd: number): number {
+  const b = backend();
+  if (b.libc.fstat(fd, liteBuffer(b.platform.stat.size)) !== 0) throw lastError("fstat");
+  return statMode(lite!.view, b.platform.stat);
+}
+
+/** The inode number that the last successful `lstatMode` or `fstatMode` read. */
+export function lastInode(): bigint {
+  return lite!.view.getBigUint64(backend().platform.statMore.ino, true);
+}
+
 function timespecs(atime: TimeSpec, mtime: TimeSpec): Uint8Array {
   const { UTIME_NOW, UTIME_OMIT } = backend().platform.at;
   const buf = new Uint8Array(32);

@@ -57,3 +57,8 @@ export function mappedEnd(key: string | undefined): number {
   for (const g of (key && live.get(key)) || []) end = Math.max(end, g.end);
   return end;
 }
+
+/** `mappedEnd` of the file at a host path; asks the file system only while something is mapped. */
+export function mappedEndOfPath(path: string): number {
+  return live.size === 0 ? 0 : mappedEnd(fileKeyOfPath(path));
+}

@@ -20,6 +20,8 @@ export class GuestView {
   readonly bytes: Uint8Array;
   /** The whole memory as a DataView (little-endian accessors below). */
   readonly dv: DataView;
+  /** The memory is shared (a `SharedArrayBuffer`). */
+  readonly shared: boolean;
 
   /**
    * Views the memory as it is now.
@@ -31,6 +33,7 @@ export class GuestView {
     this.buffer = buffer;
     this.bytes = new Uint8Array(buffer);
     this.dv = new DataView(buffer);
+    this.shared = typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
   }
 
   /** `len` bytes at `ptr`, live (not a copy); `EFAULT` if outside the memory. */
@@ -43,8 +46,8 @@ export class GuestView {
   string(ptr: number, len: number): string {
     const bytes = this.slice(ptr, len);
     try {
-      // A copy: TextDecoder refuses views of shared memory.
-      return utf8.decode(bytes.slice());
+      // TextDecoder refuses views of shared memory: those it gets a copy of.
+      return utf8.decode(this.shared ? bytes.slice() : bytes);
     } catch {
       throw new Errno(ERRNO.ILSEQ);
     }

@@ -19,9 +19,11 @@
  *
  * @module
  */
-import { lstatSync, readlinkSync } from "node:fs";
+import { readlinkSync } from "node:fs";
+import { lstatMode } from "../ffi/host_files.ts";
 import { Errno } from "./errno.ts";
-import { ERRNO } from "./wasi_defs.ts";
+import { filetypeOf } from "./host_context.ts";
+import { ERRNO, FILETYPE } from "./wasi_defs.ts";
 
 /** Symbolic links followed in one resolution before `ELOOP` (Linux's limit). */
 const MAX_LINKS = 40;
@@ -72,22 +74,23 @@ export function resolve(root: string, path: string, follow: boolean): Resolved {
       parts.push(name);
       break;
     }
-    const st = lstatSync(host, { throwIfNoEntry: false });
-    if (!st) {
+    const mode = lstatMode(host);
+    if (!mode) {
       if (last) {
         parts.push(name);
         break;
       }
       throw new Errno(ERRNO.NOENT);
     }
-    if (st.isSymbolicLink()) {
+    const type = filetypeOf(mode);
+    if (type === FILETYPE.SYMBOLIC_LINK) {
       if (++links > MAX_LINKS) throw new Errno(ERRNO.LOOP);
       const target = readlinkSync(host, "utf8");
       if (target.startsWith("/")) throw new Errno(ERRNO.NOTCAPABLE);
       todo.unshift(...split(target));
       continue;
     }
-    if (!last && !st.isDirectory()) throw new Errno(ERRNO.NOTDIR);
+    if (!last && type !== FILETYPE.DIRECTORY) throw new Errno(ERRNO.NOTDIR);
     parts.push(name);
   }
   return { parts, host: hostPath(root, parts), dirOnly };

@@ -10,7 +10,9 @@ import { truncateFd } from "../ffi/files.ts";
 import { allocateRange } from "../ffi/space.ts";
 import {
   fstatFull,
+  lastInode,
   lstatFull,
+  lstatMode,
   preadInto,
   pwriteFrom,
   setTimes,
@@ -119,13 +121,9 @@ function listDir(e: DirEntry): DirListing[] {
     { name: encoder.encode(".."), ino: self, type: FILETYPE.DIRECTORY },
   ];
   for (const name of readdirSync(e.root).sort()) {
-    let st;
-    try {
-      st = lstatFull(`${e.root}/${name}`);
-    } catch {
-      continue; // removed meanwhile
-    }
-    out.push({ name: encoder.encode(name), ino: st.ino, type: filetypeOf(st.mode) });
+    const mode = lstatMode(`${e.root}/${name}`);
+    if (!mode) continue; // removed meanwhile
+    out.push({ name: encoder.encode(name), ino: lastInode(), type: filetypeOf(mode) });
   }
   return out;
 }

@@ -5,21 +5,21 @@
  *
  * @module
  */
-import {
-  linkSync,
-  mkdirSync,
-  readlinkSync,
-  renameSync,
-  rmdirSync,
-  symlinkSync,
-  unlinkSync,
-} from "node:fs";
+import { linkSync, mkdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync } from "node:fs";
 import { closeFd } from "../ffi/files.ts";
-import { fstatFull, lstatFull, openPath, setTimes } from "../ffi/host_files.ts";
+import {
+  fstatFull,
+  fstatMode,
+  lstatFull,
+  lstatMode,
+  openPath,
+  setTimes,
+  unlinkPath,
+} from "../ffi/host_files.ts";
 import { platform } from "../ffi/load.ts";
-import { Errno } from "./errno.ts";
+import { Errno, errnoOf } from "./errno.ts";
 import type { DirEntry, FdEntry } from "./fd_table.ts";
-import { fileKeyOfPath, mappedEnd } from "./file_guard.ts";
+import { mappedEndOfPath } from "./file_guard.ts";
 import {
   filetypeOf,
   type HostContext,
@@ -49,6 +49,10 @@ function target(r: Resolved): string {
 }
 
 let procFd: boolean | undefined;
+// Deno's own call skips node:fs's argument handling, on every path_open.
+const readLink: (path: string) => string =
+  (globalThis as { Deno?: { readLinkSync(path: string): string } }).Deno?.readLinkSync ??
+    ((path) => readlinkSync(path, "utf8"));
 
 /**
  * True if the descriptor really lies inside `root`, by the kernel's own
@@ -59,7 +63,7 @@ function opensInside(fd: number, root: string): boolean {
   if (procFd === false) return true;
   let real: string;
   try {
-    real = readlinkSync(`/proc/self/fd/${fd}`);
+    real = readLink(`/proc/self/fd/${fd}`);
     procFd = true;
   } catch {
     procFd = false;
@@ -117,16 +121,38 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
         return ERRNO.NOTCAPABLE;
       }
       const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-      const r = at(dir, pathPtr, pathLen, follow, true);
+      const path = ctx.view().string(pathPtr >>> 0, pathLen >>> 0);
       const mask = BigInt(ALL_RIGHTS);
       const rights = Number(BigInt.asUintN(64, base) & mask) & dir.inheriting;
       const inherit = Number(BigInt.asUintN(64, inheriting) & mask) & dir.inheriting;
-      if (oflags & OFLAGS.TRUNC && mappedEnd(fileKeyOfPath(r.host)) > 0) return ERRNO.BUSY;
-      const hostFd = openPath(target(r), openFlags(oflags, rights), 0o666);
+      const flags = openFlags(oflags, rights);
+      const open = (r: Resolved) => {
+        if (oflags & OFLAGS.TRUNC && mappedEndOfPath(r.host) > 0) throw new Errno(ERRNO.BUSY);
+        return openPath(target(r), flags, 0o666);
+      };
+      // Following a last link would cost an lstat on every open. The open
+      // itself never follows one (O_NOFOLLOW), so try the name as it is:
+      // only a link there fails (ELOOP; EEXIST under O_EXCL; ENOTDIR under
+      // O_DIRECTORY), and is then resolved and opened again.
+      const optimistic = follow && !path.endsWith("/");
+      let r = resolve(dir.root, path, follow && !optimistic || path.endsWith("/"));
+      let hostFd: number;
+      try {
+        hostFd = open(r);
+      } catch (e) {
+        const errno = errnoOf(e);
+        if (
+          !optimistic || !(errno === ERRNO.LOOP || errno === ERRNO.EXIST || errno === ERRNO.NOTDIR)
+        ) {
+          throw e;
+        }
+        r = resolve(dir.root, path, true);
+        hostFd = open(r);
+      }
       let entry: FdEntry;
       try {
         if (!opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);
-        const type = filetypeOf(fstatFull(hostFd).mode);
+        const type = filetypeOf(fstatMode(hostFd));
         const flags = fdflags & (FDFLAGS.APPEND | FDFLAGS.NONBLOCK | FDFLAGS.DSYNC | FDFLAGS.SYNC |
           FDFLAGS.RSYNC);
         if (type === FILETYPE.DIRECTORY) {
@@ -246,9 +272,19 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
     path_unlink_file(fd: number, ptr: number, len: number) {
       const r = at(fds.dir(fd >>> 0, R.PATH_UNLINK_FILE), ptr, len, false);
       if (!r.parts.length) return ERRNO.ISDIR;
-      if (filetypeOf(lstatFull(r.host).mode) === FILETYPE.DIRECTORY) return ERRNO.ISDIR;
-      if (r.dirOnly) return ERRNO.NOTDIR;
-      unlinkSync(r.host);
+      const isDir = () => {
+        const mode = lstatMode(r.host);
+        if (!mode) throw new Errno(ERRNO.NOENT);
+        return filetypeOf(mode) === FILETYPE.DIRECTORY;
+      };
+      if (r.dirOnly) return isDir() ? ERRNO.ISDIR : ERRNO.NOTDIR;
+      try {
+        unlinkPath(r.host);
+      } catch (e) {
+        // Linux says EISDIR for a directory; macOS says EPERM.
+        if (errnoOf(e) === ERRNO.PERM && isDir()) return ERRNO.ISDIR;
+        throw e;
+      }
     },
   };
 }
