@@ -72,6 +72,8 @@ export interface Platform {
   readonly shm?: ShmNumbers;
   /** futex(2) and gettid(2) for `Mutex`, `Semaphore`, `wait`/`notify`; Linux only. */
   readonly futex?: FutexNumbers;
+  /** getdents64(2)'s system-call number, for the WASI host's directory listings; Linux only. */
+  readonly sysGetdents64?: number;
 }
 
 /** Where POSIX shared memory objects live, and how long their names may be. */
@@ -276,6 +278,7 @@ const LINUX_X86_64: Platform = {
   shm: { dir: "/dev/shm", nameMax: 255 },
   // asm/unistd_64.h; linux/futex.h.
   futex: { sysFutex: 202, sysGettid: 186, wait: 0, wake: 1 },
+  sysGetdents64: 217,
 };
 
 // Untested: values from the aarch64 kernel headers (generic struct stat).
@@ -304,6 +307,7 @@ const LINUX_AARCH64: Platform = {
   map: LINUX_MAP,
   // asm-generic/unistd.h.
   futex: { sysFutex: 98, sysGettid: 178, wait: 0, wake: 1 },
+  sysGetdents64: 61,
 };
 
 // Untested: values from the macOS SDK headers (64-bit inode struct stat).

@@ -11,6 +11,7 @@ import { allocateRange } from "../ffi/space.ts";
 import {
   fstatFull,
   lastInode,
+  listDirectory,
   lstatFull,
   lstatMode,
   preadInto,
@@ -42,6 +43,7 @@ import {
 
 const R = RIGHTS;
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Reads into `bufs` from a stream; stops at the first short read. */
 function readStream(e: StreamEntry, bufs: Uint8Array[]): number {
@@ -112,7 +114,8 @@ function writeAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
 /**
  * A directory's entries for `fd_readdir`: `.` and `..` first (`..` with the
  * directory's own inode number: what lies above is not the guest's to see),
- * then the rest sorted by name.
+ * then the rest sorted by name (by bytes where the kernel lists them:
+ * `getdents64` on Linux, else `readdir` and an `lstat` per entry).
  */
 function listDir(e: DirEntry): DirListing[] {
   const self = lstatFull(e.root).ino;
@@ -120,12 +123,29 @@ function listDir(e: DirEntry): DirListing[] {
     { name: encoder.encode("."), ino: self, type: FILETYPE.DIRECTORY },
     { name: encoder.encode(".."), ino: self, type: FILETYPE.DIRECTORY },
   ];
+  const listed = listDirectory(e.root);
+  if (listed) {
+    listed.sort((a, b) => compareBytes(a.name, b.name));
+    for (const d of listed) {
+      // A file system that gives no type (DT_UNKNOWN) gets an lstat.
+      const mode = d.type || lstatMode(`${e.root}/${decoder.decode(d.name)}`);
+      if (mode) out.push({ name: d.name, ino: d.ino, type: filetypeOf(mode) });
+    }
+    return out;
+  }
   for (const name of readdirSync(e.root).sort()) {
     const mode = lstatMode(`${e.root}/${name}`);
     if (!mode) continue; // removed meanwhile
     out.push({ name: encoder.encode(name), ino: lastInode(), type: filetypeOf(mode) });
   }
   return out;
+}
+
+/** Byte order, as C's strcmp sorts names. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 /** Writes directory entries from `cookie` into `buf`, the last one cut short if it must be. */

@@ -8,7 +8,6 @@
 import { linkSync, mkdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync } from "node:fs";
 import { closeFd } from "../ffi/files.ts";
 import {
-  fstatFull,
   fstatMode,
   lstatFull,
   lstatMode,
