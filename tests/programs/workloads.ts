@@ -329,7 +329,7 @@ const yosys: Workload = {
     });
     const bad = failed("yosys", r);
     if (bad) return bad;
-    const want = readFileSync(join(here, "expected/yosys.log"), "utf8");
+    const want = readFileSync(join(here, "expected/yosys-log.txt"), "utf8");
     const got = normalizeYosysLog(r.stdout);
     if (got !== want) return `log ${firstDifference(got, want)}`;
     return null;
