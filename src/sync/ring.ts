@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
+import { futexWakeAt, processAlive, threadIdentity, wordAddress } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { COPY_WAY, freshBytes } from "../fastpaths.ts";
 import { isSharedMap, MMap } from "../mmap.ts";
@@ -55,11 +55,11 @@ import { deadline, lockError, runAsync, runBlocking, type Steps } from "./steps.
 export interface RingOptions {
   /** `"sleep"` (default), `"yield"` or `"spin"`: see {@linkcode WaitStrategy}. */
   wait?: WaitStrategy;
-  /** Looks at the other side's index before yielding or sleeping (default 2000). */
+  /** Looks at the other side's index before yielding or sleeping (default 100: a few microseconds). */
   spins?: number;
 }
 
-const DEFAULT_SPINS = 2000;
+const DEFAULT_SPINS = 100;
 
 /** `deadline`'s checks without reading the clock, for the paths that need no wait. */
 function checkTimeout(timeoutMs: unknown, what: string): void {
@@ -166,6 +166,8 @@ export class Ring {
   readonly #spins: number;
   readonly #producerWatch: Watch;
   readonly #consumerWatch: Watch;
+  readonly #headAt: number;
+  readonly #tailAt: number;
   #producing = false;
   #consuming = false;
   // Producer: head as last stored, the write cursor (head plus what is
@@ -257,6 +259,8 @@ export class Ring {
     this.#strategy = strategy;
     this.#spins = spins;
     setUpHeader(this.#h, capacity, "Ring");
+    this.#headAt = wordAddress(this.#h, HEAD);
+    this.#tailAt = wordAddress(this.#h, TAIL);
     this.#producerWatch = this.#watch(TAIL, CONSUMER, "consumer");
     this.#consumerWatch = this.#watch(HEAD, PRODUCER, "producer");
   }
@@ -961,7 +965,7 @@ export class Ring {
     if (cur === this.#head) return;
     const h = this.#h;
     this.#head = cur;
-    if (Atomics.exchange(h, HEAD, cur) & ASLEEP) futexWake(h, HEAD);
+    if (Atomics.exchange(h, HEAD, cur) & ASLEEP) futexWakeAt(h, this.#headAt);
   }
 
   /**
@@ -1089,7 +1093,7 @@ export class Ring {
     if (cur === this.#tail) return;
     const h = this.#h;
     this.#tail = cur;
-    if (Atomics.exchange(h, TAIL, cur) & ASLEEP) futexWake(h, TAIL);
+    if (Atomics.exchange(h, TAIL, cur) & ASLEEP) futexWakeAt(h, this.#tailAt);
   }
 
   /** Waits for a record and takes a copy of it (in the step that finds it). */
@@ -1134,6 +1138,7 @@ export class Ring {
     return {
       h,
       index,
+      at: wordAddress(h, index),
       strategy: this.#strategy,
       spins: this.#spins,
       check: () => {

@@ -51,6 +51,8 @@ export interface Watch {
   h: Int32Array;
   /** The other side's index (HEAD for a consumer, TAIL for a producer). */
   index: number;
+  /** Its address, for futex(2). */
+  at: number;
   strategy: WaitStrategy;
   /** Looks before yielding or sleeping. */
   spins: number;
@@ -108,6 +110,6 @@ export function* waitForChange(
     const t = now();
     if (t >= end) return false;
     due(t);
-    yield { view: h, index, expected: marked, ms: Math.min(end - t, LIVENESS_MS) };
+    yield { view: h, index, expected: marked, ms: Math.min(end - t, LIVENESS_MS), at: w.at };
   }
 }

@@ -10,7 +10,13 @@
  *
  * @module
  */
-import { type FutexOutcome, futexWait, futexWaitAsync } from "../../ffi/futex.ts";
+import {
+  type FutexOutcome,
+  futexWait,
+  futexWaitAsync,
+  futexWaitAt,
+  futexWaitAtAsync,
+} from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { errnoValue, MMapOSError } from "../errors.ts";
 import { MMap } from "../mmap.ts";
@@ -21,6 +27,8 @@ export interface Sleep {
   index: number;
   expected: number;
   ms: number;
+  /** The word's address (`wordAddress`), when the caller keeps it. */
+  at?: number;
 }
 
 /** An algorithm: yields sleeps, is resumed with their outcome, returns `T`. */
@@ -30,10 +38,12 @@ export type Steps<T> = Generator<Sleep, T, FutexOutcome>;
 export function runBlocking<T>(steps: Steps<T>): T {
   let step = steps.next();
   while (!step.done) {
-    const { view, index, expected, ms } = step.value;
+    const { view, index, expected, ms, at } = step.value;
     let outcome: FutexOutcome;
     try {
-      outcome = futexWait(view, index, expected, ms);
+      outcome = at === undefined
+        ? futexWait(view, index, expected, ms)
+        : futexWaitAt(view, at, expected, ms);
     } catch (e) {
       step = steps.throw(e);
       continue;
@@ -47,10 +57,12 @@ export function runBlocking<T>(steps: Steps<T>): T {
 export async function runAsync<T>(steps: Steps<T>): Promise<T> {
   let step = steps.next();
   while (!step.done) {
-    const { view, index, expected, ms } = step.value;
+    const { view, index, expected, ms, at } = step.value;
     let outcome: FutexOutcome;
     try {
-      outcome = await futexWaitAsync(view, index, expected, ms);
+      outcome = await (at === undefined
+        ? futexWaitAsync(view, index, expected, ms)
+        : futexWaitAtAsync(view, index, at, expected, ms));
     } catch (e) {
       step = steps.throw(e);
       continue;
