@@ -20,7 +20,13 @@ import { futexWakeAt, processAlive, threadIdentity, wordAddress } from "../../ff
 import { toInt, typeName } from "../args.ts";
 import { COPY_WAY, freshBytes } from "../fastpaths.ts";
 import { isSharedMap, MMap } from "../mmap.ts";
-import { copyInto, lengthOf, messageBytes, SMALL, smallLength, tagOf } from "./ring_bytes.ts";
+import {
+  typedArrayKind as tagOf,
+  typedArrayLength as lengthOf,
+  typedArraySet as copyInto,
+} from "../../ffi/primordials.ts";
+import { toBytes } from "../bytes.ts";
+import { SMALL, smallLength } from "./ring_bytes.ts";
 import {
   ASLEEP,
   capacityFor,
@@ -333,7 +339,7 @@ export class Ring {
   push(bytes: Uint8Array, timeoutMs?: number): boolean {
     let b = bytes;
     let n = smallLength(b);
-    if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.push"));
+    if (n < 0) n = lengthOf(b = toBytes(b));
     checkTimeout(timeoutMs, "Ring.push");
     this.#startPush(n, "Ring.push");
     const at = this.#place(n);
@@ -387,7 +393,7 @@ export class Ring {
     try {
       let b = bytes;
       let n = smallLength(b);
-      if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.pushAsync"));
+      if (n < 0) n = lengthOf(b = toBytes(b));
       const end = deadline(timeoutMs, "Ring.pushAsync");
       this.#startPush(n, "Ring.pushAsync");
       const at = this.#place(n);
@@ -430,7 +436,7 @@ export class Ring {
       while (done < count) {
         let b = messages[done] as Uint8Array;
         let n = smallLength(b);
-        if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.pushMany"));
+        if (n < 0) n = lengthOf(b = toBytes(b));
         if (done === 0) this.#startPush(n, "Ring.pushMany");
         else this.#checkLength(n, "Ring.pushMany");
         const at = this.#place(n);
