@@ -195,6 +195,9 @@ def tally(msgs):
 
 
 def main():
+    if len(sys.argv) < 4 or sys.argv[1] not in ("produce", "consume"):
+        print(__doc__.split("\n\n")[1])
+        sys.exit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
     if platform.machine() != "x86_64":
         sys.exit("ring_peer.py relies on x86_64's store and load order (see its docstring)")
     role, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
