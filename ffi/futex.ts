@@ -10,6 +10,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend } from "./load.ts";
+import { procStat, startFingerprint } from "./proc_stat.ts";
 import type { FutexNumbers } from "./platform.ts";
 
 /** How one futex wait ended. */
@@ -167,6 +168,8 @@ export function futexWakeAt(view: Int32Array, at: number, count: number = WAKE_A
 export interface ThreadIdentity {
   readonly pid: number;
   readonly tid: number;
+  /** This process's start time as `startFingerprint` folds it (0: unknown). */
+  readonly start: number;
 }
 
 let identity: ThreadIdentity | undefined;
@@ -176,7 +179,11 @@ export function threadIdentity(): ThreadIdentity {
   if (identity) return identity;
   const f = futexNumbers();
   const libc = backend().libc;
-  return (identity = { pid: libc.getpid(), tid: libc.syscall(f.sysGettid, 0, 0, 0, 0, 0, 0) });
+  return (identity = {
+    pid: libc.getpid(),
+    tid: libc.syscall(f.sysGettid, 0, 0, 0, 0, 0, 0),
+    start: startFingerprint(procStat("self")),
+  });
 }
 
 /** Gives the CPU to another runnable thread, if there is one (`sched_yield(2)`). */
@@ -184,9 +191,19 @@ export function schedYield(): void {
   backend().libc.sched_yield();
 }
 
-/** True while process `pid` exists (`kill(pid, 0)`: ESRCH means it is gone). */
-export function processAlive(pid: number): boolean {
+/**
+ * True while process `pid` runs: `kill(pid, 0)` finds it (ESRCH means it is
+ * gone), it is not a zombie (exited, not yet reaped by its parent: state `Z`
+ * or `X` in `/proc/<pid>/stat`), and, when `start` is not 0, it is the
+ * process that started at that time (`startFingerprint`), not a later one
+ * that was given the same pid.
+ */
+export function processAlive(pid: number, start = 0): boolean {
   if (pid <= 0) return false;
   const b = backend();
-  return b.libc.kill(pid, 0) === 0 || b.errno() !== b.platform.errno.ESRCH;
+  if (b.libc.kill(pid, 0) !== 0 && b.errno() === b.platform.errno.ESRCH) return false;
+  const stat = procStat(pid);
+  if (stat === null) return true; // no /proc to ask: kill's answer stands
+  if (stat.state === "Z" || stat.state === "X") return false;
+  return start === 0 || startFingerprint(stat) === start;
 }

@@ -15,7 +15,7 @@ import {
 import { checkOptions, toInt, typeName } from "./args.ts";
 import { byteLength, type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
 import { type ConcatSegment, mapFiles } from "./concat_layout.ts";
-import { ACCESS_COPY, ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE } from "./constants.ts";
+import { ACCESS_COPY, ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, MAP_SHARED } from "./constants.ts";
 import {
   byteValue,
   checkWritable,
@@ -162,7 +162,7 @@ export class MMapConcat {
     this.#split = layout.split;
     this.#pieces = new Pieces(layout.pieces, b.maxBufferLength);
     this.#length = this.#pieces.length;
-    this.#views = new ViewSet(this, b.maxBufferLength);
+    this.#views = new ViewSet(this, b.maxBufferLength, (k.flags & MAP_SHARED) !== 0);
     finalizer.register(this, this.#held = { pieces: this.#pieces, exposed: false }, this);
   }
 

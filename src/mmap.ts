@@ -330,7 +330,6 @@ export class MMap {
     const p = resolveProtection(access, flags, prot);
     // Aligned offsets below 2^63 are exact as Numbers.
     const offset = checkAligned(exactOffset);
-    this.#views = new ViewSet(this, backend().maxBufferLength);
     if (fd !== -1) {
       const st = MMap.#openedStat ?? statFd(fd);
       MMap.#openedStat = undefined;
@@ -339,6 +338,7 @@ export class MMap {
     const own = fd !== -1 && trackfd ? dupFd(fd) : -1;
     const k = kernelProtection(p);
     this.#kernelShared = (k.flags & MAP_SHARED) !== 0;
+    this.#views = new ViewSet(this, backend().maxBufferLength, this.#kernelShared);
     try {
       const anon = fd === -1 ? MAP_ANONYMOUS : 0;
       if (k.probe) Mapping.map(size, p.prot, p.flags | anon, fd, offset).unmap();

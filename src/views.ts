@@ -21,6 +21,21 @@ import {
 // the FinalizationRegistry can never unmap memory that a live view covers.
 const OWNER = Symbol("@seed/mmap owner");
 
+// Every buffer handed out over memory the kernel maps shared, so that
+// wait()/notify() can refuse a view of private memory (issue 11, case 5).
+const sharedBuffers = new WeakSet<ArrayBuffer>();
+const addShared: (set: WeakSet<ArrayBuffer>, b: ArrayBuffer) => void = uncurryThis(
+  WeakSet.prototype.add,
+);
+const hasShared: (set: WeakSet<ArrayBuffer>, b: object) => boolean = uncurryThis(
+  WeakSet.prototype.has,
+);
+
+/** Whether `buffer` was handed out by a map whose memory other processes share. */
+export function isSharedMapBuffer(buffer: object): boolean {
+  return hasShared(sharedBuffers, buffer);
+}
+
 // Captured at load: tracking must not go through anything a user can patch
 // (a replaced Set.prototype.add or WeakRef.prototype.deref would hide a buffer).
 const defineProperty = Object.defineProperty;
@@ -58,14 +73,17 @@ export class ViewSet {
    */
   #lost = false;
   #max: number;
+  #shared: boolean;
 
   /**
    * @param owner the object every buffer handed out keeps alive
    * @param maxBufferLength the engine's largest ArrayBuffer
+   * @param shared the kernel maps the memory shared (see `isSharedMapBuffer`)
    */
-  constructor(owner: object, maxBufferLength: number) {
+  constructor(owner: object, maxBufferLength: number, shared = false) {
     this.#owner = owner;
     this.#max = maxBufferLength;
+    this.#shared = shared;
   }
 
   /** The engine's largest ArrayBuffer. */
@@ -157,6 +175,7 @@ export class ViewSet {
 
   #own(buffer: ArrayBuffer): ArrayBuffer {
     defineProperty(buffer, OWNER, { value: this.#owner });
+    if (this.#shared) addShared(sharedBuffers, buffer);
     return buffer;
   }
 

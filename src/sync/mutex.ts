@@ -3,16 +3,22 @@
  * and Worker that maps it.
  *
  * Word 0 holds the owner's process id (0: unlocked) and a "maybe waiters"
- * bit; word 1 the owner's thread id, so a thread can tell its own hold from
- * another Worker's. Locking is one compare-and-swap when free; a locker that
+ * bit; word 1 the owner's thread id (bits 0-21, so a thread can tell its own
+ * hold from another Worker's) and a fingerprint of the owner process's start
+ * time (bits 22-30, 1-511; 0 when unknown), so that a later process given
+ * the same pid is not taken for the owner. Both fit the 8 bytes of the first
+ * layout, which wrote 0 in those bits: old and new lockers interoperate. Locking is one compare-and-swap when free; a locker that
  * must wait sleeps in futex(2), and `unlock` wakes one sleeper only when the
  * waiters bit says there may be one (Drepper, "Futexes Are Tricky", mutex 2).
  *
  * Robustness: the owner's pid is in the lock word itself, set by the same
  * compare-and-swap that takes the lock, so it is never missing. A locker
  * that finds the lock held asks the kernel whether that process still exists
- * (`kill(pid, 0)`); if not, it takes the lock over and its guard says
- * `ownerDied`. Sleepers wake every `LIVENESS_MS` to ask again, since a dead
+ * (`kill(pid, 0)`, then `/proc/<pid>/stat`: a zombie, exited but not yet
+ * reaped by its parent, is dead; a process with another start time is a
+ * stranger who got the pid); if not, it takes the lock over and its guard
+ * says `ownerDied`. What remains: a pid from another pid namespace (a
+ * container sharing the memory) names some other process here. Sleepers wake every `LIVENESS_MS` to ask again, since a dead
  * owner never calls `unlock`.
  *
  * @module
@@ -20,6 +26,7 @@
 import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
 import type { MMap } from "../mmap.ts";
 import {
+  checkOpen,
   deadline,
   lockError,
   now,
@@ -34,6 +41,9 @@ const WAITERS = 1 << 31;
 // Linux pids fit in 22 bits (PID_MAX_LIMIT); the kernel's robust futexes use
 // the same 30-bit owner field.
 const OWNER = 0x3fffffff;
+/** Word 1: the owner's thread id in bits 0-21, its start fingerprint above. */
+const TID = 0x3fffff;
+const START_SHIFT = 22;
 /** How often a sleeping locker checks that the owner is still alive. */
 const LIVENESS_MS = 100;
 
@@ -162,6 +172,7 @@ export class Mutex {
    */
   static readonly BYTES = 8;
   readonly #words: Int32Array;
+  readonly #map: MMap;
 
   /**
    * The mutex stored at `byteOffset` of `map`.
@@ -181,6 +192,13 @@ export class Mutex {
    */
   constructor(map: MMap, byteOffset: number) {
     this.#words = wordsOf(map, byteOffset, 2, "Mutex");
+    this.#map = map;
+  }
+
+  /** The lock words; the closed-map `TypeError` once the map is closed. */
+  #live(): Int32Array {
+    checkOpen(this.#map);
+    return this.#words;
   }
 
   /**
@@ -201,6 +219,7 @@ export class Mutex {
    * ```
    */
   lock(timeoutMs?: number): MutexGuard {
+    this.#live();
     const end = deadline(timeoutMs, "Mutex.lock");
     return this.#takeFree() ?? runBlocking(this.#lockSteps(end, true));
   }
@@ -223,6 +242,7 @@ export class Mutex {
    */
   lockAsync(timeoutMs?: number): Promise<MutexGuard> {
     try {
+      this.#live();
       const end = deadline(timeoutMs, "Mutex.lockAsync");
       const guard = this.#takeFree();
       return guard ? Promise.resolve(guard) : runAsync(this.#lockSteps(end, false));
@@ -245,12 +265,13 @@ export class Mutex {
    * ```
    */
   tryLock(): MutexGuard | null {
+    this.#live();
     const guard = this.#takeFree();
     if (guard) return guard;
     const w = this.#words;
     const s = Atomics.load(w, 0);
     const owner = s & OWNER;
-    if (owner === 0 || !this.#ownerGone(owner)) return null;
+    if (owner === 0 || !this.#ownerGone(owner, Atomics.load(w, 1))) return null;
     return Atomics.compareExchange(w, 0, s, threadIdentity().pid | WAITERS) === s
       ? this.#took(owner)
       : null;
@@ -272,9 +293,9 @@ export class Mutex {
    * ```
    */
   unlock(): void {
-    const w = this.#words;
+    const w = this.#live();
     const me = threadIdentity();
-    if ((Atomics.load(w, 0) & OWNER) !== me.pid || Atomics.load(w, 1) !== me.tid) {
+    if ((Atomics.load(w, 0) & OWNER) !== me.pid || (Atomics.load(w, 1) & TID) !== me.tid) {
       throw lockError("EPERM", "Mutex.unlock", "this thread does not hold the lock");
     }
     Atomics.store(w, 1, 0);
@@ -292,7 +313,7 @@ export class Mutex {
    * ```
    */
   get owner(): number {
-    return Atomics.load(this.#words, 0) & OWNER;
+    return Atomics.load(this.#live(), 0) & OWNER;
   }
 
   /** Takes a free lock with one compare-and-swap, or returns null. */
@@ -303,12 +324,14 @@ export class Mutex {
   }
 
   #took(deadOwner: number): MutexGuard {
-    Atomics.store(this.#words, 1, threadIdentity().tid);
+    const me = threadIdentity();
+    Atomics.store(this.#words, 1, me.tid | (me.start << START_SHIFT));
     return new MutexGuard(this, deadOwner);
   }
 
-  #ownerGone(owner: number): boolean {
-    return owner !== threadIdentity().pid && !processAlive(owner);
+  /** Whether lock owner `owner` (word 0's pid; `word1` its thread and start fingerprint) is dead. */
+  #ownerGone(owner: number, word1: number): boolean {
+    return owner !== threadIdentity().pid && !processAlive(owner, word1 >>> START_SHIFT);
   }
 
   /** The lock algorithm: returns the guard; throws on timeout or self-deadlock. */
@@ -333,10 +356,10 @@ export class Mutex {
         }
         continue;
       }
-      if (blocking && owner === me.pid && Atomics.load(w, 1) === me.tid) {
+      if (blocking && owner === me.pid && (Atomics.load(w, 1) & TID) === me.tid) {
         throw lockError("EDEADLK", "Mutex.lock", "this thread already holds the lock");
       }
-      if (checkOwner && this.#ownerGone(owner)) {
+      if (checkOwner && this.#ownerGone(owner, Atomics.load(w, 1))) {
         if (Atomics.compareExchange(w, 0, s, me.pid | WAITERS) === s) return this.#took(owner);
         continue;
       }
@@ -354,6 +377,7 @@ export class Mutex {
         );
       }
       const outcome = yield { view: w, index: 0, expected: s, ms: Math.min(left, LIVENESS_MS) };
+      this.#live(); // the map may have been closed while this locker slept
       // A full slice asleep without a wake: time to ask whether the owner lives.
       checkOwner = outcome === "timed-out";
     }

@@ -11,7 +11,16 @@
 import { futexWake } from "../../ffi/futex.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
-import { deadline, now, runAsync, runBlocking, SPIN_TRIES, type Steps, wordsOf } from "./steps.ts";
+import {
+  checkOpen,
+  deadline,
+  now,
+  runAsync,
+  runBlocking,
+  SPIN_TRIES,
+  type Steps,
+  wordsOf,
+} from "./steps.ts";
 
 const MAX = 0x7ffffffe;
 
@@ -61,6 +70,7 @@ export class Semaphore {
   static readonly MAX: number = MAX;
   readonly #words: Int32Array;
   readonly #initial: number;
+  readonly #map: MMap;
 
   /**
    * The semaphore stored at `byteOffset` of `map`. If that memory is still
@@ -88,6 +98,7 @@ export class Semaphore {
       throw new RangeError(`Semaphore: initial must be 0 to ${MAX}, not ${n}`);
     }
     this.#words = wordsOf(map, byteOffset, 2, "Semaphore");
+    this.#map = map;
     this.#initial = n;
     Atomics.compareExchange(this.#words, 0, 0, n + 1);
   }
@@ -144,6 +155,7 @@ export class Semaphore {
    * ```
    */
   acquire(timeoutMs?: number): boolean {
+    checkOpen(this.#map);
     const end = deadline(timeoutMs, "Semaphore.acquire");
     return this.tryAcquire() || runBlocking(this.#acquireSteps(end));
   }
@@ -166,6 +178,7 @@ export class Semaphore {
    */
   acquireAsync(timeoutMs?: number): Promise<boolean> {
     try {
+      checkOpen(this.#map);
       const end = deadline(timeoutMs, "Semaphore.acquireAsync");
       return this.tryAcquire() ? Promise.resolve(true) : runAsync(this.#acquireSteps(end));
     } catch (e) {
@@ -189,6 +202,7 @@ export class Semaphore {
    * ```
    */
   release(n: number = 1): void {
+    checkOpen(this.#map);
     const count = toInt(n, "n");
     if (count < 1) throw new RangeError(`Semaphore.release: n must be 1 or more, not ${count}`);
     const w = this.#words;
@@ -204,8 +218,9 @@ export class Semaphore {
     if (Atomics.load(w, 1) > 0) futexWake(w, 0, count);
   }
 
-  /** Word 0, set up first if it is still zero. */
+  /** Word 0, set up first if it is still zero; the closed-map `TypeError` once closed. */
   #load(): number {
+    checkOpen(this.#map);
     const w = this.#words;
     const s = Atomics.load(w, 0);
     if (s !== 0) return s;
@@ -226,7 +241,8 @@ export class Semaphore {
         yield { view: w, index: 0, expected: 1, ms: left };
       }
     } finally {
-      Atomics.sub(w, 1, 1);
+      // A map closed meanwhile has no words left to count in.
+      if (!this.#map.closed) Atomics.sub(w, 1, 1);
     }
   }
 }

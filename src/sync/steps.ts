@@ -19,7 +19,9 @@ import {
 } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { errnoValue, MMapOSError } from "../errors.ts";
-import { MMap } from "../mmap.ts";
+import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
+import { CLOSED } from "../cursor.ts";
+import { fileOfMap, isSharedMap, MMap } from "../mmap.ts";
 
 /** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
 export interface Sleep {
@@ -122,7 +124,36 @@ export function wordsOf(
       `${what} needs ${bytes} bytes at byteOffset ${offset}, outside the map (${map.length} bytes)`,
     );
   }
+  requireShared(map, what);
   return map.view(Int32Array, offset, count);
+}
+
+/**
+ * Refuses a map whose memory is private to this process (read or copy
+ * access, `shared: false` anonymous memory, `MAP_PRIVATE`): a lock there
+ * locks one process's copy, and two processes could both hold it.
+ */
+export function requireShared(map: MMap, what: string): void {
+  if (isSharedMap(map)) return;
+  const { access, fd } = fileOfMap(map);
+  const why = access === ACCESS_READ
+    ? 'a map with "read" access is private underneath'
+    : access === ACCESS_COPY
+    ? 'a map with "copy" access is copy-on-write, private to this process'
+    : fd === -1
+    ? "anonymous memory made with { shared: false } is private to this process"
+    : "a MAP_PRIVATE map is private to this process";
+  throw new TypeError(
+    `${what} needs memory that every process and Worker using it shares, but ${why}: ` +
+      "each would lock its own copy, and two could hold the lock at once. Use " +
+      'MMap.shared(name, length), MMap.open(path, { access: "write" }) or ' +
+      "MMap.anonymous(length) (shared unless { shared: false })",
+  );
+}
+
+/** The library's closed-map `TypeError` when `map` is closed. */
+export function checkOpen(map: MMap): void {
+  if (map.closed) throw new TypeError(CLOSED);
 }
 
 /**

@@ -8,6 +8,14 @@
 import { futexWake } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { deadline, now, runAsync, runBlocking, type Steps } from "./steps.ts";
+import {
+  arrayBufferDetached,
+  isSharedArrayBuffer,
+  typedArrayBuffer,
+  typedArrayKind,
+  typedArrayLength,
+} from "../../ffi/primordials.ts";
+import { isSharedMapBuffer } from "../views.ts";
 
 /**
  * How a {@linkcode wait} ended, as `Atomics.wait` says it.
@@ -24,13 +32,26 @@ import { deadline, now, runAsync, runBlocking, type Steps } from "./steps.ts";
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 function checkWord(view: unknown, index: unknown, what: string): number {
-  if (!(view instanceof Int32Array)) {
+  if (typedArrayKind(view) !== "Int32Array") {
     throw new TypeError(`${what}: view must be an Int32Array, not ${typeName(view)}`);
   }
-  if ((view.buffer as ArrayBuffer).detached) throw new TypeError("mmap closed or invalid");
+  const buffer = typedArrayBuffer(view);
+  if (isSharedArrayBuffer(buffer)) {
+    // Shared between this process's threads: futex(2) serves them too.
+  } else if (arrayBufferDetached(buffer as ArrayBuffer)) {
+    throw new TypeError("mmap closed or invalid");
+  } else if (!isSharedMapBuffer(buffer)) {
+    throw new TypeError(
+      `${what} needs memory that every process and Worker using it shares, and this view's is ` +
+        "private (a view of a read or copy map, of { shared: false } anonymous memory, or of " +
+        'an ordinary ArrayBuffer). Use a view of MMap.shared(name, length), MMap.open(path, { access: "write" }) ' +
+        "or MMap.anonymous(length); between threads of one process, a SharedArrayBuffer",
+    );
+  }
   const i = toInt(index, "index");
-  if (i < 0 || i >= view.length) {
-    throw new RangeError(`${what}: index ${i} is outside the view (0 to ${view.length - 1})`);
+  const length = typedArrayLength(view);
+  if (i < 0 || i >= length) {
+    throw new RangeError(`${what}: index ${i} is outside the view (0 to ${length - 1})`);
   }
   return i;
 }
