@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { MADV_SEQUENTIAL, MADV_WILLNEED, MMap } from "../mod.ts";
 import { type Case, type Driver, type Impl, runtime } from "./_harness.ts";
 import { type Inputs, NEEDLES } from "./inputs.ts";
+import { CEILING, ceilingRef } from "./ceiling.ts";
 
 /** How much work the random-access cases do per repetition. */
 export interface Counts {
@@ -217,10 +218,23 @@ export function buildCases(
           return n;
         },
       })),
+      ceilingRef(inputs, (v) => {
+        let n = 0;
+        for (let pos = 0; pos < v.length;) {
+          const nl = v.indexOf(10, pos);
+          const end = nl < 0 ? v.length : nl + 1;
+          const line = new Uint8Array(end - pos);
+          line.set(v.subarray(pos, end));
+          if (line.length) n++;
+          pos = end;
+        }
+        return n;
+      }),
     ],
     goals: [
       { ref: "CPython readline", min: 1.5 },
       { ref: "Bun.mmap indexOf+slice", min: 1 },
+      { ref: CEILING, min: 0.9 },
     ],
   });
 
@@ -292,6 +306,15 @@ export function buildCases(
       return r;
     },
   }));
+  const ceiling4k = ceilingRef(inputs, (v) => {
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      const out = new Uint8Array(4096);
+      out.set(v.subarray(offs[i], offs[i] + 4096));
+      r += out[0];
+    }
+    return r;
+  });
   const randomCase = (
     what: "read" | "slice",
     run: (t: MMap, o: number) => number,
@@ -315,11 +338,12 @@ export function buildCases(
         return r;
       },
     },
-    refs: [...cRefs, ...pyRefs, ...fileIo, randomBun],
+    refs: [...cRefs, ...pyRefs, ...fileIo, randomBun, ceiling4k],
     goals: [
       { ref: plainGoal, min: 2 },
       { ref: "CPython m[o:o+4096]", min: 1 },
       { ref: "Bun.mmap slice", min: 1 },
+      { ref: CEILING, min: 0.9 },
     ],
     note: what === "read"
       ? "file I/O references read into one reused buffer; the library returns a new copy each time"

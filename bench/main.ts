@@ -37,6 +37,7 @@ import {
   writeText,
 } from "./_harness.ts";
 import { buildCases, FULL_COUNTS, QUICK_COUNTS } from "./cases.ts";
+import { fastPathCases } from "./fastpath_cases.ts";
 import { FULL, prepareInputs, QUICK } from "./inputs.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,8 +82,11 @@ const run: RunResult = {
   quick,
   cases: [],
 };
-const cases = buildCases(inputs, quick ? QUICK_COUNTS : FULL_COUNTS, c, py, missing)
-  .filter((x) => !only || x.id.includes(only));
+const counts = quick ? QUICK_COUNTS : FULL_COUNTS;
+const cases = [
+  ...buildCases(inputs, counts, c, py, missing),
+  ...fastPathCases(inputs, counts, c, py, missing),
+].filter((x) => !only || x.id.includes(only));
 log(`${runtime} ${version}, ${run.machine}; ${cases.length} cases, ${reps} reps`);
 for (const x of cases) {
   const t = Date.now();

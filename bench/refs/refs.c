@@ -168,7 +168,8 @@ int main(int argc, char **argv) {
         int fd = open(small, O_RDONLY);
         struct stat st;
         fstat(fd, &st);
-        unsigned char *p = mmap(0, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        int populate = !strcmp(arg, "populate") ? MAP_POPULATE : 0;
+      unsigned char *p = mmap(0, st.st_size, PROT_READ, MAP_SHARED | populate, fd, 0);
         memcpy(buf, p, st.st_size);
         r += buf[0];
         munmap(p, st.st_size);
@@ -205,7 +206,8 @@ int main(int argc, char **argv) {
       fstat(fd, &st);
       posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
       t = now();
-      unsigned char *p = mmap(0, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+      int populate = !strcmp(arg, "populate") ? MAP_POPULATE : 0;
+      unsigned char *p = mmap(0, st.st_size, PROT_READ, MAP_SHARED | populate, fd, 0);
       if (!strcmp(arg, "sequential")) madvise(p, st.st_size, MADV_SEQUENTIAL);
       if (!strcmp(arg, "willneed")) madvise(p, st.st_size, MADV_WILLNEED);
       for (size_t o = 0; o < (size_t)st.st_size; o += 4096) r += p[o];

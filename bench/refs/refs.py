@@ -88,6 +88,57 @@ def random_read(arg, n):
     return r
 
 
+def random_readinto(arg, n):
+    # The CPython way to copy into a reused buffer: no bytes object per record.
+    buf = bytearray(4096)
+    dst = memoryview(buf)
+    src = memoryview(text)
+    r = 0
+    for o in offsets_cached(n, len(text) - 4096):
+        dst[:] = src[o : o + 4096]
+        r += buf[0]
+    return r
+
+
+def random_slice_sized(arg, n):
+    m = text
+    size = int(arg)
+    r = 0
+    for o in offsets_cached(n, len(m) - size):
+        r += m[o : o + size][0]
+    return r
+
+
+def random_read_sized(arg, n):
+    m = text
+    size = int(arg)
+    r = 0
+    for o in offsets_cached(n, len(m) - size):
+        m.seek(o)
+        r += m.read(size)[0]
+    return r
+
+
+def seqslice(arg, n):
+    m = text
+    r = 0
+    for o in range(0, len(m), 1 << 20):
+        r += m[o : o + (1 << 20)][-1]
+    return r
+
+
+def seqreadinto(arg, n):
+    buf = bytearray(1 << 20)
+    dst = memoryview(buf)
+    src = memoryview(text)
+    r = 0
+    for o in range(0, len(text), 1 << 20):
+        k = min(1 << 20, len(text) - o)
+        dst[:k] = src[o : o + k]
+        r += buf[k - 1]
+    return r
+
+
 def seqread(arg, n):
     text.seek(0)
     r = 0
@@ -152,7 +203,15 @@ def cold(arg, n):
     with open(cold_path, "rb") as f:
         os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
         t = time.perf_counter()
-        m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        if arg == "populate":
+            m = mmap.mmap(
+                f.fileno(),
+                0,
+                flags=mmap.MAP_SHARED | mmap.MAP_POPULATE,
+                prot=mmap.PROT_READ,
+            )
+        else:
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         if arg == "sequential":
             m.madvise(mmap.MADV_SEQUENTIAL)
         elif arg == "willneed":
@@ -181,6 +240,11 @@ CASES = {
     "random-slice": random_slice,
     "random-read": random_read,
     "seqread": seqread,
+    "random-readinto": random_readinto,
+    "random-slice-sized": random_slice_sized,
+    "random-read-sized": random_read_sized,
+    "seqslice": seqslice,
+    "seqreadinto": seqreadinto,
     "write": write,
     "sum": fsum,
     "at": at,
@@ -200,8 +264,10 @@ for line in sys.stdin:
     if fn is None:
         print(json.dumps({"skip": f"no CPython reference for {cmd}"}), flush=True)
         continue
-    if cmd in ("random-slice", "random-read", "at"):
+    if cmd in ("random-slice", "random-read", "random-readinto", "at"):
         offsets_cached(int(n), len(text) - (0 if cmd == "at" else 4096))
+    if cmd in ("random-slice-sized", "random-read-sized"):
+        offsets_cached(int(n), len(text) - int(arg))
     t = time.perf_counter()
     r = fn(arg, int(n))
     s = time.perf_counter() - t
