@@ -10,27 +10,24 @@
  * slabs, as Node's `Buffer.allocUnsafe` does: each result is its own range of
  * bytes, but `result.buffer` may be larger than the result (mind
  * `byteOffset`, and `slice()` a result before transferring its buffer). In
- * Bun, slabs measured slower than JavaScriptCore's own `slice` of the view,
- * which is used instead.
+ * Bun, slabs measured slower than JavaScriptCore's own `slice` of the view
+ * for small results and than a plain new array for large ones.
  *
  * @module
  */
 import { runtimeName } from "../ffi/load.ts";
 
-/** How a result is copied out of a map that has a view. */
-export type CopyWay =
-  /** A slab's (or a new) array, filled by `TypedArray.prototype.set` from the view. */
-  | "set"
-  /** `TypedArray.prototype.slice` of the view. */
-  | "slice";
-
 /**
- * Deno: "set" into slab memory (a 97-byte line: ~45 ns for the copy, against
- * ~130 ns through FFI `memcpy`, whose `buffer` argument is slow there; a
- * slice allocates: ~1.2 µs). Bun: "slice" (a 4 KiB random read: ~1.9 µs,
- * against 3.3 µs into slab memory and 2.0-3.2 µs into `new Uint8Array`).
+ * Results shorter than this are `TypedArray.prototype.slice` of the map's
+ * view; longer ones are a new array filled by `TypedArray.prototype.set`
+ * from it. Bun: 1024 (JavaScriptCore's `slice` beats `new Uint8Array(n)` +
+ * `set()` by 10-30% up to 512 bytes, is even at 1-2 KiB and 1.3-1.7x slower
+ * from 3 KiB on, measured with both alternating in one process). Deno: 0,
+ * "set" into slab memory everywhere (a 97-byte line: ~45 ns for the copy,
+ * against ~130 ns through FFI `memcpy`, whose `buffer` argument is slow
+ * there; a slice allocates: ~1.2 µs).
  */
-export const COPY_WAY: CopyWay = runtimeName === "bun" ? "slice" : "set";
+export const SLICE_BELOW: number = runtimeName === "bun" ? 1024 : 0;
 
 const SLAB = 64 * 1024;
 /** Results up to this size come from a slab (Deno). */

@@ -72,24 +72,33 @@ export class LineIterator extends IteratorBase {
 
   /** The next line: a view of the map's memory, or a copy when no buffer covers it whole. */
   override next(): IteratorResult<Uint8Array, undefined> {
+    // The common case: the next newline is known and the window's buffer is
+    // live. A closed or resized map has detached it, and making a view of a
+    // detached buffer throws: then the slow path finds out which.
+    if (owner === this && this.#next < this.#count) {
+      const pos = this.#pos;
+      const stop = this.#base + found[this.#next]! + 1;
+      if (stop <= this.#end) {
+        try {
+          const value = bytesOf(this.#buffer, this.#delta + pos, stop - pos);
+          this.#next++;
+          this.#pos = stop;
+          return { value, done: false };
+        } catch { /* detached */ }
+      }
+    }
+    return this.#slow();
+  }
+
+  /** Every other case: the end, a closed or moved map, a scan to make. */
+  #slow(): IteratorResult<Uint8Array, undefined> {
     if (this.#done) return { value: undefined, done: true };
-    const src = this.#src;
-    const length = src.length(); // throws once the map is closed
+    const length = this.#src.length(); // throws once the map is closed
     const pos = this.#pos;
     const end = this.#end < length ? this.#end : length;
     if (pos >= end) {
       this.#done = true;
       return { value: undefined, done: true };
-    }
-    if (
-      owner === this && this.#next < this.#count && src.epoch() === this.#epoch &&
-      !(this.#mayMove && detached(this.#buffer))
-    ) {
-      const stop = this.#base + found[this.#next++]! + 1;
-      if (stop <= end) {
-        this.#pos = stop;
-        return { value: bytesOf(this.#buffer, this.#delta + pos, stop - pos), done: false };
-      }
     }
     return this.#scan(pos, end);
   }

@@ -64,8 +64,8 @@ import {
 import { errnoValue, MMapOSError } from "./errors.ts";
 import { toPath } from "./path.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
-import { COPY_WAY, freshBytes, SEARCH_BYTE_IN_VIEW } from "./fastpaths.ts";
-import { resolveSlice } from "./slice.ts";
+import { freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
+import { plainBound, resolveSlice } from "./slice.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
 import { readInto } from "./read_into.ts";
@@ -1040,6 +1040,11 @@ export class MMap {
    */
   slice(start?: number | null, end?: number | null, step?: number | null): Uint8Array {
     this.#check();
+    if (step === undefined) {
+      const a = plainBound(start, 0, this.#length);
+      const b = plainBound(end, this.#length, this.#length);
+      if (a >= 0 && b >= 0) return this.#copy(a, b > a ? b - a : 0);
+    }
     return readSlice(resolveSlice(this.#length, start, end, step), this.#bytesAt());
   }
 
@@ -1392,7 +1397,7 @@ export class MMap {
 
   #copy(offset: number, count: number): Uint8Array {
     const main = this.#views.main;
-    if (main && COPY_WAY === "slice") return typedArraySlice(main, offset, offset + count);
+    if (main && count < SLICE_BELOW) return typedArraySlice(main, offset, offset + count);
     const out = freshBytes(count);
     if (!count) return out;
     if (main) typedArraySet(out, typedArraySubarray(main, offset, offset + count));

@@ -10,6 +10,7 @@ import {
   bufferOf,
   byteOffsetOf,
   bytesOf,
+  checkAttached,
   setBytes,
   typedArrayByteLength,
   writableBytes,
@@ -24,6 +25,7 @@ import type { WindowSource } from "./windows.ts";
 export function readInto(target: unknown, pos: number, length: number, src: WindowSource): number {
   const dst = writableBytes(target);
   const room = typedArrayByteLength(dst);
+  if (room === 0) checkAttached(dst);
   const left = pos < length ? length - pos : 0;
   const n = room < left ? room : left;
   if (n === 0) return 0;

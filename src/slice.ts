@@ -55,3 +55,16 @@ export function clampRange(length: number, start: number, end: number): [number,
   };
   return [fix(start), fix(end)];
 }
+
+/**
+ * A bound of a slice with no step (`m[start:stop]`), when it is omitted or a
+ * safe integer: clamped to `[0, length]` after counting a negative one from
+ * the end; -1 for anything else, which `resolveSlice` must then judge. The
+ * common case without the general path's allocations.
+ */
+export function plainBound(value: unknown, omitted: number, length: number): number {
+  if (value === undefined || value === null) return omitted;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) return -1;
+  if (value < 0) return value + length < 0 ? 0 : value + length;
+  return value > length ? length : value;
+}
