@@ -29,6 +29,12 @@ import { runtimeName } from "../ffi/load.ts";
  */
 export const SLICE_BELOW: number = runtimeName === "bun" ? 1024 : 0;
 
+/** How the Ring (src/sync/ring.ts) copies a message out: "slice" in Bun, else "set". */
+export type CopyWay = "set" | "slice";
+
+/** The Ring's way (measured for its messages; map reads use {@linkcode SLICE_BELOW}). */
+export const COPY_WAY: CopyWay = runtimeName === "bun" ? "slice" : "set";
+
 const SLAB = 64 * 1024;
 /** Results up to this size come from a slab (Deno). */
 const POOLED_MAX = runtimeName === "bun" ? 0 : 4096;

@@ -13,7 +13,8 @@
  * @module
  */
 import { toOptionalInt } from "./args.ts";
-import { bytesOf, detached } from "./byte_views.ts";
+import { Uint8ArrayCtor } from "../ffi/primordials.ts";
+import { detached } from "./byte_views.ts";
 import { found, SCAN_CHUNK, scanNewlines } from "./lines_kernel.ts";
 import { clampRange } from "./slice.ts";
 import type { ByteWindow, WindowSource } from "./windows.ts";
@@ -80,7 +81,7 @@ export class LineIterator extends IteratorBase {
       const stop = this.#base + found[this.#next]! + 1;
       if (stop <= this.#end) {
         try {
-          const value = bytesOf(this.#buffer, this.#delta + pos, stop - pos);
+          const value = new Uint8ArrayCtor(this.#buffer, this.#delta + pos, stop - pos);
           this.#next++;
           this.#pos = stop;
           return { value, done: false };
@@ -129,13 +130,19 @@ export class LineIterator extends IteratorBase {
         if (c > 0) {
           const stop = from + found[this.#next++]! + 1;
           this.#pos = stop;
-          return { value: bytesOf(this.#buffer, this.#delta + pos, stop - pos), done: false };
+          return {
+            value: new Uint8ArrayCtor(this.#buffer, this.#delta + pos, stop - pos),
+            done: false,
+          };
         }
       }
       if (limit === end) {
         // The last line, without a newline.
         this.#pos = end;
-        return { value: bytesOf(this.#buffer, this.#delta + pos, end - pos), done: false };
+        return {
+          value: new Uint8ArrayCtor(this.#buffer, this.#delta + pos, end - pos),
+          done: false,
+        };
       }
       // The line goes on past this window: one that starts nearer may hold it.
       const nearer = src.window(pos);

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { bytesOf, setBytes } from "./byte_views.ts";
+import { typedArrayIndexOf, typedArraySet, Uint8ArrayCtor } from "../ffi/primordials.ts";
 
 /** lines_kernel.wat, assembled with wabt's wat2wasm (base64). */
 const LINES_KERNEL_WASM =
@@ -24,12 +24,6 @@ export const SCAN_CHUNK = 1 << 16;
 /** Newlines reported per call at most: the kernel's output area. */
 const MAX = 1 << 14;
 
-const indexOf = Function.prototype.call.bind(Uint8Array.prototype.indexOf) as (
-  view: Uint8Array,
-  byte: number,
-  from: number,
-) => number;
-
 interface Kernel {
   newlines(p: number, n: number, out: number, max: number): number;
   input: Uint8Array;
@@ -37,9 +31,6 @@ interface Kernel {
 }
 
 const I32 = Int32Array;
-const setInts = Function.prototype.call.bind(
-  Object.getPrototypeOf(Int32Array.prototype).set,
-) as (dst: Int32Array, src: Int32Array) => void;
 
 function load(): Kernel | null {
   try {
@@ -78,14 +69,14 @@ export function scanNewlines(buffer: ArrayBufferLike, from: number, to: number):
   const n = to - from;
   const k = kernel;
   if (k) {
-    setBytes(k.input, bytesOf(buffer, from, n));
+    typedArraySet(k.input, new Uint8ArrayCtor(buffer, from, n));
     const c = k.newlines(0, n, SCAN_CHUNK, MAX);
     // Into an array of this module's own: JavaScriptCore reads a typed array
     // over WebAssembly memory much more slowly (measured: ~80 ns a line).
-    setInts(found, new I32(k.buffer, SCAN_CHUNK, c));
+    typedArraySet(found, new I32(k.buffer, SCAN_CHUNK, c));
     return c;
   }
-  const at = indexOf(bytesOf(buffer, from, n), 10, 0);
+  const at = typedArrayIndexOf(new Uint8ArrayCtor(buffer, from, n), 10, 0);
   if (at < 0) return 0;
   found[0] = at;
   return 1;

@@ -7,14 +7,13 @@
  * @module
  */
 import {
-  bufferOf,
-  byteOffsetOf,
-  bytesOf,
-  checkAttached,
-  setBytes,
+  typedArrayBuffer,
   typedArrayByteLength,
-  writableBytes,
-} from "./byte_views.ts";
+  typedArrayByteOffset,
+  typedArraySet,
+  Uint8ArrayCtor,
+} from "../ffi/primordials.ts";
+import { checkAttached, writableBytes } from "./byte_views.ts";
 import type { WindowSource } from "./windows.ts";
 
 /**
@@ -31,18 +30,18 @@ export function readInto(target: unknown, pos: number, length: number, src: Wind
   if (n === 0) return 0;
   const w = src.window(pos);
   if (w.end - pos >= n) {
-    setBytes(dst, bytesOf(w.buffer, w.byteOffset + pos - w.start, n));
+    typedArraySet(dst, new Uint8ArrayCtor(w.buffer, w.byteOffset + pos - w.start, n));
     return n;
   }
-  const buffer = bufferOf(dst);
-  const offset = byteOffsetOf(dst);
+  const buffer = typedArrayBuffer(dst);
+  const offset = typedArrayByteOffset(dst);
   for (let done = 0; done < n;) {
     const at = pos + done;
     const part = src.window(at);
     const k = Math.min(n - done, part.end - at);
-    setBytes(
-      bytesOf(buffer, offset + done, k),
-      bytesOf(part.buffer, part.byteOffset + at - part.start, k),
+    typedArraySet(
+      new Uint8ArrayCtor(buffer, offset + done, k),
+      new Uint8ArrayCtor(part.buffer, part.byteOffset + at - part.start, k),
     );
     done += k;
   }

@@ -10,7 +10,8 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { bufferOf, detached } from "./byte_views.ts";
+import { typedArrayBuffer } from "../ffi/primordials.ts";
+import { detached } from "./byte_views.ts";
 import { PAGESIZE } from "./constants.ts";
 import type { Pieces } from "./pieces.ts";
 import type { ViewSet } from "./views.ts";
@@ -101,7 +102,7 @@ export function mapWindows(map: MapParts): WindowSource {
         if (now !== main || last === null) {
           main = now;
           last = {
-            buffer: bufferOf(now),
+            buffer: typedArrayBuffer(now),
             byteOffset: 0,
             start: 0,
             end: map.length(),

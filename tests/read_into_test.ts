@@ -180,6 +180,13 @@ print(json.dumps(out))
     Object.defineProperty(ab, "byteLength", { value: 1e9 });
     assert.equal(m.readInto(ab), 1);
     assert.equal(m.tell(), 8);
+    // Other views dressed as a Uint8Array are still counted in bytes.
+    m.seek(0);
+    const f64 = Object.setPrototypeOf(new Float64Array(1), Uint8Array.prototype);
+    assert.equal(m.readInto(f64), 8);
+    assert.equal(text(new Uint8Array((f64 as Float64Array).buffer)), "01234567");
+    const dressed = Object.setPrototypeOf(new DataView(new ArrayBuffer(3)), Uint8Array.prototype);
+    assert.equal(m.readInto(dressed), 2);
   });
 
   it("ignores patched prototypes, species hooks and a replaced global Uint8Array", () => {
