@@ -126,15 +126,17 @@ export function checkOptions(
   }
   const keys = Object.keys(options);
   for (let i = 0; i < keys.length; i++) {
-    if (!allowed.includes(keys[i])) {
+    const key = keys[i]!;
+    if (!allowed.includes(key)) {
       throw new TypeError(
-        `'${keys[i]}' is an invalid option for ${what} (expected ${allowed.join(", ")})`,
+        `'${key}' is an invalid option for ${what} (expected ${allowed.join(", ")})`,
       );
     }
   }
   for (let i = 0; i < allowed.length; i++) {
-    const value = (options as Record<string, unknown>)[allowed[i]];
-    if (value !== undefined) snapshot[allowed[i]] = value;
+    const key = allowed[i]!;
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) snapshot[key] = value;
   }
   return snapshot;
 }

@@ -72,7 +72,7 @@ export class Pieces {
     const buffers = this.#buffers;
     this.#buffers = [];
     for (let i = 0; i < buffers.length; i++) {
-      const b = buffers[i], p = this.#pieces[i];
+      const b = buffers[i], p = this.#pieces[i]!;
       // An empty piece's buffer is over no memory.
       if (b && p.end > p.start && detachBuffer(typedArrayBuffer(b) as ArrayBuffer) !== "detached") {
         reachable = true;

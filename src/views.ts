@@ -167,7 +167,7 @@ export class ViewSet {
     const windows = this.#windows;
     this.#windows = [];
     for (let i = 0; i < windows.length; i++) {
-      const buffer = deref(windows[i]);
+      const buffer = deref(windows[i]!);
       if (buffer === undefined || detachBuffer(buffer) !== "detached") reachable = true;
     }
     return reachable;
@@ -182,7 +182,7 @@ export class ViewSet {
   #prune(): void {
     const live: WeakRef<ArrayBuffer>[] = [];
     for (let i = 0; i < this.#windows.length; i++) {
-      const ref = this.#windows[i];
+      const ref = this.#windows[i]!;
       if (deref(ref) === undefined) this.#lost = true;
       else live[live.length] = ref;
     }
