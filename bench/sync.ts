@@ -557,7 +557,7 @@ async function ringRows(x: RingContext): Promise<Row[]> {
       const [bout, bback] = await bothWays(s, 1024, false);
       rows.push({
         workload:
-          `Ring, ${name}: 8-byte messages, pushMany/popManyInto of 1024 (${me} -> ${them} | back)`,
+          `Ring, ${name}: 8-byte messages, pushManyFrom/popManyInto of 1024 (${me} -> ${them} | back)`,
         shared: `${fmt(bout)} | ${fmt(bback)}`,
         socket: `${times(bout / x.socket.batched)} | ${
           times(bback / x.socket.batched)

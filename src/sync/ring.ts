@@ -26,7 +26,7 @@ import {
   typedArraySet as copyInto,
 } from "../../ffi/primordials.ts";
 import { toBytes } from "../bytes.ts";
-import { SMALL, smallLength } from "./ring_bytes.ts";
+import { copyBytes, SMALL, smallLength, wordsOf } from "./ring_bytes.ts";
 import {
   ASLEEP,
   capacityFor,
@@ -474,6 +474,76 @@ export class Ring {
   }
 
   /**
+   * Pushes the messages packed back to back in `data`, `lengths[i]` bytes
+   * each (the mirror of {@linkcode Ring.popManyInto}: no array of messages,
+   * no allocation), publishing all that fit with one index store and
+   * waiting for room (then publishing again) as needed.
+   *
+   * @param data the messages, one after the other from its start
+   * @param lengths each message's length
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns how many were pushed: all of them, unless the time ran out
+   * @throws {RangeError} lengths that add up to more than `data` holds, or
+   *   one beyond `maxMessage` (nothing is pushed then)
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * console.log(ring.pushManyFrom(Uint8Array.of(1, 2, 3), Uint32Array.of(1, 2), 100)); // 2
+   * console.log(ring.popMany()); // [ Uint8Array(1) [ 1 ], Uint8Array(2) [ 2, 3 ] ]
+   * ```
+   */
+  pushManyFrom(data: Uint8Array, lengths: Uint32Array, timeoutMs?: number): number {
+    const room = this.#targetLength(data, "Ring.pushManyFrom");
+    if (tagOf(lengths) !== "Uint32Array") {
+      throw new TypeError(
+        `Ring.pushManyFrom: lengths must be a Uint32Array, not ${typeName(lengths)}`,
+      );
+    }
+    const count = lengthOf(lengths as unknown as Uint8Array);
+    const end = timeoutMs === 0 ? 0 : deadline(timeoutMs, "Ring.pushManyFrom");
+    // The lengths are the caller's memory: read once, into a copy, and checked.
+    const sizes = new Uint32Array(count);
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const n = sizes[i] = lengths[i]!;
+      this.#checkLength(n, "Ring.pushManyFrom");
+      total += n;
+    }
+    if (total > room) {
+      throw new RangeError(
+        `Ring.pushManyFrom: the lengths add up to ${total} bytes, data holds ${room}`,
+      );
+    }
+    if (count === 0) return 0;
+    this.#startPush(sizes[0]!, "Ring.pushManyFrom");
+    const s32 = wordsOf(data);
+    const d = this.#d, d32 = this.#d32;
+    let done = 0;
+    let from = 0;
+    try {
+      while (done < count) {
+        const n = sizes[done]!;
+        let at = this.#place(n);
+        if (at < 0) {
+          this.#publish();
+          if (end === 0) break;
+          at = runBlocking(this.#roomSteps(n, end, true, null));
+          if (at < 0) break;
+        }
+        copyBytes(d, d32, at, data, s32, from, n);
+        from += n;
+        done++;
+      }
+    } finally {
+      this.#publish();
+    }
+    return done;
+  }
+
+  /**
    * Reserves room for a message of `length` bytes and returns it as a view
    * into the ring, to be filled in place and published by
    * {@linkcode Ring.commit} (zero-copy). Several reservations may be made
@@ -760,10 +830,12 @@ export class Ring {
     }
     let count = 0;
     let filled = 0;
+    const t32 = wordsOf(target);
+    const d = this.#d, d32 = this.#d32;
     try {
       for (;;) {
         const n = this.#length;
-        this.#copyOut(target, filled, at, n);
+        copyBytes(target, t32, filled, d, d32, at, n);
         filled += n;
         lengths[count++] = n;
         if (count === most) break;
