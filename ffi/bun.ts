@@ -12,6 +12,7 @@ import type { Platform } from "./platform.ts";
 import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef } from "./symbols.ts";
 import { openFirst, wrapAll } from "./_wrap.ts";
 import { offThread } from "./bun_threads.ts";
+import { uncurryThis } from "./primordials.ts";
 
 // bun:ffi takes these names at run time, but its typings list only the enum.
 const I64_FAST = "i64_fast" as unknown as BunFFI.FFITypeOrString;
@@ -71,14 +72,21 @@ interface Searchable {
  */
 function nativeSearch(ffi: typeof BunFFI): Backend["nativeSearch"] {
   const NodeBuffer = (globalThis as unknown as {
-    Buffer: { from(buffer: ArrayBuffer): Searchable };
+    Buffer: { from(buffer: ArrayBuffer): Searchable; prototype: Searchable };
   }).Buffer;
+  // Captured now: a patched Buffer.from or Buffer.prototype method would
+  // otherwise be handed this view of the map, which nobody could detach.
+  const from = NodeBuffer.from.bind(NodeBuffer);
+  const subarray = uncurryThis(NodeBuffer.prototype.subarray);
+  const indexOf = uncurryThis(NodeBuffer.prototype.indexOf);
+  const lastIndexOf = uncurryThis(NodeBuffer.prototype.lastIndexOf);
+  const toArrayBuffer = ffi.toArrayBuffer;
   return {
     view(address, length) {
-      const all = NodeBuffer.from(ffi.toArrayBuffer(address as BunFFI.Pointer, 0, length));
+      const all = from(toArrayBuffer(address as BunFFI.Pointer, 0, length));
       return {
-        indexOf: (needle, start, end) => all.subarray(start, end).indexOf(needle),
-        lastIndexOf: (needle, start, end) => all.subarray(start, end).lastIndexOf(needle),
+        indexOf: (needle, start, end) => indexOf(subarray(all, start, end), needle),
+        lastIndexOf: (needle, start, end) => lastIndexOf(subarray(all, start, end), needle),
       };
     },
   };
@@ -117,12 +125,13 @@ export function createBunBackend(platform: Platform): Backend {
     result: "pointer",
   }) as AnyFn)() as number;
 
+  const toArrayBuffer = ffi.toArrayBuffer; // captured: see nativeSearch
   return {
     runtime: "bun",
     platform,
     libc,
     errno: () => ffi.read.i32(errnoAddress as BunFFI.Pointer, 0),
-    arrayBuffer: (address, length) => ffi.toArrayBuffer(address as BunFFI.Pointer, 0, length),
+    arrayBuffer: (address, length) => toArrayBuffer(address as BunFFI.Pointer, 0, length),
     nativeSearch: nativeSearch(ffi),
     // JavaScriptCore refuses ArrayBuffers over 4 GiB.
     maxBufferLength: 2 ** 32,

@@ -116,19 +116,23 @@ export function createDenoBackend(platform: Platform): Backend {
   );
 
   const whole: Partial<Record<"read" | "write", { state: string; partial?: boolean }>> = {};
+  // Captured now: a patched Deno.UnsafePointerView would otherwise be handed
+  // every buffer made over a map, the library's own included.
+  const { create: pointerAt, of: pointerOf, value: pointerValue } = Deno.UnsafePointer;
+  const getArrayBuffer = Deno.UnsafePointerView.getArrayBuffer;
   return {
     runtime: "deno",
     platform,
     libc,
     errno: () => errnoView.getInt32(),
     arrayBuffer(address, length) {
-      const p = Deno.UnsafePointer.create(BigInt(address));
+      const p = pointerAt(BigInt(address));
       if (p === null) throw new RangeError("Cannot view address 0");
-      return Deno.UnsafePointerView.getArrayBuffer(p, length);
+      return getArrayBuffer(p, length);
     },
     maxBufferLength: Number.MAX_SAFE_INTEGER,
     addressOf(data) {
-      return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(data)));
+      return Number(pointerValue(pointerOf(data)));
     },
     checkPathAccess(path, write) {
       for (const name of write ? ["read", "write"] as const : ["read"] as const) {

@@ -5,6 +5,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
+import { uncurryThis } from "./primordials.ts";
 import { type Platform, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from "./platform.ts";
 
 /** The error of the call that just failed. Read it before any other libc call. */
@@ -15,6 +16,10 @@ export function lastError(syscall: string, path?: string): MMapOSError {
 // One reused buffer for C strings and one for `struct stat`: a new
 // ArrayBuffer costs 0.3-1.5 µs in Deno, more than the system call.
 const encoder = new TextEncoder();
+// Captured: a patched encodeInto could leave the C string without its NUL,
+// and libc would read past the buffer looking for one.
+const encodeInto = uncurryThis(TextEncoder.prototype.encodeInto);
+const includes = uncurryThis(String.prototype.includes);
 let pathBuffer = new Uint8Array(256);
 
 /**
@@ -22,10 +27,10 @@ let pathBuffer = new Uint8Array(256);
  * call: pass it straight to one call. A NUL inside is a `TypeError`.
  */
 export function cString(path: string): Uint8Array {
-  if (path.includes("\0")) throw new TypeError("embedded null byte");
+  if (includes(path, "\0")) throw new TypeError("embedded null byte");
   // UTF-16 to UTF-8 takes at most 3 bytes per code unit.
   if (pathBuffer.length < path.length * 3 + 1) pathBuffer = new Uint8Array(path.length * 3 + 1);
-  const { written } = encoder.encodeInto(path, pathBuffer);
+  const { written } = encodeInto(encoder, path, pathBuffer);
   pathBuffer[written] = 0;
   return pathBuffer;
 }

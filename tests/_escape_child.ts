@@ -187,6 +187,63 @@ const cases: Record<string, () => unknown | Promise<unknown>> = {
     const patched = [m.write(new Uint8Array([6, 7])), m.find(new Uint8Array([7]), 0)];
     return { written, tell, found, more, proxyError, patched };
   },
+  // Every engine API the library calls, patched after import to collect the
+  // buffers it is handed (the library's own ones included), which are then
+  // all moved away before close(): none may reach unmapped memory.
+  patched_apis: () => {
+    const { m, path } = fileMap();
+    m.write("one\ntwo\nthree\n");
+    const seen = new Set<ArrayBuffer>();
+    const keep = (x: unknown) => {
+      const b = (x as { buffer?: unknown })?.buffer ?? x;
+      if (b instanceof ArrayBuffer && b.byteLength > 0) seen.add(b);
+    };
+    const spy = (obj: Record<string, unknown>, key: string, self = true) => {
+      const orig = obj[key] as (...a: unknown[]) => unknown;
+      obj[key] = function (this: unknown, ...a: unknown[]) {
+        if (self) keep(this);
+        a.forEach(keep);
+        const r = orig.apply(this, a);
+        keep(r);
+        return r;
+      };
+    };
+    const ta = Object.getPrototypeOf(Uint8Array.prototype);
+    for (const k of ["set", "slice", "subarray", "indexOf", "lastIndexOf", "fill"]) spy(ta, k);
+    const g = globalThis as unknown as Record<string, Record<string, unknown>>;
+    if (g.Buffer) {
+      spy(g.Buffer, "from", false);
+      for (const k of ["subarray", "indexOf", "lastIndexOf"]) spy(g.Buffer.prototype as never, k);
+    }
+    const deno = g.Deno as unknown as { UnsafePointerView?: Record<string, unknown> } | undefined;
+    if (deno?.UnsafePointerView) spy(deno.UnsafePointerView, "getArrayBuffer", false);
+    spy(TextEncoder.prototype as never, "encode");
+    const RealU8 = Uint8Array;
+    g.Uint8Array = function (...a: unknown[]) {
+      a.forEach(keep);
+      return new RealU8(...(a as []));
+    } as never;
+    m.seek(0);
+    const results = [
+      m.find("two", 0),
+      m.rfind("t", 0),
+      m.count("\n", 0),
+      m.read(3).length,
+      m.readline().length,
+      m.slice(0, 4).length,
+      m.write(new RealU8([1])),
+      m.at(0),
+    ];
+    g.Uint8Array = RealU8 as never;
+    const moved = [...seen].map((b) => (b.detached ? null : b.transfer()));
+    m.close();
+    const reads = moved.filter((k) => k !== null).map((k) => new RealU8(k!)[0]);
+    return {
+      results,
+      reads: reads.every((v) => v === 0 || v === 111),
+      file: readFileSync(path)[0],
+    };
+  },
   // A map larger than one ArrayBuffer in Bun (windows): the same moves.
   big: () => {
     const m = MMap.anonymous(2 ** 32 + PAGESIZE);

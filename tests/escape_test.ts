@@ -84,6 +84,20 @@ describe("prototype tampering (issue 11, case 2)", () => {
   });
 });
 
+describe("engine APIs patched after import", () => {
+  it(
+    "TypedArray methods, Buffer, Deno.UnsafePointerView, TextEncoder and Uint8Array spied on",
+    SLOW,
+    () => {
+      assert.deepEqual(run("patched_apis"), {
+        results: [4, 8, 3, 3, 1, 4, 1, 111],
+        reads: true,
+        file: 111,
+      });
+    },
+  );
+});
+
 describe("lengths that lie (issue 11, case 3)", () => {
   it("own length properties, subclasses, Proxies and patched getters decide nothing", SLOW, () => {
     assert.deepEqual(run("lying"), {
