@@ -6,13 +6,15 @@
 // report (a crash) counts as a failure.
 //
 // Usage: node scripts/test.mjs [deno|bun] [-- extra args for the runners]
+// SEED_DENO and SEED_BUN name other executables to run, SEED_TEST_RESULTS
+// another folder for the reports (scripts/aarch64.mjs sets all three).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const out = join(root, ".test-results");
+const out = process.env.SEED_TEST_RESULTS || join(root, ".test-results");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -24,7 +26,7 @@ const files = extra.length ? extra : ["tests/"];
 
 const runners = {
   deno: {
-    cmd: bin("deno"),
+    cmd: process.env.SEED_DENO || bin("deno"),
     args: (xml) => [
       "test",
       "--allow-all",
@@ -35,7 +37,7 @@ const runners = {
     ],
   },
   bun: {
-    cmd: bin("bun"),
+    cmd: process.env.SEED_BUN || bin("bun"),
     args: (xml) => ["test", "--reporter=junit", `--reporter-outfile=${xml}`, ...files],
   },
 };
@@ -47,7 +49,7 @@ function decode(s) {
   );
 }
 
-/** Leaf test cases of a JUnit file: [{ name, failed }]. */
+/** Leaf test cases of a JUnit file: [{ name, failed, skipped }]. */
 function leaves(xml) {
   const cases = [];
   const re = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
@@ -55,7 +57,8 @@ function leaves(xml) {
     const name = decode(/\bname="([^"]*)"/.exec(m[1])?.[1] ?? "");
     const suite = decode(/\bclassname="([^"]*)"/.exec(m[1])?.[1] ?? "");
     const failed = /<(failure|error)\b/.test(m[3] ?? "");
-    cases.push({ name, suite, failed });
+    const skipped = /<skipped\b/.test(m[3] ?? "");
+    cases.push({ name, suite, failed, skipped });
   }
   const names = cases.map((c) => c.name);
   return cases.filter((c) => !names.some((n) => n.startsWith(c.name + " > ")));
@@ -63,6 +66,7 @@ function leaves(xml) {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 for (const [name, r] of Object.entries(runners)) {
   if (only.length && !only.includes(name)) continue;
   const xml = join(out, `${name}.xml`);
@@ -70,8 +74,9 @@ for (const [name, r] of Object.entries(runners)) {
   const res = spawnSync(r.cmd, r.args(xml), { cwd: root, stdio: "inherit", env: process.env });
   let p = 0;
   let f = 0;
+  let s = 0;
   if (existsSync(xml)) {
-    for (const c of leaves(readFileSync(xml, "utf8"))) c.failed ? f++ : p++;
+    for (const c of leaves(readFileSync(xml, "utf8"))) c.failed ? f++ : c.skipped ? s++ : p++;
   }
   if (res.status !== 0 && f === 0) {
     // The runner failed without a failing case: it crashed or could not load.
@@ -82,9 +87,11 @@ for (const [name, r] of Object.entries(runners)) {
     );
     f++;
   }
-  console.log(`${name}: ${p} passed, ${f} failed`);
+  // Skipped cases (tests/_emulation.ts) count as neither.
+  console.log(`${name}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ""}`);
   passed += p;
   failed += f;
+  skipped += s;
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed ? 1 : 0);

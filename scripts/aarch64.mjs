@@ -1,0 +1,274 @@
+#!/usr/bin/env node
+// Runs a command under the Linux aarch64 build of the pinned Deno or Bun,
+// emulated by qemu-user, on an x86_64 Linux machine. Sets up what it needs on
+// first use: Debian's qemu-user and aarch64 C library, the runtimes' aarch64
+// npm packages (unpacked into a cache folder outside the repository), and a
+// binfmt_misc handler, so that the emulated runtime's own child processes
+// (tests start many) run emulated too.
+//
+// Usage:
+//   node scripts/aarch64.mjs deno ARGS...   e.g. deno test -A tests/io_test.ts
+//   node scripts/aarch64.mjs bun ARGS...    e.g. bun test tests/io_test.ts
+//   node scripts/aarch64.mjs test [deno|bun] [-- FILES...]
+//       the suite (scripts/test.mjs) under the emulated runtimes
+//   node scripts/aarch64.mjs setup          set up only, and say what is there
+// (or `npm run aarch64 -- ...`).
+//
+// The command runs with SEED_EMULATED=1, which tells the tests to run their
+// slowest cases on smaller inputs (tests/_emulation.ts), and with the emulated
+// runtimes first on PATH and in SEED_DENO / SEED_BUN, where the suite and the
+// examples look for "the other runtime".
+//
+// Environment: SEED_AARCH64_CACHE (default ~/.cache/seed-mmap/aarch64).
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+/** The C library and dynamic loader of Debian's libc6-arm64-cross. */
+const sysroot = "/usr/aarch64-linux-gnu";
+const loader = `${sysroot}/lib/ld-linux-aarch64.so.1`;
+/** Debian's qemu looks for the guest's libraries here when QEMU_LD_PREFIX is unset. */
+const defaultPrefix = "/etc/qemu-binfmt/aarch64";
+/** libgcc_s: Deno links it; libc6-arm64-cross does not bring it. */
+const aptPackages = ["qemu-user", "libc6-arm64-cross", "libgcc-s1-arm64-cross"];
+const binfmtDir = "/proc/sys/fs/binfmt_misc";
+const binfmtName = "qemu-aarch64";
+// qemu's standard aarch64 ELF magic and mask (qemu's scripts/qemu-binfmt-conf.sh).
+// Flags: F opens the interpreter now, so it also serves in other mount
+// namespaces (tests use `unshare -m`).
+const binfmtLine = ":qemu-aarch64:M::" +
+  "\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00:" +
+  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:" +
+  "/usr/bin/qemu-aarch64:F";
+
+/** The runtimes: npm package of the aarch64 build, and the binary's path inside it. */
+const runtimes = {
+  deno: { npm: "@deno/linux-arm64-glibc", version: pkg.devDependencies.deno, file: "deno" },
+  bun: { npm: "@oven/bun-linux-aarch64", version: pkg.devDependencies.bun, file: "bin/bun" },
+};
+
+const cache = process.env.SEED_AARCH64_CACHE ?? join(homedir(), ".cache", "seed-mmap", "aarch64");
+const isRoot = process.getuid?.() === 0;
+
+function say(msg) {
+  console.error(`aarch64: ${msg}`);
+}
+
+function fail(msg) {
+  say(msg);
+  process.exit(2);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...opts });
+  return r.status === 0;
+}
+
+/** Debian's qemu-user and the aarch64 C library, installed with apt where we are root. */
+function ensurePackages() {
+  const have = () =>
+    spawnSync("sh", ["-c", "command -v qemu-aarch64"], { stdio: "ignore" }).status === 0 &&
+    existsSync(loader) && existsSync(`${sysroot}/lib/libgcc_s.so.1`);
+  if (have()) return;
+  const cmd = `apt-get install -y ${aptPackages.join(" ")}`;
+  if (!isRoot) fail(`qemu-user or the aarch64 C library is missing; as root, run: ${cmd}`);
+  say(`installing ${aptPackages.join(", ")} with apt-get`);
+  // Wait for another apt run rather than fail on its lock.
+  const apt = (...a) =>
+    run("apt-get", ["-o", "DPkg::Lock::Timeout=900", "-qq", ...a], {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  if (!apt("install", "-y", ...aptPackages)) {
+    if (!apt("update") || !apt("install", "-y", ...aptPackages)) fail(`${cmd} failed`);
+  }
+  if (!have()) fail(`${cmd} ran, but qemu-aarch64 or ${loader} is still missing`);
+}
+
+/** True when `file` is a 64-bit little-endian ELF file for aarch64 (e_machine 183). */
+function isAarch64Elf(file) {
+  if (!existsSync(file)) return false;
+  const fd = openSync(file, "r");
+  try {
+    const b = Buffer.alloc(20);
+    readSync(fd, b, 0, 20, 0);
+    return b.readUInt32BE(0) === 0x7f454c46 && b[4] === 2 && b.readUInt16LE(18) === 183;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The aarch64 binary of `name`, fetched with `npm pack` into the cache on first use. */
+function ensureRuntime(name) {
+  const rt = runtimes[name];
+  const dir = join(cache, `${name}-${rt.version}`);
+  const bin = join(dir, rt.file);
+  if (isAarch64Elf(bin)) return bin;
+  say(`fetching ${rt.npm}@${rt.version} with npm pack`);
+  mkdirSync(cache, { recursive: true });
+  const tmp = mkdtempSync(join(cache, `.${name}-`));
+  try {
+    const packed = spawnSync("npm", ["pack", "--silent", `${rt.npm}@${rt.version}`], {
+      cwd: tmp,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const tgz = packed.stdout?.trim().split("\n").pop();
+    if (packed.status !== 0 || !tgz) fail(`npm pack ${rt.npm}@${rt.version} failed`);
+    if (!run("tar", ["xzf", join(tmp, tgz), "-C", tmp])) fail(`could not unpack ${tgz}`);
+    if (!isAarch64Elf(join(tmp, "package", rt.file))) {
+      fail(`${rt.npm}@${rt.version} has no aarch64 ELF file at ${rt.file}`);
+    }
+    chmodSync(join(tmp, "package", rt.file), 0o755);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(join(tmp, "package"), dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return bin;
+}
+
+/**
+ * A binfmt_misc handler for aarch64 ELF files, so that the kernel hands any
+ * exec of one (the emulated runtime starting a child) to qemu. Returns
+ * whether one is active; registers it where we are root.
+ */
+function ensureBinfmt() {
+  // Debian's qemu finds the guest's libraries at this prefix when a child's
+  // environment lost QEMU_LD_PREFIX.
+  if (isRoot && !existsSync(defaultPrefix)) {
+    try {
+      mkdirSync(dirname(defaultPrefix), { recursive: true });
+      symlinkSync(sysroot, defaultPrefix);
+    } catch (e) {
+      say(`could not link ${defaultPrefix} to ${sysroot}: ${e.message}`);
+    }
+  }
+  if (binfmtActive()) return true;
+  const howto = `as root: mount -t binfmt_misc binfmt_misc ${binfmtDir}; ` +
+    `echo '${binfmtLine}' > ${binfmtDir}/register`;
+  if (!isRoot) {
+    say(
+      `no binfmt_misc handler for aarch64: child processes of the emulated runtime will fail ` +
+        `to start (the tests that spawn processes fail). To add one, ${howto}`,
+    );
+    return false;
+  }
+  try {
+    if (!existsSync(`${binfmtDir}/register`)) {
+      if (!run("mount", ["-t", "binfmt_misc", "binfmt_misc", binfmtDir])) throw new Error("mount");
+    }
+    // An entry of ours that is disabled, or one that points elsewhere: replace it.
+    if (existsSync(`${binfmtDir}/${binfmtName}`)) writeFileSync(`${binfmtDir}/${binfmtName}`, "-1");
+    writeFileSync(`${binfmtDir}/register`, binfmtLine);
+  } catch (e) {
+    say(
+      `could not register a binfmt_misc handler (${e.message}): child processes of the ` +
+        `emulated runtime will fail to start. This machine may not allow it (a container without ` +
+        `CAP_SYS_ADMIN); elsewhere, ${howto}`,
+    );
+    return false;
+  }
+  if (!binfmtActive()) {
+    say(`registered a binfmt_misc handler, but an aarch64 binary still does not start`);
+    return false;
+  }
+  say(`registered a binfmt_misc handler for aarch64 ELF files (${binfmtDir}/${binfmtName})`);
+  return true;
+}
+
+/** Whether the kernel runs an aarch64 binary through qemu: the proof is running one. */
+function binfmtActive() {
+  const bin = ensureRuntime("bun");
+  const r = spawnSync(bin, ["--version"], {
+    encoding: "utf8",
+    env: { ...process.env, QEMU_LD_PREFIX: sysroot },
+  });
+  return r.status === 0;
+}
+
+/**
+ * A folder with `deno` and `bun` that start the emulated runtimes: the
+ * binaries themselves where the kernel hands them to qemu, else scripts that
+ * call qemu explicitly.
+ */
+function launchers(direct) {
+  const dir = join(cache, direct ? "bin" : "bin-qemu");
+  mkdirSync(dir, { recursive: true });
+  for (const name of Object.keys(runtimes)) {
+    const bin = ensureRuntime(name);
+    const link = join(dir, name);
+    rmSync(link, { force: true });
+    if (direct) symlinkSync(bin, link);
+    else {
+      writeFileSync(link, `#!/bin/sh\nexec qemu-aarch64 -L ${sysroot} ${bin} "$@"\n`);
+      chmodSync(link, 0o755);
+    }
+  }
+  return dir;
+}
+
+function setup() {
+  if (process.platform !== "linux") fail("emulating aarch64 needs Linux (qemu-user)");
+  if (process.arch === "arm64") say("this machine is aarch64 already: the runtimes run natively");
+  else if (process.arch !== "x64") {
+    fail(`qemu-user setup is written for x86_64, not ${process.arch}`);
+  }
+  ensurePackages();
+  for (const name of Object.keys(runtimes)) ensureRuntime(name);
+  const direct = ensureBinfmt();
+  const bin = launchers(direct);
+  const env = {
+    ...process.env,
+    SEED_EMULATED: "1",
+    QEMU_LD_PREFIX: sysroot,
+    SEED_DENO: join(bin, "deno"),
+    SEED_BUN: join(bin, "bun"),
+    SEED_TEST_RESULTS: join(root, ".test-results", "aarch64"),
+    PATH: `${bin}:${process.env.PATH ?? ""}`,
+  };
+  return { env, bin };
+}
+
+const [what, ...rest] = process.argv.slice(2);
+if (!what || what === "-h" || what === "--help") {
+  console.log(
+    "usage: node scripts/aarch64.mjs deno|bun ARGS...  |  test [deno|bun] [-- FILES]  |  setup",
+  );
+  process.exit(what ? 0 : 2);
+}
+const { env, bin } = setup();
+let res;
+if (what === "setup") {
+  for (const name of Object.keys(runtimes)) {
+    spawnSync(join(bin, name), ["--version"], { env, stdio: "inherit" });
+  }
+  process.exit(0);
+} else if (what === "test") {
+  res = spawnSync(process.execPath, [join(root, "scripts", "test.mjs"), ...rest], {
+    env,
+    stdio: "inherit",
+  });
+} else if (what in runtimes) {
+  res = spawnSync(join(bin, what), rest, { env, stdio: "inherit" });
+} else {
+  fail(`unknown command ${what}: expected deno, bun, test or setup`);
+}
+if (res.error) fail(res.error.message);
+process.exit(res.status ?? 128);
