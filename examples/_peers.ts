@@ -15,13 +15,31 @@ export const thisRuntime: Runtime = "Bun" in globalThis ? "bun" : "deno";
 /** The other one. */
 export const otherRuntime: Runtime = thisRuntime === "deno" ? "bun" : "deno";
 
-/** The executable of `which`: this process's own, the repository's pinned one, or PATH's. */
+/**
+ * The executable of `which`: this process's own, the one `SEED_DENO` or
+ * `SEED_BUN` names (scripts/aarch64.mjs names its emulated runtimes there),
+ * the repository's pinned one, or PATH's.
+ */
 export function runtimePath(which: Runtime): string {
   if (which === thisRuntime) return process.execPath;
+  const named = namedRuntime(which);
+  if (named) return named;
   const pinned = decodeURIComponent(
     new URL(`../node_modules/.bin/${which}`, import.meta.url).pathname,
   );
   return existsSync(pinned) ? pinned : which;
+}
+
+/** `SEED_DENO` or `SEED_BUN`, where Deno allows reading it without asking. */
+function namedRuntime(which: Runtime): string | undefined {
+  const variable = `SEED_${which.toUpperCase()}`;
+  const deno = (globalThis as {
+    Deno?: { permissions: { querySync(d: { name: "env"; variable: string }): { state: string } } };
+  }).Deno;
+  if (deno && deno.permissions.querySync({ name: "env", variable }).state !== "granted") {
+    return undefined;
+  }
+  return process.env[variable] || undefined;
 }
 
 /**

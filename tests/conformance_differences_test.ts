@@ -23,6 +23,7 @@ import {
 } from "../mod.ts";
 import { python, text } from "./_helpers.ts";
 import { mapFile, testFile, writeFile } from "./_conformance.ts";
+import { needsKernel } from "./_emulation.ts";
 
 const errno = (code: string) => (e: unknown) => e instanceof MMapOSError && e.code === code;
 
@@ -110,10 +111,13 @@ except OSError as e:
     }
   });
 
-  it("madvise on a read-only map answers as on the private writable map underneath", () => {
-    // CPython's read-only anonymous map is shared: MADV_REMOVE works there,
-    // MADV_WIPEONFORK and MADV_POPULATE_WRITE are EINVAL.
-    const cpython = python(`
+  it(
+    "madvise on a read-only map answers as on the private writable map underneath",
+    needsKernel("madviseAdvice"),
+    () => {
+      // CPython's read-only anonymous map is shared: MADV_REMOVE works there,
+      // MADV_WIPEONFORK and MADV_POPULATE_WRITE are EINVAL.
+      const cpython = python(`
 import json, mmap
 out = []
 for advice in (mmap.MADV_REMOVE, 18, 23):
@@ -124,18 +128,23 @@ for advice in (mmap.MADV_REMOVE, 18, 23):
         out.append(e.errno)
 print(json.dumps(out))
 `);
-    assert.deepEqual(cpython, [0, 22, 22]);
-    const outcome = (advice: number): number => {
-      using m = new MMap(-1, 8192, { prot: PROT_READ });
-      try {
-        m.madvise(advice);
-        return 0;
-      } catch (e) {
-        return (e as MMapOSError).errno;
-      }
-    };
-    assert.deepEqual([MADV_REMOVE, MADV_WIPEONFORK, MADV_POPULATE_WRITE].map(outcome), [22, 0, 0]);
-  });
+      assert.deepEqual(cpython, [0, 22, 22]);
+      const outcome = (advice: number): number => {
+        using m = new MMap(-1, 8192, { prot: PROT_READ });
+        try {
+          m.madvise(advice);
+          return 0;
+        } catch (e) {
+          return (e as MMapOSError).errno;
+        }
+      };
+      assert.deepEqual([MADV_REMOVE, MADV_WIPEONFORK, MADV_POPULATE_WRITE].map(outcome), [
+        22,
+        0,
+        0,
+      ]);
+    },
+  );
 
   it("flags without a sharing type, and MAP_SHARED_VALIDATE's checks, still reach the kernel", () => {
     const f = testFile();

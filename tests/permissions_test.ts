@@ -3,11 +3,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileBytes, tempDir, text } from "./_helpers.ts";
+import { runtimePath } from "../examples/_peers.ts";
 
 // These run a Deno child process whatever runtime runs the suite: the
 // permission sandbox is Deno's.
 const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
-const deno = `${root}node_modules/.bin/deno`;
+const deno = runtimePath("deno");
 const mod = `${root}mod.ts`;
 
 /** Runs `code` as a script under `deno run` (`deno eval` would allow everything). */

@@ -6,6 +6,7 @@ import { MMap, MMapOSError, Mutex, notify, wait } from "../mod.ts";
 import { shmOpenFile } from "../ffi/shm.ts";
 import { closeFd } from "../ffi/files.ts";
 import { tempDir } from "./_helpers.ts";
+import { runtimePath } from "../examples/_peers.ts";
 import {
   childResult,
   otherRuntime,
@@ -179,7 +180,7 @@ describe("MMap.shared", () => {
 describe("MMap.shared under Deno's permissions", () => {
   // The script comes on stdin: no file to create, and no read access needed.
   const run = (flags: string[], code: string) => {
-    const deno = `${root}node_modules/.bin/deno`;
+    const deno = runtimePath("deno");
     const r = spawnSync(deno, ["run", "--no-prompt", ...flags, "-"], {
       input: code,
       encoding: "utf8",

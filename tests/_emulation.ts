@@ -1,0 +1,50 @@
+/**
+ * What the suite does differently when it runs under emulation: the one
+ * place that says so. `scripts/aarch64.mjs` (`npm run aarch64 -- test`) runs
+ * the suite on the Linux aarch64 builds of Deno and Bun under qemu-user and
+ * sets `SEED_EMULATED=1`.
+ *
+ * Under emulation, every case still runs and checks what it checks, except:
+ * - the slowest cases run on smaller inputs (`scaled`) and get more time
+ *   (`EMULATION_TIME`): qemu runs JIT-compiled code 10 to 50 times slower;
+ * - the cases listed in `QEMU_CANNOT` are skipped, with qemu's reason, because
+ *   qemu-user answers those system calls itself instead of passing them to
+ *   the kernel. They run natively as always.
+ */
+import process from "node:process";
+
+/** True when the suite runs under an emulator (`SEED_EMULATED=1`). */
+export const emulated: boolean = process.env.SEED_EMULATED === "1";
+
+/** `full` natively, `small` under emulation: for a case's input size, never for what it checks. */
+export function scaled(full: number, small: number): number {
+  return emulated ? small : full;
+}
+
+/**
+ * Test options for a case that takes seconds natively: under emulation it
+ * may take minutes (Bun's default timeout is 5 s; Deno has none).
+ */
+export const EMULATION_TIME: { timeout?: number } = emulated ? { timeout: 600_000 } : {};
+
+/**
+ * What qemu-user (Debian's 7.2) does not model, and so what the cases that
+ * test it cannot check under emulation. Each reason names the system call.
+ */
+export const QEMU_CANNOT = {
+  madviseAdvice: "qemu-user's madvise returns 0 for every advice without asking the kernel " +
+    "(it handles MADV_DONTNEED only), so the kernel's EINVAL for an advice a map refuses " +
+    "cannot be seen",
+  mapSharedValidate: "qemu-user refuses MAP_SHARED_VALIDATE with EINVAL, where the kernel " +
+    "checks the flags it is given",
+  protGrowsdown: "qemu-user refuses PROT_GROWSDOWN with EINVAL in mprotect, where the kernel " +
+    "accepts it on a map that grows down",
+} as const;
+
+/**
+ * Test options for a case that needs what qemu cannot model: none natively;
+ * under emulation, a skip that says why.
+ */
+export function needsKernel(what: keyof typeof QEMU_CANNOT): { skip?: string } {
+  return emulated ? { skip: `not under emulation: ${QEMU_CANNOT[what]}` } : {};
+}
