@@ -28,13 +28,17 @@ export function openFirst<T>(paths: readonly string[], open: (path: string) => T
   throw first;
 }
 
-/** Wraps every symbol of the shared table; a missing optional symbol becomes `null`. */
+/**
+ * Wraps every symbol of the shared table (as `table` declared it, see
+ * variadic.ts); a missing optional symbol becomes `null`.
+ */
 export function wrapAll(
   raw: Record<string, AnyFn | null | undefined>,
   wrap: (fn: AnyFn, def: SymbolDef) => AnyFn,
+  table: Record<string, SymbolDef> = LIBC_SYMBOLS,
 ): Record<string, AnyFn | null> {
   const out: Record<string, AnyFn | null> = {};
-  for (const [key, def] of Object.entries(LIBC_SYMBOLS) as [string, SymbolDef][]) {
+  for (const [key, def] of Object.entries(table) as [string, SymbolDef][]) {
     const fn = raw[key];
     out[key] = fn ? wrap(fn, def) : null;
   }

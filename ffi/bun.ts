@@ -13,6 +13,7 @@ import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef } from "./symb
 import { openFirst, wrapAll } from "./_wrap.ts";
 import { offThread } from "./bun_threads.ts";
 import { uncurryThis } from "./primordials.ts";
+import { adaptVariadic, symbolTableFor } from "./variadic.ts";
 
 // bun:ffi takes these names at run time, but its typings list only the enum.
 const I64_FAST = "i64_fast" as unknown as BunFFI.FFITypeOrString;
@@ -96,7 +97,8 @@ function nativeSearch(ffi: typeof BunFFI): Backend["nativeSearch"] {
 export function createBunBackend(platform: Platform): Backend {
   const ffi = (import.meta as unknown as { require(id: string): typeof BunFFI })
     .require("bun:ffi");
-  const entries = Object.entries(LIBC_SYMBOLS) as [string, SymbolDef][];
+  const table = symbolTableFor(LIBC_SYMBOLS, platform);
+  const entries = Object.entries(table) as [string, SymbolDef][];
   const plain = entries.filter(([, d]) => !d.name && !d.optional);
   const { libPath, main } = openFirst(platform.libc, (libPath) => ({
     libPath,
@@ -119,7 +121,7 @@ export function createBunBackend(platform: Platform): Backend {
     if (def.nonblocking) raw[key] = offThread(libPath, def.name ?? key, def);
     else if (def.name || def.optional) raw[key] = load(def.name ?? key, def);
   }
-  const libc = wrapAll(raw, wrap) as Libc;
+  const libc = adaptVariadic(wrapAll(raw, wrap, table), platform) as Libc;
   const errnoAddress = (load(platform.errnoSymbol, {
     parameters: [],
     result: "pointer",

@@ -16,6 +16,7 @@ import {
   type DenoNativeType,
   type DenoPointer,
 } from "./deno_api.ts";
+import { adaptVariadic, symbolTableFor } from "./variadic.ts";
 
 const DENO_TYPES: Record<NativeType, DenoNativeType | "void"> = {
   i32: "i32",
@@ -100,8 +101,9 @@ function hotPaths(raw: Raw): Partial<Record<keyof Libc, AnyFn>> {
 /** Builds the Deno backend; throws if FFI is not permitted or libc is missing. */
 export function createDenoBackend(platform: Platform): Backend {
   const Deno = denoApi();
+  const table = symbolTableFor(LIBC_SYMBOLS, platform);
   const symbols = Object.fromEntries(
-    Object.entries(LIBC_SYMBOLS).map(([k, d]) => [k, toDenoSymbol(d)]),
+    Object.entries(table).map(([k, d]) => [k, toDenoSymbol(d)]),
   );
   symbols.errnoLocation = {
     name: platform.errnoSymbol,
@@ -110,7 +112,7 @@ export function createDenoBackend(platform: Platform): Backend {
   };
   const lib = openFirst(platform.libc, (path) => Deno.dlopen(path, symbols));
   const raw = lib.symbols as Raw;
-  const libc = { ...wrapAll(raw, wrap), ...hotPaths(raw) } as Libc;
+  const libc = adaptVariadic({ ...wrapAll(raw, wrap, table), ...hotPaths(raw) }, platform) as Libc;
   const errnoView = new Deno.UnsafePointerView(
     (raw.errnoLocation as AnyFn)() as DenoPointer,
   );

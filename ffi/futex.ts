@@ -11,7 +11,7 @@
 import { MMapOSError } from "../src/errors.ts";
 import { backend } from "./load.ts";
 import { procStat, startFingerprint } from "./proc_stat.ts";
-import type { FutexNumbers } from "./platform.ts";
+import type { FutexNumbers, Platform } from "./platform.ts";
 
 /** How one futex wait ended. */
 export type FutexOutcome = "ok" | "not-equal" | "timed-out" | "interrupted";
@@ -19,15 +19,23 @@ export type FutexOutcome = "ok" | "not-equal" | "timed-out" | "interrupted";
 // FUTEX_WAKE takes an int: this wakes every waiter.
 const WAKE_ALL = 0x7fffffff;
 
-function futexNumbers(): FutexNumbers {
-  const b = backend();
-  const f = b.platform.futex;
-  if (!f) {
+/**
+ * Throws where `p` has no futex(2) (macOS): `what` is refused when it is
+ * made, since a lock that could be taken but never waited for would fail
+ * half-way through its first contended `lock()`.
+ */
+export function requireLocks(what: string, p: Platform = backend().platform): FutexNumbers {
+  if (!p.futex) {
     throw new Error(
-      `Mutex, Semaphore and wait/notify need Linux futex(2), which ${b.platform.os} does not have`,
+      `${what} needs Linux futex(2), which ${p.os === "darwin" ? "macOS" : p.os} does not have: ` +
+        `@seed/mmap has no locks there`,
     );
   }
-  return f;
+  return p.futex;
+}
+
+function futexNumbers(): FutexNumbers {
+  return requireLocks("Mutex, Semaphore and wait/notify");
 }
 
 /**

@@ -47,8 +47,9 @@ export const WIDE_TYPES: ReadonlySet<NativeType> = new Set([
 ]);
 
 export const LIBC_SYMBOLS = {
-  // int open(const char *path, int flags, mode_t mode): variadic in C, but
-  // three int-sized arguments go in registers on x86_64 and aarch64 Linux.
+  // int open(const char *path, int flags, mode_t mode): variadic in C; three
+  // int-sized arguments go in registers on x86_64 and Linux aarch64, and
+  // variadic.ts declares the mode's stack slot on Apple arm64.
   open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
   // int close(int fd)
   close: { parameters: ["i32"], result: "i32" },
@@ -118,6 +119,7 @@ export const LIBC_SYMBOLS = {
   // --- shared memory and locks: MMap.shared, Mutex, Semaphore, wait/notify ---
   // int shm_open(const char *name, int oflag, mode_t mode): in libc.so.6 since
   // glibc 2.34 (librt before); shm.ts falls back to open() under /dev/shm.
+  // Variadic like open (see variadic.ts).
   shm_open: { parameters: ["buffer", "i32", "i32"], result: "i32", optional: true },
   // int shm_unlink(const char *name)
   shm_unlink: { parameters: ["buffer"], result: "i32", optional: true },

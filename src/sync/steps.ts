@@ -16,6 +16,7 @@ import {
   futexWaitAsync,
   futexWaitAt,
   futexWaitAtAsync,
+  requireLocks,
 } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { errnoValue, MMapOSError } from "../errors.ts";
@@ -114,6 +115,7 @@ export function wordsOf(
   if (!(map instanceof MMap)) {
     throw new TypeError(`${what}: map must be an MMap, not ${typeName(map)}`);
   }
+  requireLocks(what);
   const offset = toInt(byteOffset, "byteOffset");
   const bytes = count * 4;
   if (offset % 4 !== 0) {
