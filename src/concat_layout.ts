@@ -13,6 +13,7 @@
 import { closeFd, openFile, statFd } from "../ffi/files.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import { PAGESIZE } from "./constants.ts";
+import { contiguousRuns, roundUpToPage } from "./pages.ts";
 import { errnoValue, MMapOSError } from "./errors.ts";
 import type { Piece } from "./pieces.ts";
 
@@ -57,17 +58,20 @@ export interface Layout {
 /**
  * Opens, maps and closes each file (the mappings keep the files). On any
  * failure, everything done so far is undone before the error is thrown.
+ * `page` is the page size to lay the files out by (tests pass larger pages
+ * than this machine's).
  */
 export function mapFiles(
   paths: readonly string[],
   write: boolean,
   prot: number,
   flags: number,
+  page: number = PAGESIZE,
 ): Layout {
   const files: OpenFile[] = [];
   try {
     for (const path of paths) files.push(openRegular(path, write));
-    return place(files, prot, flags);
+    return place(files, prot, flags, page);
   } finally {
     for (const f of files) closeFd(f.fd);
   }
@@ -87,33 +91,25 @@ function openRegular(path: string, write: boolean): OpenFile {
   }
 }
 
-function place(files: OpenFile[], prot: number, flags: number): Layout {
+function place(files: OpenFile[], prot: number, flags: number, page: number): Layout {
   const segments: ConcatSegment[] = [];
-  const runs: OpenFile[][] = [];
-  let run: OpenFile[] = [];
   let split: string | null = null;
   let offset = 0;
   for (const f of files) {
     segments.push(Object.freeze({ path: f.path, start: offset, end: offset + f.size }));
     offset += f.size;
-    if (f.size === 0) continue;
-    run.push(f);
-    if (f.size % PAGESIZE !== 0) {
-      runs.push(run);
-      run = [];
-    }
   }
-  if (run.length) runs.push(run);
+  const runs = contiguousRuns(files, page);
   if (runs.length > 1) {
     const odd = runs[0]!.at(-1)!;
-    split = `"${odd.path}" is ${odd.size} bytes, not a multiple of PAGESIZE (${PAGESIZE}), ` +
+    split = `"${odd.path}" is ${odd.size} bytes, not a multiple of PAGESIZE (${page}), ` +
       `so the file after it cannot start on the page where it ends`;
   }
   const pieces: Piece[] = [];
   try {
     let start = 0;
     for (const r of runs) {
-      const piece = mapRun(r, start, prot, flags);
+      const piece = mapRun(r, start, prot, flags, page);
       pieces.push(piece);
       start = piece.end;
     }
@@ -124,7 +120,13 @@ function place(files: OpenFile[], prot: number, flags: number): Layout {
   return { pieces, segments, split };
 }
 
-function mapRun(run: OpenFile[], start: number, prot: number, flags: number): Piece {
+function mapRun(
+  run: OpenFile[],
+  start: number,
+  prot: number,
+  flags: number,
+  page: number,
+): Piece {
   const length = run.reduce((sum, f) => sum + f.size, 0);
   if (run.length === 1) {
     const f = run[0]!;
@@ -134,11 +136,11 @@ function mapRun(run: OpenFile[], start: number, prot: number, flags: number): Pi
       mapping: Mapping.map(length, prot, flags, f.fd, 0, f.path),
     };
   }
-  const range = Mapping.reserve(roundUp(length));
+  const range = Mapping.reserve(roundUpToPage(length, page));
   try {
     let at = 0;
     for (const f of run) {
-      range.mapFixed(at, roundUp(f.size), prot, flags, f.fd, 0, f.path);
+      range.mapFixed(at, roundUpToPage(f.size, page), prot, flags, f.fd, 0, f.path);
       at += f.size;
     }
   } catch (e) {
@@ -146,8 +148,4 @@ function mapRun(run: OpenFile[], start: number, prot: number, flags: number): Pi
     throw e;
   }
   return { start, end: start + length, mapping: range };
-}
-
-function roundUp(n: number): number {
-  return Math.ceil(n / PAGESIZE) * PAGESIZE;
 }

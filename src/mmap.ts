@@ -66,6 +66,7 @@ import { toPath } from "./path.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
 import { plainBound, resolveSlice } from "./slice.ts";
+import { alignedOffset } from "./pages.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
 import { readInto } from "./read_into.ts";
@@ -1478,12 +1479,7 @@ export class MMap {
 
 /** Checks the offset's alignment; returns it as a Number (exact once aligned). */
 function checkAligned(offset: bigint): number {
-  if (offset % BigInt(ALLOCATIONGRANULARITY) !== 0n) {
-    throw new RangeError(
-      `offset must be a multiple of ALLOCATIONGRANULARITY (${ALLOCATIONGRANULARITY}), not ${offset}`,
-    );
-  }
-  return Number(offset);
+  return alignedOffset(offset, ALLOCATIONGRANULARITY);
 }
 
 /** CPython's file-size rules for a regular file; returns the length to map. */

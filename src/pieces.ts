@@ -20,6 +20,7 @@ import {
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { PAGESIZE } from "./constants.ts";
+import { pageFloor } from "./pages.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
 
 /** One mapping holding the logical bytes `[start, end)`, from its own offset 0. */
@@ -39,13 +40,16 @@ export class Pieces {
   // leave this object and are detached before the memory goes away.
   #buffers: (Uint8Array | null)[];
   #length: number;
+  #page: number;
 
   /**
    * @param pieces adjacent pieces, in order, the first starting at 0
    * @param maxBufferLength pieces longer than this get no internal buffer
+   * @param page the page size that msync and madvise ranges start on
    */
-  constructor(pieces: readonly Piece[], maxBufferLength: number) {
+  constructor(pieces: readonly Piece[], maxBufferLength: number, page: number = PAGESIZE) {
     this.#pieces = pieces;
+    this.#page = page;
     this.#length = pieces.length ? pieces[pieces.length - 1]!.end : 0;
     this.#buffers = pieces.map((p) => {
       const n = p.end - p.start;
@@ -284,7 +288,7 @@ export class Pieces {
   #pages(start: number, count: number, fn: (m: Mapping, from: number, n: number) => void): void {
     if (count === 0) return;
     this.#each(start, count, (k, local, _done, n) => {
-      const from = local - (local % PAGESIZE);
+      const from = pageFloor(local, this.#page);
       fn(this.#pieces[k]!.mapping, from, local + n - from);
     });
   }
