@@ -12,6 +12,8 @@
  *   the kernel. They run natively as always.
  */
 import process from "node:process";
+import type { Divergence, Result } from "./differential_run.ts";
+import type { Encoded, SequenceSpec } from "./differential_gen.ts";
 
 /** True when the suite runs under an emulator (`SEED_EMULATED=1`). */
 export const emulated: boolean = process.env.SEED_EMULATED === "1";
@@ -48,3 +50,30 @@ export const QEMU_CANNOT = {
 export function needsKernel(what: keyof typeof QEMU_CANNOT): { skip?: string } {
   return emulated ? { skip: `not under emulation: ${QEMU_CANNOT[what]}` } : {};
 }
+
+/**
+ * Which of `QEMU_CANNOT` explains a divergence of the differential fuzzer
+ * (tests/differential_test.ts) under emulation, or null: the first
+ * difference must be the very call qemu answers itself, answered as qemu
+ * answers it. Natively, nothing is explained away.
+ */
+export function qemuExplains(d: Divergence, spec: SequenceSpec): keyof typeof QEMU_CANNOT | null {
+  if (!emulated) return null;
+  const py = d.cpython as Result | null;
+  const js = d.mmap as Result | null;
+  const int = (v: Encoded | undefined): number => (v?.t === "int" ? Number(v.v) : 0);
+  if (d.at === "open" && js?.e === "MMapOSError" && js.errno === EINVAL && py?.e !== js.e) {
+    if ((int(spec.open.opts.flags) & MAP_SHARED_VALIDATE) === MAP_SHARED_VALIDATE) {
+      return "mapSharedValidate";
+    }
+    if (int(spec.open.opts.prot) & PROT_GROWSDOWN) return "protGrowsdown";
+  }
+  if (typeof d.at === "number" && d.op?.op === "madvise" && py?.e === "OSError" && !js?.e) {
+    return "madviseAdvice";
+  }
+  return null;
+}
+
+const EINVAL = 22;
+const MAP_SHARED_VALIDATE = 0x03;
+const PROT_GROWSDOWN = 0x01000000;
