@@ -46,8 +46,8 @@ export const VARIADIC: Readonly<Record<string, { readonly named: number }>> = {
   mremap: { named: 4 },
 };
 
-/** Which variadic functions a platform declares in their stack-slot form. */
-const RESHAPED: readonly string[] = ["open", "shm_open"];
+/** The variadic functions declared in their stack-slot form, with their named arguments. */
+const RESHAPED: ReadonlyArray<readonly [string, number]> = [["open", 2], ["shm_open", 2]];
 
 /** Integer and pointer arguments that go in registers before the stack (x0-x7). */
 const REGISTER_ARGS = 8;
@@ -72,8 +72,9 @@ export function stackSlotForm(def: SymbolDef, named: number): SymbolDef {
 export function symbolTableFor<T extends Record<string, SymbolDef>>(table: T, p: Platform): T {
   if (!variadicOnStack(p)) return table;
   const out: Record<string, SymbolDef> = { ...table };
-  for (const key of RESHAPED) {
-    if (out[key]) out[key] = stackSlotForm(out[key], VARIADIC[key].named);
+  for (const [key, named] of RESHAPED) {
+    const def = out[key];
+    if (def) out[key] = stackSlotForm(def, named);
   }
   return out as T;
 }
@@ -88,10 +89,9 @@ type AnyFn = (...args: any[]) => any;
 export function adaptVariadic<L extends Record<string, AnyFn | null>>(libc: L, p: Platform): L {
   if (!variadicOnStack(p)) return libc;
   const out: Record<string, AnyFn | null> = { ...libc };
-  for (const key of RESHAPED) {
+  for (const [key, named] of RESHAPED) {
     const fn = libc[key];
     if (!fn) continue;
-    const named = VARIADIC[key].named;
     const pad = Array(REGISTER_ARGS - named).fill(0);
     out[key] = (...args: unknown[]) => fn(...args.slice(0, named), ...pad, ...args.slice(named));
   }
