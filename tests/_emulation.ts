@@ -34,13 +34,13 @@ export const EMULATION_TIME: { timeout?: number } = emulated ? { timeout: 600_00
  * test it cannot check under emulation. Each reason names the system call.
  */
 export const QEMU_CANNOT = {
-  madviseAdvice: "qemu-user's madvise returns 0 for every advice without asking the kernel " +
-    "(it handles MADV_DONTNEED only), so the kernel's EINVAL for an advice a map refuses " +
+  madviseAdvice: "qemu-user's madvise returns 0 for advice it does not pass to the kernel, " +
+    "even for an invalid one such as -1, so the kernel's EINVAL for an advice a map refuses " +
     "cannot be seen",
   mapSharedValidate: "qemu-user refuses MAP_SHARED_VALIDATE with EINVAL, where the kernel " +
     "checks the flags it is given",
-  protGrowsdown: "qemu-user refuses PROT_GROWSDOWN with EINVAL in mprotect, where the kernel " +
-    "accepts it on a map that grows down",
+  protGrowsdown: "qemu-user's mmap refuses PROT_GROWSDOWN with EINVAL, where the kernel " +
+    "accepts it",
 } as const;
 
 /**
@@ -77,3 +77,12 @@ export function qemuExplains(d: Divergence, spec: SequenceSpec): keyof typeof QE
 const EINVAL = 22;
 const MAP_SHARED_VALIDATE = 0x03;
 const PROT_GROWSDOWN = 0x01000000;
+
+/**
+ * A time limit of `ms` natively, ten times that under emulation: for how
+ * long a test waits for another process before it calls the wait failed
+ * (an emulated runtime takes seconds to start, and more on a loaded machine).
+ */
+export function patience(ms: number): number {
+  return emulated ? ms * 10 : ms;
+}

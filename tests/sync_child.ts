@@ -6,6 +6,7 @@
 import process from "node:process";
 import { MMap, Mutex, notify, wait, waitAsync } from "../mod.ts";
 import { wakeWhenAsleep } from "./sync_helpers.ts";
+import { patience } from "./_emulation.ts";
 
 const [role, name, arg] = process.argv.slice(2);
 
@@ -46,7 +47,7 @@ switch (role) {
   // forever: the parent may SIGKILL this process while it holds the lock).
   case "hold": {
     using m = openMap();
-    const guard = new Mutex(m, 0).lock(10_000);
+    const guard = new Mutex(m, 0).lock(patience(10_000));
     console.log(`locked ${process.pid}`);
     const flag = m.view(Int32Array, 16, 1);
     while (Atomics.load(flag, 0) === 0) wait(flag, 0, 0);
@@ -61,7 +62,7 @@ switch (role) {
     const mutex = new Mutex(m, 0);
     console.log(`waiting ${process.pid}`);
     const t0 = performance.now();
-    using guard = mutex.lock(Number(arg ?? 20_000));
+    using guard = mutex.lock(Number(arg ?? patience(20_000)));
     m.view(Int32Array, 24, 1)[0] += 1;
     print({
       ownerDied: guard.ownerDied,

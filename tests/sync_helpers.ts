@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { MMap, notify } from "../mod.ts";
+import { patience } from "./_emulation.ts";
 import {
   type Finished,
   finished,
@@ -20,7 +21,7 @@ export type { Finished, Runtime };
  * Options of a test that starts processes: Bun's default of 5 s per test is
  * too short for a loaded machine (a child is killed after a minute anyway).
  */
-export const SLOW = { timeout: 120_000 };
+export const SLOW = { timeout: patience(120_000) };
 
 let serial = 0;
 
@@ -46,12 +47,12 @@ export async function withRegion<T>(
 
 const childScript = decodeURIComponent(new URL("./sync_child.ts", import.meta.url).pathname);
 
-/** Starts `tests/sync_child.ts <role> <args>` under `which`; killed if it runs for a minute. */
+/** Starts `tests/sync_child.ts <role> <args>` under `which`; killed if it runs for a minute (natively). */
 export function child(which: Runtime, role: string, ...args: string[]): ChildProcess {
   const argv = which === "deno" ? ["run", "--allow-all", childScript] : [childScript];
   return spawn(runtimePath(which), [...argv, role, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
-    timeout: 60_000,
+    timeout: patience(60_000),
     killSignal: "SIGKILL",
   });
 }
@@ -83,7 +84,7 @@ export async function wakeWhenAsleep(
   index: number,
   count: number,
 ): Promise<number> {
-  const end = performance.now() + 20_000;
+  const end = performance.now() + patience(20_000);
   let woken = 0;
   while (woken < count && performance.now() < end) {
     await new Promise((r) => setTimeout(r, 2));

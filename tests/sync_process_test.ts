@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type MMap, MMapOSError, Mutex, notify, wait, waitAsync } from "../mod.ts";
 import { start } from "../examples/_peers.ts";
-import { scaled } from "./_emulation.ts";
+import { patience, scaled } from "./_emulation.ts";
 import {
   child,
   childResult,
@@ -38,14 +38,17 @@ interface LockReport {
 }
 
 describe("Mutex across processes (Deno and Bun)", () => {
+  const increments = scaled(100_000, 5_000);
   it(
-    "4 processes (2 Deno, 2 Bun) x 100,000 increments under the Mutex make exactly 400,000",
+    `4 processes (2 Deno, 2 Bun) x ${
+      increments.toLocaleString("en-US")
+    } increments under the Mutex make exactly ${(4 * increments).toLocaleString("en-US")}`,
     SLOW,
     async () => {
       await withRegion(4096, async (name, m) => {
         const runtimes = ["deno", "deno", "bun", "bun"] as const;
         const runs = runtimes.map((r) =>
-          finished(start(r, example("shared_counter.ts"), ["--child", name, "100000", "4"]))
+          finished(start(r, example("shared_counter.ts"), ["--child", name, `${increments}`, "4"]))
         );
         const results = await Promise.all(runs);
         for (const r of results) {
@@ -53,7 +56,7 @@ describe("Mutex across processes (Deno and Bun)", () => {
           assert.deepEqual(Object.keys(lastJson(r.stdout)), ["pid", "deadOwners"]);
         }
         // A plain (not atomic) Float64: only mutual exclusion keeps every add.
-        assert.equal(m.view(Float64Array, 16, 1)[0], 400_000);
+        assert.equal(m.view(Float64Array, 16, 1)[0], 4 * increments);
         assert.equal(new Mutex(m, 0).owner, 0);
       });
     },
@@ -73,7 +76,7 @@ describe("Mutex across processes (Deno and Bun)", () => {
           (e) => e instanceof MMapOSError && e.code === "ETIMEDOUT",
         );
         // Sleep in lockAsync while the holder is told to let go.
-        const pending = mutex.lockAsync(20_000);
+        const pending = mutex.lockAsync(patience(20_000));
         releaseHolder(m);
         const guard = await pending;
         assert.equal(guard.ownerDied, false);
@@ -128,7 +131,7 @@ describe(`wait and notify across processes (${thisRuntime} and ${otherRuntime})`
       const flag = m.view(Int32Array, 16, 1);
       const notifier = childResult<{ woken: number }>(otherRuntime, "notify", name, "100");
       // Blocks this thread; the child runs on its own.
-      assert.equal(wait(flag, 0, 0, 20_000), "ok");
+      assert.equal(wait(flag, 0, 0, patience(20_000)), "ok");
       assert.equal((await notifier).woken, 1);
       // The child sets the flag after its notify.
       assert.equal(Atomics.load(flag, 0), 1);
@@ -139,7 +142,7 @@ describe(`wait and notify across processes (${thisRuntime} and ${otherRuntime})`
     await withRegion(4096, async (name, m) => {
       const flag = m.view(Int32Array, 16, 1);
       const notifier = childResult<{ woken: number }>(otherRuntime, "notify", name, "100");
-      assert.equal(await waitAsync(flag, 0, 0, 20_000), "ok");
+      assert.equal(await waitAsync(flag, 0, 0, patience(20_000)), "ok");
       assert.equal((await notifier).woken, 1);
     });
   });
