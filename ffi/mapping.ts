@@ -10,6 +10,7 @@ import type { Backend, SearchView } from "./backend.ts";
 import { lastError } from "./files.ts";
 import { backend } from "./load.ts";
 import { typedArrayByteLength as lengthOf } from "./primordials.ts";
+import { GuardedParts } from "./guard/parts.ts";
 
 /** Linux's `MREMAP_FIXED` (the same on every architecture; only Linux has mremap). */
 const MREMAP_FIXED = 2;
@@ -27,6 +28,10 @@ export class Mapping {
   #search: SearchView | null = null;
   /** Called once when the range is unmapped or moved (see `onRelease`). */
   #onRelease: (() => void) | null = null;
+  /** The parts of the range the fault guard watches (file pages only). */
+  #guards: GuardedParts | null = null;
+  /** A fault was seen in a copy of these pages elsewhere (see `noteFault`). */
+  #faulted = false;
 
   private constructor(b: Backend, address: number, length: number, borrowed = false) {
     this.#b = b;
@@ -37,7 +42,7 @@ export class Mapping {
 
   /**
    * `mmap(2)`: maps `length` bytes of `fd` (or anonymous memory for fd -1)
-   * from `offset`.
+   * from `offset`. File pages are guarded against faults unless `guard` is false.
    */
   static map(
     length: number,
@@ -46,11 +51,14 @@ export class Mapping {
     fd: number,
     offset: number,
     path?: string,
+    guard = true,
   ): Mapping {
     const b = backend();
     const address = b.libc.mmap(0, length, prot, flags, fd, offset);
     if (address === -1) throw lastError("mmap", path);
-    return new Mapping(b, address, length);
+    const m = new Mapping(b, address, length);
+    if (fd !== -1 && guard) m.#guard(0, length);
+    return m;
   }
 
   /**
@@ -86,7 +94,8 @@ export class Mapping {
    * `mmap(2)` with `MAP_FIXED` over `[offset, offset + length)` of this
    * range: replaces those pages with `fd`'s pages from `fileOffset` (or
    * anonymous zero pages for fd -1). `offset` and `length` must be
-   * page-aligned and inside the range; the caller checks.
+   * page-aligned and inside the range; the caller checks. File pages are
+   * guarded against faults unless `guard` is false.
    */
   mapFixed(
     offset: number,
@@ -96,6 +105,7 @@ export class Mapping {
     fd: number,
     fileOffset: number,
     path?: string,
+    guard = true,
   ): void {
     const { map } = this.#b.platform;
     const want = this.#address + offset;
@@ -103,6 +113,8 @@ export class Mapping {
     const got = this.#b.libc.mmap(want, length, prot, flags | map.MAP_FIXED | anon, fd, fileOffset);
     if (got === -1) throw lastError("mmap", path);
     if (got !== want) throw new Error(`mmap(MAP_FIXED) placed pages at ${got}, not ${want}`);
+    this.#guards?.removeWithin(offset, offset + length);
+    if (fd !== -1 && guard) this.#guard(offset, length);
   }
 
   /**
@@ -117,7 +129,29 @@ export class Mapping {
     if (!libc.mremap || !platform.mremapMayMove || this.#length === 0) return false;
     const want = target.#address + offset;
     const got = libc.mremap(this.#address, 0, length, platform.mremapMayMove | MREMAP_FIXED, want);
-    return got === want;
+    if (got !== want) return false;
+    if (this.#guards) target.#guard(offset, length);
+    return true;
+  }
+
+  /** Publishes `[offset, offset + length)` to the fault guard (where it is active). */
+  #guard(offset: number, length: number): void {
+    this.#guards ??= GuardedParts.make();
+    this.#guards?.add(this.#address, offset, length);
+  }
+
+  /**
+   * Whether a page of `[offset, offset + length)` (all of it by default)
+   * faulted since it was mapped, that is, read as zeros because the file
+   * behind it shrank or failed; or `noteFault()` was called.
+   */
+  faulted(offset = 0, length: number = this.#length): boolean {
+    return this.#faulted || (this.#guards?.faulted(offset, length) ?? false);
+  }
+
+  /** Records a fault seen in a copy of these pages elsewhere (the search kernel's memory). */
+  noteFault(): void {
+    this.#faulted = true;
   }
 
   /**
@@ -191,6 +225,10 @@ export class Mapping {
     this.#released();
     this.#address = address;
     this.#length = newLength;
+    if (this.#guards) {
+      if (this.#guards.removeAll() > 0) this.#faulted = true;
+      this.#guards.add(address, 0, newLength);
+    }
     return true;
   }
 
@@ -224,6 +262,7 @@ export class Mapping {
   unmap(): void {
     if (this.#borrowed) throw new TypeError("cannot unmap memory this library did not map");
     if (this.#length === 0) return;
+    this.#guards?.removeAll();
     if (this.#b.libc.munmap(this.#address, this.#length) !== 0) {
       throw lastError("munmap");
     }

@@ -113,6 +113,9 @@ export const LIBC_SYMBOLS = {
     parameters: ["pointer", "buffer", "usize"],
     result: "pointer",
   },
+  // int sigaction(int sig, const struct sigaction *act, struct sigaction *old):
+  // the fault guard's installer (ffi/guard/install.ts). Pointers, so that NULL can be passed.
+  sigaction: { parameters: ["i32", "pointer", "pointer"], result: "i32", optional: true },
   // int getpid(void)
   getpid: { parameters: [], result: "i32" },
 

@@ -12,7 +12,7 @@ import {
   parseAccess,
   resolveProtection,
 } from "./access.ts";
-import { checkOptions, toInt, typeName } from "./args.ts";
+import { checkOptions, toBool, toInt, typeName } from "./args.ts";
 import { byteLength, type BytesLike, type Needle, toBytes, toNeedle } from "./bytes.ts";
 import { type ConcatSegment, mapFiles } from "./concat_layout.ts";
 import { ACCESS_COPY, ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, MAP_SHARED } from "./constants.ts";
@@ -39,6 +39,9 @@ import {
 } from "./cursor.ts";
 import type { FlushOptions, TypedArrayConstructor } from "./mmap.ts";
 import { toPath } from "./path.ts";
+import { faultError } from "./errors.ts";
+import { faultCounter } from "../ffi/guard/install.ts";
+import { TOTAL_FAULTS } from "../ffi/guard/table.ts";
 import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
 import {
@@ -70,6 +73,8 @@ export type { ConcatSegment } from "./concat_layout.ts";
 export interface ConcatOptions {
   /** `"read"` (the default), `"write"` or `"copy"`, or an `ACCESS_*` constant. */
   access?: AccessMode;
+  /** Catch faults in the files' pages (default `true`; see {@linkcode MMapConcat.faulted}). */
+  guard?: boolean;
 }
 
 /** What the finalizer releases, and whether a buffer over it was handed out (see MMap's). */
@@ -124,6 +129,10 @@ export class MMapConcat {
   #pos = 0;
   #closed = false;
   #windowSource: WindowSource | null = null;
+  /** The process's fault count when this map last found none of its own. */
+  #faultsSeen = faultCounter.words[TOTAL_FAULTS];
+  /** The path of a file whose pages faulted (see `faulted`). */
+  #faultedPath: string | undefined;
 
   /**
    * Opens and maps `paths`, in order, as one byte sequence ({@linkcode MMap.concat}
@@ -145,8 +154,9 @@ export class MMapConcat {
    * ```
    */
   constructor(paths: Iterable<string | URL>, options?: ConcatOptions) {
-    const o = checkOptions(options, ["access"], "MMap.concat");
+    const o = checkOptions(options, ["access", "guard"], "MMap.concat");
     const access = parseAccess(o.access ?? ACCESS_READ);
+    const guard = toBool(o.guard, "guard", true);
     const p = resolveProtection(access, undefined, undefined);
     const iterable = typeof (paths as Iterable<unknown> | null)?.[Symbol.iterator] === "function";
     if (!iterable || typeof paths === "string") {
@@ -155,7 +165,7 @@ export class MMapConcat {
     const files = Array.from(paths, toPath);
     const k = kernelProtection(p);
     const write = p.access === ACCESS_WRITE || p.access === ACCESS_DEFAULT;
-    const layout = mapFiles(files, write, k.prot, k.flags);
+    const layout = mapFiles(files, write, k.prot, k.flags, undefined, guard);
     const b = backend();
     this.#access = p.access;
     this.#segments = Object.freeze(layout.segments);
@@ -182,6 +192,24 @@ export class MMapConcat {
    */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * True once a page of one of the files faulted (the file shrank under the
+   * map, or its device failed): as {@linkcode MMap.faulted}, every method
+   * throws `MMapOSError` from then on, naming that file.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("a.txt", "abc");
+   * using m = MMap.concat(["a.txt"]);
+   * console.log(m.faulted); // false
+   * ```
+   */
+  get faulted(): boolean {
+    if (this.#faultedPath === undefined && !this.#closed) this.#faultedPath = this.#faultedFile();
+    return this.#faultedPath !== undefined;
   }
 
   /**
@@ -440,6 +468,7 @@ export class MMapConcat {
     const pieces = this.#live();
     const count = readCount(n, this.#pos, this.#length);
     const out = pieces.copy(this.#pos, count);
+    this.#settle();
     this.#pos += count;
     return out;
   }
@@ -460,7 +489,10 @@ export class MMapConcat {
   readByte(): number {
     const pieces = this.#live();
     if (this.#pos >= this.#length) throw readByteOutOfRange();
-    return pieces.get(this.#pos++);
+    const value = pieces.get(this.#pos);
+    this.#settle();
+    this.#pos++;
+    return value;
   }
 
   /**
@@ -483,6 +515,7 @@ export class MMapConcat {
     const nl = pieces.find(NEWLINE, this.#pos, this.#length);
     const end = nl < 0 ? this.#length : nl + 1;
     const out = pieces.copy(this.#pos, end - this.#pos);
+    this.#settle();
     this.#pos = end;
     return out;
   }
@@ -577,6 +610,7 @@ export class MMapConcat {
     const n = byteLength(bytes);
     checkWriteRange(this.#pos, n, this.#length);
     pieces.copyIn(this.#pos, bytes);
+    this.#settle();
     this.#pos += n;
     return n;
   }
@@ -597,7 +631,9 @@ export class MMapConcat {
     const value = byteValue(byte);
     checkWritable(this.#access);
     if (this.#pos >= this.#length) throw writeByteOutOfRange();
-    pieces.set(this.#pos++, value);
+    pieces.set(this.#pos, value);
+    this.#settle();
+    this.#pos++;
   }
 
   /**
@@ -670,7 +706,9 @@ export class MMapConcat {
    */
   at(i: number): number {
     const pieces = this.#live();
-    return pieces.get(itemIndex(i, this.#length));
+    const value = pieces.get(itemIndex(i, this.#length));
+    this.#settle();
+    return value;
   }
 
   /**
@@ -692,6 +730,7 @@ export class MMapConcat {
     checkWritable(this.#access);
     const at = itemIndex(i, this.#length);
     pieces.set(at, itemValue(value));
+    this.#settle();
   }
 
   /**
@@ -708,7 +747,9 @@ export class MMapConcat {
    */
   slice(start?: number | null, end?: number | null, step?: number | null): Uint8Array {
     const pieces = this.#live();
-    return readSlice(resolveSlice(this.#length, start, end, step), pieces);
+    const out = readSlice(resolveSlice(this.#length, start, end, step), pieces);
+    this.#settle();
+    return out;
   }
 
   /**
@@ -738,6 +779,7 @@ export class MMapConcat {
     const bytes = toBytes(data);
     // toBytes may run a getter that closed the map (a concatenation never changes length).
     writeSlice(s, bytes, this.#live());
+    this.#settle();
   }
 
   /**
@@ -756,6 +798,7 @@ export class MMapConcat {
     this.#check();
     for (let at = 0; at < this.#length; at += ITERATION_CHUNK) {
       const chunk = this.#live().copy(at, Math.min(ITERATION_CHUNK, this.#length - at));
+      this.#settle();
       for (const byte of chunk) {
         this.#check();
         yield byte;
@@ -783,7 +826,9 @@ export class MMapConcat {
   find(sub: Needle, start?: number | null, end?: number | null): number {
     const needle = this.#needle(sub);
     const r = searchRange(start, end, this.#pos, this.#length);
-    return this.#live().find(needle, r.start, r.end);
+    const at = this.#live().find(needle, r.start, r.end);
+    this.#settle();
+    return at;
   }
 
   /**
@@ -801,7 +846,9 @@ export class MMapConcat {
   rfind(sub: Needle, start?: number | null, end?: number | null): number {
     const needle = this.#needle(sub);
     const r = searchRange(start, end, this.#pos, this.#length);
-    return this.#live().rfind(needle, r.start, r.end);
+    const at = this.#live().rfind(needle, r.start, r.end);
+    this.#settle();
+    return at;
   }
 
   /**
@@ -822,7 +869,9 @@ export class MMapConcat {
     const r = searchRange(start, end, this.#pos, this.#length);
     // bytes.count does not clamp start to the length: an empty needle past the end counts 0.
     if (r.past) return 0;
-    return this.#live().count(needle, r.start, r.end);
+    const n = this.#live().count(needle, r.start, r.end);
+    this.#settle();
+    return n;
   }
 
   /**
@@ -863,6 +912,7 @@ export class MMapConcat {
     const pieces = this.#live();
     const [d, s, n] = moveArgs(dest, src, count, this.#length, this.#access);
     pieces.move(d, s, n);
+    this.#settle();
   }
 
   /**
@@ -943,11 +993,34 @@ export class MMapConcat {
 
   #check(): void {
     if (this.#closed) throw new TypeError(CLOSED);
+    this.#settle();
   }
 
   #live(): Pieces {
     if (!this.#pieces) throw new TypeError(CLOSED);
+    this.#settle();
     return this.#pieces;
+  }
+
+  /** Throws if a page of these files faulted (since the last look: one load when none did). */
+  #settle(): void {
+    if (faultCounter.words[TOTAL_FAULTS] === this.#faultsSeen) return;
+    const count = faultCounter.words[TOTAL_FAULTS];
+    this.#faultedPath ??= this.#faultedFile();
+    if (this.#faultedPath !== undefined) throw faultError(this.#faultedPath);
+    this.#faultsSeen = count;
+  }
+
+  /** The first file with a faulted page, if any. */
+  #faultedFile(): string | undefined {
+    const pieces = this.#pieces;
+    if (!pieces) return undefined;
+    for (const seg of this.#segments) {
+      if (seg.end === seg.start) continue;
+      const piece = pieces.pieceAt(seg.start);
+      if (piece.mapping.faulted(seg.start - piece.start, seg.end - seg.start)) return seg.path;
+    }
+    return undefined;
   }
 
   /** The needle of a search; converting it may run a getter that closes the map. */

@@ -67,11 +67,12 @@ export function mapFiles(
   prot: number,
   flags: number,
   page: number = PAGESIZE,
+  guard = true,
 ): Layout {
   const files: OpenFile[] = [];
   try {
     for (const path of paths) files.push(openRegular(path, write));
-    return place(files, prot, flags, page);
+    return place(files, prot, flags, page, guard);
   } finally {
     for (const f of files) closeFd(f.fd);
   }
@@ -91,7 +92,13 @@ function openRegular(path: string, write: boolean): OpenFile {
   }
 }
 
-function place(files: OpenFile[], prot: number, flags: number, page: number): Layout {
+function place(
+  files: OpenFile[],
+  prot: number,
+  flags: number,
+  page: number,
+  guard: boolean,
+): Layout {
   const segments: ConcatSegment[] = [];
   let split: string | null = null;
   let offset = 0;
@@ -109,7 +116,7 @@ function place(files: OpenFile[], prot: number, flags: number, page: number): La
   try {
     let start = 0;
     for (const r of runs) {
-      const piece = mapRun(r, start, prot, flags, page);
+      const piece = mapRun(r, start, prot, flags, page, guard);
       pieces.push(piece);
       start = piece.end;
     }
@@ -126,6 +133,7 @@ function mapRun(
   prot: number,
   flags: number,
   page: number,
+  guard: boolean,
 ): Piece {
   const length = run.reduce((sum, f) => sum + f.size, 0);
   if (run.length === 1) {
@@ -133,14 +141,14 @@ function mapRun(
     return {
       start,
       end: start + length,
-      mapping: Mapping.map(length, prot, flags, f.fd, 0, f.path),
+      mapping: Mapping.map(length, prot, flags, f.fd, 0, f.path, guard),
     };
   }
   const range = Mapping.reserve(roundUpToPage(length, page));
   try {
     let at = 0;
     for (const f of run) {
-      range.mapFixed(at, roundUpToPage(f.size, page), prot, flags, f.fd, 0, f.path);
+      range.mapFixed(at, roundUpToPage(f.size, page), prot, flags, f.fd, 0, f.path, guard);
       at += f.size;
     }
   } catch (e) {

@@ -83,7 +83,7 @@ export class MMapOSError extends Error {
   readonly errno: number;
   /** The errno name, e.g. `"ENOENT"`. */
   readonly code: string;
-  /** The system call that failed, e.g. `"open"`. */
+  /** The system call that failed, e.g. `"open"`; `"SIGBUS"` for a fault in a map's pages. */
   readonly syscall: string;
   /** The file the call was about, if any. */
   readonly path?: string;
@@ -95,16 +95,39 @@ export class MMapOSError extends Error {
    * @param syscall the name of the failed call
    * @param path the file involved, if any
    * @param hint what the likely cause is, appended to the message
+   * @param message a message of its own instead of `[Errno N] text: 'path'`
    */
-  constructor(errno: number, syscall: string, path?: string, hint?: string) {
+  constructor(errno: number, syscall: string, path?: string, hint?: string, message?: string) {
     const code = errnoName(errno);
     const text = DESCRIPTIONS[code] ?? "Unknown error";
     const where = path === undefined ? "" : `: '${path}'`;
-    super(`[Errno ${errno}] ${text}${where} (${code}, ${syscall})${hint ? `: ${hint}` : ""}`);
+    super(
+      message
+        ? `${message} (${code})`
+        : `[Errno ${errno}] ${text}${where} (${code}, ${syscall})${hint ? `: ${hint}` : ""}`,
+    );
     this.name = "MMapOSError";
     this.errno = errno;
     this.code = code;
     this.syscall = syscall;
     if (path !== undefined) this.path = path;
   }
+}
+
+/**
+ * The error of a map whose file shrank or failed under it: the fault guard
+ * (ffi/guard/) caught the fault and put a zero page in place of the lost one.
+ */
+export function faultError(path: string | undefined): MMapOSError {
+  const file = path === undefined
+    ? "the file behind this map"
+    : `the file behind this map ('${path}')`;
+  return new MMapOSError(
+    errnoValue("EIO") ?? 5,
+    "SIGBUS",
+    path,
+    undefined,
+    `${file} shrank or failed under it: the pages it lost read as zeros now, and stores into ` +
+      `them go nowhere (they never reach the file); close() the map, and map the file again`,
+  );
 }

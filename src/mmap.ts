@@ -61,7 +61,9 @@ import {
   writeByteOutOfRange,
   writeSlice,
 } from "./cursor.ts";
-import { errnoValue, MMapOSError } from "./errors.ts";
+import { errnoValue, faultError, MMapOSError } from "./errors.ts";
+import { faultCounter, type FaultGuardStatus, faultGuardStatus } from "../ffi/guard/install.ts";
+import { TOTAL_FAULTS } from "../ffi/guard/table.ts";
 import { toPath } from "./path.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
@@ -77,6 +79,7 @@ import { type ConcatOptions, MMapConcat } from "./concat.ts";
 export type { AccessMode } from "./access.ts";
 export type { BytesLike, Needle } from "./bytes.ts";
 export type { SharedOptions } from "./shared.ts";
+export type { FaultGuardStatus } from "../ffi/guard/install.ts";
 
 /**
  * Options of {@linkcode MMap.open}.
@@ -112,6 +115,11 @@ export interface OpenOptions {
    * where neither exists. Default `false`.
    */
   populate?: boolean;
+  /**
+   * Catch faults in the map's pages (default `true`; see {@linkcode MMap.faulted}).
+   * `false` leaves a fault to the process's own SIGBUS handling, which ends it.
+   */
+  guard?: boolean;
 }
 
 /**
@@ -134,6 +142,8 @@ export interface MMapOptions {
   offset?: number;
   /** Keep a duplicate of the descriptor (default `true`), for `size()` and `resize()`. */
   trackfd?: boolean;
+  /** Catch faults in a file's pages (default `true`; see {@linkcode MMap.faulted}). */
+  guard?: boolean;
 }
 
 /**
@@ -298,6 +308,12 @@ export class MMap {
   #filePages: PagesSource | undefined;
   #byteAccess: ByteAccess | null = null;
   #windowSource: WindowSource | null = null;
+  /** Whether the fault guard watches this map's pages. */
+  #guard = true;
+  /** The process's fault count when this map last found none of its own. */
+  #faultsSeen = faultCounter.words[TOTAL_FAULTS];
+  /** A page of this map faulted (see `faulted`). */
+  #faulted = false;
 
   static {
     fileOfMap = (m) => {
@@ -329,7 +345,11 @@ export class MMap {
    * ```
    */
   constructor(fileno: number, length: number, options?: MMapOptions) {
-    const o = checkOptions(options, ["flags", "prot", "access", "offset", "trackfd"], "MMap");
+    const o = checkOptions(
+      options,
+      ["flags", "prot", "access", "offset", "trackfd", "guard"],
+      "MMap",
+    );
     // CPython's order: every argument's type first, then the ranges.
     const fd = toCInt(fileno, "fileno");
     let size = toInt(length, "length");
@@ -340,6 +360,7 @@ export class MMap {
       ? 0n
       : toSsize(o.offset, "offset");
     const trackfd = toBool(o.trackfd, "trackfd", true);
+    const guard = toBool(o.guard, "guard", true);
     if (size < 0) throw new RangeError("memory mapped length must be positive");
     if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
     const p = resolveProtection(access, flags, prot);
@@ -359,8 +380,16 @@ export class MMap {
     this.#views = new ViewSet(this, backend().maxBufferLength, this.#kernelShared);
     try {
       const anon = fd === -1 ? MAP_ANONYMOUS : 0;
-      if (k.probe) Mapping.map(size, p.prot, p.flags | anon, fd, offset).unmap();
-      this.#res.mapping = Mapping.map(size, k.prot, k.flags | anon | populate, fd, offset);
+      if (k.probe) Mapping.map(size, p.prot, p.flags | anon, fd, offset, undefined, false).unmap();
+      this.#res.mapping = Mapping.map(
+        size,
+        k.prot,
+        k.flags | anon | populate,
+        fd,
+        offset,
+        undefined,
+        guard,
+      );
       this.#views.attach(this.#res.mapping);
     } catch (e) {
       // Nothing may leak from a constructor that throws.
@@ -379,6 +408,7 @@ export class MMap {
     this.#flags = p.flags;
     this.#prot = p.prot;
     this.#trackfd = trackfd;
+    this.#guard = guard;
     finalizer.register(this, this.#res, this.#res);
   }
 
@@ -391,7 +421,7 @@ export class MMap {
    * and a file this call created is removed.
    *
    * @param path a path or a `file:` URL
-   * @param options `access`, `length`, `offset`, `create`, `sparse`
+   * @param options `access`, `length`, `offset`, `create`, `sparse`, `guard`
    * @returns the new map
    * @throws {MMapOSError} a missing file (`ENOENT`), a directory (`EISDIR`),
    *   no permission (`EACCES`), no space for the new blocks (`ENOSPC`, from
@@ -409,7 +439,7 @@ export class MMap {
   static open(path: string | URL, options?: OpenOptions): MMap {
     const o = checkOptions(
       options,
-      ["access", "length", "offset", "create", "sparse", "populate"],
+      ["access", "length", "offset", "create", "sparse", "populate", "guard"],
       "MMap.open",
     );
     const file = toPath(path);
@@ -422,6 +452,7 @@ export class MMap {
     const create = toBool(o.create, "create", false);
     const sparse = toBool(o.sparse, "sparse", false);
     const populate = toBool(o.populate, "populate", false);
+    const guard = toBool(o.guard, "guard", true);
     // Every argument is checked before the file is touched.
     if (length < 0) throw new RangeError("memory mapped length must be positive");
     if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
@@ -456,6 +487,7 @@ export class MMap {
         access: access as AccessMode,
         offset,
         trackfd: false,
+        guard,
       });
       m.#res.fd = fd;
       m.#trackfd = true;
@@ -527,7 +559,7 @@ export class MMap {
   static shared(name: string, length?: number, options?: SharedOptions): MMap {
     const region = openShared(name, length, options);
     try {
-      const m = new MMap(region.fd, region.length, { access: ACCESS_WRITE });
+      const m = new MMap(region.fd, region.length, { access: ACCESS_WRITE, guard: region.guard });
       m.#sparse = region.sparse;
       return m;
     } catch (e) {
@@ -595,6 +627,47 @@ export class MMap {
    */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * True once a page of this map faulted: the file behind it shrank (another
+   * process truncated it) or its device failed, and the fault guard put a
+   * page of zeros where the lost page was instead of letting the process die
+   * of `SIGBUS`. From then on every method throws `MMapOSError` (code
+   * `"EIO"`, syscall `"SIGBUS"`) saying so, and reads through `bytes` and
+   * views see zeros; stores into such a page go nowhere. `close()` works as
+   * always, and `closed` stays false until it runs.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("steady.txt", "abc");
+   * using m = MMap.open("steady.txt");
+   * console.log(m.faulted); // false
+   * ```
+   */
+  get faulted(): boolean {
+    if (!this.#faulted && !this.#closed && this.#res.mapping?.faulted()) this.#faulted = true;
+    return this.#faulted;
+  }
+
+  /**
+   * Whether the fault guard is active in this process, and why or why not.
+   * It is installed on first use (one `SIGBUS` handler per process, shared
+   * by Workers and by other copies of the library); maps of files are
+   * guarded by default. Inactive where `SEED_MMAP_GUARD=0` switched it off
+   * (Deno reads the variable only with env access to it), on systems other
+   * than Linux x86_64 and aarch64, or where executable pages are refused:
+   * maps still work there, unguarded.
+   *
+   * @example
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * if (!MMap.faultGuard.active) console.log("unguarded:", MMap.faultGuard.reason);
+   * ```
+   */
+  static get faultGuard(): FaultGuardStatus {
+    return faultGuardStatus();
   }
 
   /**
@@ -752,6 +825,7 @@ export class MMap {
     this.#check();
     const count = readCount(n, this.#pos, this.#length);
     const out = this.#copy(this.#pos, count);
+    this.#settle();
     this.#pos += count;
     return out;
   }
@@ -771,7 +845,10 @@ export class MMap {
   readByte(): number {
     this.#check();
     if (this.#pos >= this.#length) throw readByteOutOfRange();
-    return this.#get(this.#pos++);
+    const value = this.#get(this.#pos);
+    this.#settle();
+    this.#pos++;
+    return value;
   }
 
   /**
@@ -792,6 +869,7 @@ export class MMap {
     const nl = this.#newline(this.#pos);
     const end = nl < 0 ? this.#length : nl + 1;
     const out = this.#copy(this.#pos, end - this.#pos);
+    this.#settle();
     this.#pos = end;
     return out;
   }
@@ -898,6 +976,7 @@ export class MMap {
     const n = byteLength(bytes);
     checkWriteRange(this.#pos, n, this.#length);
     this.#put(this.#pos, bytes);
+    this.#settle();
     this.#pos += n;
     return n;
   }
@@ -917,7 +996,9 @@ export class MMap {
     const value = byteValue(byte);
     checkWritable(this.#access);
     if (this.#pos >= this.#length) throw writeByteOutOfRange();
-    this.#set(this.#pos++, value);
+    this.#set(this.#pos, value);
+    this.#settle();
+    this.#pos++;
   }
 
   /**
@@ -1004,7 +1085,9 @@ export class MMap {
    */
   at(i: number): number {
     this.#check();
-    return this.#get(itemIndex(i, this.#length));
+    const value = this.#get(itemIndex(i, this.#length));
+    this.#settle();
+    return value;
   }
 
   /**
@@ -1025,6 +1108,7 @@ export class MMap {
     checkWritable(this.#access);
     const at = itemIndex(i, this.#length);
     this.#set(at, itemValue(value));
+    this.#settle();
   }
 
   /**
@@ -1044,9 +1128,15 @@ export class MMap {
     if (step === undefined) {
       const a = plainBound(start, 0, this.#length);
       const b = plainBound(end, this.#length, this.#length);
-      if (a >= 0 && b >= 0) return this.#copy(a, b > a ? b - a : 0);
+      if (a >= 0 && b >= 0) {
+        const copy = this.#copy(a, b > a ? b - a : 0);
+        this.#settle();
+        return copy;
+      }
     }
-    return readSlice(resolveSlice(this.#length, start, end, step), this.#bytesAt());
+    const out = readSlice(resolveSlice(this.#length, start, end, step), this.#bytesAt());
+    this.#settle();
+    return out;
   }
 
   /**
@@ -1077,6 +1167,7 @@ export class MMap {
     this.#check();
     if (this.#length !== length) s = resolveSlice(this.#length, start, end, step);
     writeSlice(s, bytes, this.#bytesAt());
+    this.#settle();
   }
 
   /**
@@ -1094,7 +1185,9 @@ export class MMap {
     this.#check();
     for (let i = 0; i < this.#length; i++) {
       this.#check();
-      yield this.#get(i);
+      const value = this.#get(i);
+      this.#settle();
+      yield value;
     }
   }
 
@@ -1116,7 +1209,9 @@ export class MMap {
   find(sub: Needle, start?: number | null, end?: number | null): number {
     const needle = this.#needle(sub);
     const r = searchRange(start, end, this.#pos, this.#length);
-    return findIn(this.#res.mapping, needle, r.start, r.end, this.#pagesSource());
+    const at = findIn(this.#res.mapping, needle, r.start, r.end, this.#pagesSource());
+    this.#settle();
+    return at;
   }
 
   /**
@@ -1133,7 +1228,9 @@ export class MMap {
   rfind(sub: Needle, start?: number | null, end?: number | null): number {
     const needle = this.#needle(sub);
     const r = searchRange(start, end, this.#pos, this.#length);
-    return rfindIn(this.#res.mapping, needle, r.start, r.end);
+    const at = rfindIn(this.#res.mapping, needle, r.start, r.end);
+    this.#settle();
+    return at;
   }
 
   /**
@@ -1153,7 +1250,9 @@ export class MMap {
     const r = searchRange(start, end, this.#pos, this.#length);
     // bytes.count does not clamp start to the length: an empty needle past the end counts 0.
     if (r.past) return 0;
-    return countIn(this.#res.mapping, needle, r.start, r.end, this.#pagesSource());
+    const n = countIn(this.#res.mapping, needle, r.start, r.end, this.#pagesSource());
+    this.#settle();
+    return n;
   }
 
   /**
@@ -1192,6 +1291,7 @@ export class MMap {
     this.#check();
     const [d, s, n] = moveArgs(dest, src, count, this.#length, this.#access);
     this.#res.mapping?.move(d, s, n);
+    this.#settle();
   }
 
   /**
@@ -1340,6 +1440,22 @@ export class MMap {
 
   #check(): void {
     if (this.#closed) throw new TypeError(CLOSED);
+    if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) this.#faultCheck();
+  }
+
+  /** After touching the memory: throws if a page faulted meanwhile (the result read zeros). */
+  #settle(): void {
+    if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) this.#faultCheck();
+  }
+
+  /** Some page in the process faulted since this map last looked: was it one of ours? */
+  #faultCheck(): void {
+    const count = faultCounter.words[TOTAL_FAULTS];
+    if (this.#faulted || this.#res.mapping?.faulted()) {
+      this.#faulted = true;
+      throw faultError(this.#path);
+    }
+    this.#faultsSeen = count;
   }
 
   #mapping(): Mapping {
@@ -1455,6 +1571,7 @@ export class MMap {
         this.#res.fd,
         this.#offset,
         this.#path,
+        this.#guard,
       )
       : null;
     if (old && fresh && old.length) {

@@ -158,8 +158,12 @@ export function countByte(
   if (!k) return -1;
   let total = 0;
   if (source && place(k, mapping, source, pageSize)) {
-    for (let at = start; at < end; at += CALL_MAX) {
-      total += k.count(PAGES_AT + at, Math.min(CALL_MAX, end - at), byte) >>> 0;
+    try {
+      for (let at = start; at < end; at += CALL_MAX) {
+        total += k.count(PAGES_AT + at, Math.min(CALL_MAX, end - at), byte) >>> 0;
+      }
+    } finally {
+      passFaults(k, mapping);
     }
     return total;
   }
@@ -196,13 +200,28 @@ export function findInPlace(
   if (!k || n < 2 || n > NEEDLE_MAX || !place(k, mapping, source, pageSize)) return undefined;
   k.chunk.set(needle, 0);
   const [o1, o2] = rarePair(needle);
-  // Windows of CALL_MAX candidate positions, each with the n - 1 bytes after it.
-  for (let at = start; end - at >= n; at += CALL_MAX) {
-    const stop = Math.min(end, at + CALL_MAX + n - 1);
-    const found = k.find(PAGES_AT + at, stop - at, 0, n, o1, o2);
-    if (found !== -1) return at + (found >>> 0);
+  try {
+    // Windows of CALL_MAX candidate positions, each with the n - 1 bytes after it.
+    for (let at = start; end - at >= n; at += CALL_MAX) {
+      const stop = Math.min(end, at + CALL_MAX + n - 1);
+      const found = k.find(PAGES_AT + at, stop - at, 0, n, o1, o2);
+      if (found !== -1) return at + (found >>> 0);
+    }
+  } finally {
+    passFaults(k, mapping);
   }
   return -1;
+}
+
+/**
+ * A fault in the kernel's copy of a map's pages (the file shrank under it)
+ * is the map's fault: the fault guard put a zero page in the kernel's
+ * memory, and the map must learn of it.
+ */
+function passFaults(k: Kernel, mapping: Mapping): void {
+  if (placed?.mapping === mapping && k.borrowed.faulted(PAGES_AT, placed.length)) {
+    mapping.noteFault();
+  }
 }
 
 /**

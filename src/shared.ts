@@ -35,6 +35,8 @@ export interface SharedOptions {
    * {@linkcode MMap.resize}.
    */
   sparse?: boolean;
+  /** Catch faults in the region's pages (default `true`; see {@linkcode MMap.faulted}). */
+  guard?: boolean;
 }
 
 /** An opened region: its descriptor, the length to map, and how to undo the opening. */
@@ -42,6 +44,7 @@ export interface OpenedRegion {
   fd: number;
   length: number;
   sparse: boolean;
+  guard: boolean;
   /** After a failure: removes a region this call created, or shrinks one it grew back. */
   undo(): void;
 }
@@ -83,13 +86,18 @@ export function openShared(
   length: unknown,
   options: unknown,
 ): OpenedRegion {
-  const o = checkOptions(options, ["create", "exclusive", "mode", "sparse"], "MMap.shared");
+  const o = checkOptions(
+    options,
+    ["create", "exclusive", "mode", "sparse", "guard"],
+    "MMap.shared",
+  );
   const bare = sharedName(name);
   const size = toOptionalInt(length, "length") ?? 0;
   const exclusive = toBool(o.exclusive, "exclusive", false);
   const create = toBool(o.create, "create", false) || exclusive;
   const mode = toOptionalInt(o.mode, "mode") ?? 0o600;
   const sparse = toBool(o.sparse, "sparse", false);
+  const guard = toBool(o.guard, "guard", true);
   if (size < 0) throw new RangeError("memory mapped length must be positive");
   if (create && size === 0) {
     throw new RangeError("MMap.shared needs a length above 0 to create a region");
@@ -122,7 +130,7 @@ export function openShared(
     closeFd(fd);
     throw e;
   }
-  return { fd, length: size, sparse, undo };
+  return { fd, length: size, sparse, guard, undo };
 }
 
 /** Removes the region `name` (see {@linkcode MMap.unlinkShared}). */

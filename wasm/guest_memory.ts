@@ -174,6 +174,7 @@ export class GuestMemory {
     fileSize: number,
     kernel: { flags: number; prot: number },
     path?: string,
+    guard = true,
   ): number {
     const base = this.base();
     const fileBytes = Math.max(0, Math.min(span, fileSize - fileOffset));
@@ -184,7 +185,9 @@ export class GuestMemory {
       reserveSpace(fd, fileOffset, fileBytes, path);
     }
     const filePages = roundUp(fileBytes, PAGESIZE);
-    if (filePages > 0) base.mapFixed(start, filePages, kernel.prot, kernel.flags, fd, fileOffset);
+    if (filePages > 0) {
+      base.mapFixed(start, filePages, kernel.prot, kernel.flags, fd, fileOffset, path, guard);
+    }
     try {
       if (span > filePages) this.placeZeros(start + filePages, span - filePages);
     } catch (e) {
@@ -192,6 +195,14 @@ export class GuestMemory {
       throw e;
     }
     return fileBytes;
+  }
+
+  /**
+   * Whether a file page in `[start, end)` faulted (its file shrank or
+   * failed): the fault guard put a zero page there.
+   */
+  faultedIn(start: number, end: number): boolean {
+    return this.#base?.faulted(start, end - start) ?? false;
   }
 
   /** Replaces `[start, start + span)` with zeroed anonymous read-write pages. */

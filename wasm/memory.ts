@@ -8,8 +8,8 @@
 import { closeFd, openFile, statFd } from "../ffi/files.ts";
 import { ACCESS_COPY, ACCESS_READ, ACCESS_WRITE, MS_SYNC, PAGESIZE } from "../src/constants.ts";
 import { kernelProtection, parseAccess, resolveProtection } from "../src/access.ts";
-import { checkOptions, toInt, toOptionalInt, typeName } from "../src/args.ts";
-import { errnoValue, MMapOSError } from "../src/errors.ts";
+import { checkOptions, toBool, toInt, toOptionalInt, typeName } from "../src/args.ts";
+import { errnoValue, faultError, MMapOSError } from "../src/errors.ts";
 import { fileOfMap, MMap } from "../src/mmap.ts";
 import { toPath } from "../src/path.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
@@ -62,6 +62,12 @@ export interface MapIntoMemoryOptions {
    * memory. By default the memory grows by enough new pages.
    */
   address?: number;
+  /**
+   * Catch faults in the file's pages (default `true`): if the file shrinks
+   * under the guest, the lost pages read as zeros and `faulted` turns true,
+   * instead of the process dying of `SIGBUS`.
+   */
+  guard?: boolean;
 }
 
 const ACCESS_NAMES: Readonly<Record<number, "read" | "write" | "copy">> = {
@@ -76,6 +82,7 @@ let create!: (
   length: number,
   fileBytes: number,
   access: number,
+  path: string | undefined,
 ) => MemoryMapping;
 
 /**
@@ -101,10 +108,12 @@ export class MemoryMapping {
   #gm: GuestMemory;
   #region: Region | null;
   #fileBytes: number;
+  #path: string | undefined;
+  #faulted = false;
 
   static {
-    create = (gm, region, length, fileBytes, access) =>
-      new MemoryMapping(gm, region, length, fileBytes, access);
+    create = (gm, region, length, fileBytes, access, path) =>
+      new MemoryMapping(gm, region, length, fileBytes, access, path);
   }
 
   private constructor(
@@ -113,8 +122,10 @@ export class MemoryMapping {
     length: number,
     fileBytes: number,
     access: number,
+    path: string | undefined,
   ) {
     this.#gm = gm;
+    this.#path = path;
     this.#region = region;
     this.address = region.start;
     this.length = length;
@@ -139,11 +150,32 @@ export class MemoryMapping {
   }
 
   /**
+   * True once a page of the range faulted: the file shrank under the guest
+   * (or its device failed), and the fault guard put zero pages where the
+   * lost pages were, so the guest read zeros instead of the process dying.
+   * `flush()` then throws `MMapOSError` (code `"EIO"`); `unmap()` works.
+   *
+   * @example
+   * ```ts
+   * import { mapIntoMemory } from "@seed/mmap/wasm";
+   * Deno.writeTextFileSync("steady.bin", "abc");
+   * using m = mapIntoMemory(new WebAssembly.Memory({ initial: 1 }), "steady.bin");
+   * console.log(m.faulted); // false
+   * ```
+   */
+  get faulted(): boolean {
+    const region = this.#region;
+    if (!this.#faulted && region) this.#faulted = this.#gm.faultedIn(region.start, region.end);
+    return this.#faulted;
+  }
+
+  /**
    * Writes the guest's stores back to the file (`msync(MS_SYNC)`) for
    * `"write"` access; does nothing for `"read"` and `"copy"`, whose stores
    * never reach the file.
    *
    * @throws {TypeError} after `unmap()`
+   * @throws {MMapOSError} `EIO` once the file shrank or failed under the range (`faulted`)
    * @throws {Error} if the engine moved the memory (no engine tested does)
    * @throws {MMapOSError} when `msync(2)` fails
    *
@@ -159,6 +191,7 @@ export class MemoryMapping {
    */
   flush(): void {
     const region = this.#live();
+    if (this.faulted) throw faultError(this.#path);
     const base = this.#gm.base();
     if (this.access !== "write" || this.#fileBytes === 0) return;
     base.sync(region.start, roundUp(this.#fileBytes, PAGESIZE), MS_SYNC);
@@ -288,12 +321,17 @@ export function mapIntoMemory(
   source: MemorySource,
   options?: MapIntoMemoryOptions,
 ): MemoryMapping {
-  const o = checkOptions(options, ["access", "offset", "length", "address"], "mapIntoMemory");
+  const o = checkOptions(
+    options,
+    ["access", "offset", "length", "address", "guard"],
+    "mapIntoMemory",
+  );
   const gm = GuestMemory.of(memory);
   const access = checkAccess(o.access);
   const offset = toOptionalInt(o.offset, "offset") ?? 0;
   const want = toOptionalInt(o.length, "length");
   const address = toOptionalInt(o.address, "address");
+  const guard = toBool(o.guard, "guard", true);
   if (offset < 0 || offset % PAGESIZE !== 0) {
     throw new RangeError(`offset must be a multiple of ALLOCATIONGRANULARITY (${PAGESIZE})`);
   }
@@ -327,13 +365,13 @@ export function mapIntoMemory(
     const region = gm.claim(start, start + span, {});
     let fileBytes: number;
     try {
-      fileBytes = gm.placeFile(start, span, src.fd, offset, st.size, kernel, src.path);
+      fileBytes = gm.placeFile(start, span, src.fd, offset, st.size, kernel, src.path, guard);
       gm.guard(region, key, offset + fileBytes);
     } catch (e) {
       gm.forget(region);
       throw e;
     }
-    return create(gm, region, length, fileBytes, src.access);
+    return create(gm, region, length, fileBytes, src.access, src.path);
   } finally {
     if (src.owned) closeFd(src.fd);
   }

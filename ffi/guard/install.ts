@@ -1,0 +1,215 @@
+/**
+ * Installs the fault guard's SIGBUS handler, once per process, and says
+ * whether it is active.
+ *
+ * The handler is machine code (code.ts, assembled from sigbus_<arch>.S) in
+ * a page of its own: written while read+write, then made read+exec with
+ * `mprotect` (never writable and executable at once). At 2048 bytes into
+ * that page is its data area: a magic string and version, the table's
+ * address, the previous SIGBUS handler, the page size. A second copy of the
+ * library (a Worker, a module loaded twice) finds the handler through
+ * `sigaction`, recognizes the page by its magic, and uses the same table
+ * instead of stacking a handler of its own.
+ *
+ * @module
+ */
+import type { Backend } from "../backend.ts";
+import { pageSize } from "../files.ts";
+import { backend, platform } from "../load.ts";
+import { SIGBUS_HANDLER } from "./code.ts";
+import { GuardTable, TABLE_BYTES, TOTAL_FAULTS } from "./table.ts";
+
+/**
+ * Whether faults in mapped files are caught in this process, and why or why not.
+ *
+ * @example
+ * ```ts
+ * import { MMap } from "@seed/mmap";
+ * const { active, reason } = MMap.faultGuard;
+ * console.log(active, reason);
+ * ```
+ */
+export interface FaultGuardStatus {
+  /** True when maps of files made from now on are guarded (unless `guard: false`). */
+  readonly active: boolean;
+  /** How it came to be: installed, reused, switched off, or why it cannot run here. */
+  readonly reason: string;
+}
+
+/** Where the data area starts in the handler's page (the sources' DATA). */
+const DATA = 2048;
+const MAGIC = "seedmmap";
+const VERSION = 1;
+/** SIGBUS on Linux x86_64 and aarch64. */
+const SIGBUS = 7;
+const SA_SIGINFO = 4;
+const SA_ONSTACK = 0x08000000;
+/** glibc's `struct sigaction` (both architectures): handler, mask, flags, restorer. */
+const SIGACTION_BYTES = 152;
+const SA_MASK_AT = 8;
+const SA_MASK_BYTES = 128;
+const SA_FLAGS_AT = 136;
+
+/**
+ * The process-wide fault counter that every map compares with the count it
+ * last saw: one typed-array load per method. Until the guard is installed it
+ * is a zero that never changes.
+ */
+export const faultCounter: { words: Int32Array; readonly at: number } = {
+  words: new Int32Array(TOTAL_FAULTS + 1),
+  at: TOTAL_FAULTS,
+};
+
+/** `SEED_MMAP_GUARD=0` (or `off`, `false`, `no`) switches the guard off for the process. */
+const switchedOff = readSwitch();
+
+let table: GuardTable | null | undefined;
+let status: FaultGuardStatus = { active: false, reason: "not installed yet" };
+
+/** The table of guarded ranges, installing the handler on first use; null where it cannot run. */
+export function guardTable(): GuardTable | null {
+  if (table !== undefined) return table;
+  try {
+    table = install(backend());
+  } catch (e) {
+    table = null;
+    status = { active: false, reason: `could not be installed: ${(e as Error).message}` };
+  }
+  if (table) faultCounter.words = table.words;
+  return table;
+}
+
+/** Whether the guard is active (installing it if it can be). */
+export function faultGuardStatus(): FaultGuardStatus {
+  guardTable();
+  return status;
+}
+
+function install(b: Backend): GuardTable | null {
+  if (switchedOff) {
+    status = { active: false, reason: "switched off by SEED_MMAP_GUARD" };
+    return null;
+  }
+  const code = SIGBUS_HANDLER[platform.arch];
+  const sigaction = b.libc.sigaction;
+  if (platform.os !== "linux" || !code || !sigaction) {
+    status = {
+      active: false,
+      reason:
+        `no SIGBUS handler for ${platform.os} ${platform.arch} (Linux x86_64 and aarch64 only)`,
+    };
+    return null;
+  }
+  const page = pageSize();
+  const old = new Uint8Array(SIGACTION_BYTES);
+  if (sigaction(SIGBUS, 0, b.addressOf(old)) !== 0) {
+    throw new Error(`sigaction failed (errno ${b.errno()})`);
+  }
+  const oldView = new DataView(old.buffer);
+  const previous = Number(oldView.getBigUint64(0, true));
+
+  const found = previous > 1 && previous % page === 0 ? ours(b, previous) : 0;
+  if (found) {
+    status = { active: true, reason: "reused the handler another copy of @seed/mmap installed" };
+    return new GuardTable(b.arrayBuffer(found, TABLE_BYTES));
+  }
+
+  const { map, prot } = b.platform;
+  const tableAddress = b.libc.mmap(
+    0,
+    TABLE_BYTES,
+    prot.PROT_READ | prot.PROT_WRITE,
+    map.MAP_PRIVATE | map.MAP_ANONYMOUS | (map.MAP_NORESERVE ?? 0),
+    -1,
+    0,
+  );
+  if (tableAddress === -1) throw new Error(`mmap of the table failed (errno ${b.errno()})`);
+  const codeAddress = b.libc.mmap(
+    0,
+    page,
+    prot.PROT_READ | prot.PROT_WRITE,
+    map.MAP_PRIVATE | map.MAP_ANONYMOUS,
+    -1,
+    0,
+  );
+  if (codeAddress === -1) {
+    b.libc.munmap(tableAddress, TABLE_BYTES);
+    throw new Error(`mmap of the handler's page failed (errno ${b.errno()})`);
+  }
+  const bytes = new Uint8Array(b.arrayBuffer(codeAddress, page));
+  bytes.set(hexBytes(code), 0);
+  const data = new DataView(bytes.buffer, DATA, 48);
+  for (let i = 0; i < MAGIC.length; i++) data.setUint8(i, MAGIC.charCodeAt(i));
+  data.setUint32(8, VERSION, true);
+  data.setBigUint64(16, BigInt(tableAddress), true);
+  data.setBigUint64(24, BigInt(previous), true);
+  data.setBigUint64(32, ~BigInt(page - 1) & 0xffffffffffffffffn, true);
+  data.setBigUint64(40, BigInt(page), true);
+  // Executable only once it is no longer writable. (On aarch64, making a
+  // page executable brings the instruction cache up to date.)
+  if (b.libc.mprotect(codeAddress, page, prot.PROT_READ | prot.PROT_EXEC) !== 0) {
+    const errno = b.errno();
+    b.libc.munmap(codeAddress, page);
+    b.libc.munmap(tableAddress, TABLE_BYTES);
+    status = {
+      active: false,
+      reason: `the system refused an executable page for the SIGBUS handler (errno ${errno})`,
+    };
+    return null;
+  }
+
+  const act = new Uint8Array(SIGACTION_BYTES);
+  const actView = new DataView(act.buffer);
+  actView.setBigUint64(0, BigInt(codeAddress), true);
+  // The previous handler is entered from this one: let it run with the mask it asked for.
+  act.set(old.subarray(SA_MASK_AT, SA_MASK_AT + SA_MASK_BYTES), SA_MASK_AT);
+  actView.setInt32(SA_FLAGS_AT, SA_SIGINFO | SA_ONSTACK, true);
+  if (sigaction(SIGBUS, b.addressOf(act), 0) !== 0) {
+    const errno = b.errno();
+    b.libc.munmap(codeAddress, page);
+    b.libc.munmap(tableAddress, TABLE_BYTES);
+    throw new Error(`sigaction failed (errno ${errno})`);
+  }
+  status = { active: true, reason: "installed" };
+  // The handler's page and the table live as long as the process.
+  return new GuardTable(b.arrayBuffer(tableAddress, TABLE_BYTES));
+}
+
+/** The table address if `handler` is the start of a page of ours, else 0. */
+function ours(b: Backend, handler: number): number {
+  const data = new DataView(b.arrayBuffer(handler + DATA, 24));
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (data.getUint8(i) !== MAGIC.charCodeAt(i)) return 0;
+  }
+  if (data.getUint32(8, true) !== VERSION) return 0;
+  return Number(data.getBigUint64(16, true));
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function readSwitch(): boolean {
+  const name = "SEED_MMAP_GUARD";
+  const g = globalThis as unknown as {
+    Deno?: {
+      env: { get(k: string): string | undefined };
+      permissions: { querySync(d: { name: "env"; variable: string }): { state: string } };
+    };
+    process?: { env: Record<string, string | undefined> };
+  };
+  let value: string | undefined;
+  try {
+    if (g.Deno) {
+      // Never prompt: without env access for this variable, the guard stays on.
+      if (g.Deno.permissions.querySync({ name: "env", variable: name }).state === "granted") {
+        value = g.Deno.env.get(name);
+      }
+    } else value = g.process?.env[name];
+  } catch {
+    value = undefined;
+  }
+  return value !== undefined && /^(0|off|false|no)$/i.test(value.trim());
+}

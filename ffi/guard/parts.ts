@@ -1,0 +1,65 @@
+/**
+ * The guarded parts of one mapped range: the slots it holds in the fault
+ * guard's table, by offset, so that `ffi/mapping.ts` can publish and withdraw
+ * them as pages are mapped, moved and unmapped, and ask whether any of them
+ * faulted.
+ *
+ * @module
+ */
+import { guardTable } from "./install.ts";
+import type { GuardTable } from "./table.ts";
+
+interface Part {
+  slot: number;
+  start: number;
+  end: number;
+}
+
+/** The parts of one range that the SIGBUS handler guards. */
+export class GuardedParts {
+  #table: GuardTable;
+  #parts: Part[] = [];
+
+  private constructor(table: GuardTable) {
+    this.#table = table;
+  }
+
+  /** A new, empty set of parts; null where the guard is not active. */
+  static make(): GuardedParts | null {
+    const table = guardTable();
+    return table ? new GuardedParts(table) : null;
+  }
+
+  /** Guards `[offset, offset + length)` of the range at `base` (a full table leaves it unguarded). */
+  add(base: number, offset: number, length: number): void {
+    if (length <= 0) return;
+    const slot = this.#table.add(base + offset, base + offset + length);
+    if (slot >= 0) this.#parts.push({ slot, start: offset, end: offset + length });
+  }
+
+  /** Withdraws every part inside `[start, end)`; returns the faults they counted. */
+  removeWithin(start: number, end: number): number {
+    let faults = 0;
+    this.#parts = this.#parts.filter((p) => {
+      if (p.start < start || p.end > end) return true;
+      faults += this.#table.remove(p.slot);
+      return false;
+    });
+    return faults;
+  }
+
+  /** Withdraws every part; returns the faults they counted. */
+  removeAll(): number {
+    return this.removeWithin(-Infinity, Infinity);
+  }
+
+  /** Whether a fault was counted in a part that overlaps `[offset, offset + length)`. */
+  faulted(offset: number, length: number): boolean {
+    for (const p of this.#parts) {
+      if (p.start < offset + length && offset < p.end && this.#table.faultsOf(p.slot) > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
