@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { MMap, MMapOSError, PAGESIZE } from "../mod.ts";
+import { MMap, type MMapOSError, PAGESIZE } from "../mod.ts";
 import { mapIntoMemory } from "../wasm/mod.ts";
 import { backend } from "../ffi/load.ts";
 
