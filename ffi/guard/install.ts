@@ -164,11 +164,23 @@ function install(b: Backend): GuardTable | null {
   // The previous handler is entered from this one: let it run with the mask it asked for.
   act.set(old.subarray(SA_MASK_AT, SA_MASK_AT + SA_MASK_BYTES), SA_MASK_AT);
   actView.setInt32(SA_FLAGS_AT, SA_SIGINFO | SA_ONSTACK, true);
-  if (sigaction(SIGBUS, b.addressOf(act), 0) !== 0) {
+  const before = new Uint8Array(SIGACTION_BYTES);
+  if (sigaction(SIGBUS, b.addressOf(act), b.addressOf(before)) !== 0) {
     const errno = b.errno();
     b.libc.munmap(codeAddress, page);
     b.libc.munmap(tableAddress, TABLE_BYTES);
     throw new Error(`sigaction failed (errno ${errno})`);
+  }
+  const replaced = Number(new DataView(before.buffer).getBigUint64(0, true));
+  if (replaced !== previous) {
+    // Another thread (a Worker) installed a handler between the two calls:
+    // put it back, and use its table if it is ours. (The page and table made
+    // here stay mapped: a fault may be running this handler right now.)
+    sigaction(SIGBUS, b.addressOf(before), 0);
+    const theirs = replaced > 1 && replaced % page === 0 ? ours(b, replaced) : 0;
+    if (!theirs) throw new Error("another SIGBUS handler was installed at the same time");
+    status = { active: true, reason: "reused the handler another copy of @seed/mmap installed" };
+    return new GuardTable(b.arrayBuffer(theirs, TABLE_BYTES));
   }
   status = { active: true, reason: "installed" };
   // The handler's page and the table live as long as the process.

@@ -9,16 +9,13 @@
 import { guardTable } from "./install.ts";
 import type { GuardTable } from "./table.ts";
 
-interface Part {
-  slot: number;
-  start: number;
-  end: number;
-}
-
 /** The parts of one range that the SIGBUS handler guards. */
 export class GuardedParts {
   #table: GuardTable;
-  #parts: Part[] = [];
+  // Slots with the range offsets they cover: [slot, start, end] per part.
+  // Most ranges have one part (a map); a concatenation or a WebAssembly
+  // memory may have many.
+  #parts: number[] = [];
 
   private constructor(table: GuardTable) {
     this.#table = table;
@@ -34,17 +31,22 @@ export class GuardedParts {
   add(base: number, offset: number, length: number): void {
     if (length <= 0) return;
     const slot = this.#table.add(base + offset, base + offset + length);
-    if (slot >= 0) this.#parts.push({ slot, start: offset, end: offset + length });
+    if (slot >= 0) this.#parts.push(slot, offset, offset + length);
   }
 
   /** Withdraws every part inside `[start, end)`; returns the faults they counted. */
   removeWithin(start: number, end: number): number {
+    const p = this.#parts;
     let faults = 0;
-    this.#parts = this.#parts.filter((p) => {
-      if (p.start < start || p.end > end) return true;
-      faults += this.#table.remove(p.slot);
-      return false;
-    });
+    let kept = 0;
+    for (let i = 0; i < p.length; i += 3) {
+      if (p[i + 1] >= start && p[i + 2] <= end) faults += this.#table.remove(p[i]);
+      else {
+        p[kept] = p[i], p[kept + 1] = p[i + 1], p[kept + 2] = p[i + 2];
+        kept += 3;
+      }
+    }
+    p.length = kept;
     return faults;
   }
 
@@ -55,8 +57,9 @@ export class GuardedParts {
 
   /** Whether a fault was counted in a part that overlaps `[offset, offset + length)`. */
   faulted(offset: number, length: number): boolean {
-    for (const p of this.#parts) {
-      if (p.start < offset + length && offset < p.end && this.#table.faultsOf(p.slot) > 0) {
+    const p = this.#parts;
+    for (let i = 0; i < p.length; i += 3) {
+      if (p[i + 1] < offset + length && offset < p[i + 2] && this.#table.faultsOf(p[i]) > 0) {
         return true;
       }
     }

@@ -60,7 +60,7 @@ again:
         mov     x17, x2
         ldr     x3, [x9, #D_PAGEMASK]
         and     x0, x11, x3             /* the faulting page */
-        ldr     x1, [x9, #D_PAGESIZE]
+        sub     x1, x4, x0              /* through the end of its range (read under the seqlock) */
         mov     x2, #3                  /* PROT_READ | PROT_WRITE */
         mov     x3, #0x32               /* MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS */
         mov     x4, #-1

@@ -7,10 +7,13 @@
  * finds its data area relative to its own address.
  *
  * When the kernel reports a fault (si_code 1..127) at an address inside a
- * live range of the table, the faulting page is replaced by an anonymous
- * zero page (raw mmap syscall, MAP_FIXED), the range's and the table's fault
- * counters go up, and the handler returns: the load or store runs again on
- * the zero page. Every other SIGBUS goes to the handler that was installed
+ * live range of the table, the faulting page and the rest of the range after
+ * it are replaced by anonymous zero pages (raw mmap syscall, MAP_FIXED), the
+ * range's and the table's fault counters go up, and the handler returns: the
+ * load or store runs again on the zero page. The rest of the range goes too
+ * because a file that shrank lost all of it, and because a page at a time
+ * would split the mapping into a mapping per page (the kernel allows some
+ * 65530): one fault per range, one mapping more. Every other SIGBUS goes to the handler that was installed
  * before, with the registers this one received (a tail jump), so a genuine
  * crash ends as it did. Where there was no handler before (SIG_DFL), the
  * default action is restored and the signal raised again.
@@ -81,7 +84,13 @@ hit:
         push    %rdx
         mov     %r8, %rdi
         and     D_PAGEMASK(%r11), %rdi  /* the faulting page */
-        mov     D_PAGESIZE(%r11), %rsi
+        mov     S_END(%r9), %rsi        /* through the end of its range */
+        cmp     S_STATE(%r9), %r10d
+        je      1f
+        mov     %rdi, %rsi              /* rewritten since it was read: one page */
+        add     D_PAGESIZE(%r11), %rsi
+1:
+        sub     %rdi, %rsi
         mov     $3, %edx                /* PROT_READ | PROT_WRITE */
         mov     $0x32, %r10d            /* MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS */
         mov     $-1, %r8
