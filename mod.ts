@@ -19,6 +19,7 @@ export {
   type AccessMode,
   type AnonymousOptions,
   type BytesLike,
+  type FaultGuardStatus,
   type FlushOptions,
   MMap,
   type MMapOptions,

@@ -314,6 +314,8 @@ export class MMapConcat {
    */
   close(): void {
     if (this.#closed) return;
+    // A fault no method has seen yet: let `faulted` still tell after close().
+    if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) void this.faulted;
     this.#closed = true;
     finalizer.unregister(this);
     const reachable = this.#views.detachAll();

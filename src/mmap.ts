@@ -700,6 +700,8 @@ export class MMap {
    */
   close(): void {
     if (this.#closed) return;
+    // A fault no method has seen yet: let `faulted` still tell after close().
+    if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) void this.faulted;
     this.#closed = true;
     finalizer.unregister(this.#res);
     const reachable = this.#views.detachAll() || this.#reachable;

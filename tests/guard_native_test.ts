@@ -22,10 +22,11 @@ interface Target {
   runner: string[];
 }
 
-const native = process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : "";
+/** The architecture `gcc` builds for (not this process's: it may be an emulated runtime). */
+const gccTarget = spawnSync("gcc", ["-dumpmachine"], { encoding: "utf8" }).stdout?.split("-")[0];
 const targets: Target[] = [
-  { arch: native, cc: "gcc", runner: [] },
-  ...(native === "x86_64"
+  { arch: gccTarget === "aarch64" ? "aarch64" : "x86_64", cc: "gcc", runner: [] },
+  ...(gccTarget === "x86_64"
     ? [{
       arch: "aarch64",
       cc: "aarch64-linux-gnu-gcc",
