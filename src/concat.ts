@@ -544,6 +544,7 @@ export class MMapConcat {
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
     this.#live();
     const n = readInto(target, this.#pos, this.#length, this.#windows());
+    this.#settle();
     this.#pos += n;
     return n;
   }

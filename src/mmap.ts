@@ -901,6 +901,7 @@ export class MMap {
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
     this.#check();
     const n = readInto(target, this.#pos, this.#length, this.#windows());
+    this.#settle();
     this.#pos += n;
     return n;
   }

@@ -121,6 +121,9 @@ const cases: Record<string, () => void | Promise<void>> = {
       readAll: (m) => m.read(),
       readByte: (m) => (m.seek(page), m.readByte()),
       readline: (m) => (m.seek(page), m.readline()),
+      readInto: (m) => (m.seek(page), m.readInto(new Uint8Array(10))),
+      // The line made of zeros comes out; the next step throws.
+      lines: (m) => [...m.lines(page)].length,
       slice: (m) => m.slice(page, page + 10),
       sliceStep: (m) => m.slice(0, undefined, 3),
       at: (m) => m.at(page + 1),
