@@ -95,7 +95,9 @@ describe("space is reserved before it is promised", () => {
         isENOSPC("posix_fallocate", path),
       );
       assert.equal(existsSync(path), false, "the file this call created is removed");
-      assert.equal(openFdCount(), fds, "no descriptor leaks");
+      // At most as many: in Bun's full run a descriptor of an earlier test (a
+      // collected map's) may be closed meanwhile; a leak is one more.
+      assert.ok(openFdCount() <= fds, `no descriptor leaks: ${openFdCount()} > ${fds}`);
       // The same call that fits succeeds, and its blocks are there.
       using m = MMap.open(path, { access: "write", create: true, length: MiB / 2 });
       m.bytes.fill(7);
@@ -195,7 +197,7 @@ describe("space is reserved before it is promised", () => {
         (e: unknown) => e instanceof MMapOSError && e.code === "ENOMEM",
       );
       assert.equal(statSync(path).size, 5, "the file is cut back to its size");
-      assert.equal(openFdCount(), fds);
+      assert.ok(openFdCount() <= fds, `no descriptor leaks: ${openFdCount()} > ${fds}`);
       using m = MMap.open(path, { access: "write", sparse: true });
       assert.throws(() => m.resize(2 ** 47), MMapOSError);
       assert.equal(m.length, 5);
