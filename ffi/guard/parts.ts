@@ -9,13 +9,19 @@
 import { guardTable } from "./install.ts";
 import type { GuardTable } from "./table.ts";
 
+/** One guarded part: its slot in the table and the offsets it covers. */
+interface Part {
+  slot: number;
+  start: number;
+  end: number;
+}
+
 /** The parts of one range that the SIGBUS handler guards. */
 export class GuardedParts {
   #table: GuardTable;
-  // Slots with the range offsets they cover: [slot, start, end] per part.
   // Most ranges have one part (a map); a concatenation or a WebAssembly
   // memory may have many.
-  #parts: number[] = [];
+  #parts: Part[] = [];
 
   private constructor(table: GuardTable) {
     this.#table = table;
@@ -31,22 +37,18 @@ export class GuardedParts {
   add(base: number, offset: number, length: number): void {
     if (length <= 0) return;
     const slot = this.#table.add(base + offset, base + offset + length);
-    if (slot >= 0) this.#parts.push(slot, offset, offset + length);
+    if (slot >= 0) this.#parts.push({ slot, start: offset, end: offset + length });
   }
 
   /** Withdraws every part inside `[start, end)`; returns the faults they counted. */
   removeWithin(start: number, end: number): number {
-    const p = this.#parts;
     let faults = 0;
     let kept = 0;
-    for (let i = 0; i < p.length; i += 3) {
-      if (p[i + 1] >= start && p[i + 2] <= end) faults += this.#table.remove(p[i]);
-      else {
-        p[kept] = p[i], p[kept + 1] = p[i + 1], p[kept + 2] = p[i + 2];
-        kept += 3;
-      }
+    for (const part of this.#parts) {
+      if (part.start >= start && part.end <= end) faults += this.#table.remove(part.slot);
+      else this.#parts[kept++] = part;
     }
-    p.length = kept;
+    this.#parts.length = kept;
     return faults;
   }
 
@@ -57,9 +59,10 @@ export class GuardedParts {
 
   /** Whether a fault was counted in a part that overlaps `[offset, offset + length)`. */
   faulted(offset: number, length: number): boolean {
-    const p = this.#parts;
-    for (let i = 0; i < p.length; i += 3) {
-      if (p[i + 1] < offset + length && offset < p[i + 2] && this.#table.faultsOf(p[i]) > 0) {
+    for (const part of this.#parts) {
+      if (
+        part.start < offset + length && offset < part.end && this.#table.faultsOf(part.slot) > 0
+      ) {
         return true;
       }
     }

@@ -60,7 +60,7 @@ export class GuardTable {
       const at = (HEADER + slot * SLOT) >> 2;
       // Plain loads where they may be stale (the compare-and-swap decides):
       // V8 does not inline Atomics on memory it does not own (~50 ns each).
-      const state = w[at];
+      const state = w[at] ?? 0;
       if ((state & 3) !== FREE) continue;
       // Claim it: another thread may be claiming the same slot. While it is
       // BUSY the handler skips it, and the release store of LIVE below orders
@@ -70,7 +70,7 @@ export class GuardTable {
       storeAddress(w, at + 2, start);
       storeAddress(w, at + 4, end);
       // The handler scans slots below the high-water mark: raise it first.
-      for (let high = w[0]; high <= slot; high = Atomics.load(w, 0)) {
+      for (let high = w[0] ?? 0; high <= slot; high = Atomics.load(w, 0)) {
         if (Atomics.compareExchange(w, 0, high, slot + 1) === high) break;
       }
       Atomics.store(w, at, bump(state, LIVE));
@@ -82,7 +82,7 @@ export class GuardTable {
 
   /** Faults counted in the slot's range so far. */
   faultsOf(slot: number): number {
-    return this.words[((HEADER + slot * SLOT) >> 2) + 1];
+    return this.words[((HEADER + slot * SLOT) >> 2) + 1] ?? 0;
   }
 
   /** Withdraws the slot's range; returns the faults it counted. */
@@ -90,8 +90,8 @@ export class GuardTable {
     const w = this.words;
     const at = (HEADER + slot * SLOT) >> 2;
     // Only the claimer writes a live slot's state: a plain load is exact.
-    const faults = w[at + 1];
-    Atomics.store(w, at, bump(w[at], FREE));
+    const faults = w[at + 1] ?? 0;
+    Atomics.store(w, at, bump(w[at] ?? 0, FREE));
     if (slot < this.#hint) this.#hint = slot;
     return faults;
   }
