@@ -104,8 +104,6 @@ export const isView: (value: unknown) => value is ArrayBufferView = ArrayBuffer.
 const arrayBufferByteLengthRaw: (ab: unknown) => number = uncurryThis(
   getter(ArrayBuffer.prototype, "byteLength"),
 );
-/** `ab.byteLength` of a real (non-shared) ArrayBuffer. */
-export const arrayBufferByteLength = arrayBufferByteLengthRaw;
 /** `ab.detached` of a real ArrayBuffer. */
 export const arrayBufferDetached: (ab: ArrayBuffer) => boolean = uncurryThis(
   getter(ArrayBuffer.prototype, "detached"),
@@ -154,8 +152,6 @@ export function byteArray(value: number): Uint8Array {
 export const Uint8ArrayPrototype: object = Uint8Array.prototype;
 /** `Object.getPrototypeOf`, captured. */
 export const getPrototypeOf: (o: object) => object | null = Object.getPrototypeOf;
-/** `Object.hasOwn`, captured. */
-export const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
 
 const encoder = new TextEncoder();
 const encodeRaw: (self: TextEncoder, s: string) => Uint8Array = uncurryThis(

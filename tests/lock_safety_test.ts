@@ -57,6 +57,35 @@ describe("locks refuse memory that is not shared (issue 11, case 5)", () => {
   });
 });
 
+describe("locks and a patched Atomics", () => {
+  it("Atomics replaced after import changes nothing Mutex, Semaphore and wait do", () => {
+    using m = MMap.anonymous(PAGESIZE);
+    const saved = {
+      ...Object.fromEntries(Object.entries(Object.getOwnPropertyDescriptors(Atomics))),
+    };
+    const patched = ["load", "store", "exchange", "compareExchange", "add", "sub"];
+    try {
+      for (const k of patched) {
+        Object.defineProperty(Atomics, k, {
+          value: () => {
+            throw new Error(`patched Atomics.${k} was called`);
+          },
+          configurable: true,
+          writable: true,
+        });
+      }
+      const mutex = new Mutex(m, 0);
+      mutex.lock().unlock();
+      const semaphore = new Semaphore(m, 8, 1);
+      assert.equal(semaphore.tryAcquire(), true);
+      semaphore.release();
+      assert.equal(wait(m.view(Int32Array, 16, 1), 0, 1, 0), "not-equal");
+    } finally {
+      for (const k of patched) Object.defineProperty(Atomics, k, saved[k]!);
+    }
+  });
+});
+
 describe("locks of a closed map (issue 11, case 7)", () => {
   it("every Mutex, Semaphore and wait/notify call throws the closed-map TypeError", async () => {
     const m = MMap.anonymous(PAGESIZE);

@@ -24,6 +24,7 @@
  * @module
  */
 import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
+import { atomics } from "../../ffi/primordials.ts";
 import type { MMap } from "../mmap.ts";
 import {
   checkOpen,
@@ -269,10 +270,10 @@ export class Mutex {
     const guard = this.#takeFree();
     if (guard) return guard;
     const w = this.#words;
-    const s = Atomics.load(w, 0);
+    const s = atomics.load(w, 0);
     const owner = s & OWNER;
-    if (owner === 0 || !this.#ownerGone(owner, Atomics.load(w, 1))) return null;
-    return Atomics.compareExchange(w, 0, s, threadIdentity().pid | WAITERS) === s
+    if (owner === 0 || !this.#ownerGone(owner, atomics.load(w, 1))) return null;
+    return atomics.compareExchange(w, 0, s, threadIdentity().pid | WAITERS) === s
       ? this.#took(owner)
       : null;
   }
@@ -295,11 +296,11 @@ export class Mutex {
   unlock(): void {
     const w = this.#live();
     const me = threadIdentity();
-    if ((Atomics.load(w, 0) & OWNER) !== me.pid || (Atomics.load(w, 1) & TID) !== me.tid) {
+    if ((atomics.load(w, 0) & OWNER) !== me.pid || (atomics.load(w, 1) & TID) !== me.tid) {
       throw lockError("EPERM", "Mutex.unlock", "this thread does not hold the lock");
     }
-    Atomics.store(w, 1, 0);
-    if (Atomics.exchange(w, 0, 0) & WAITERS) futexWake(w, 0, 1);
+    atomics.store(w, 1, 0);
+    if (atomics.exchange(w, 0, 0) & WAITERS) futexWake(w, 0, 1);
   }
 
   /**
@@ -313,19 +314,19 @@ export class Mutex {
    * ```
    */
   get owner(): number {
-    return Atomics.load(this.#live(), 0) & OWNER;
+    return atomics.load(this.#live(), 0) & OWNER;
   }
 
   /** Takes a free lock with one compare-and-swap, or returns null. */
   #takeFree(): MutexGuard | null {
-    return Atomics.compareExchange(this.#words, 0, 0, threadIdentity().pid) === 0
+    return atomics.compareExchange(this.#words, 0, 0, threadIdentity().pid) === 0
       ? this.#took(0)
       : null;
   }
 
   #took(deadOwner: number): MutexGuard {
     const me = threadIdentity();
-    Atomics.store(this.#words, 1, me.tid | (me.start << START_SHIFT));
+    atomics.store(this.#words, 1, me.tid | (me.start << START_SHIFT));
     return new MutexGuard(this, deadOwner);
   }
 
@@ -343,28 +344,28 @@ export class Mutex {
     let waiters = 0;
     let checkOwner = true;
     for (let i = 0; i < SPIN_TRIES; i++) {
-      if (Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, me.pid) === 0) {
+      if (atomics.load(w, 0) === 0 && atomics.compareExchange(w, 0, 0, me.pid) === 0) {
         return this.#took(0);
       }
     }
     for (;;) {
-      let s = Atomics.load(w, 0);
+      let s = atomics.load(w, 0);
       const owner = s & OWNER;
       if (owner === 0) {
-        if (Atomics.compareExchange(w, 0, s, me.pid | waiters | (s & WAITERS)) === s) {
+        if (atomics.compareExchange(w, 0, s, me.pid | waiters | (s & WAITERS)) === s) {
           return this.#took(0);
         }
         continue;
       }
-      if (blocking && owner === me.pid && (Atomics.load(w, 1) & TID) === me.tid) {
+      if (blocking && owner === me.pid && (atomics.load(w, 1) & TID) === me.tid) {
         throw lockError("EDEADLK", "Mutex.lock", "this thread already holds the lock");
       }
-      if (checkOwner && this.#ownerGone(owner, Atomics.load(w, 1))) {
-        if (Atomics.compareExchange(w, 0, s, me.pid | WAITERS) === s) return this.#took(owner);
+      if (checkOwner && this.#ownerGone(owner, atomics.load(w, 1))) {
+        if (atomics.compareExchange(w, 0, s, me.pid | WAITERS) === s) return this.#took(owner);
         continue;
       }
       if ((s & WAITERS) === 0) {
-        if (Atomics.compareExchange(w, 0, s, s | WAITERS) !== s) continue;
+        if (atomics.compareExchange(w, 0, s, s | WAITERS) !== s) continue;
         s |= WAITERS;
       }
       waiters = WAITERS;

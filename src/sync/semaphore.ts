@@ -9,6 +9,7 @@
  * @module
  */
 import { futexWake } from "../../ffi/futex.ts";
+import { atomics } from "../../ffi/primordials.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
 import {
@@ -100,7 +101,7 @@ export class Semaphore {
     this.#words = wordsOf(map, byteOffset, 2, "Semaphore");
     this.#map = map;
     this.#initial = n;
-    Atomics.compareExchange(this.#words, 0, 0, n + 1);
+    atomics.compareExchange(this.#words, 0, 0, n + 1);
   }
 
   /**
@@ -135,7 +136,7 @@ export class Semaphore {
     for (;;) {
       const s = this.#load();
       if (s <= 1) return false;
-      if (Atomics.compareExchange(w, 0, s, s - 1) === s) return true;
+      if (atomics.compareExchange(w, 0, s, s - 1) === s) return true;
     }
   }
 
@@ -213,25 +214,25 @@ export class Semaphore {
           `Semaphore.release: ${s - 1} + ${count} is more than the largest count (${MAX})`,
         );
       }
-      if (Atomics.compareExchange(w, 0, s, s + count) === s) break;
+      if (atomics.compareExchange(w, 0, s, s + count) === s) break;
     }
-    if (Atomics.load(w, 1) > 0) futexWake(w, 0, count);
+    if (atomics.load(w, 1) > 0) futexWake(w, 0, count);
   }
 
   /** Word 0, set up first if it is still zero; the closed-map `TypeError` once closed. */
   #load(): number {
     checkOpen(this.#map);
     const w = this.#words;
-    const s = Atomics.load(w, 0);
+    const s = atomics.load(w, 0);
     if (s !== 0) return s;
-    Atomics.compareExchange(w, 0, 0, this.#initial + 1);
-    return Atomics.load(w, 0);
+    atomics.compareExchange(w, 0, 0, this.#initial + 1);
+    return atomics.load(w, 0);
   }
 
   *#acquireSteps(end: number): Steps<boolean> {
     const w = this.#words;
     for (let i = 0; i < SPIN_TRIES; i++) if (this.tryAcquire()) return true;
-    Atomics.add(w, 1, 1);
+    atomics.add(w, 1, 1);
     try {
       for (;;) {
         if (this.tryAcquire()) return true;
@@ -242,7 +243,7 @@ export class Semaphore {
       }
     } finally {
       // A map closed meanwhile has no words left to count in.
-      if (!this.#map.closed) Atomics.sub(w, 1, 1);
+      if (!this.#map.closed) atomics.sub(w, 1, 1);
     }
   }
 }

@@ -10,6 +10,7 @@ import { toInt, typeName } from "../args.ts";
 import { deadline, now, runAsync, runBlocking, type Steps } from "./steps.ts";
 import {
   arrayBufferDetached,
+  atomics,
   isSharedArrayBuffer,
   typedArrayBuffer,
   typedArrayKind,
@@ -70,7 +71,7 @@ function* waitSteps(
   expected: number,
   end: number,
 ): Steps<WaitResult> {
-  if (Atomics.load(view, index) !== expected) return "not-equal";
+  if (atomics.load(view, index) !== expected) return "not-equal";
   for (;;) {
     const left = end - now();
     if (left <= 0) return "timed-out";
