@@ -19,6 +19,7 @@
 import process from "node:process";
 import { MMap, Semaphore } from "../mod.ts";
 import { finished, lastJson, otherRuntime, start, thisRuntime } from "./_peers.ts";
+import { HASH_START, mix, type Tally, valueOf } from "./ring_buffer.ts";
 
 /** Slots in the ring. */
 const SLOTS = 1024;
@@ -28,29 +29,8 @@ const RING = 64; // SLOTS messages of two Uint32s
 /** Bytes of the region the ring lives in. */
 export const RING_BYTES = RING + SLOTS * 8;
 
-/** What each side reports. */
-export interface Tally {
-  messages: number;
-  hash: number;
-  inOrder: boolean;
-}
-
-/** The value carried by message `seq` (xorshift32 of it): hard to fake by accident. */
-export function valueOf(seq: number): number {
-  let x = (seq + 0x9e3779b9) | 0;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x >>> 0;
-}
-
-/** The hash of no values. */
-export const HASH_START = 2166136261;
-
-/** FNV-1a-style running hash of the values seen. */
-export function mix(hash: number, value: number): number {
-  return Math.imul(hash ^ value, 16777619) >>> 0;
-}
+// The messages, their check and what each side reports are the Ring example's.
+export { HASH_START, mix, type Tally, valueOf } from "./ring_buffer.ts";
 
 function open(name: string): { m: MMap; free: Semaphore; used: Semaphore; ring: Uint32Array } {
   const m = MMap.shared(name);
