@@ -208,6 +208,34 @@ export function listDirectory(path: string): KernelDirent[] | undefined {
   }
 }
 
+const utf8 = new TextDecoder();
+let procLink: { path: Uint8Array; pathAt: number; out: Uint8Array; outAt: number } | undefined;
+
+/**
+ * Where the descriptor `fd` really is: `readlink("/proc/self/fd/<fd>")`
+ * straight through the system call, into buffers whose addresses are taken
+ * once (the WASI host asks this on every `path_open`). `undefined` where
+ * the platform has no `readlink` system call; throws where it fails (no
+ * `/proc`).
+ */
+export function descriptorPath(fd: number): string | undefined {
+  const b = backend();
+  const nr = b.platform.sysReadlink;
+  if (nr === undefined) return undefined;
+  if (!procLink) {
+    const path = new Uint8Array(64);
+    const out = new Uint8Array(4096);
+    procLink = { path, pathAt: b.addressOf(path), out, outAt: b.addressOf(out) };
+  }
+  const { path, pathAt, out, outAt } = procLink;
+  const name = `/proc/self/fd/${fd >>> 0}`;
+  for (let i = 0; i < name.length; i++) path[i] = name.charCodeAt(i);
+  path[name.length] = 0;
+  const n = b.libc.syscall(nr, pathAt, outAt, out.length, 0, 0, 0);
+  if (n < 0) throw lastError("readlink", name);
+  return utf8.decode(out.subarray(0, n));
+}
+
 function timespecs(atime: TimeSpec, mtime: TimeSpec): Uint8Array {
   const { UTIME_NOW, UTIME_OMIT } = backend().platform.at;
   const buf = new Uint8Array(32);

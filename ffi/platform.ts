@@ -74,6 +74,8 @@ export interface Platform {
   readonly futex?: FutexNumbers;
   /** getdents64(2)'s system-call number, for the WASI host's directory listings; Linux only. */
   readonly sysGetdents64?: number;
+  /** readlink(2)'s system-call number where there is one (x86_64 Linux; aarch64 has only readlinkat). */
+  readonly sysReadlink?: number;
 }
 
 /** Where POSIX shared memory objects live, and how long their names may be. */
@@ -279,6 +281,7 @@ const LINUX_X86_64: Platform = {
   // asm/unistd_64.h; linux/futex.h.
   futex: { sysFutex: 202, sysGettid: 186, wait: 0, wake: 1 },
   sysGetdents64: 217,
+  sysReadlink: 89,
 };
 
 // Untested: values from the aarch64 kernel headers (generic struct stat).
@@ -308,6 +311,7 @@ const LINUX_AARCH64: Platform = {
   // asm-generic/unistd.h.
   futex: { sysFutex: 98, sysGettid: 178, wait: 0, wake: 1 },
   sysGetdents64: 61,
+  sysReadlink: undefined,
 };
 
 // Untested: values from the macOS SDK headers (64-bit inode struct stat).

@@ -8,6 +8,7 @@
 import { linkSync, mkdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync } from "node:fs";
 import { closeFd } from "../ffi/files.ts";
 import {
+  descriptorPath,
   fstatMode,
   lstatFull,
   lstatMode,
@@ -62,7 +63,7 @@ function opensInside(fd: number, root: string): boolean {
   if (procFd === false) return true;
   let real: string;
   try {
-    real = readLink(`/proc/self/fd/${fd}`);
+    real = descriptorPath(fd) ?? readLink(`/proc/self/fd/${fd}`);
     procFd = true;
   } catch {
     procFd = false;
