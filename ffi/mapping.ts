@@ -246,7 +246,7 @@ export class Mapping {
     if (this.#borrowed) throw new TypeError("cannot retire memory this library did not map");
     if (this.#length === 0) return;
     const { map, prot } = this.#b.platform;
-    this.#b.libc.mmap(
+    const got = this.#b.libc.mmap(
       this.#address,
       this.#length,
       prot.PROT_READ | prot.PROT_WRITE,
@@ -254,6 +254,8 @@ export class Mapping {
       -1,
       0,
     );
+    // Zero pages cannot fault: the fault guard lets go (unless the file's pages stayed).
+    if (got === this.#address) this.#guards?.removeAll();
     this.#released();
     this.#length = 0;
   }
