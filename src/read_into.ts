@@ -14,7 +14,11 @@ import {
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { checkAttached, writableBytes } from "./byte_views.ts";
+import { COPY_BY_MEMCPY } from "./fastpaths.ts";
 import type { WindowSource } from "./windows.ts";
+
+/** Below this, `set` from the map's view: the FFI call's fixed cost outweighs the gain. */
+const MEMCPY_MIN = 1024;
 
 /**
  * Copies from `pos` of a map of `length` bytes into `target` and returns the
@@ -29,6 +33,14 @@ export function readInto(target: unknown, pos: number, length: number, src: Wind
   const n = room < left ? room : left;
   if (n === 0) return 0;
   const w = src.window(pos);
+  if (COPY_BY_MEMCPY && n >= MEMCPY_MIN && src.memcpy && typedArrayBuffer(dst) !== w.buffer) {
+    // No overlap is possible: the target is not over the map's own buffer.
+    src.memcpy(
+      pos,
+      n === room ? dst : new Uint8ArrayCtor(typedArrayBuffer(dst), typedArrayByteOffset(dst), n),
+    );
+    return n;
+  }
   if (w.end - pos >= n) {
     typedArraySet(dst, new Uint8ArrayCtor(w.buffer, w.byteOffset + pos - w.start, n));
     return n;
