@@ -13,7 +13,8 @@
  * @module
  */
 import { toOptionalInt } from "./args.ts";
-import { Uint8ArrayCtor } from "../ffi/primordials.ts";
+import { typedArraySubarray, Uint8ArrayCtor } from "../ffi/primordials.ts";
+import { runtimeName } from "../ffi/load.ts";
 import { detached } from "./byte_views.ts";
 import { found, SCAN_CHUNK, scanNewlines } from "./lines_kernel.ts";
 import { clampRange } from "./slice.ts";
@@ -29,6 +30,15 @@ export function lineRange(start: unknown, end: unknown, length: number): [number
 /** The iterators' base: `Iterator` where the engine has it, for `map`, `filter`, `take`... */
 const IteratorBase = (typeof Iterator === "function" ? Iterator : Object) as unknown as new () =>
 IteratorObject<Uint8Array, undefined, unknown>;
+
+/**
+ * How a line's view is made: `subarray` of a view over the window in Bun
+ * (with it `lines()` ran at 1.06x a plain `indexOf` + `subarray` loop, with
+ * the constructor at 0.76-0.88x), the captured `Uint8Array` constructor in
+ * V8 (~35 ns a view against ~120 by `subarray`). Both throw on a detached
+ * buffer, which the fast path relies on.
+ */
+const VIEW_BY_SUBARRAY = runtimeName === "bun";
 
 /** The iterator whose scan {@linkcode found} holds now. */
 let owner: LineIterator | null = null;
@@ -49,6 +59,8 @@ export class LineIterator extends IteratorBase {
   #epoch: unknown;
   #window: ByteWindow | null = null;
   #buffer: ArrayBufferLike = new ArrayBuffer(0);
+  /** A view over all of `#buffer`, for `subarray` (Bun). */
+  #view: Uint8Array = new Uint8ArrayCtor(0);
   /** `#buffer` offset minus map offset, for the current window. */
   #delta = 0;
   #mayMove = false;
@@ -81,7 +93,9 @@ export class LineIterator extends IteratorBase {
       const stop = this.#base + found[this.#next]! + 1;
       if (stop <= this.#end) {
         try {
-          const value = new Uint8ArrayCtor(this.#buffer, this.#delta + pos, stop - pos);
+          const value = VIEW_BY_SUBARRAY
+            ? typedArraySubarray(this.#view, this.#delta + pos, this.#delta + stop)
+            : new Uint8ArrayCtor(this.#buffer, this.#delta + pos, stop - pos);
           this.#next++;
           this.#pos = stop;
           return { value, done: false };
@@ -185,6 +199,7 @@ export class LineIterator extends IteratorBase {
   #adopt(w: ByteWindow): ByteWindow {
     this.#window = w;
     this.#buffer = w.buffer;
+    if (VIEW_BY_SUBARRAY) this.#view = new Uint8ArrayCtor(w.buffer);
     this.#delta = w.byteOffset - w.start;
     this.#mayMove = w.mayMove;
     return w;
