@@ -10,7 +10,8 @@
 //   node scripts/aarch64.mjs deno ARGS...   e.g. deno test -A tests/io_test.ts
 //   node scripts/aarch64.mjs bun ARGS...    e.g. bun test tests/io_test.ts
 //   node scripts/aarch64.mjs test [deno|bun] [-- FILES...]
-//       the suite (scripts/test.mjs) under the emulated runtimes
+//       the suite (scripts/test.mjs) under the emulated runtimes, in two
+//       lanes at once (see suite() below), ending with one totals line
 //   node scripts/aarch64.mjs setup          set up only, and say what is there
 // (or `npm run aarch64 -- ...`).
 //
@@ -20,7 +21,7 @@
 // examples look for "the other runtime".
 //
 // Environment: SEED_AARCH64_CACHE (default ~/.cache/seed-mmap/aarch64).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   closeSync,
@@ -28,10 +29,12 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -240,10 +243,128 @@ function setup() {
     QEMU_LD_PREFIX: sysroot,
     SEED_DENO: join(bin, "deno"),
     SEED_BUN: join(bin, "bun"),
-    SEED_TEST_RESULTS: join(root, ".test-results", "aarch64"),
     PATH: `${bin}:${process.env.PATH ?? ""}`,
   };
   return { env, bin };
+}
+
+/**
+ * Relative cost of the heaviest test files under emulated Deno (seconds,
+ * measured on a loaded machine; every other file: 5). Only how the files are
+ * split between lanes depends on these, never what runs.
+ */
+const COST = {
+  "tests/lifetime_test.ts": 100,
+  "tests/sync_process_test.ts": 120,
+  "tests/wasm_wasi_test.ts": 170,
+  "tests/wasm_memory_test.ts": 125,
+  "tests/sync_worker_test.ts": 125,
+  "tests/differential_test.ts": 110,
+  "tests/concat_test.ts": 100,
+  "tests/sync_test.ts": 70,
+  "tests/wasm_component_test.ts": 60,
+  "tests/search_paths_test.ts": 57,
+  "tests/truncation_test.ts": 47,
+  "tests/wasm_crosscheck_test.ts": 44,
+  "tests/conformance_find_test.ts": 42,
+  "tests/conformance_basic_test.ts": 41,
+  "tests/wasm_sandbox_test.ts": 37,
+};
+/** Emulated Bun runs the whole suite in about a tenth of Deno's time. */
+const BUN_SHARE = 0.1;
+/** Loading one test file costs about this much under emulated Deno. */
+const FILE_COST = 15;
+
+/** The suite's test files, as `deno test tests/` and `bun test tests/` find them. */
+function testFiles(dir = "tests") {
+  const out = [];
+  for (const name of readdirSync(join(root, dir)).sort()) {
+    const rel = `${dir}/${name}`;
+    if (statSync(join(root, rel)).isDirectory()) out.push(...testFiles(rel));
+    else if (/_test\.[mc]?[jt]sx?$/.test(name)) out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * Splits `files` into Deno's two halves: lane 1 runs the first under Deno;
+ * lane 2 runs the second under Deno, then every file under Bun.
+ */
+function split(files, withBun) {
+  const cost = (f) => (COST[f] ?? 5) + FILE_COST;
+  const total = files.reduce((n, f) => n + cost(f), 0);
+  const lanes = [[], []];
+  const load = [0, withBun ? total * BUN_SHARE : 0];
+  for (const f of [...files].sort((a, b) => cost(b) - cost(a))) {
+    const k = load[0] <= load[1] ? 0 : 1;
+    lanes[k].push(f);
+    load[k] += cost(f);
+  }
+  return lanes.map((l) => l.sort());
+}
+
+/** Runs scripts/test.mjs with `args`; resolves to its output and totals. */
+function testRun(label, args, env) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [join(root, "scripts", "test.mjs"), ...args], {
+      env: { ...env, SEED_TEST_RESULTS: join(root, ".test-results", "aarch64", label) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("close", (code, signal) => {
+      const minutes = ((Date.now() - started) / 60000).toFixed(1);
+      const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].at(-1);
+      const totals = m
+        ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) }
+        : { passed: 0, failed: 1, skipped: 0 };
+      if (!m) out += `\n${label}: test.mjs ended with ${code ?? signal} and no totals\n`;
+      say(
+        `${label}: ${totals.passed} passed, ${totals.failed} failed, ` +
+          `${totals.skipped} skipped in ${minutes} min`,
+      );
+      resolve({ label, out, totals, minutes });
+    });
+  });
+}
+
+/** `test [deno|bun] [-- FILES]`: the suite in two lanes; prints each lane's output, then totals. */
+async function suite(args, env) {
+  const dash = args.indexOf("--");
+  const only = (dash < 0 ? args : args.slice(0, dash)).filter(Boolean);
+  const given = dash < 0 ? [] : args.slice(dash + 1);
+  const files = given.length ? given : testFiles();
+  const deno = !only.length || only.includes("deno");
+  const bun = !only.length || only.includes("bun");
+  const [first, second] = deno ? split(files, bun) : [[], []];
+  const started = Date.now();
+  const lane1 = first.length ? testRun("deno-1", ["deno", "--", ...first], env) : null;
+  const lane2 = (async () => {
+    const runs = [];
+    if (second.length) runs.push(await testRun("deno-2", ["deno", "--", ...second], env));
+    if (bun) runs.push(await testRun("bun", ["bun", "--", ...files], env));
+    return runs;
+  })();
+  const runs = [...(lane1 ? [await lane1] : []), ...(await lane2)];
+  const sum = { passed: 0, failed: 0, skipped: 0 };
+  for (const r of runs) {
+    console.log(`\n=== ${r.label} (${r.minutes} min) ===\n${r.out}`);
+    for (const k of Object.keys(sum)) sum[k] += r.totals[k];
+  }
+  const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  for (const r of runs) {
+    console.log(
+      `${r.label}: ${r.totals.passed} passed, ${r.totals.failed} failed, ` +
+        `${r.totals.skipped} skipped (${r.minutes} min)`,
+    );
+  }
+  console.log(`emulated aarch64: ${minutes} min in all`);
+  console.log(
+    `${sum.passed} passed, ${sum.failed} failed${sum.skipped ? `, ${sum.skipped} skipped` : ""}`,
+  );
+  return sum.failed ? 1 : 0;
 }
 
 const [what, ...rest] = process.argv.slice(2);
@@ -261,10 +382,7 @@ if (what === "setup") {
   }
   process.exit(0);
 } else if (what === "test") {
-  res = spawnSync(process.execPath, [join(root, "scripts", "test.mjs"), ...rest], {
-    env,
-    stdio: "inherit",
-  });
+  process.exit(await suite(rest, env));
 } else if (what in runtimes) {
   res = spawnSync(join(bin, what), rest, { env, stdio: "inherit" });
 } else {
