@@ -38,7 +38,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -303,18 +303,24 @@ function split(files, withBun) {
   return lanes.map((l) => l.sort());
 }
 
-/** Runs scripts/test.mjs with `args`; resolves to its output and totals. */
+/**
+ * Runs scripts/test.mjs with `args`; resolves to its output and totals. Its
+ * reports go to a folder of its own outside the tree (`npm test` empties
+ * .test-results/ when it starts, and may run meanwhile).
+ */
 function testRun(label, args, env) {
   return new Promise((resolve) => {
     const started = Date.now();
+    const reports = mkdtempSync(join(tmpdir(), `seed-aarch64-${label}-`));
     const child = spawn(process.execPath, [join(root, "scripts", "test.mjs"), ...args], {
-      env: { ...env, SEED_TEST_RESULTS: join(root, ".test-results", "aarch64", label) },
+      env: { ...env, SEED_TEST_RESULTS: reports },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     child.on("close", (code, signal) => {
+      rmSync(reports, { recursive: true, force: true });
       const minutes = ((Date.now() - started) / 60000).toFixed(1);
       const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].at(-1);
       const totals = m
