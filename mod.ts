@@ -29,6 +29,7 @@ export {
   type TypedArrayConstructor,
 } from "./src/mmap.ts";
 export { MMapOSError } from "./src/errors.ts";
+export { type FileSource } from "./src/open_source.ts";
 export { type ConcatOptions, type ConcatSegment, MMapConcat } from "./src/concat.ts";
 export * from "./src/constants.ts";
 export { type SharedOptions } from "./src/shared.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Backend, SearchView } from "./backend.ts";
-import { lastError } from "./files.ts";
+import { lastError, pageSize } from "./files.ts";
 import { backend } from "./load.ts";
 import { typedArrayByteLength as lengthOf } from "./primordials.ts";
 import { GuardedParts } from "./guard/parts.ts";
@@ -24,6 +24,12 @@ export class Mapping {
   #address: number;
   #length: number;
   #borrowed: boolean;
+  /**
+   * Bytes mapped before `#address`: where an unaligned file offset was
+   * asked for, the pages start at the page boundary below it and the range
+   * this object shows starts at the requested byte.
+   */
+  #skip = 0;
   /** The engine's search view over the whole range, made on first use. */
   #search: SearchView | null = null;
   /** Called once when the range is unmapped or moved (see `onRelease`). */
@@ -43,6 +49,8 @@ export class Mapping {
   /**
    * `mmap(2)`: maps `length` bytes of `fd` (or anonymous memory for fd -1)
    * from `offset`. File pages are guarded against faults unless `guard` is false.
+   * An `offset` that is not a multiple of the page size maps from the page
+   * boundary below it, and the range starts at `offset`.
    */
   static map(
     length: number,
@@ -54,9 +62,11 @@ export class Mapping {
     guard = true,
   ): Mapping {
     const b = backend();
-    const address = b.libc.mmap(0, length, prot, flags, fd, offset);
+    const skip = offset === 0 || length === 0 ? 0 : offset % pageSize();
+    const address = b.libc.mmap(0, length + skip, prot, flags, fd, offset - skip);
     if (address === -1) throw lastError("mmap", path);
-    const m = new Mapping(b, address, length);
+    const m = new Mapping(b, address + skip, length);
+    m.#skip = skip;
     if (fd !== -1 && guard) m.#guard(0, length);
     return m;
   }
@@ -193,16 +203,21 @@ export class Mapping {
     return this.#b.arrayBuffer(this.#address + offset, length);
   }
 
-  /** `msync(2)` over a page-aligned range. */
+  /**
+   * `msync(2)` over a page-aligned range; in a range that starts past a page
+   * boundary (an unaligned file offset), from the boundary below `offset`.
+   */
   sync(offset: number, length: number, flags: number): void {
-    if (this.#b.libc.msync(this.#address + offset, length, flags) !== 0) {
+    const [at, n] = this.#fromPage(offset, length);
+    if (this.#b.libc.msync(at, n, flags) !== 0) {
       throw lastError("msync");
     }
   }
 
-  /** `madvise(2)`. */
+  /** `madvise(2)`; from a page boundary as `sync` is. */
   advise(offset: number, length: number, advice: number): void {
-    if (this.#b.libc.madvise(this.#address + offset, length, advice) !== 0) {
+    const [at, n] = this.#fromPage(offset, length);
+    if (this.#b.libc.madvise(at, n, advice) !== 0) {
       throw lastError("madvise");
     }
   }
@@ -214,16 +229,17 @@ export class Mapping {
   remap(newLength: number): boolean {
     const { libc, platform } = this.#b;
     if (!libc.mremap || !platform.mremapMayMove) return false;
+    const skip = this.#skip;
     const address = libc.mremap(
-      this.#address,
-      this.#length,
-      newLength,
+      this.#address - skip,
+      this.#length + skip,
+      newLength + skip,
       platform.mremapMayMove,
       0,
     );
     if (address === -1) throw lastError("mremap");
     this.#released();
-    this.#address = address;
+    this.#address = address + skip;
     this.#length = newLength;
     if (this.#guards) {
       if (this.#guards.removeAll() > 0) this.#faulted = true;
@@ -265,11 +281,19 @@ export class Mapping {
     if (this.#borrowed) throw new TypeError("cannot unmap memory this library did not map");
     if (this.#length === 0) return;
     this.#guards?.removeAll();
-    if (this.#b.libc.munmap(this.#address, this.#length) !== 0) {
+    if (this.#b.libc.munmap(this.#address - this.#skip, this.#length + this.#skip) !== 0) {
       throw lastError("munmap");
     }
     this.#released();
     this.#length = 0;
+  }
+
+  /** The address and length of `[offset, offset + length)`, from its page when the range is unaligned. */
+  #fromPage(offset: number, length: number): [number, number] {
+    const at = this.#address + offset;
+    if (this.#skip === 0) return [at, length];
+    const back = at % pageSize();
+    return [at - back, length + back];
   }
 
   /** Copies `dst`'s bytes (its true length, not its `length` property) from `offset` into `dst`. */

@@ -62,9 +62,10 @@ import {
   writeSlice,
 } from "./cursor.ts";
 import { errnoValue, faultError, MMapOSError } from "./errors.ts";
+import { BorrowedFile, type FileSource, resolveSource } from "./open_source.ts";
+import { ALIGN_HINT, EMPTY_FILE_HINT, flushFailureHint, mmapFailureHint } from "./hints.ts";
 import { faultCounter, type FaultGuardStatus, faultGuardStatus } from "../ffi/guard/install.ts";
 import { TOTAL_FAULTS } from "../ffi/guard/table.ts";
-import { toPath } from "./path.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
 import { plainBound, resolveSlice } from "./slice.ts";
@@ -95,8 +96,10 @@ export interface OpenOptions {
   access?: AccessMode;
   /** Bytes to map; 0 or omitted maps the whole file from `offset`. */
   length?: number;
-  /** Where the map starts in the file: a multiple of `ALLOCATIONGRANULARITY`. */
+  /** Where the map starts in the file: a multiple of `ALLOCATIONGRANULARITY`, unless `align`. */
   offset?: number;
+  /** Map from the page below an unaligned `offset`, and start the map at `offset` (see the constructor's `align`). */
+  align?: boolean;
   /** Create the file if missing, and extend it to `offset + length` if shorter. */
   create?: boolean;
   /**
@@ -138,8 +141,19 @@ export interface MMapOptions {
   prot?: number;
   /** An access mode; `ACCESS_DEFAULT` derives it from `prot`. */
   access?: AccessMode;
-  /** Where the map starts in the file: a multiple of `ALLOCATIONGRANULARITY`. */
+  /** Where the map starts in the file: a multiple of `ALLOCATIONGRANULARITY`, unless `align`. */
   offset?: number;
+  /**
+   * Accept any `offset` (default `false`: CPython's rule). The kernel maps
+   * from the page boundary below it, and the map starts at `offset` itself:
+   * `length`, `bytes`, `view()`, `find()`, `tell()`/`seek()` and every other
+   * offset count from the requested byte, as in memmap2 and numpy.memmap.
+   * `flush()` and `madvise()` then act from the page boundary below their
+   * offset. `bytes` starts at an address that is not page-aligned, so a
+   * view's elements are aligned in memory only if `offset` is a multiple of
+   * their size (`Atomics` and the locks need 4-aligned addresses).
+   */
+  align?: boolean;
   /** Keep a duplicate of the descriptor (default `true`), for `size()` and `resize()`. */
   trackfd?: boolean;
   /** Catch faults in a file's pages (default `true`; see {@linkcode MMap.faulted}). */
@@ -347,7 +361,7 @@ export class MMap {
   constructor(fileno: number, length: number, options?: MMapOptions) {
     const o = checkOptions(
       options,
-      ["flags", "prot", "access", "offset", "trackfd", "guard"],
+      ["flags", "prot", "access", "offset", "trackfd", "guard", "align"],
       "MMap",
     );
     // CPython's order: every argument's type first, then the ranges.
@@ -361,11 +375,12 @@ export class MMap {
       : toSsize(o.offset, "offset");
     const trackfd = toBool(o.trackfd, "trackfd", true);
     const guard = toBool(o.guard, "guard", true);
+    const align = toBool(o.align, "align", false);
     if (size < 0) throw new RangeError("memory mapped length must be positive");
     if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
     const p = resolveProtection(access, flags, prot);
     // Aligned offsets below 2^63 are exact as Numbers.
-    const offset = checkAligned(exactOffset);
+    const offset = checkAligned(exactOffset, align);
     if (fd !== -1) {
       const st = MMap.#openedStat ?? statFd(fd);
       MMap.#openedStat = undefined;
@@ -399,7 +414,7 @@ export class MMap {
         this.#res.mapping = null;
         if (own >= 0) closeFd(own);
       }
-      throw e;
+      throw mmapFailureHint(e, !(this.#kernelShared && (p.prot & PROT_WRITE)));
     }
     this.#res.fd = own;
     this.#length = size;
@@ -420,8 +435,15 @@ export class MMap {
    * new blocks reserved (`posix_fallocate`) unless `sparse`. When that fails, nothing is mapped, the file keeps its old size,
    * and a file this call created is removed.
    *
-   * @param path a path or a `file:` URL
-   * @param options `access`, `length`, `offset`, `create`, `sparse`, `guard`
+   * `file` may also be an open descriptor or a `node:fs` `FileHandle`: the
+   * map keeps a duplicate (`dup(2)`), and the caller's stays open and theirs
+   * to close; `access` must fit how it was opened. Deno's `FsFile` and
+   * `Bun.file()` hide their descriptor: they are a `TypeError` that says to
+   * pass the path. With `align`, any `offset` works (see
+   * {@linkcode MMapOptions.align}).
+   *
+   * @param file a path, a `file:` URL, a descriptor, or a `node:fs` `FileHandle`
+   * @param options `access`, `length`, `offset`, `align`, `create`, `sparse`, `guard`
    * @returns the new map
    * @throws {MMapOSError} a missing file (`ENOENT`), a directory (`EISDIR`),
    *   no permission (`EACCES`), no space for the new blocks (`ENOSPC`, from
@@ -434,15 +456,30 @@ export class MMap {
    * Deno.writeTextFileSync("log.txt", "one\ntwo\n");
    * using m = MMap.open("log.txt");
    * console.log(new TextDecoder().decode(m.readline())); // "one\n"
+   * Deno.removeSync("log.txt");
+   * ```
+   *
+   * @example Map a file you already opened with node:fs, from an unaligned offset
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * import { promises, rmSync, writeFileSync } from "node:fs";
+   * writeFileSync("records.bin", "header:payload");
+   * await using fh = await promises.open("records.bin");
+   * {
+   *   using m = MMap.open(fh, { offset: 7, align: true }); // the map starts at byte 7
+   *   console.log(new TextDecoder().decode(m.read())); // "payload"
+   * }
+   * rmSync("records.bin");
    * ```
    */
-  static open(path: string | URL, options?: OpenOptions): MMap {
+  static open(file: FileSource, options?: OpenOptions): MMap {
     const o = checkOptions(
       options,
-      ["access", "length", "offset", "create", "sparse", "populate", "guard"],
+      ["access", "length", "offset", "create", "sparse", "populate", "guard", "align"],
       "MMap.open",
     );
-    const file = toPath(path);
+    const source = resolveSource(file, "MMap.open");
+    const path = source.path;
     // CPython's order of arguments: length, access, offset.
     const length = toOptionalInt(o.length, "length") ?? 0;
     const access = parseAccess(o.access ?? ACCESS_READ);
@@ -453,22 +490,25 @@ export class MMap {
     const sparse = toBool(o.sparse, "sparse", false);
     const populate = toBool(o.populate, "populate", false);
     const guard = toBool(o.guard, "guard", true);
+    const align = toBool(o.align, "align", false);
     // Every argument is checked before the file is touched.
     if (length < 0) throw new RangeError("memory mapped length must be positive");
     if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
     resolveProtection(access, undefined, undefined);
-    const offset = checkAligned(exactOffset);
+    const offset = checkAligned(exactOffset, align);
     const write = create || access === ACCESS_WRITE || access === ACCESS_DEFAULT;
-    const opened = new OpenedFile(file, write, create);
+    const opened = path === undefined
+      ? new BorrowedFile(source.fd)
+      : new OpenedFile(path, write, create);
     const fd = opened.fd;
     try {
-      const st = statFd(fd, file);
-      if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", file);
+      const st = statFd(fd, path);
+      if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", path);
       if (st.isStream) {
         throw new MMapOSError(
           errnoValue("ENODEV") ?? 19,
           "mmap",
-          file,
+          path,
           "a FIFO or socket has no pages to map; read it as a stream instead",
         );
       }
@@ -488,10 +528,11 @@ export class MMap {
         offset,
         trackfd: false,
         guard,
+        align,
       });
       m.#res.fd = fd;
       m.#trackfd = true;
-      m.#path = file;
+      m.#path = path;
       m.#sparse = sparse;
       if (populate && !(m.#kernelShared && MAP_POPULATE)) m.#prefault();
       return m;
@@ -1323,7 +1364,11 @@ export class MMap {
     const [start, count] = flushRange(offset, size, this.#length);
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
     if (!this.#res.mapping) return;
-    this.#res.mapping.sync(start, count, flags);
+    try {
+      this.#res.mapping.sync(start, count, flags);
+    } catch (e) {
+      throw flushFailureHint(e, start);
+    }
   }
 
   /**
@@ -1494,6 +1539,8 @@ export class MMap {
    * (the API refuses writes, and no view was handed out).
    */
   #pagesSource(): PagesSource | null {
+    // The kernel maps whole pages; an `align`ed map starts inside one.
+    if (this.#offset % ALLOCATIONGRANULARITY !== 0) return null;
     if (this.#kernelShared) return SHARED_PAGES;
     if (this.#access === ACCESS_READ && !this.#viewsOut && this.#res.fd >= 0) {
       return (this.#filePages ??= { fd: this.#res.fd, offset: this.#offset });
@@ -1598,14 +1645,21 @@ export class MMap {
 }
 
 /** Checks the offset's alignment; returns it as a Number (exact once aligned). */
-function checkAligned(offset: bigint): number {
+function checkAligned(offset: bigint, align = false): number {
+  if (offset % BigInt(ALLOCATIONGRANULARITY) !== 0n) {
+    if (align && offset <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(offset);
+    throw new RangeError(
+      `offset must be a multiple of ALLOCATIONGRANULARITY (${ALLOCATIONGRANULARITY}), not ` +
+        `${offset}` + (align ? " (align: true takes offsets up to 2**53 - 1)" : ALIGN_HINT),
+    );
+  }
   return alignedOffset(offset, ALLOCATIONGRANULARITY);
 }
 
 /** CPython's file-size rules for a regular file; returns the length to map. */
 function checkFileRange(fileSize: number, length: number, offset: number): number {
   if (length === 0) {
-    if (fileSize === 0) throw new RangeError("cannot mmap an empty file");
+    if (fileSize === 0) throw new RangeError(`cannot mmap an empty file${EMPTY_FILE_HINT}`);
     if (offset >= fileSize) throw new RangeError("mmap offset is greater than file size");
     return fileSize - offset;
   }

@@ -295,7 +295,8 @@ function sameError(py: Result, js: Result, anyMessage: boolean): string | null {
   if (!want) return `CPython raised ${py.e}, which has no counterpart`;
   if (js.e !== want) return `expected ${want}`;
   if (want === "MMapOSError" && js.errno !== py.errno) return `expected errno ${py.errno}`;
-  if (!anyMessage && py.m && MESSAGES.has(py.m) && js.m !== py.m) {
+  // CPython's message first; a hint on what to do next may follow after "; ".
+  if (!anyMessage && py.m && MESSAGES.has(py.m) && js.m !== py.m && !js.m?.startsWith(`${py.m}; `)) {
     return `expected the message ${JSON.stringify(py.m)}`;
   }
   return null;

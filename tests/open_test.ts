@@ -152,7 +152,8 @@ describe("MMap.open()", () => {
     for (const access of ["read", "write", "copy"] as const) {
       assert.throws(() => MMap.open(path, { access }), {
         name: "RangeError",
-        message: "cannot mmap an empty file",
+        message:
+          'cannot mmap an empty file; to make a new file or grow an empty one, pass MMap.open(path, { create: true, length, access: "write" })',
       });
     }
   });
@@ -214,8 +215,9 @@ describe("MMap.open()", () => {
     }
   });
 
-  it("refuses paths that are not strings or file: URLs", () => {
-    assert.throws(() => MMap.open(42 as never), TypeError);
+  it("refuses paths that are not strings, file: URLs, descriptors or FileHandles", () => {
+    assert.throws(() => MMap.open(true as never), TypeError);
+    assert.throws(() => MMap.open(42.5 as never), TypeError);
     assert.throws(() => MMap.open(new URL("https://example.com/x") as never), TypeError);
     assert.throws(() => MMap.open("a\0b"), TypeError);
     assert.throws(() => MMap.open(""), TypeError);

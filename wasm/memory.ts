@@ -11,7 +11,7 @@ import { kernelProtection, parseAccess, resolveProtection } from "../src/access.
 import { checkOptions, toBool, toInt, toOptionalInt, typeName } from "../src/args.ts";
 import { errnoValue, faultError, MMapOSError } from "../src/errors.ts";
 import { fileOfMap, MMap } from "../src/mmap.ts";
-import { toPath } from "../src/path.ts";
+import { type FileSource, resolveSource } from "../src/open_source.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
 import { GuestMemory, type Region, roundUp } from "./guest_memory.ts";
 
@@ -29,7 +29,7 @@ import { GuestMemory, type Region, roundUp } from "./guest_memory.ts";
  * using byMap = mapIntoMemory(memory, file);
  * ```
  */
-export type MemorySource = string | URL | number | MMap;
+export type MemorySource = FileSource | MMap;
 
 /**
  * Options of {@linkcode mapIntoMemory}.
@@ -262,13 +262,22 @@ function openSource(
     if (fd < 0) throw new RangeError(`fd must be a file descriptor, not ${fd}`);
     return { fd, owned: false, access: a };
   }
-  if (typeof source !== "string" && !(source instanceof URL)) {
+  if (typeof source !== "object" && typeof source !== "string") {
     throw new TypeError(
-      `source must be a path, a file: URL, a descriptor or an MMap, not ${typeName(source)}`,
+      `source must be a path, a file: URL, a descriptor, a FileHandle or an MMap, not ${
+        typeName(source)
+      }`,
     );
   }
-  const path = toPath(source);
-  return { fd: openFile(path, { write: a === ACCESS_WRITE }), owned: true, access: a, path };
+  // Paths, URLs and FileHandles as MMap.open takes them (and refuses FsFile, Bun.file()).
+  const r = resolveSource(source, "mapIntoMemory");
+  if (r.path === undefined) return { fd: r.fd, owned: false, access: a };
+  return {
+    fd: openFile(r.path, { write: a === ACCESS_WRITE }),
+    owned: true,
+    access: a,
+    path: r.path,
+  };
 }
 
 function checkAccess(value: unknown): number | undefined {
@@ -292,7 +301,7 @@ function checkAccess(value: unknown): number | undefined {
  * (in Deno) memory64 memories.
  *
  * @param memory the guest's memory (`instance.exports.memory`, or the one you imported)
- * @param source a path, a `file:` URL, an open descriptor, or an open `MMap`
+ * @param source a path, a `file:` URL, an open descriptor, a `node:fs` `FileHandle`, or an open `MMap`
  * @param options `access`, `offset`, `length`, `address`
  * @returns the mapping: `address` is the guest pointer to its first byte
  * @throws {TypeError} a memory that is not a `WebAssembly.Memory`, a bad source
