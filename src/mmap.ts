@@ -38,6 +38,7 @@ import {
   MAP_POPULATE,
   MAP_PRIVATE,
   MAP_SHARED,
+  PROT_WRITE,
 } from "./constants.ts";
 import {
   type ByteAccess,
