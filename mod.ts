@@ -30,6 +30,7 @@ export {
 } from "./src/mmap.ts";
 export { MMapOSError } from "./src/errors.ts";
 export { type FileSource } from "./src/open_source.ts";
+export { type StreamOptions } from "./src/stream.ts";
 export { type ConcatOptions, type ConcatSegment, MMapConcat } from "./src/concat.ts";
 export * from "./src/constants.ts";
 export { type SharedOptions } from "./src/shared.ts";

@@ -71,6 +71,7 @@ import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
 import { plainBound, resolveSlice } from "./slice.ts";
 import { alignedOffset } from "./pages.ts";
+import { byteStream, DEFAULT_CHUNK_SIZE, type StreamOptions } from "./stream.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
 import { readInto } from "./read_into.ts";
@@ -1234,6 +1235,54 @@ export class MMap {
       this.#settle();
       yield value;
     }
+  }
+
+  /**
+   * The bytes `[start, end)` as a Web `ReadableStream` (a byte stream, so
+   * BYOB readers work too), for a `Response` body, `pipeTo` or
+   * `for await`. `start` and `end` follow `slice()`'s rules (negatives count
+   * from the end, out-of-range values clamp); the position is not used or
+   * moved. Chunks of `chunkSize` bytes (default 64 KiB) are read only when a
+   * reader asks.
+   *
+   * Chunks are copies, never views of the map: a view is detached when the
+   * map is closed or resized, and a stream's consumer may keep a chunk, or
+   * transfer its buffer, long after. A map closed while its stream is read
+   * errors the stream (`TypeError`); one that shrank ends it at its new end.
+   *
+   * @param start first byte (default 0)
+   * @param end byte to stop before (default the map's length)
+   * @param options `chunkSize`
+   * @returns a stream of `Uint8Array` chunks
+   * @throws {RangeError} a `chunkSize` below 1
+   *
+   * @example Serve a file from its map
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("page.html", "<h1>hi</h1>");
+   * using m = MMap.open("page.html");
+   * const response = new Response(m.stream(), { headers: { "content-type": "text/html" } });
+   * console.log(await response.text()); // "<h1>hi</h1>"
+   * Deno.removeSync("page.html");
+   * ```
+   */
+  stream(
+    start?: number | null,
+    end?: number | null,
+    options?: StreamOptions,
+  ): ReadableStream<Uint8Array> {
+    this.#check();
+    const o = checkOptions(options, ["chunkSize"], "stream");
+    const chunkSize = toOptionalInt(o.chunkSize, "chunkSize") ?? DEFAULT_CHUNK_SIZE;
+    if (chunkSize < 1) throw new RangeError("chunkSize must be at least 1");
+    this.#check(); // an option's getter may have closed the map
+    const s = resolveSlice(this.#length, start, end, 1);
+    return byteStream(s.start, s.start + s.count, chunkSize, () => this.#length, (at, into) => {
+      this.#check();
+      const main = this.#views.main;
+      if (main) into.set(main.subarray(at, at + into.length));
+      else this.#mapping().copyOut(at, into);
+    });
   }
 
   // --- searching -----------------------------------------------------------
