@@ -5,12 +5,24 @@
  * The library calls libc (`mmap`, `munmap`, `msync`, `madvise`, `mremap`,
  * `memmem`, ...) through the runtime's FFI, so Deno needs `--allow-ffi`.
  *
+ * Start with the class {@linkcode MMap}: `MMap.open(file, options)` maps a
+ * file, `MMap.anonymous(n)` memory, `MMap.shared(name, n)` named shared
+ * memory, `MMap.concat(paths)` several files as one ({@linkcode MMapConcat}).
+ * {@linkcode Mutex} and {@linkcode Semaphore} live inside a shared map.
+ * Failed system calls throw {@linkcode MMapOSError}. The constants
+ * (`ACCESS_*`, `PROT_*`, `MAP_*`, `MADV_*`, `MS_*`) are this platform's
+ * values; those marked "Linux only" or "macOS only" are 0 (`MADV_*`: -1)
+ * on the other.
+ *
  * @example Count the lines of a file without reading it into memory
  * ```ts
  * import { MMap } from "@seed/mmap";
  * Deno.writeTextFileSync("lines.txt", "a\nb\nc\n");
- * using m = MMap.open("lines.txt");
- * console.log(m.count("\n")); // 3
+ * {
+ *   using m = MMap.open("lines.txt");
+ *   console.log(m.count("\n")); // 3
+ * }
+ * Deno.removeSync("lines.txt");
  * ```
  *
  * @module

@@ -148,7 +148,7 @@ export const MS_SYNC: number = platform.ms.MS_SYNC;
  */
 export const MS_INVALIDATE: number = platform.ms.MS_INVALIDATE;
 /**
- * `mmap` flag `MAP_SHARED` (0 where this platform lacks it).
+ * `mmap` flag `MAP_SHARED`.
  *
  * @example
  * ```ts
@@ -158,7 +158,7 @@ export const MS_INVALIDATE: number = platform.ms.MS_INVALIDATE;
  */
 export const MAP_SHARED: number = map("MAP_SHARED");
 /**
- * `mmap` flag `MAP_PRIVATE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_PRIVATE`.
  *
  * @example
  * ```ts
@@ -168,7 +168,7 @@ export const MAP_SHARED: number = map("MAP_SHARED");
  */
 export const MAP_PRIVATE: number = map("MAP_PRIVATE");
 /**
- * `mmap` flag `MAP_SHARED_VALIDATE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_SHARED_VALIDATE` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -178,7 +178,7 @@ export const MAP_PRIVATE: number = map("MAP_PRIVATE");
  */
 export const MAP_SHARED_VALIDATE: number = map("MAP_SHARED_VALIDATE");
 /**
- * `mmap` flag `MAP_FIXED` (0 where this platform lacks it).
+ * `mmap` flag `MAP_FIXED`.
  *
  * @example
  * ```ts
@@ -188,7 +188,7 @@ export const MAP_SHARED_VALIDATE: number = map("MAP_SHARED_VALIDATE");
  */
 export const MAP_FIXED: number = map("MAP_FIXED");
 /**
- * `mmap` flag `MAP_ANONYMOUS` (0 where this platform lacks it).
+ * `mmap` flag `MAP_ANONYMOUS`.
  *
  * @example
  * ```ts
@@ -198,7 +198,7 @@ export const MAP_FIXED: number = map("MAP_FIXED");
  */
 export const MAP_ANONYMOUS: number = map("MAP_ANONYMOUS");
 /**
- * `mmap` flag `MAP_ANON` (0 where this platform lacks it).
+ * `mmap` flag `MAP_ANON`.
  *
  * @example
  * ```ts
@@ -208,7 +208,7 @@ export const MAP_ANONYMOUS: number = map("MAP_ANONYMOUS");
  */
 export const MAP_ANON: number = map("MAP_ANON");
 /**
- * `mmap` flag `MAP_GROWSDOWN` (0 where this platform lacks it).
+ * `mmap` flag `MAP_GROWSDOWN` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -218,7 +218,7 @@ export const MAP_ANON: number = map("MAP_ANON");
  */
 export const MAP_GROWSDOWN: number = map("MAP_GROWSDOWN");
 /**
- * `mmap` flag `MAP_DENYWRITE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_DENYWRITE` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -228,7 +228,7 @@ export const MAP_GROWSDOWN: number = map("MAP_GROWSDOWN");
  */
 export const MAP_DENYWRITE: number = map("MAP_DENYWRITE");
 /**
- * `mmap` flag `MAP_EXECUTABLE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_EXECUTABLE` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -238,7 +238,7 @@ export const MAP_DENYWRITE: number = map("MAP_DENYWRITE");
  */
 export const MAP_EXECUTABLE: number = map("MAP_EXECUTABLE");
 /**
- * `mmap` flag `MAP_LOCKED` (0 where this platform lacks it).
+ * `mmap` flag `MAP_LOCKED` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -248,7 +248,7 @@ export const MAP_EXECUTABLE: number = map("MAP_EXECUTABLE");
  */
 export const MAP_LOCKED: number = map("MAP_LOCKED");
 /**
- * `mmap` flag `MAP_NORESERVE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_NORESERVE`.
  *
  * @example
  * ```ts
@@ -258,7 +258,7 @@ export const MAP_LOCKED: number = map("MAP_LOCKED");
  */
 export const MAP_NORESERVE: number = map("MAP_NORESERVE");
 /**
- * `mmap` flag `MAP_POPULATE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_POPULATE` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -268,7 +268,7 @@ export const MAP_NORESERVE: number = map("MAP_NORESERVE");
  */
 export const MAP_POPULATE: number = map("MAP_POPULATE");
 /**
- * `mmap` flag `MAP_NONBLOCK` (0 where this platform lacks it).
+ * `mmap` flag `MAP_NONBLOCK` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -278,7 +278,7 @@ export const MAP_POPULATE: number = map("MAP_POPULATE");
  */
 export const MAP_NONBLOCK: number = map("MAP_NONBLOCK");
 /**
- * `mmap` flag `MAP_STACK` (0 where this platform lacks it).
+ * `mmap` flag `MAP_STACK` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -288,7 +288,7 @@ export const MAP_NONBLOCK: number = map("MAP_NONBLOCK");
  */
 export const MAP_STACK: number = map("MAP_STACK");
 /**
- * `mmap` flag `MAP_HUGETLB` (0 where this platform lacks it).
+ * `mmap` flag `MAP_HUGETLB` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -298,7 +298,7 @@ export const MAP_STACK: number = map("MAP_STACK");
  */
 export const MAP_HUGETLB: number = map("MAP_HUGETLB");
 /**
- * `mmap` flag `MAP_SYNC` (0 where this platform lacks it).
+ * `mmap` flag `MAP_SYNC` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -308,7 +308,7 @@ export const MAP_HUGETLB: number = map("MAP_HUGETLB");
  */
 export const MAP_SYNC: number = map("MAP_SYNC");
 /**
- * `mmap` flag `MAP_FIXED_NOREPLACE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_FIXED_NOREPLACE` (Linux only; 0 on macOS).
  *
  * @example
  * ```ts
@@ -318,7 +318,7 @@ export const MAP_SYNC: number = map("MAP_SYNC");
  */
 export const MAP_FIXED_NOREPLACE: number = map("MAP_FIXED_NOREPLACE");
 /**
- * `mmap` flag `MAP_32BIT` (0 where this platform lacks it).
+ * `mmap` flag `MAP_32BIT` (Linux x86_64 only; 0 elsewhere).
  *
  * @example
  * ```ts
@@ -328,7 +328,7 @@ export const MAP_FIXED_NOREPLACE: number = map("MAP_FIXED_NOREPLACE");
  */
 export const MAP_32BIT: number = map("MAP_32BIT");
 /**
- * `mmap` flag `MAP_NOEXTEND` (0 where this platform lacks it).
+ * `mmap` flag `MAP_NOEXTEND` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -338,7 +338,7 @@ export const MAP_32BIT: number = map("MAP_32BIT");
  */
 export const MAP_NOEXTEND: number = map("MAP_NOEXTEND");
 /**
- * `mmap` flag `MAP_HASSEMAPHORE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_HASSEMAPHORE` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -348,7 +348,7 @@ export const MAP_NOEXTEND: number = map("MAP_NOEXTEND");
  */
 export const MAP_HASSEMAPHORE: number = map("MAP_HASSEMAPHORE");
 /**
- * `mmap` flag `MAP_NOCACHE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_NOCACHE` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -358,7 +358,7 @@ export const MAP_HASSEMAPHORE: number = map("MAP_HASSEMAPHORE");
  */
 export const MAP_NOCACHE: number = map("MAP_NOCACHE");
 /**
- * `mmap` flag `MAP_JIT` (0 where this platform lacks it).
+ * `mmap` flag `MAP_JIT` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -368,7 +368,7 @@ export const MAP_NOCACHE: number = map("MAP_NOCACHE");
  */
 export const MAP_JIT: number = map("MAP_JIT");
 /**
- * `mmap` flag `MAP_RESILIENT_CODESIGN` (0 where this platform lacks it).
+ * `mmap` flag `MAP_RESILIENT_CODESIGN` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -378,7 +378,7 @@ export const MAP_JIT: number = map("MAP_JIT");
  */
 export const MAP_RESILIENT_CODESIGN: number = map("MAP_RESILIENT_CODESIGN");
 /**
- * `mmap` flag `MAP_RESILIENT_MEDIA` (0 where this platform lacks it).
+ * `mmap` flag `MAP_RESILIENT_MEDIA` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -388,7 +388,7 @@ export const MAP_RESILIENT_CODESIGN: number = map("MAP_RESILIENT_CODESIGN");
  */
 export const MAP_RESILIENT_MEDIA: number = map("MAP_RESILIENT_MEDIA");
 /**
- * `mmap` flag `MAP_TRANSLATED_ALLOW_EXECUTE` (0 where this platform lacks it).
+ * `mmap` flag `MAP_TRANSLATED_ALLOW_EXECUTE` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -398,7 +398,7 @@ export const MAP_RESILIENT_MEDIA: number = map("MAP_RESILIENT_MEDIA");
  */
 export const MAP_TRANSLATED_ALLOW_EXECUTE: number = map("MAP_TRANSLATED_ALLOW_EXECUTE");
 /**
- * `mmap` flag `MAP_UNIX03` (0 where this platform lacks it).
+ * `mmap` flag `MAP_UNIX03` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -408,7 +408,7 @@ export const MAP_TRANSLATED_ALLOW_EXECUTE: number = map("MAP_TRANSLATED_ALLOW_EX
  */
 export const MAP_UNIX03: number = map("MAP_UNIX03");
 /**
- * `mmap` flag `MAP_TPRO` (0 where this platform lacks it).
+ * `mmap` flag `MAP_TPRO` (macOS only; 0 on Linux).
  *
  * @example
  * ```ts
@@ -418,7 +418,7 @@ export const MAP_UNIX03: number = map("MAP_UNIX03");
  */
 export const MAP_TPRO: number = map("MAP_TPRO");
 /**
- * `madvise` advice `MADV_NORMAL` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_NORMAL`.
  *
  * @example
  * ```ts
@@ -429,7 +429,7 @@ export const MAP_TPRO: number = map("MAP_TPRO");
  */
 export const MADV_NORMAL: number = madv("MADV_NORMAL");
 /**
- * `madvise` advice `MADV_RANDOM` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_RANDOM`.
  *
  * @example
  * ```ts
@@ -440,7 +440,7 @@ export const MADV_NORMAL: number = madv("MADV_NORMAL");
  */
 export const MADV_RANDOM: number = madv("MADV_RANDOM");
 /**
- * `madvise` advice `MADV_SEQUENTIAL` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_SEQUENTIAL`.
  *
  * @example
  * ```ts
@@ -451,7 +451,7 @@ export const MADV_RANDOM: number = madv("MADV_RANDOM");
  */
 export const MADV_SEQUENTIAL: number = madv("MADV_SEQUENTIAL");
 /**
- * `madvise` advice `MADV_WILLNEED` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_WILLNEED`.
  *
  * @example
  * ```ts
@@ -462,7 +462,7 @@ export const MADV_SEQUENTIAL: number = madv("MADV_SEQUENTIAL");
  */
 export const MADV_WILLNEED: number = madv("MADV_WILLNEED");
 /**
- * `madvise` advice `MADV_DONTNEED` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_DONTNEED`.
  *
  * @example
  * ```ts
@@ -473,7 +473,7 @@ export const MADV_WILLNEED: number = madv("MADV_WILLNEED");
  */
 export const MADV_DONTNEED: number = madv("MADV_DONTNEED");
 /**
- * `madvise` advice `MADV_FREE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_FREE`.
  *
  * @example
  * ```ts
@@ -485,7 +485,7 @@ export const MADV_DONTNEED: number = madv("MADV_DONTNEED");
  */
 export const MADV_FREE: number = madv("MADV_FREE");
 /**
- * `madvise` advice `MADV_REMOVE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_REMOVE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -497,7 +497,7 @@ export const MADV_FREE: number = madv("MADV_FREE");
  */
 export const MADV_REMOVE: number = madv("MADV_REMOVE");
 /**
- * `madvise` advice `MADV_DONTFORK` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_DONTFORK` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -509,7 +509,7 @@ export const MADV_REMOVE: number = madv("MADV_REMOVE");
  */
 export const MADV_DONTFORK: number = madv("MADV_DONTFORK");
 /**
- * `madvise` advice `MADV_DOFORK` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_DOFORK` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -521,7 +521,7 @@ export const MADV_DONTFORK: number = madv("MADV_DONTFORK");
  */
 export const MADV_DOFORK: number = madv("MADV_DOFORK");
 /**
- * `madvise` advice `MADV_MERGEABLE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_MERGEABLE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -533,7 +533,7 @@ export const MADV_DOFORK: number = madv("MADV_DOFORK");
  */
 export const MADV_MERGEABLE: number = madv("MADV_MERGEABLE");
 /**
- * `madvise` advice `MADV_UNMERGEABLE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_UNMERGEABLE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -545,7 +545,7 @@ export const MADV_MERGEABLE: number = madv("MADV_MERGEABLE");
  */
 export const MADV_UNMERGEABLE: number = madv("MADV_UNMERGEABLE");
 /**
- * `madvise` advice `MADV_HUGEPAGE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_HUGEPAGE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -557,7 +557,7 @@ export const MADV_UNMERGEABLE: number = madv("MADV_UNMERGEABLE");
  */
 export const MADV_HUGEPAGE: number = madv("MADV_HUGEPAGE");
 /**
- * `madvise` advice `MADV_NOHUGEPAGE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_NOHUGEPAGE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -569,7 +569,7 @@ export const MADV_HUGEPAGE: number = madv("MADV_HUGEPAGE");
  */
 export const MADV_NOHUGEPAGE: number = madv("MADV_NOHUGEPAGE");
 /**
- * `madvise` advice `MADV_DONTDUMP` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_DONTDUMP` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -581,7 +581,7 @@ export const MADV_NOHUGEPAGE: number = madv("MADV_NOHUGEPAGE");
  */
 export const MADV_DONTDUMP: number = madv("MADV_DONTDUMP");
 /**
- * `madvise` advice `MADV_DODUMP` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_DODUMP` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -593,7 +593,7 @@ export const MADV_DONTDUMP: number = madv("MADV_DONTDUMP");
  */
 export const MADV_DODUMP: number = madv("MADV_DODUMP");
 /**
- * `madvise` advice `MADV_WIPEONFORK` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_WIPEONFORK` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -605,7 +605,7 @@ export const MADV_DODUMP: number = madv("MADV_DODUMP");
  */
 export const MADV_WIPEONFORK: number = madv("MADV_WIPEONFORK");
 /**
- * `madvise` advice `MADV_KEEPONFORK` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_KEEPONFORK` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -617,7 +617,7 @@ export const MADV_WIPEONFORK: number = madv("MADV_WIPEONFORK");
  */
 export const MADV_KEEPONFORK: number = madv("MADV_KEEPONFORK");
 /**
- * `madvise` advice `MADV_COLD` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_COLD` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -629,7 +629,7 @@ export const MADV_KEEPONFORK: number = madv("MADV_KEEPONFORK");
  */
 export const MADV_COLD: number = madv("MADV_COLD");
 /**
- * `madvise` advice `MADV_PAGEOUT` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_PAGEOUT`.
  *
  * @example
  * ```ts
@@ -641,7 +641,7 @@ export const MADV_COLD: number = madv("MADV_COLD");
  */
 export const MADV_PAGEOUT: number = madv("MADV_PAGEOUT");
 /**
- * `madvise` advice `MADV_POPULATE_READ` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_POPULATE_READ` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -653,7 +653,7 @@ export const MADV_PAGEOUT: number = madv("MADV_PAGEOUT");
  */
 export const MADV_POPULATE_READ: number = madv("MADV_POPULATE_READ");
 /**
- * `madvise` advice `MADV_POPULATE_WRITE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_POPULATE_WRITE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -665,7 +665,7 @@ export const MADV_POPULATE_READ: number = madv("MADV_POPULATE_READ");
  */
 export const MADV_POPULATE_WRITE: number = madv("MADV_POPULATE_WRITE");
 /**
- * `madvise` advice `MADV_DONTNEED_LOCKED` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_DONTNEED_LOCKED` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -677,7 +677,7 @@ export const MADV_POPULATE_WRITE: number = madv("MADV_POPULATE_WRITE");
  */
 export const MADV_DONTNEED_LOCKED: number = madv("MADV_DONTNEED_LOCKED");
 /**
- * `madvise` advice `MADV_COLLAPSE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_COLLAPSE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -689,7 +689,7 @@ export const MADV_DONTNEED_LOCKED: number = madv("MADV_DONTNEED_LOCKED");
  */
 export const MADV_COLLAPSE: number = madv("MADV_COLLAPSE");
 /**
- * `madvise` advice `MADV_HWPOISON` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_HWPOISON` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -701,7 +701,7 @@ export const MADV_COLLAPSE: number = madv("MADV_COLLAPSE");
  */
 export const MADV_HWPOISON: number = madv("MADV_HWPOISON");
 /**
- * `madvise` advice `MADV_SOFT_OFFLINE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_SOFT_OFFLINE` (Linux only; -1 on macOS).
  *
  * @example
  * ```ts
@@ -713,7 +713,7 @@ export const MADV_HWPOISON: number = madv("MADV_HWPOISON");
  */
 export const MADV_SOFT_OFFLINE: number = madv("MADV_SOFT_OFFLINE");
 /**
- * `madvise` advice `MADV_ZERO_WIRED_PAGES` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_ZERO_WIRED_PAGES` (macOS only; -1 on Linux).
  *
  * @example
  * ```ts
@@ -725,7 +725,7 @@ export const MADV_SOFT_OFFLINE: number = madv("MADV_SOFT_OFFLINE");
  */
 export const MADV_ZERO_WIRED_PAGES: number = madv("MADV_ZERO_WIRED_PAGES");
 /**
- * `madvise` advice `MADV_FREE_REUSABLE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_FREE_REUSABLE` (macOS only; -1 on Linux).
  *
  * @example
  * ```ts
@@ -737,7 +737,7 @@ export const MADV_ZERO_WIRED_PAGES: number = madv("MADV_ZERO_WIRED_PAGES");
  */
 export const MADV_FREE_REUSABLE: number = madv("MADV_FREE_REUSABLE");
 /**
- * `madvise` advice `MADV_FREE_REUSE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_FREE_REUSE` (macOS only; -1 on Linux).
  *
  * @example
  * ```ts
@@ -749,7 +749,7 @@ export const MADV_FREE_REUSABLE: number = madv("MADV_FREE_REUSABLE");
  */
 export const MADV_FREE_REUSE: number = madv("MADV_FREE_REUSE");
 /**
- * `madvise` advice `MADV_CAN_REUSE` (-1 where this platform lacks it).
+ * `madvise` advice `MADV_CAN_REUSE` (macOS only; -1 on Linux).
  *
  * @example
  * ```ts
