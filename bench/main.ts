@@ -2,18 +2,19 @@
  * The bench: `deno run -A bench/main.ts` or `bun bench/main.ts`
  * (`npm run bench` runs both). Options:
  *
- * - `--quick`: small inputs and counts, a smoke run of every case (results go
- *   to bench/results/tmp/, not over the full run's)
+ * - `--quick`: small inputs and counts, a smoke run of every case
  * - `--only=text`: only the cases whose id contains `text`
  * - `--reps=N`: repetitions per case after the warm-up (default 5, quick 3)
  * - `--dir=path`: where the inputs go (default `$TMPDIR/seed-mmap-bench`)
- * - `--out=path`: where results go (default bench/results, quick: bench/results/tmp)
+ * - `--out=path`: where results go (default `$TMPDIR/seed-mmap-bench-results`,
+ *   so that a run never rewrites tracked files)
+ * - `--save`: write them to bench/results/ (tracked; quick: bench/results/tmp/)
  * - `--clean`: delete the inputs afterwards
  * - `--strict`: exit with 1 when an implementation failed or gave a different
  *   result (not for missed goals: timings on a shared machine are no test)
  *
  * Writes `<runtime>.json` and `<runtime>.md`, then `README.md` (the tables of
- * every runtime that has results) and `chart.svg`, to bench/results/.
+ * every runtime that has results) and `chart.svg`, to the results directory.
  *
  * @module
  */
@@ -50,7 +51,10 @@ const quick = flag("quick");
 const only = option("only");
 const reps = Number(option("reps") ?? (quick ? 3 : 5));
 const dir = option("dir") ?? join(tmpdir(), "seed-mmap-bench");
-const out = option("out") ?? join(here, "results", quick ? "tmp" : "");
+const out = option("out") ??
+  (flag("save")
+    ? join(here, "results", quick ? "tmp" : "")
+    : join(tmpdir(), "seed-mmap-bench-results"));
 const log = (s: string) => console.error(s);
 
 const inputs = prepareInputs(dir, quick ? QUICK : FULL, log);
@@ -109,6 +113,11 @@ writeText(join(out, `${runtime}.json`), JSON.stringify(run, null, 1) + "\n");
 writeText(join(out, `${runtime}.md`), runReport(run));
 writeCombined(out);
 console.log(runReport(run));
+log(
+  `results written to ${out}${
+    flag("save") || option("out") ? "" : " (--save writes them to bench/results/)"
+  }`,
+);
 if (flag("clean")) rmSync(dir, { recursive: true, force: true });
 const failed = run.cases.flatMap((x) => [x.lib, ...x.refs]).filter((f) => f.error);
 if (flag("strict") && failed.length) {
