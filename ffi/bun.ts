@@ -6,7 +6,12 @@
  *
  * @module
  */
-import type * as BunFFI from "bun:ffi";
+import {
+  type BunFFI,
+  type BunFFIFunction,
+  type BunFFIType,
+  loadBunFFI,
+} from "./bun_api.ts";
 import type { Backend } from "./backend.ts";
 import type { Platform } from "./platform.ts";
 import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef } from "./symbols.ts";
@@ -15,11 +20,10 @@ import { offThread } from "./bun_threads.ts";
 import { uncurryThis } from "./primordials.ts";
 import { adaptVariadic, symbolTableFor } from "./variadic.ts";
 
-// bun:ffi takes these names at run time, but its typings list only the enum.
-const I64_FAST = "i64_fast" as unknown as BunFFI.FFITypeOrString;
-const U64_FAST = "u64_fast" as unknown as BunFFI.FFITypeOrString;
+const I64_FAST = "i64_fast";
+const U64_FAST = "u64_fast";
 
-const BUN_TYPES: Record<NativeType, BunFFI.FFITypeOrString> = {
+const BUN_TYPES: Record<NativeType, BunFFIType> = {
   i32: "i32",
   u32: "u32",
   // The _fast types hand back a Number whenever the value fits one.
@@ -36,7 +40,7 @@ const BUN_TYPES: Record<NativeType, BunFFI.FFITypeOrString> = {
 type AnyFn = (...args: any[]) => any;
 
 /** The `bun:ffi` declaration of one entry of the shared table. */
-export function toBunSymbol(def: SymbolDef): BunFFI.FFIFunction {
+export function toBunSymbol(def: SymbolDef): BunFFIFunction {
   return {
     args: def.parameters.map((t) => BUN_TYPES[t]),
     returns: BUN_TYPES[def.result],
@@ -71,7 +75,7 @@ interface Searchable {
  * searches, faster than glibc's `memmem` and far faster than `memrchr` per
  * candidate (see bench/README.md).
  */
-function nativeSearch(ffi: typeof BunFFI): Backend["nativeSearch"] {
+function nativeSearch(ffi: BunFFI): Backend["nativeSearch"] {
   const NodeBuffer = (globalThis as unknown as {
     Buffer: { from(buffer: ArrayBuffer): Searchable; prototype: Searchable };
   }).Buffer;
@@ -84,7 +88,7 @@ function nativeSearch(ffi: typeof BunFFI): Backend["nativeSearch"] {
   const toArrayBuffer = ffi.toArrayBuffer;
   return {
     view(address, length) {
-      const all = from(toArrayBuffer(address as BunFFI.Pointer, 0, length));
+      const all = from(toArrayBuffer(address, 0, length));
       return {
         indexOf: (needle, start, end) => indexOf(subarray(all, start, end), needle),
         lastIndexOf: (needle, start, end) => lastIndexOf(subarray(all, start, end), needle),
@@ -95,8 +99,7 @@ function nativeSearch(ffi: typeof BunFFI): Backend["nativeSearch"] {
 
 /** Builds the Bun backend; throws if libc cannot be loaded. */
 export function createBunBackend(platform: Platform): Backend {
-  const ffi = (import.meta as unknown as { require(id: string): typeof BunFFI })
-    .require("bun:ffi");
+  const ffi = loadBunFFI();
   const table = symbolTableFor(LIBC_SYMBOLS, platform);
   const entries = Object.entries(table) as [string, SymbolDef][];
   const plain = entries.filter(([, d]) => !d.name && !d.optional);
@@ -109,13 +112,13 @@ export function createBunBackend(platform: Platform): Backend {
   const load = (cName: string, def: SymbolDef): AnyFn | null => {
     try {
       const lib = ffi.dlopen(libPath, { [cName]: toBunSymbol(def) });
-      return lib.symbols[cName] as AnyFn;
+      return (lib.symbols as Record<string, AnyFn>)[cName]!;
     } catch (e) {
       if (def.optional) return null;
       throw e;
     }
   };
-  const raw: Record<string, AnyFn | null> = { ...main.symbols };
+  const raw: Record<string, AnyFn | null> = { ...(main.symbols as Record<string, AnyFn>) };
   for (const [key, def] of entries) {
     // bun:ffi has no nonblocking calls: a helper Worker makes the call instead.
     if (def.nonblocking) raw[key] = offThread(libPath, def.name ?? key, def);
@@ -132,12 +135,12 @@ export function createBunBackend(platform: Platform): Backend {
     runtime: "bun",
     platform,
     libc,
-    errno: () => ffi.read.i32(errnoAddress as BunFFI.Pointer, 0),
-    arrayBuffer: (address, length) => toArrayBuffer(address as BunFFI.Pointer, 0, length),
+    errno: () => ffi.read.i32(errnoAddress, 0),
+    arrayBuffer: (address, length) => toArrayBuffer(address, 0, length),
     nativeSearch: nativeSearch(ffi),
     // JavaScriptCore refuses ArrayBuffers over 4 GiB.
     maxBufferLength: 2 ** 32,
-    addressOf: (data) => ffi.ptr(data as Parameters<typeof ffi.ptr>[0]) as number,
+    addressOf: (data) => ffi.ptr(data),
     checkPathAccess() {
       // Bun has no permission sandbox.
     },

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type * as BunFFI from "bun:ffi";
+import { loadBunFFI } from "./bun_api.ts";
 import { toBunSymbol } from "./bun.ts";
 import type { Reply, Request } from "./bun_threads.ts";
 
-const ffi = (import.meta as unknown as { require(id: string): typeof BunFFI }).require("bun:ffi");
+const ffi = loadBunFFI();
 const scope = globalThis as unknown as {
   onmessage: ((e: MessageEvent<Request>) => void) | null;
   postMessage(reply: Reply): void;
@@ -22,7 +22,8 @@ scope.onmessage = (e) => {
     const key = `${libPath}\0${cName}`;
     let fn = loaded.get(key);
     if (!fn) {
-      fn = ffi.dlopen(libPath, { [cName]: toBunSymbol(def) }).symbols[cName] as unknown as Call;
+      const symbols = ffi.dlopen(libPath, { [cName]: toBunSymbol(def) }).symbols;
+      fn = (symbols as Record<string, Call>)[cName]!;
       loaded.set(key, fn);
     }
     scope.postMessage({ result: Number(fn(...args)) });

@@ -42,6 +42,20 @@ const wasi = new WASI({ args: [], env: {}, preopens: {} });
 console.log(floats.length, at, mutex, sem, mapped.address, wasi, MMapConcat, MMapOSError);
 `;
 
+// ffi/bun_api.ts declares what the Bun backend uses of bun:ffi; bun-types is
+// here, so check that bun:ffi has each member (Bun's pointers are branded,
+// so the signatures themselves are exercised by the Bun suite at run time).
+const BUN_FFI = `import * as ffi from "bun:ffi";
+import type { BunFFI } from "./node_modules/@seed/mmap/ffi/bun_api.ts";
+const members: Record<keyof BunFFI, unknown> = {
+  dlopen: ffi.dlopen,
+  read: ffi.read.i32,
+  toArrayBuffer: ffi.toArrayBuffer,
+  ptr: ffi.ptr,
+};
+console.log(members);
+`;
+
 let status = 1;
 try {
   const init = spawnSync(bin("bun"), ["init", "-y"], {
@@ -57,6 +71,7 @@ try {
   symlinkSync(root, join(dir, "node_modules", "@seed", "mmap"));
   symlinkSync(join(root, "node_modules", "@types"), join(dir, "node_modules", "@types"));
   writeFileSync(join(dir, "index.ts"), PROGRAM);
+  writeFileSync(join(dir, "bun_ffi.ts"), BUN_FFI);
   const blocks = readmeBlocks(readFileSync(join(root, "README.md"), "utf8"))
     .filter((b) => b.only !== "deno");
   for (const b of blocks) writeFileSync(join(dir, `readme_${b.line}.ts`), b.code);
