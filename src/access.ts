@@ -28,6 +28,7 @@ import {
  * Deno.writeTextFileSync("a.bin", "abc");
  * using r = MMap.open("a.bin", { access: "read" });
  * using c = MMap.open("a.bin", { access: ACCESS_COPY });
+ * Deno.removeSync("a.bin");
  * ```
  */
 export type AccessMode =

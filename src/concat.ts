@@ -68,6 +68,8 @@ export type { ConcatSegment } from "./concat_layout.ts";
  * const options: ConcatOptions = { access: "write" };
  * using m = MMap.concat(["a.bin", "b.bin"], options);
  * m.setSlice(3, 5, "AB"); // a.bin "...A", b.bin "B..."
+ * Deno.removeSync("a.bin");
+ * Deno.removeSync("b.bin");
  * ```
  */
 export interface ConcatOptions {
@@ -115,6 +117,8 @@ const ITERATION_CHUNK = 1 << 16;
  * using logs = MMap.concat(["app.log.1", "app.log.2"]);
  * const at = logs.find("ERROR"); // 6: found across the two files
  * console.log(logs.segments[logs.segmentAt(at)].path); // "app.log.1"
+ * Deno.removeSync("app.log.1");
+ * Deno.removeSync("app.log.2");
  * ```
  */
 export class MMapConcat {
@@ -151,6 +155,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("part2.txt", "world");
    * using m = new MMapConcat(["part1.txt", "part2.txt"]);
    * console.log(m.length); // 11
+   * Deno.removeSync("part1.txt");
+   * Deno.removeSync("part2.txt");
    * ```
    */
   constructor(paths: Iterable<string | URL>, options?: ConcatOptions) {
@@ -188,6 +194,7 @@ export class MMapConcat {
    * const m = MMap.concat(["a.txt"]);
    * m.close();
    * console.log(m.closed); // true
+   * Deno.removeSync("a.txt");
    * ```
    */
   get closed(): boolean {
@@ -222,6 +229,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "de");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.length); // 5
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   get length(): number {
@@ -241,6 +250,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "de");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.segments[1]); // { path: "b.txt", start: 3, end: 5 }
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   get segments(): readonly ConcatSegment[] {
@@ -262,6 +273,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "de");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.segmentAt(3)); // 1
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   segmentAt(offset: number): number {
@@ -291,6 +304,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("tail.bin", "tail");
    * using m = MMap.concat(["page.bin", "tail.bin"]);
    * console.log(m.contiguous); // true
+   * Deno.removeSync("page.bin");
+   * Deno.removeSync("tail.bin");
    * ```
    */
   get contiguous(): boolean {
@@ -310,6 +325,7 @@ export class MMapConcat {
    * const view = m.bytes;
    * m.close();
    * console.log(view.length); // 0
+   * Deno.removeSync("a.txt");
    * ```
    */
   close(): void {
@@ -336,6 +352,7 @@ export class MMapConcat {
    *   using m = MMap.concat(["a.txt"]);
    *   m.read(1);
    * } // unmapped here
+   * Deno.removeSync("a.txt");
    * ```
    */
   [Symbol.dispose](): void {
@@ -359,6 +376,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("tail.bin", "tail");
    * using m = MMap.concat(["page.bin", "tail.bin"]);
    * console.log(m.bytes.length, m.bytes[PAGESIZE]); // 4100 116
+   * Deno.removeSync("page.bin");
+   * Deno.removeSync("tail.bin");
    * ```
    */
   get bytes(): Uint8Array {
@@ -405,6 +424,8 @@ export class MMapConcat {
    * Deno.writeFileSync("w1.bin", new Uint8Array(new Float32Array([3, 4]).buffer));
    * using m = MMap.concat(["w0.bin", "w1.bin"]);
    * console.log(m.view(Float32Array, 8, 2)); // Float32Array [3, 4]
+   * Deno.removeSync("w0.bin");
+   * Deno.removeSync("w1.bin");
    * ```
    */
   view<T>(type: TypedArrayConstructor<T>, byteOffset: number = 0, length?: number): T {
@@ -443,6 +464,7 @@ export class MMapConcat {
    * Deno.writeFileSync("n.bin", new Uint8Array([0, 0, 0, 42]));
    * using m = MMap.concat(["n.bin"]);
    * console.log(m.dataView().getUint32(0)); // 42
+   * Deno.removeSync("n.bin");
    * ```
    */
   dataView(byteOffset: number = 0, byteLength?: number): DataView {
@@ -464,6 +486,8 @@ export class MMapConcat {
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * m.seek(1);
    * console.log(new TextDecoder().decode(m.read(2))); // "bc"
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   read(n?: number | null): Uint8Array {
@@ -486,6 +510,7 @@ export class MMapConcat {
    * Deno.writeTextFileSync("a.txt", "A");
    * using m = MMap.concat(["a.txt"]);
    * console.log(m.readByte()); // 65
+   * Deno.removeSync("a.txt");
    * ```
    */
   readByte(): number {
@@ -509,6 +534,8 @@ export class MMapConcat {
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * m.readline();
    * console.log(new TextDecoder().decode(m.readline())); // "two\n"
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   readline(): Uint8Array {
@@ -603,6 +630,8 @@ export class MMapConcat {
    * using m = MMap.concat(["a.txt", "b.txt"], { access: "write" });
    * m.seek(2);
    * m.write("abcd"); // a.txt is "..ab", b.txt "cd.."
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   write(data: BytesLike): number {
@@ -627,6 +656,7 @@ export class MMapConcat {
    * Deno.writeTextFileSync("a.txt", ".");
    * using m = MMap.concat(["a.txt"], { access: "write" });
    * m.writeByte(33);
+   * Deno.removeSync("a.txt");
    * ```
    */
   writeByte(byte: number): void {
@@ -652,6 +682,7 @@ export class MMapConcat {
    * Deno.writeTextFileSync("a.txt", "abc");
    * using m = MMap.concat(["a.txt"]);
    * console.log(m.seek(-1, 2)); // 2
+   * Deno.removeSync("a.txt");
    * ```
    */
   seek(pos: number, whence: 0 | 1 | 2 = 0): number {
@@ -669,6 +700,7 @@ export class MMapConcat {
    * using m = MMap.concat(["a.txt"]);
    * m.read(2);
    * console.log(m.tell()); // 2
+   * Deno.removeSync("a.txt");
    * ```
    */
   tell(): number {
@@ -685,6 +717,7 @@ export class MMapConcat {
    * Deno.writeTextFileSync("a.txt", "abc");
    * using m = MMap.concat(["a.txt"]);
    * console.log(m.seekable()); // true
+   * Deno.removeSync("a.txt");
    * ```
    */
   seekable(): boolean {
@@ -705,6 +738,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "c");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.at(-1)); // 99
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   at(i: number): number {
@@ -726,6 +761,7 @@ export class MMapConcat {
    * Deno.writeTextFileSync("a.txt", "ab");
    * using m = MMap.concat(["a.txt"], { access: "write" });
    * m.set(0, 65);
+   * Deno.removeSync("a.txt");
    * ```
    */
   set(i: number, value: number): void {
@@ -746,6 +782,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "cd");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(new TextDecoder().decode(m.slice(1, 3))); // "bc"
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   slice(start?: number | null, end?: number | null, step?: number | null): Uint8Array {
@@ -768,6 +806,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "cd");
    * using m = MMap.concat(["a.txt", "b.txt"], { access: "write" });
    * m.setSlice(1, 3, "XY"); // a.txt "aX", b.txt "Yd"
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   setSlice(
@@ -795,6 +835,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "b");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log([...m]); // [97, 98]
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   *[Symbol.iterator](): IterableIterator<number> {
@@ -824,6 +866,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "edle");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.find("needle")); // 2
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   find(sub: Needle, start?: number | null, end?: number | null): number {
@@ -844,6 +888,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "bc");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.rfind("abc")); // 3
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   rfind(sub: Needle, start?: number | null, end?: number | null): number {
@@ -865,6 +911,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "\nc\n");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.count("\n")); // 3
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   count(sub: Needle, start?: number | null, end?: number | null): number {
@@ -887,6 +935,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "cd");
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * console.log(m.includes("bc")); // true
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   includes(sub: Needle): boolean {
@@ -909,6 +959,8 @@ export class MMapConcat {
    * Deno.writeTextFileSync("b.txt", "..");
    * using m = MMap.concat(["a.txt", "b.txt"], { access: "write" });
    * m.move(2, 0, 2); // b.txt is now "ab"
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   move(dest: number, src: number, count: number): void {
@@ -935,6 +987,7 @@ export class MMapConcat {
    * using m = MMap.concat(["a.txt"], { access: "write" });
    * m.write("ok");
    * m.flush();
+   * Deno.removeSync("a.txt");
    * ```
    */
   flush(offset?: number | null, size?: number | null, options?: FlushOptions): void {
@@ -963,6 +1016,7 @@ export class MMapConcat {
    * Deno.writeTextFileSync("a.txt", "abc");
    * using m = MMap.concat(["a.txt"]);
    * m.madvise(MADV_SEQUENTIAL);
+   * Deno.removeSync("a.txt");
    * ```
    */
   madvise(option: number, start: number = 0, length?: number | null): void {
@@ -982,6 +1036,7 @@ export class MMapConcat {
    * Deno.writeTextFileSync("a.txt", "abc");
    * using m = MMap.concat(["a.txt"]);
    * console.log(String(m)); // <MMapConcat closed=false, access=ACCESS_READ, length=3, pos=0, files=1, contiguous=true>
+   * Deno.removeSync("a.txt");
    * ```
    */
   toString(): string {

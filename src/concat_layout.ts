@@ -36,6 +36,8 @@ interface OpenFile {
  * const at = m.find("y");
  * const file: ConcatSegment = m.segments[m.segmentAt(at)];
  * console.log(file.path, at - file.start); // "two.txt" 1
+ * Deno.removeSync("one.txt");
+ * Deno.removeSync("two.txt");
  * ```
  */
 export interface ConcatSegment {

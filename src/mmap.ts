@@ -91,6 +91,7 @@ export type { FaultGuardStatus } from "../ffi/guard/install.ts";
  * ```ts
  * import { MMap } from "@seed/mmap";
  * using m = MMap.open("new.bin", { access: "write", create: true, length: 4096, offset: 0 });
+ * Deno.removeSync("new.bin");
  * ```
  */
 export interface OpenOptions {
@@ -170,6 +171,7 @@ export interface MMapOptions {
  * import { MMap } from "@seed/mmap";
  * using m = MMap.open("grows.bin", { access: "write", create: true, length: 4096 });
  * m.resize(1 << 20, { sparse: true }); // a hole: no blocks reserved
+ * Deno.removeSync("grows.bin");
  * ```
  */
 export interface ResizeOptions {
@@ -287,6 +289,7 @@ export let isSharedMap!: (m: MMap) => boolean;
  * console.log(m.find("world")); // 6
  * m.bytes[0] = "H".charCodeAt(0);
  * m.flush();
+ * Deno.removeSync("hello.txt");
  * ```
  */
 export class MMap {
@@ -649,6 +652,8 @@ export class MMap {
    * Deno.writeTextFileSync("shard-1.jsonl", '2}\n');
    * using all = MMap.concat(["shard-0.jsonl", "shard-1.jsonl"]);
    * console.log(all.count("\n"), all.segments.length); // 2 2
+   * Deno.removeSync("shard-0.jsonl");
+   * Deno.removeSync("shard-1.jsonl");
    * ```
    */
   static concat(paths: Iterable<string | URL>, options?: ConcatOptions): MMapConcat {
@@ -1107,6 +1112,7 @@ export class MMap {
    * Deno.writeTextFileSync("ten.bin", "0123456789");
    * using m = MMap.open("ten.bin");
    * console.log(m.size()); // 10
+   * Deno.removeSync("ten.bin");
    * ```
    */
   size(): number {
@@ -1405,6 +1411,7 @@ export class MMap {
    * using m = MMap.open("data.txt", { access: "write" });
    * m.write("abcd");
    * m.flush();
+   * Deno.removeSync("data.txt");
    * ```
    */
   flush(offset?: number | null, size?: number | null, options?: FlushOptions): void {

@@ -27,6 +27,7 @@ import { GuestMemory, type Region, roundUp } from "./guest_memory.ts";
  * using byPath = mapIntoMemory(memory, "data.bin");
  * using file = MMap.open("data.bin");
  * using byMap = mapIntoMemory(memory, file);
+ * Deno.removeSync("data.bin");
  * ```
  */
 export type MemorySource = FileSource | MMap;
@@ -40,6 +41,7 @@ export type MemorySource = FileSource | MMap;
  * Deno.writeTextFileSync("data.bin", "x".repeat(100));
  * const memory = new WebAssembly.Memory({ initial: 4 });
  * using m = mapIntoMemory(memory, "data.bin", { access: "copy", offset: 0, length: 100, address: 65536 });
+ * Deno.removeSync("data.bin");
  * ```
  */
 export interface MapIntoMemoryOptions {
@@ -96,6 +98,7 @@ let create!: (
  * using m = mapIntoMemory(memory, "greeting.txt");
  * const bytes = new Uint8Array(memory.buffer, m.address, m.length);
  * console.log(new TextDecoder().decode(bytes)); // "hello"
+ * Deno.removeSync("greeting.txt");
  * ```
  */
 export class MemoryMapping {
@@ -143,6 +146,7 @@ export class MemoryMapping {
    * const m = mapIntoMemory(new WebAssembly.Memory({ initial: 1 }), "a.txt");
    * m.unmap();
    * console.log(m.closed); // true
+   * Deno.removeSync("a.txt");
    * ```
    */
   get closed(): boolean {
@@ -187,6 +191,7 @@ export class MemoryMapping {
    * using m = mapIntoMemory(memory, "counter.bin", { access: "write" });
    * new Uint32Array(memory.buffer, m.address, 1)[0] = 42;
    * m.flush();
+   * Deno.removeSync("counter.bin");
    * ```
    */
   flush(): void {
@@ -211,6 +216,7 @@ export class MemoryMapping {
    * const m = mapIntoMemory(memory, "b.txt");
    * m.unmap();
    * console.log(new Uint8Array(memory.buffer)[m.address]); // 0
+   * Deno.removeSync("b.txt");
    * ```
    */
   unmap(): void {
@@ -231,6 +237,7 @@ export class MemoryMapping {
    * {
    *   using _m = mapIntoMemory(new WebAssembly.Memory({ initial: 1 }), "c.txt");
    * } // unmapped here
+   * Deno.removeSync("c.txt");
    * ```
    */
   [Symbol.dispose](): void {
@@ -321,6 +328,7 @@ function checkAccess(value: unknown): number | undefined {
  * // Pass m.address and m.length to the guest; here JS reads the same bytes.
  * const bytes = new Uint8Array(memory.buffer, m.address, m.length);
  * console.log(bytes.reduce((a, b) => a + b, 0)); // 6
+ * Deno.removeSync("numbers.bin");
  * ```
  *
  * @tags allow-ffi, allow-read, allow-write

@@ -19,6 +19,7 @@
  * using m = mapIntoMemory(memory, "words.txt");
  * const text = new TextDecoder().decode(new Uint8Array(memory.buffer, m.address, m.length));
  * console.log(text); // "mapped, not copied"
+ * Deno.removeSync("words.txt");
  * ```
  *
  * @module

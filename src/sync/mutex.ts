@@ -62,6 +62,7 @@ const LIVENESS_MS = 100;
  *   using guard = mutex.lock();
  *   if (guard.ownerDied) console.log(`process ${guard.previousOwner} died holding it`);
  * } // unlocked here
+ * MMap.unlinkShared("app-state");
  * ```
  */
 export class MutexGuard {
@@ -75,6 +76,7 @@ export class MutexGuard {
    * using m = MMap.shared("app-state", 4096, { create: true });
    * using guard = new Mutex(m, 0).lock();
    * console.log(guard.ownerDied); // false, unless a holder died
+   * MMap.unlinkShared("app-state");
    * ```
    */
   readonly ownerDied: boolean;
@@ -87,6 +89,7 @@ export class MutexGuard {
    * using m = MMap.shared("app-state", 4096, { create: true });
    * using guard = new Mutex(m, 0).lock();
    * console.log(guard.previousOwner); // 0
+   * MMap.unlinkShared("app-state");
    * ```
    */
   readonly previousOwner: number;
@@ -113,6 +116,7 @@ export class MutexGuard {
    * using m = MMap.shared("app-state", 4096, { create: true });
    * const guard = new Mutex(m, 0).lock();
    * guard.unlock();
+   * MMap.unlinkShared("app-state");
    * ```
    */
   unlock(): void {
@@ -131,6 +135,7 @@ export class MutexGuard {
    * {
    *   using _ = new Mutex(m, 0).lock();
    * }
+   * MMap.unlinkShared("app-state");
    * ```
    */
   [Symbol.dispose](): void {
@@ -159,6 +164,7 @@ export class MutexGuard {
  *   using _ = mutex.lock();
  *   count[0] += 1;
  * }
+ * MMap.unlinkShared("counter");
  * ```
  */
 export class Mutex {
@@ -189,6 +195,7 @@ export class Mutex {
    * using m = MMap.shared("app-state", 4096, { create: true });
    * const a = new Mutex(m, 0);
    * const b = new Mutex(m, Mutex.BYTES); // a second lock next to it
+   * MMap.unlinkShared("app-state");
    * ```
    */
   constructor(map: MMap, byteOffset: number) {
@@ -217,6 +224,7 @@ export class Mutex {
    * import { MMap, Mutex } from "@seed/mmap";
    * using m = MMap.shared("app-state", 4096, { create: true });
    * using _ = new Mutex(m, 0).lock(1000);
+   * MMap.unlinkShared("app-state");
    * ```
    */
   lock(timeoutMs?: number): MutexGuard {
@@ -239,6 +247,7 @@ export class Mutex {
    * import { MMap, Mutex } from "@seed/mmap";
    * using m = MMap.shared("app-state", 4096, { create: true });
    * using _ = await new Mutex(m, 0).lockAsync(1000);
+   * MMap.unlinkShared("app-state");
    * ```
    */
   lockAsync(timeoutMs?: number): Promise<MutexGuard> {
@@ -263,6 +272,7 @@ export class Mutex {
    * using m = MMap.shared("app-state", 4096, { create: true });
    * using guard = new Mutex(m, 0).tryLock();
    * if (guard) console.log("got it");
+   * MMap.unlinkShared("app-state");
    * ```
    */
   tryLock(): MutexGuard | null {
@@ -291,6 +301,7 @@ export class Mutex {
    * const mutex = new Mutex(m, 0);
    * mutex.lock();
    * mutex.unlock();
+   * MMap.unlinkShared("app-state");
    * ```
    */
   unlock(): void {
@@ -311,6 +322,7 @@ export class Mutex {
    * import { MMap, Mutex } from "@seed/mmap";
    * using m = MMap.shared("app-state", 4096, { create: true });
    * console.log(new Mutex(m, 0).owner); // 0
+   * MMap.unlinkShared("app-state");
    * ```
    */
   get owner(): number {

@@ -46,6 +46,7 @@ const MAX = 0x7ffffffe;
  *     slots.release();
  *   }
  * }
+ * MMap.unlinkShared("slots");
  * ```
  */
 export class Semaphore {
@@ -91,6 +92,7 @@ export class Semaphore {
    * const free = new Semaphore(m, 0, 64);
    * const used = new Semaphore(m, Semaphore.BYTES);
    * console.log(free.value, used.value); // 64 0, on a fresh region
+   * MMap.unlinkShared("queue");
    * ```
    */
   constructor(map: MMap, byteOffset: number, initial: number = 0) {

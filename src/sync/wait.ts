@@ -106,6 +106,7 @@ function* waitSteps(
  * using m = MMap.shared("flags", 4096, { create: true });
  * const words = m.view(Int32Array);
  * if (wait(words, 0, 0, 1000) === "timed-out") console.log("nobody came");
+ * MMap.unlinkShared("flags");
  * ```
  */
 export function wait(
@@ -137,6 +138,7 @@ export function wait(
  * using m = MMap.shared("flags", 4096, { create: true });
  * const result = await waitAsync(m.view(Int32Array), 0, 0, 100);
  * console.log(result); // "timed-out", unless someone notified
+ * MMap.unlinkShared("flags");
  * ```
  */
 export function waitAsync(
@@ -168,6 +170,7 @@ export function waitAsync(
  * const words = m.view(Int32Array);
  * Atomics.store(words, 0, 1);
  * notify(words, 0);
+ * MMap.unlinkShared("flags");
  * ```
  */
 export function notify(view: Int32Array, index: number, count?: number): number {
