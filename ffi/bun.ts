@@ -6,12 +6,7 @@
  *
  * @module
  */
-import {
-  type BunFFI,
-  type BunFFIFunction,
-  type BunFFIType,
-  loadBunFFI,
-} from "./bun_api.ts";
+import { type BunFFI, type BunFFIFunction, type BunFFIType, loadBunFFI } from "./bun_api.ts";
 import type { Backend } from "./backend.ts";
 import type { Platform } from "./platform.ts";
 import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef } from "./symbols.ts";

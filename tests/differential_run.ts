@@ -296,7 +296,9 @@ function sameError(py: Result, js: Result, anyMessage: boolean): string | null {
   if (js.e !== want) return `expected ${want}`;
   if (want === "MMapOSError" && js.errno !== py.errno) return `expected errno ${py.errno}`;
   // CPython's message first; a hint on what to do next may follow after "; ".
-  if (!anyMessage && py.m && MESSAGES.has(py.m) && js.m !== py.m && !js.m?.startsWith(`${py.m}; `)) {
+  if (
+    !anyMessage && py.m && MESSAGES.has(py.m) && js.m !== py.m && !js.m?.startsWith(`${py.m}; `)
+  ) {
     return `expected the message ${JSON.stringify(py.m)}`;
   }
   return null;
