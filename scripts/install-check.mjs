@@ -5,6 +5,8 @@
 //
 //   bun, folder dependency   package.json "file:<repo>", `bun install --production`
 //   bun, packed tarball      `npm pack` (the "files" list), then `bun add ./seed-mmap-*.tgz`
+//   node, packed tarball     `import("@seed/mmap")` fails at once with an error naming Deno and Bun
+//   bun, git dependency      `bun add git+file://<repo>` (what a git URL gives)
 //   deno, JSR package        deno.json "jsr:@seed/mmap" + "links": [<repo>] (what
 //                            `deno add jsr:@seed/mmap` gives, without reaching jsr.io)
 //   deno, import map         deno.json "@seed/mmap": "<repo>/mod.ts"
@@ -91,6 +93,23 @@ try {
   const tarball = readdirSync(tarDir).find((f) => f.endsWith(".tgz"));
   step("bun, packed tarball", tarDir, bin("bun"), ["add", `./${tarball}`]);
   runBoth("bun, packed tarball", tarDir, bin("bun"), [], "node_modules/@seed/mmap/mod.ts");
+
+  // Node.js resolves the package's "node" export condition: an error that says why, at once.
+  const node = spawnSync(process.execPath, [
+    "--input-type=module",
+    "-e",
+    'import("@seed/mmap").then(() => process.exit(0), (e) => { console.log(e.message); process.exit(3); })',
+  ], { cwd: tarDir, encoding: "utf8" });
+  console.log(`\n$ (node, packed tarball) node -e 'import("@seed/mmap")'\n${node.stdout}`);
+  if (node.status !== 3 || !node.stdout.includes("runs on Deno and Bun, not Node.js")) {
+    failures++;
+    console.log("FAILED: node, packed tarball: no clear error at import");
+  }
+
+  // A git dependency, as `bun add git+https://...` makes one, from this clone.
+  const gitDir = project("bun-git", { "package.json": pkg({}) });
+  step("bun, git dependency", gitDir, bin("bun"), ["add", `git+file://${root}`]);
+  runBoth("bun, git dependency", gitDir, bin("bun"), [], "node_modules/@seed/mmap/mod.ts");
 
   const jsrDir = project("deno-jsr", {
     "deno.json": JSON.stringify({

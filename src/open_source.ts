@@ -11,7 +11,26 @@ import { growFile } from "../ffi/space.ts";
 import { typeName } from "./args.ts";
 import { toPath } from "./path.ts";
 
-/** A file to map: a path (string or `file:` URL), a descriptor, or a `node:fs` `FileHandle`. */
+/**
+ * A file to map: a path (string or `file:` URL), a descriptor, or a `node:fs`
+ * `FileHandle`. A descriptor or handle stays the caller's: the map keeps its
+ * own duplicate.
+ *
+ * @example
+ * ```ts
+ * import { type FileSource, MMap } from "@seed/mmap";
+ * import { closeSync, openSync, rmSync, writeFileSync } from "node:fs";
+ * writeFileSync("fd.txt", "by descriptor");
+ * const fd = openSync("fd.txt", "r");
+ * const source: FileSource = fd;
+ * {
+ *   using m = MMap.open(source);
+ *   console.log(new TextDecoder().decode(m.read())); // "by descriptor"
+ * }
+ * closeSync(fd);
+ * rmSync("fd.txt");
+ * ```
+ */
 export type FileSource = string | URL | number | { readonly fd: number };
 
 /** A checked {@linkcode FileSource}: a path to open, or a descriptor the caller keeps. */
