@@ -6,7 +6,8 @@
 // /dev/shm no region, or this fails and names what was left.
 //
 // Usage: node scripts/doc-examples.mjs
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { runWithPrivateShm } from "./_private_shm.mjs";
 import {
   cpSync,
   mkdirSync,
@@ -23,7 +24,6 @@ const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })
   .split("\0").filter(Boolean);
 const copy = mkdtempSync(join(tmpdir(), "seed-mmap-doc-"));
-const SHM_MARK = "--- /dev/shm after the examples:";
 
 /** Every file under `dir`, relative to it, skipping node_modules. */
 function walk(dir, base = dir, out = []) {
@@ -52,36 +52,18 @@ try {
     "src/",
     "wasm/",
   ];
-  const quoted = deno.map((a) => `'${a}'`).join(" ");
-  const canUnshare = spawnSync("unshare", ["-m", "true"]).status === 0;
-  const res = canUnshare
-    ? spawnSync("unshare", [
-      "-m",
-      "sh",
-      "-c",
-      `mount -t tmpfs -o size=16m seed-doc /dev/shm && ${quoted}; s=$?; echo '${SHM_MARK}'; ls -A /dev/shm; exit $s`,
-    ], { cwd: copy, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
-    : spawnSync(deno[0], deno.slice(1), {
-      cwd: copy,
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-  let out = res.stdout ?? "";
-  let shm = "";
-  const mark = out.lastIndexOf(SHM_MARK);
-  if (mark >= 0) {
-    shm = out.slice(mark + SHM_MARK.length).trim();
-    out = out.slice(0, mark);
-  }
+  const res = runWithPrivateShm(deno[0], deno.slice(1), { cwd: copy });
+  const out = res.stdout;
+  const shm = res.shmLeft.join(", ");
   process.stdout.write(out);
   process.stderr.write(res.stderr ?? "");
   const known = new Set(tracked);
   const left = walk(copy).filter((f) => !known.has(f));
   if (left.length) console.log(`FAILED: the examples left files behind: ${left.join(", ")}`);
   if (shm) {
-    console.log(`FAILED: the examples left shared memory behind: ${shm.split("\n").join(", ")}`);
+    console.log(`FAILED: the examples left shared memory behind: ${shm}`);
   }
-  if (!canUnshare) console.log("(no private /dev/shm here: regions were not checked)");
+  if (!res.shmChecked) console.log("(no private /dev/shm here: regions were not checked)");
   status = res.status === 0 && !left.length && !shm ? 0 : 1;
   console.log(
     status ? "JSDoc examples: FAILED" : "JSDoc examples: all ran and left nothing behind",

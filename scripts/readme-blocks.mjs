@@ -11,7 +11,7 @@
 // must hold nothing the block made, or the block fails.
 //
 // Usage: node scripts/readme-blocks.mjs [deno|bun] [--list]
-import { spawnSync } from "node:child_process";
+import { runWithPrivateShm } from "./_private_shm.mjs";
 import {
   mkdirSync,
   mkdtempSync,
@@ -75,10 +75,6 @@ function project(runtime) {
   return dir;
 }
 
-const env = { ...process.env, NO_COLOR: "1" };
-const canUnshare = spawnSync("unshare", ["-m", "true"]).status === 0;
-const SHM_MARK = "--- /dev/shm after the block:";
-
 /** Runs one block in one runtime; returns a failure message or null. */
 function run(block, runtime) {
   const dir = project(runtime);
@@ -87,22 +83,8 @@ function run(block, runtime) {
   const cmd = runtime === "deno"
     ? [bin("deno"), "run", ...block.denoFlags, "app.ts"]
     : [bin("bun"), "app.ts"];
-  const quoted = cmd.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const res = canUnshare
-    ? spawnSync("unshare", [
-      "-m",
-      "sh",
-      "-c",
-      `mount -t tmpfs -o size=4m seed-readme /dev/shm && ${quoted}; s=$?; echo '${SHM_MARK}'; ls -A /dev/shm; exit $s`,
-    ], { cwd: dir, encoding: "utf8", timeout: 120_000, env })
-    : spawnSync(cmd[0], cmd.slice(1), { cwd: dir, encoding: "utf8", timeout: 120_000, env });
-  let stdout = res.stdout ?? "";
-  let shmLeft = "";
-  const mark = stdout.lastIndexOf(SHM_MARK);
-  if (mark >= 0) {
-    shmLeft = stdout.slice(mark + SHM_MARK.length).trim();
-    stdout = stdout.slice(0, mark);
-  }
+  const res = runWithPrivateShm(cmd[0], cmd.slice(1), { cwd: dir, timeout: 120_000, size: "4m" });
+  const stdout = res.stdout;
   const left = readdirSync(dir).filter((f) => !before.has(f) && f !== "app.ts");
   rmSync(dir, { recursive: true, force: true });
   const label = `README.md:${block.line} (${runtime})`;
@@ -112,7 +94,7 @@ function run(block, runtime) {
   if (res.stderr) process.stdout.write(indent(res.stderr, "  ! "));
   if (res.status !== 0) return `${label}: exit ${res.status ?? res.signal}`;
   if (left.length) return `${label}: left files behind: ${left.join(", ")}`;
-  if (shmLeft) return `${label}: left shared memory behind: ${shmLeft.split("\n").join(", ")}`;
+  if (res.shmLeft.length) return `${label}: left shared memory behind: ${res.shmLeft.join(", ")}`;
   return null;
 }
 
