@@ -566,6 +566,8 @@ export class MMapConcat {
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * const buf = new Uint8Array(3);
    * console.log(m.readInto(buf), m.readInto(buf)); // 3 1
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
@@ -594,6 +596,8 @@ export class MMapConcat {
    * using m = MMap.concat(["a.txt", "b.txt"]);
    * const text = new TextDecoder();
    * console.log([...m.lines()].map((line) => text.decode(line))); // ["one\n", "two\n", "three"]
+   * Deno.removeSync("a.txt");
+   * Deno.removeSync("b.txt");
    * ```
    */
   lines(

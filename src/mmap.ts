@@ -944,6 +944,7 @@ export class MMap {
    * const record = new Uint8Array(4);
    * let n;
    * while ((n = m.readInto(record)) > 0) console.log(record.subarray(0, n)); // 3 records
+   * Deno.removeSync("records.bin");
    * ```
    */
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
@@ -976,6 +977,7 @@ export class MMap {
    * let errors = 0;
    * for (const line of m.lines()) if (line[0] === 0x45) errors++; // "E"
    * console.log(errors); // 1
+   * Deno.removeSync("app.log");
    * ```
    */
   lines(
