@@ -84,7 +84,7 @@ describe("options read once (issue 11, case 4)", () => {
       const path = t.path("new.bin");
       assert.throws(() => MMap.open(path, { create: true }), {
         name: "RangeError",
-        message: "cannot mmap an empty file",
+        message: /^cannot mmap an empty file; .*create: true, length/, // CPython's, then the hint
       });
       assert.equal(existsSync(path), false);
       assert.throws(() => MMap.open(path, { create: true, length: 2 ** 62 }), { code: "EFBIG" });
