@@ -22,7 +22,8 @@
  *   bun bench/wasi_programs.ts [...]
  *   npm run bench:wasi                       # both runtimes
  *
- * Writes bench/results/wasi-<runtime>.md and .json.
+ * Writes wasi-<runtime>.md and .json to `$TMPDIR/seed-mmap-bench-results`,
+ * or with `--save` to bench/results/ (tracked), as bench/main.ts does.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -199,7 +200,14 @@ if (!opts.has("no-programs")) {
 }
 
 const name = RUNTIME.startsWith("Bun") ? "bun" : "deno";
-const results = join(here, "results");
+const results = opts.has("save")
+  ? join(here, "results")
+  : join(tmpdir(), "seed-mmap-bench-results");
 mkdirSync(results, { recursive: true });
 writeFileSync(join(results, `wasi-${name}.md`), lines.join("\n") + "\n");
 writeFileSync(join(results, `wasi-${name}.json`), JSON.stringify(json, null, 2) + "\n");
+console.error(
+  `results written to ${results}${
+    opts.has("save") ? "" : " (--save writes them to bench/results/)"
+  }`,
+);
