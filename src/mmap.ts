@@ -692,6 +692,7 @@ export class MMap {
    * Deno.writeTextFileSync("steady.txt", "abc");
    * using m = MMap.open("steady.txt");
    * console.log(m.faulted); // false
+   * Deno.removeSync("steady.txt");
    * ```
    */
   get faulted(): boolean {

@@ -165,6 +165,7 @@ export class MemoryMapping {
    * Deno.writeTextFileSync("steady.bin", "abc");
    * using m = mapIntoMemory(new WebAssembly.Memory({ initial: 1 }), "steady.bin");
    * console.log(m.faulted); // false
+   * Deno.removeSync("steady.bin");
    * ```
    */
   get faulted(): boolean {
