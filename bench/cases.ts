@@ -44,6 +44,28 @@ export const QUICK_COUNTS: Counts = {
 };
 
 /** The same 32-bit LCG as the C and CPython drivers: the same offsets everywhere. */
+
+/**
+ * Makers of a case's C and CPython reference rows: each runs on its driver,
+ * or, where the driver is missing, is a row that says why.
+ */
+export function referenceRows(
+  c: Driver | null,
+  py: Driver | null,
+  missing: { c?: string; py?: string },
+): { cRef(name: string, request: string): Impl; pyRef(name: string, request: string): Impl } {
+  return {
+    cRef: (name, request) =>
+      c
+        ? { name, kind: "C", remote: { driver: c, request } }
+        : { name, kind: "C", skip: missing.c ?? "no C compiler" },
+    pyRef: (name, request) =>
+      py
+        ? { name, kind: "CPython", remote: { driver: py, request } }
+        : { name, kind: "CPython", skip: missing.py ?? "no python3" },
+  };
+}
+
 export function offsets(n: number, limit: number): Float64Array {
   const out = new Float64Array(n);
   let s = 12345;
@@ -79,14 +101,7 @@ export function buildCases(
   missing: { c?: string; py?: string },
 ): Case[] {
   const cases: Case[] = [];
-  const cRef = (name: string, request: string): Impl =>
-    c
-      ? { name, kind: "C", remote: { driver: c, request } }
-      : { name, kind: "C", skip: missing.c ?? "no C compiler" };
-  const pyRef = (name: string, request: string): Impl =>
-    py
-      ? { name, kind: "CPython", remote: { driver: py, request } }
-      : { name, kind: "CPython", skip: missing.py ?? "no python3" };
+  const { cRef, pyRef } = referenceRows(c, py, missing);
   const bunRef = (name: string, make: (u8: () => Uint8Array) => Impl): Impl => {
     if (!bun) return { name, kind: "Bun.mmap", skip: "" };
     return make(() => bunMap(inputs.text));

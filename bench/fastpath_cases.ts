@@ -11,7 +11,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { MMap } from "../mod.ts";
 import type { Case, Driver, Impl } from "./_harness.ts";
-import { type Counts, offsets } from "./cases.ts";
+import { type Counts, offsets, referenceRows } from "./cases.ts";
 import type { Inputs } from "./inputs.ts";
 import { CEILING } from "./ceiling.ts";
 
@@ -41,14 +41,7 @@ export function fastPathCases(
   missing: { c?: string; py?: string },
 ): Case[] {
   const cases: Case[] = [];
-  const cRef = (name: string, request: string): Impl =>
-    c
-      ? { name, kind: "C", remote: { driver: c, request } }
-      : { name, kind: "C", skip: missing.c ?? "no C compiler" };
-  const pyRef = (name: string, request: string): Impl =>
-    py
-      ? { name, kind: "CPython", remote: { driver: py, request } }
-      : { name, kind: "CPython", skip: missing.py ?? "no python3" };
+  const { cRef, pyRef } = referenceRows(c, py, missing);
   let bunView: Uint8Array | null = null;
   const bunRef = (name: string, run: (v: Uint8Array) => unknown): Impl[] =>
     bun
