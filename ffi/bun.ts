@@ -60,7 +60,6 @@ function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
 }
 
 interface Searchable {
-  subarray(start: number, end: number): Searchable;
   indexOf(needle: Uint8Array): number;
   lastIndexOf(needle: Uint8Array): number;
 }
@@ -72,21 +71,25 @@ interface Searchable {
  */
 function nativeSearch(ffi: BunFFI): Backend["nativeSearch"] {
   const NodeBuffer = (globalThis as unknown as {
-    Buffer: { from(buffer: ArrayBuffer): Searchable; prototype: Searchable };
+    Buffer: {
+      from(buffer: ArrayBuffer, byteOffset: number, length: number): Searchable;
+      prototype: Searchable;
+    };
   }).Buffer;
   // Captured now: a patched Buffer.from or Buffer.prototype method would
   // otherwise be handed this view of the map, which nobody could detach.
   const from = NodeBuffer.from.bind(NodeBuffer);
-  const subarray = uncurryThis(NodeBuffer.prototype.subarray);
+  // Buffer.prototype.subarray would look up Buffer[Symbol.species] and hand
+  // it the whole map: each search gets a Buffer made by `from` instead.
   const indexOf = uncurryThis(NodeBuffer.prototype.indexOf);
   const lastIndexOf = uncurryThis(NodeBuffer.prototype.lastIndexOf);
   const toArrayBuffer = ffi.toArrayBuffer;
   return {
     view(address, length) {
-      const all = from(toArrayBuffer(address, 0, length));
+      const all = toArrayBuffer(address, 0, length);
       return {
-        indexOf: (needle, start, end) => indexOf(subarray(all, start, end), needle),
-        lastIndexOf: (needle, start, end) => lastIndexOf(subarray(all, start, end), needle),
+        indexOf: (needle, start, end) => indexOf(from(all, start, end - start), needle),
+        lastIndexOf: (needle, start, end) => lastIndexOf(from(all, start, end - start), needle),
       };
     },
   };

@@ -9,7 +9,12 @@
 import type { Backend, SearchView } from "./backend.ts";
 import { lastError, pageSize } from "./files.ts";
 import { backend } from "./load.ts";
-import { typedArrayByteLength as lengthOf } from "./primordials.ts";
+import {
+  detachBuffer,
+  typedArrayByteLength as lengthOf,
+  typedArrayLastIndexOf,
+  Uint8ArrayCtor,
+} from "./primordials.ts";
 import { GuardedParts } from "./guard/parts.ts";
 
 /** Linux's `MREMAP_FIXED` (the same on every architecture; only Linux has mremap). */
@@ -401,7 +406,11 @@ export class Mapping {
     const step = Math.min(this.#b.maxBufferLength, 1 << 26);
     for (let hi = end; hi > start; hi -= step) {
       const lo = Math.max(start, hi - step);
-      const at = new Uint8Array(this.buffer(lo, hi - lo)).lastIndexOf(byte);
+      // Captured intrinsics on a buffer nobody else sees, detached at once:
+      // it is not tracked, so it must not outlive this call (or munmap).
+      const window = this.buffer(lo, hi - lo);
+      const at = typedArrayLastIndexOf(new Uint8ArrayCtor(window), byte);
+      detachBuffer(window);
       if (at >= 0) return lo + at;
     }
     return -1;

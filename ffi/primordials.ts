@@ -17,6 +17,7 @@ type AnyFn = (...args: any[]) => any;
 
 const { bind, call } = Function.prototype;
 const defineProperty = Object.defineProperty;
+const mathTrunc = Math.trunc;
 
 /**
  * `uncurryThis(f)(self, ...args)` is `f.call(self, ...args)`, immune to a
@@ -74,16 +75,52 @@ export const typedArrayKind: (value: unknown) => string | undefined = uncurryThi
 /** `%TypedArray%.prototype.set`. */
 export const typedArraySet: (ta: unknown, src: ArrayLike<number>, offset?: number) => void =
   uncurryThis(TypedArrayPrototype["set" as keyof object] as AnyFn);
-/** `%TypedArray%.prototype.subarray`. */
-export const typedArraySubarray: (ta: Uint8Array, start: number, end?: number) => Uint8Array =
-  uncurryThis(TypedArrayPrototype["subarray" as keyof object] as AnyFn);
+/**
+ * `%TypedArray%.prototype.subarray` for byte arrays, with its relative
+ * indices, but never through `Symbol.species`: the engine's `subarray` and
+ * `slice` look up `ta.constructor[Symbol.species]` and hand it the whole
+ * buffer (a user's constructor could keep the map's memory, or return an
+ * array of any length), so the view is built here by the constructor
+ * captured at load, over exactly `[start, end)` of `ta`'s bytes (indices
+ * count bytes whatever `ta`'s kind).
+ */
+export function typedArraySubarray(ta: ArrayBufferView, start: number, end?: number): Uint8Array {
+  const length = typedArrayByteLength(ta);
+  const from = clampIndex(start, length);
+  const to = end === undefined ? length : clampIndex(end, length);
+  return new Uint8ArrayCtor(
+    typedArrayBuffer(ta),
+    typedArrayByteOffset(ta) + from,
+    to > from ? to - from : 0,
+  );
+}
 
-/** `%TypedArray%.prototype.slice`. */
-export const typedArraySlice: (ta: Uint8Array, start: number, end: number) => Uint8Array =
-  uncurryThis(TypedArrayPrototype["slice" as keyof object] as AnyFn);
+/** A relative index (negative counts from the end) clamped to `[0, length]`. */
+function clampIndex(i: number, length: number): number {
+  const t = i !== i ? 0 : mathTrunc(i);
+  const n = t < 0 ? length + t : t;
+  return n < 0 ? 0 : n > length ? length : n;
+}
+
+/**
+ * `%TypedArray%.prototype.slice` for byte arrays: a fresh `Uint8Array`
+ * holding a copy of `[start, end)`, made by the captured constructor and
+ * `set` (no `Symbol.species`, see `typedArraySubarray`).
+ */
+export function typedArraySlice(ta: ArrayBufferView, start: number, end: number): Uint8Array {
+  const part = typedArraySubarray(ta, start, end);
+  const out = new Uint8ArrayCtor(typedArrayByteLength(part));
+  typedArraySet(out, part);
+  return out;
+}
 /** `%TypedArray%.prototype.indexOf`. */
 export const typedArrayIndexOf: (ta: Uint8Array, value: number, from: number) => number =
   uncurryThis(TypedArrayPrototype["indexOf" as keyof object] as AnyFn);
+
+/** `%TypedArray%.prototype.lastIndexOf`. */
+export const typedArrayLastIndexOf: (ta: Uint8Array, value: number) => number = uncurryThis(
+  TypedArrayPrototype["lastIndexOf" as keyof object] as AnyFn,
+);
 
 /** `DataView.prototype` getters (a `TypeError` for anything but a DataView). */
 export const dataViewBuffer: (dv: unknown) => ArrayBufferLike = uncurryThis(
@@ -142,6 +179,19 @@ export function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer 
 
 /** The captured `Uint8Array` constructor. */
 export const Uint8ArrayCtor: typeof Uint8Array = Uint8Array;
+/** The captured `Int32Array` constructor. */
+export const Int32ArrayCtor: typeof Int32Array = Int32Array;
+/** The captured `Array.isArray`. */
+export const isArray: (value: unknown) => value is unknown[] = Array.isArray;
+
+/**
+ * Whether the typed array's buffer was detached (moved away by `transfer()`
+ * or a transfer list); a view of shared memory never is.
+ */
+export function isDetachedView(ta: unknown): boolean {
+  const buffer = typedArrayBuffer(ta);
+  return isArrayBuffer(buffer) && arrayBufferDetached(buffer);
+}
 /** A new one-byte `Uint8Array` holding `value`, by the captured constructor. */
 export function byteArray(value: number): Uint8Array {
   const one = new Uint8ArrayCtor(1);

@@ -16,6 +16,7 @@
  * @module
  */
 import { runtimeName } from "../ffi/load.ts";
+import { typedArraySubarray, Uint8ArrayCtor } from "../ffi/primordials.ts";
 
 /**
  * Results shorter than this are `TypedArray.prototype.slice` of the map's
@@ -50,17 +51,17 @@ const SLAB = 64 * 1024;
 /** Results up to this size come from a slab (Deno). */
 const POOLED_MAX = runtimeName === "bun" ? 0 : 4096;
 
-let slab = new Uint8Array(0);
+let slab = new Uint8ArrayCtor(0);
 let used = 0;
 
 /** A new `Uint8Array` of `n` bytes for the caller to fill; not zeroed when pooled. */
 export function freshBytes(n: number): Uint8Array {
-  if (n > POOLED_MAX || n === 0) return new Uint8Array(n);
+  if (n > POOLED_MAX || n === 0) return new Uint8ArrayCtor(n);
   if (used + n > slab.length) {
-    slab = new Uint8Array(SLAB);
+    slab = new Uint8ArrayCtor(SLAB);
     used = 0;
   }
-  const out = slab.subarray(used, used + n);
+  const out = typedArraySubarray(slab, used, used + n); // no Symbol.species
   // Results start 8-byte aligned, so any typed array fits over one.
   used += (n + 7) & ~7;
   return out;

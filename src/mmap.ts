@@ -10,6 +10,7 @@ import { Mapping } from "../ffi/mapping.ts";
 import {
   byteArray,
   typedArrayBuffer,
+  typedArrayByteLength,
   typedArrayIndexOf,
   typedArraySet,
   typedArraySlice,
@@ -272,6 +273,15 @@ export interface MapFile {
 export let fileOfMap!: (m: MMap) => MapFile;
 /** Whether the kernel maps `m` shared and writable, so that other processes see its stores (the Ring needs that). */
 export let isSharedMap!: (m: MMap) => boolean;
+/**
+ * A tracked buffer over `[offset, offset + length)` of `m` that is never
+ * handed to user code (the Ring's own header and data views): detached on
+ * `close()` and `resize()` as every view is, and out of reach of anyone
+ * who moves a buffer the library handed out.
+ */
+/** Whether `m` is an MMap by its private fields (a Proxy of one is not). */
+export let isMMap!: (m: unknown) => boolean;
+export let privateWindow!: (m: MMap, offset: number, length: number) => ArrayBuffer;
 
 /**
  * A memory-mapped file or anonymous memory, with CPython's `mmap` API
@@ -340,6 +350,12 @@ export class MMap {
       return { fd: m.#res.fd, access: m.#access, path: m.#path };
     };
     isSharedMap = (m) => m.#kernelShared;
+    isMMap = (m) => typeof m === "object" && m !== null && #res in m;
+    privateWindow = (m, offset, length) => {
+      m.#check();
+      m.#res.exposed = true;
+      return m.#views.window(m.#mapping(), offset, length);
+    };
   }
 
   /**
@@ -1288,8 +1304,9 @@ export class MMap {
     const s = resolveSlice(this.#length, start, end, 1);
     return byteStream(s.start, s.start + s.count, chunkSize, () => this.#length, (at, into) => {
       this.#check();
+      // Captured intrinsics only: a patched `subarray`/`set` would be handed the internal view.
       const main = this.#views.main;
-      if (main) into.set(main.subarray(at, at + into.length));
+      if (main) typedArraySet(into, typedArraySubarray(main, at, at + typedArrayByteLength(into)));
       else this.#mapping().copyOut(at, into);
     });
   }

@@ -159,7 +159,7 @@ export class Pieces {
     for (let done = 0; done < count;) {
       const n = Math.min(chunk.length, count - done);
       const at = forward ? done : count - done - n;
-      const part = chunk.subarray(0, n);
+      const part = subarray(chunk, 0, n);
       this.copyOut(src + at, part);
       this.copyIn(dest + at, part);
       done += n;

@@ -22,7 +22,11 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
-import { typedArrayByteLength as lengthOf } from "../ffi/primordials.ts";
+import {
+  typedArrayByteLength as lengthOf,
+  typedArraySet,
+  typedArraySubarray,
+} from "../ffi/primordials.ts";
 import { MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.ts";
 
 /** search_kernel.wat, assembled with wabt's wat2wasm (base64). */
@@ -170,7 +174,7 @@ export function countByte(
   if (placed?.mapping === mapping) unplace(k);
   for (let at = start; at < end; at += CHUNK) {
     const n = Math.min(CHUNK, end - at);
-    mapping.copyOut(at, n === CHUNK ? k.chunk : k.chunk.subarray(0, n));
+    mapping.copyOut(at, n === CHUNK ? k.chunk : typedArraySubarray(k.chunk, 0, n));
     total += k.count(0, n, byte) >>> 0;
   }
   return total;
@@ -198,7 +202,7 @@ export function findInPlace(
   const k = kernel;
   const n = lengthOf(needle);
   if (!k || n < 2 || n > NEEDLE_MAX || !place(k, mapping, source, pageSize)) return undefined;
-  k.chunk.set(needle, 0);
+  typedArraySet(k.chunk, needle, 0);
   const [o1, o2] = rarePair(needle);
   try {
     // Windows of CALL_MAX candidate positions, each with the n - 1 bytes after it.

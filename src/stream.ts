@@ -6,6 +6,12 @@
  *
  * @module
  */
+import {
+  typedArrayBuffer,
+  typedArrayByteLength,
+  typedArrayByteOffset,
+  Uint8ArrayCtor,
+} from "../ffi/primordials.ts";
 
 /**
  * Options of `MMap.stream`.
@@ -52,18 +58,17 @@ export function byteStream(
       }
       const view = request?.view;
       if (request && view) {
-        const into = new Uint8Array(
-          view.buffer,
-          view.byteOffset,
-          Math.min(view.byteLength, stop - at),
-        );
+        // The reader's view, measured by the engine's getters (not its properties).
+        const n = Math.min(typedArrayByteLength(view), stop - at);
+        const into = new Uint8ArrayCtor(typedArrayBuffer(view), typedArrayByteOffset(view), n);
         copy(at, into);
-        at += into.length;
-        request.respond(into.length);
+        at += n;
+        request.respond(n);
       } else {
-        const chunk = new Uint8Array(Math.min(chunkSize, stop - at));
+        const n = Math.min(chunkSize, stop - at);
+        const chunk = new Uint8ArrayCtor(n);
         copy(at, chunk);
-        at += chunk.length;
+        at += n;
         controller.enqueue(chunk);
       }
     },

@@ -110,7 +110,21 @@ export class ViewSet {
    * large. Never hand it out: use `public()`.
    */
   get main(): Uint8Array | null {
+    const buffer = this.#mainBuffer;
+    if (buffer !== null && arrayBufferDetached(buffer)) this.#remakeMain();
     return this.#main;
+  }
+
+  /**
+   * The internal buffer never reaches user code, but if it were moved away
+   * anyway, a write through its detached view would be dropped without a
+   * word: make it again, and count the memory as reachable.
+   */
+  #remakeMain(): void {
+    this.#lost = true;
+    const buffer = this.#mapping!.buffer(0, this.#mapping!.length);
+    this.#main = new Uint8ArrayCtor(buffer);
+    this.#mainBuffer = buffer;
   }
 
   /**

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { typedArraySlice, typedArraySubarray } from "../ffi/primordials.ts";
 import { Errno } from "./errno.ts";
 import { ERRNO, SIZE } from "./wasi_defs.ts";
 
@@ -39,7 +40,8 @@ export class GuestView {
   /** `len` bytes at `ptr`, live (not a copy); `EFAULT` if outside the memory. */
   slice(ptr: number, len: number): Uint8Array {
     if (ptr + len > this.bytes.length) throw new Errno(ERRNO.FAULT);
-    return this.bytes.subarray(ptr, ptr + len);
+    // Not `subarray`: it would hand Uint8Array[Symbol.species] the guest's memory.
+    return typedArraySubarray(this.bytes, ptr, ptr + len);
   }
 
   /** The UTF-8 string at `ptr`; `EILSEQ` for bytes that are not UTF-8. */
@@ -47,7 +49,7 @@ export class GuestView {
     const bytes = this.slice(ptr, len);
     try {
       // TextDecoder refuses views of shared memory: those it gets a copy of.
-      return utf8.decode(this.shared ? bytes.slice() : bytes);
+      return utf8.decode(this.shared ? typedArraySlice(bytes, 0, len) : bytes);
     } catch {
       throw new Errno(ERRNO.ILSEQ);
     }

@@ -7,6 +7,7 @@
  */
 import { readdirSync, readSync, writeSync } from "node:fs";
 import { truncateFd } from "../ffi/files.ts";
+import { typedArraySubarray } from "../ffi/primordials.ts";
 import { allocateRange } from "../ffi/space.ts";
 import {
   fstatFull,
@@ -101,7 +102,7 @@ function writeAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
   let total = 0;
   for (const buf of bufs) {
     for (let off = 0; off < buf.length;) {
-      off += pwriteFrom(e.hostFd, buf.subarray(off), pos + total + off);
+      off += pwriteFrom(e.hostFd, typedArraySubarray(buf, off), pos + total + off);
     }
     total += buf.length;
   }
