@@ -18,7 +18,6 @@ import {
   typedArrayByteLength,
   typedArrayByteOffset,
   typedArrayKind,
-  typedArrayLength,
   Uint8ArrayCtor,
   Uint8ArrayPrototype,
 } from "../ffi/primordials.ts";
@@ -64,8 +63,12 @@ export type Needle = BytesLike | number;
 export function toBytes(data: unknown): Uint8Array {
   if (typeof data === "string") return encodeUtf8(data);
   if (typeof data !== "object" || data === null) throw notBytes(data);
-  if (getPrototypeOf(data) === Uint8ArrayPrototype && isByteArray(data)) return data as Uint8Array;
-  if (typedArrayKind(data) !== undefined) {
+  // The brand check first: a Proxy's getPrototypeOf trap would run user code.
+  const kind = typedArrayKind(data);
+  if (kind === "Uint8Array" && getPrototypeOf(data) === Uint8ArrayPrototype) {
+    return data as Uint8Array;
+  }
+  if (kind !== undefined) {
     return new Uint8ArrayCtor(
       typedArrayBuffer(data),
       typedArrayByteOffset(data),
@@ -102,12 +105,3 @@ export function toNeedle(sub: unknown): Uint8Array {
 
 /** The true length in bytes of a typed array, whatever its properties say. */
 export const byteLength: (bytes: Uint8Array) => number = typedArrayByteLength;
-
-/**
- * Whether an object whose prototype is `Uint8Array.prototype` really holds
- * one byte per element (a Uint16Array given that prototype does not); any
- * non-typed-array given it is a `TypeError` from the engine's own getter.
- */
-function isByteArray(data: object): boolean {
-  return typedArrayLength(data) === typedArrayByteLength(data);
-}

@@ -19,14 +19,21 @@
 import { futexWakeAt, processAlive, threadIdentity, wordAddress } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { COPY_WAY, freshBytes } from "../fastpaths.ts";
-import { isSharedMap, MMap } from "../mmap.ts";
+import { isMMap, isSharedMap, type MMap, privateWindow } from "../mmap.ts";
 import {
+  arrayBufferDetached,
+  Int32ArrayCtor,
+  isArray,
+  isDetachedView,
+  typedArrayByteLength,
   typedArrayKind as tagOf,
   typedArrayLength as lengthOf,
   typedArraySet as copyInto,
+  typedArraySlice,
+  typedArraySubarray,
+  Uint8ArrayCtor,
 } from "../../ffi/primordials.ts";
-import { toBytes } from "../bytes.ts";
-import { copyBytes, SMALL, smallLength, wordsOf } from "./ring_bytes.ts";
+import { brandName, copyBytes, messageBytes, SMALL, smallLength, wordsOf } from "./ring_bytes.ts";
 import {
   ASLEEP,
   capacityFor,
@@ -164,9 +171,18 @@ export class Ring {
    */
   readonly maxMessage: number;
 
+  // The header and data views sit on a buffer of the ring's own that user
+  // code never sees; `peek` and `reserve` views are cut from another one
+  // (`#shown`), so that moving theirs away leaves the ring working.
+  readonly #map: MMap;
+  readonly #offset: number;
+  readonly #own: ArrayBuffer;
   readonly #h: Int32Array;
   readonly #d: Uint8Array;
   readonly #d32: Int32Array;
+  #shown: ArrayBuffer | null = null;
+  /** A call is under way that may run user code (see `#enter`). */
+  #busy = false;
   readonly #mask: number;
   readonly #strategy: WaitStrategy;
   readonly #spins: number;
@@ -220,8 +236,8 @@ export class Ring {
    * ```
    */
   constructor(map: MMap, byteOffset: number, byteLength: number, options?: RingOptions) {
-    if (!(map instanceof MMap)) {
-      throw new TypeError(`Ring: map must be an MMap, not ${typeName(map)}`);
+    if (!isMMap(map)) {
+      throw new TypeError(`Ring: map must be an MMap, not ${brandName(map)}`);
     }
     const offset = toInt(byteOffset, "byteOffset");
     const length = toInt(byteLength, "byteLength");
@@ -259,9 +275,12 @@ export class Ring {
     this.capacity = capacity;
     this.maxMessage = capacity / 2 - RECORD_HEADER;
     this.#mask = capacity - 1;
-    this.#h = map.view(Int32Array, offset, HEADER_BYTES / 4);
-    this.#d = map.view(Uint8Array, offset + HEADER_BYTES, capacity);
-    this.#d32 = map.view(Int32Array, offset + HEADER_BYTES, capacity / 4);
+    this.#map = map;
+    this.#offset = offset;
+    const own = this.#own = privateWindow(map, offset, HEADER_BYTES + capacity);
+    this.#h = new Int32ArrayCtor(own, 0, HEADER_BYTES / 4);
+    this.#d = new Uint8ArrayCtor(own, HEADER_BYTES, capacity);
+    this.#d32 = new Int32ArrayCtor(own, HEADER_BYTES, capacity / 4);
     this.#strategy = strategy;
     this.#spins = spins;
     setUpHeader(this.#h, capacity, "Ring");
@@ -339,7 +358,7 @@ export class Ring {
   push(bytes: Uint8Array, timeoutMs?: number): boolean {
     let b = bytes;
     let n = smallLength(b);
-    if (n < 0) n = lengthOf(b = toBytes(b));
+    if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.push"));
     checkTimeout(timeoutMs, "Ring.push");
     this.#startPush(n, "Ring.push");
     const at = this.#place(n);
@@ -393,7 +412,7 @@ export class Ring {
     try {
       let b = bytes;
       let n = smallLength(b);
-      if (n < 0) n = lengthOf(b = toBytes(b));
+      if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.pushAsync"));
       const end = deadline(timeoutMs, "Ring.pushAsync");
       this.#startPush(n, "Ring.pushAsync");
       const at = this.#place(n);
@@ -404,9 +423,12 @@ export class Ring {
       }
       // The copy and the publish happen in the step that finds the room, so
       // that other async pushes of this thread cannot come in between.
-      return runAsync(this.#roomSteps(n, end, false, b)).then((place) => place >= 0);
+      return runAsync(this.#roomSteps(n, end, false, b)).then(
+        (place) => place >= 0,
+        (e) => Promise.reject(this.#closedOr(e)),
+      );
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(this.#closedOr(e));
     }
   }
 
@@ -429,14 +451,14 @@ export class Ring {
    * ```
    */
   pushMany(messages: readonly Uint8Array[], timeoutMs?: number): number {
-    const count = this.#countOf(messages, "Ring.pushMany");
+    const list = this.#messagesOf(messages, "Ring.pushMany");
+    const count = list.length;
     const end = timeoutMs === 0 ? 0 : deadline(timeoutMs, "Ring.pushMany");
     let done = 0;
     try {
       while (done < count) {
-        let b = messages[done] as Uint8Array;
-        let n = smallLength(b);
-        if (n < 0) n = lengthOf(b = toBytes(b));
+        const b = list[done]!;
+        const n = lengthOf(b);
         if (done === 0) this.#startPush(n, "Ring.pushMany");
         else this.#checkLength(n, "Ring.pushMany");
         const at = this.#place(n);
@@ -496,10 +518,10 @@ export class Ring {
    * ```
    */
   pushManyFrom(data: Uint8Array, lengths: Uint32Array, timeoutMs?: number): number {
-    const room = this.#targetLength(data, "Ring.pushManyFrom");
+    const room = this.#targetLength(data, "Ring.pushManyFrom", "data");
     if (tagOf(lengths) !== "Uint32Array") {
       throw new TypeError(
-        `Ring.pushManyFrom: lengths must be a Uint32Array, not ${typeName(lengths)}`,
+        `Ring.pushManyFrom: lengths must be a Uint32Array, not ${brandName(lengths)}`,
       );
     }
     const count = lengthOf(lengths as unknown as Uint8Array);
@@ -583,7 +605,7 @@ export class Ring {
       if (at < 0) return null;
     }
     this.#lastLength = n;
-    return this.#d.subarray(at, at + n);
+    return new Uint8ArrayCtor(this.#shownBuffer(), at, n);
   }
 
   /**
@@ -607,6 +629,7 @@ export class Ring {
    * ```
    */
   commit(used?: number): void {
+    this.#enter("Ring.commit");
     const last = this.#lastRecord;
     if (last < 0) throw new TypeError("Ring.commit: nothing is reserved");
     if (used !== undefined) {
@@ -700,9 +723,12 @@ export class Ring {
       this.#startPop("Ring.popAsync");
       const at = this.#next();
       if (at >= 0) return Promise.resolve(this.#take(at));
-      return runAsync(this.#popSteps(end));
+      return runAsync(this.#popSteps(end)).then(
+        undefined,
+        (e) => Promise.reject(this.#closedOr(e)),
+      );
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(this.#closedOr(e));
     }
   }
 
@@ -774,11 +800,15 @@ export class Ring {
       at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.popMany"), true));
       if (at < 0) return out;
     }
+    // Index stores (no patchable `push`); an index setter on
+    // Array.prototype could still run user code here: `#busy` refuses it
+    // any call on this ring until the batch is freed.
+    let k = 0;
+    this.#busy = true;
     try {
-      do out.push(this.#copy(at, this.#length)); while (
-        out.length < most && (at = this.#next()) >= 0
-      );
+      do out[k++] = this.#copy(at, this.#length); while (k < most && (at = this.#next()) >= 0);
     } finally {
+      this.#busy = false;
       this.#free();
     }
     return out;
@@ -810,7 +840,7 @@ export class Ring {
     checkTimeout(timeoutMs, "Ring.popManyInto");
     if (tagOf(lengths) !== "Uint32Array") {
       throw new TypeError(
-        `Ring.popManyInto: lengths must be a Uint32Array, not ${typeName(lengths)}`,
+        `Ring.popManyInto: lengths must be a Uint32Array, not ${brandName(lengths)}`,
       );
     }
     const most = lengthOf(lengths as unknown as Uint8Array);
@@ -883,7 +913,7 @@ export class Ring {
       if (at < 0) return null;
     }
     this.#peeking = true;
-    return this.#d.subarray(at, at + this.#length);
+    return new Uint8ArrayCtor(this.#shownBuffer(), at, this.#length);
   }
 
   /**
@@ -904,6 +934,7 @@ export class Ring {
    * ```
    */
   release(): void {
+    this.#enter("Ring.release");
     if (!this.#peeking) throw new TypeError("Ring.release: nothing was peeked");
     this.#free();
   }
@@ -924,9 +955,12 @@ export class Ring {
    * ```
    */
   close(): void {
+    if (this.#busy) this.#enter("Ring.close");
     const me = threadIdentity().tid;
     const h = this.#h;
-    if ((h.buffer as ArrayBuffer).detached) return;
+    // Only the map's close (or resize) detaches the ring's own buffer: the
+    // memory is gone then, and the role words with it.
+    if (arrayBufferDetached(this.#own)) return;
     if (this.#producing) Atomics.compareExchange(h, PRODUCER, me, 0);
     if (this.#consuming) Atomics.compareExchange(h, CONSUMER, me, 0);
     this.#producing = this.#consuming = false;
@@ -958,11 +992,62 @@ export class Ring {
 
   // --- internals: producer ---------------------------------------------------
 
-  #countOf(messages: readonly Uint8Array[], what: string): number {
-    if (!Array.isArray(messages)) {
+  /**
+   * The messages as real Uint8Arrays, read once, before the ring is
+   * touched: an element's getter (or a Proxy's trap) may run any code,
+   * `close()` and `pop()` of this ring included.
+   */
+  #messagesOf(messages: readonly Uint8Array[], what: string): Uint8Array[] {
+    if (!isArray(messages)) {
       throw new TypeError(`${what}: messages must be an Array, not ${typeName(messages)}`);
     }
-    return messages.length;
+    const count = messages.length;
+    const list: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) list[i] = messageBytes(messages[i], what);
+    return list;
+  }
+
+  /**
+   * Refuses a call made from user code that runs inside another call of
+   * this ring (an index setter on Array.prototype while `popMany` fills its
+   * result): the ring's cursors are in flux then.
+   */
+  #enter(what: string): void {
+    if (this.#busy) {
+      throw new TypeError(
+        `${what}: the ring is busy: called from user code (a getter, a setter, a patched ` +
+          `prototype) that runs inside another call of this ring`,
+      );
+    }
+  }
+
+  /** Throws when the map under the ring was closed (or resized). */
+  #open(): void {
+    if (arrayBufferDetached(this.#own)) throw this.#closedError();
+  }
+
+  #closedError(): TypeError {
+    return this.#map.closed
+      ? new TypeError("mmap closed or invalid")
+      : new TypeError("Ring: the map was resized under the ring: make a new Ring over it");
+  }
+
+  /** `e`, or the library's error when the map was closed under a pending wait. */
+  #closedOr(e: unknown): unknown {
+    return arrayBufferDetached(this.#own) && !(e instanceof RingCorruptError)
+      ? this.#closedError()
+      : e;
+  }
+
+  /** The buffer `peek` and `reserve` views are cut from (made again if moved away). */
+  #shownBuffer(): ArrayBuffer {
+    const shown = this.#shown;
+    if (shown !== null && !arrayBufferDetached(shown)) return shown;
+    return (this.#shown = privateWindow(this.#map, this.#offset + HEADER_BYTES, this.capacity));
+  }
+
+  #detachedTarget(name: string, what: string): never {
+    throw new TypeError(`${what}: the ${name}'s buffer is detached (it was transferred)`);
   }
 
   #checkLength(n: number, what: string): void {
@@ -975,6 +1060,8 @@ export class Ring {
 
   /** Before a producer operation: the role, the length, and head as memory has it. */
   #startPush(n: number, what: string): void {
+    this.#enter(what);
+    this.#open();
     if (!this.#producing) this.#claim(PRODUCER, "producer", what);
     if (this.#lastRecord >= 0 && what !== "Ring.reserve") {
       throw new TypeError(`${what}: commit() the reserved messages first`);
@@ -1065,6 +1152,8 @@ export class Ring {
 
   /** Before a consumer operation: the role, and tail as memory has it. */
   #startPop(what: string): void {
+    this.#enter(what);
+    this.#open();
     if (!this.#consuming) this.#claim(CONSUMER, "consumer", what);
     if (this.#peeking) throw new TypeError(`${what}: release() the peeked messages first`);
     // Tail is this side's own word: as head for the producer.
@@ -1076,15 +1165,18 @@ export class Ring {
     this.#readCursor = this.#tail;
   }
 
-  #targetLength(target: Uint8Array, what: string): number {
-    if (ArrayBuffer.isView(target) && target instanceof Uint8Array) {
-      const n = target.length;
-      if (typeof n === "number" && n >= 0 && (n | 0) === n) return n;
-    }
+  /**
+   * The bytes of a Uint8Array argument, by the engine's own getters (an own
+   * `length`, a getter, a Proxy or a borrowed prototype never decide how
+   * many bytes are copied or how long a message is).
+   */
+  #targetLength(target: Uint8Array, what: string, name = "target"): number {
     if (tagOf(target) !== "Uint8Array") {
-      throw new TypeError(`${what}: target must be a Uint8Array, not ${typeName(target)}`);
+      throw new TypeError(`${what}: ${name} must be a Uint8Array, not ${brandName(target)}`);
     }
-    return lengthOf(target);
+    const n = typedArrayByteLength(target);
+    if (n === 0 && isDetachedView(target)) this.#detachedTarget(name, what);
+    return n;
   }
 
   /** The head index, checked against tail and the read cursor. */
@@ -1143,7 +1235,7 @@ export class Ring {
   #copyOut(target: Uint8Array, offset: number, at: number, n: number): void {
     const d = this.#d;
     if (n <= SMALL) { for (let i = 0; i < n; i++) target[offset + i] = d[at + i]!; }
-    else copyInto(target, d.subarray(at, at + n), offset);
+    else copyInto(target, typedArraySubarray(d, at, at + n), offset);
   }
 
   /**
@@ -1152,7 +1244,7 @@ export class Ring {
    * 64 KiB slab, as `read` and `slice` results are).
    */
   #copy(at: number, n: number): Uint8Array {
-    if (COPY_WAY === "slice") return this.#d.slice(at, at + n);
+    if (COPY_WAY === "slice") return typedArraySlice(this.#d, at, at + n);
     const out = freshBytes(n);
     this.#copyOut(out, 0, at, n);
     return out;
@@ -1220,6 +1312,7 @@ export class Ring {
       strategy: this.#strategy,
       spins: this.#spins,
       check: () => {
+        this.#open();
         checkHeader(h, this.capacity, "Ring");
         const tid = Atomics.load(h, peer);
         if (tid === 0 || processAlive(tid)) return;

@@ -8,30 +8,68 @@
  * @module
  */
 import {
+  Int32ArrayCtor,
   isView,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayByteOffset,
+  typedArrayKind,
+  typedArrayLength,
   typedArraySet,
   typedArraySubarray,
-  Uint8ArrayCtor,
 } from "../../ffi/primordials.ts";
+import { typeName } from "../args.ts";
+import { toBytes } from "../bytes.ts";
 
 /** Messages up to this long are copied by a loop (cheaper than `set` for a few bytes). */
 export const SMALL = 32;
 
 /**
- * The length of a real Uint8Array as its `length` says it, when that is a
- * small integer (0 to `SMALL`); otherwise -1. A lying `length` is harmless
- * here, because the ring then copies exactly that many elements by index,
- * and the elements of a real typed array run no user code.
+ * The length of a real Uint8Array (by its internal slots: a Float64Array
+ * given Uint8Array's prototype is not one) when it is at most `SMALL`;
+ * otherwise -1. The engine's own getters measure it: an own `length` or a
+ * patched prototype getter never decides how many bytes a record holds.
  */
 export function smallLength(b: unknown): number {
-  if (isView(b) && b instanceof Uint8ArrayCtor) {
-    const n = b.length;
-    if (typeof n === "number" && n >= 0 && n <= SMALL && (n | 0) === n) return n;
+  if (typedArrayKind(b) === "Uint8Array") {
+    const n = typedArrayLength(b);
+    if (n <= SMALL) return n;
   }
   return -1;
+}
+
+/**
+ * A message as a real Uint8Array over its bytes (see `toBytes`), or the
+ * library's TypeError naming what a message may be.
+ */
+export function messageBytes(b: unknown, what: string): Uint8Array {
+  try {
+    return toBytes(b);
+  } catch {
+    throw new TypeError(
+      `${what}: a message must be a Uint8Array (or another typed array, a DataView, ` +
+        `an ArrayBuffer or a string), not ${brandName(b)}`,
+    );
+  }
+}
+
+/**
+ * What `value` is, for an error message: a typed array's real kind (a
+ * Float64Array given Uint8Array's prototype says Float64Array), and a
+ * look-alike of a typed array or an MMap (a Proxy, a borrowed prototype)
+ * called one.
+ */
+export function brandName(value: unknown): string {
+  const kind = typedArrayKind(value);
+  if (kind !== undefined) return kind;
+  const name = typeName(value);
+  const posing = typeof value === "object" && value !== null && !isView(value) &&
+    (name === "MMap" || (name !== "Array" && name.endsWith("Array")));
+  return posing
+    ? `${
+      name === "MMap" ? "an" : "a"
+    } ${name} look-alike (a Proxy, or an object given its prototype)`
+    : name;
 }
 
 /**
@@ -42,7 +80,7 @@ export function smallLength(b: unknown): number {
 export function wordsOf(bytes: Uint8Array): Int32Array | null {
   const offset = typedArrayByteOffset(bytes);
   if ((offset & 3) !== 0) return null;
-  return new Int32Array(typedArrayBuffer(bytes), offset, typedArrayByteLength(bytes) >> 2);
+  return new Int32ArrayCtor(typedArrayBuffer(bytes), offset, typedArrayByteLength(bytes) >> 2);
 }
 
 /**

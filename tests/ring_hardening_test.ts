@@ -1,0 +1,252 @@
+/**
+ * The Ring against its own users: views it hands out that are moved away,
+ * arguments whose `length` lies, user code that calls back into the ring
+ * from inside one of its calls, and a map closed under it. Every case ends
+ * in the ring still working, or in the library's own error of the
+ * documented class; never in the engine's TypeError, a false
+ * RingCorruptError, a lost or a duplicated message.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { MMap, Ring } from "../mod.ts";
+
+const SZ = 4096;
+
+function fresh(): { m: MMap; r: Ring } {
+  const m = MMap.anonymous(SZ);
+  return { m, r: new Ring(m, 0, SZ) };
+}
+
+function lie(bytes: Uint8Array, length: number): Uint8Array {
+  Object.defineProperty(bytes, "length", { value: length });
+  return bytes;
+}
+
+describe("Ring views moved away", () => {
+  it("transferring a peek() view's buffer leaves the ring working, and close() frees the roles", () => {
+    const { m, r } = fresh();
+    try {
+      r.push(Uint8Array.of(1, 2, 3));
+      const v = r.peek(0)!;
+      structuredClone(v, { transfer: [v.buffer as ArrayBuffer] });
+      assert.equal(v.length, 0);
+      r.release();
+      assert.equal(r.push(Uint8Array.of(4)), true);
+      assert.deepEqual(r.pop(0), Uint8Array.of(4));
+      assert.deepEqual([...r.peek(0) ?? []], [], "nothing left");
+      r.push(Uint8Array.of(5));
+      assert.deepEqual([...r.peek(0)!], [5], "a new peek view is live");
+      r.release();
+      assert.notEqual(r.consumer, 0);
+      r.close();
+      assert.equal(r.consumer, 0);
+      assert.equal(r.producer, 0);
+    } finally {
+      m.close();
+    }
+  });
+
+  it("transferring a reserve() view's buffer, or the map's bytes, leaves the ring working", () => {
+    const { m, r } = fresh();
+    try {
+      const slot = r.reserve(4)!;
+      slot.set([9, 8, 7, 6]);
+      (slot.buffer as ArrayBuffer).transfer();
+      r.commit();
+      (m.bytes.buffer as ArrayBuffer).transfer();
+      (m.view(Uint8Array, 0, 4).buffer as ArrayBuffer).transfer();
+      assert.deepEqual(r.pop(0), Uint8Array.of(9, 8, 7, 6));
+      r.close();
+      assert.equal(r.producer, 0);
+      assert.equal(r.consumer, 0);
+    } finally {
+      m.close();
+    }
+  });
+});
+
+describe("Ring arguments that lie", () => {
+  it("popInto measures its target in bytes (an own length is ignored; the message stays)", () => {
+    const { m, r } = fresh();
+    try {
+      r.push(new Uint8Array(20).fill(7));
+      const t = lie(new Uint8Array(4), 100);
+      assert.throws(() => r.popInto(t), /message is 20 bytes, the target only 4/);
+      assert.deepEqual([...t], [0, 0, 0, 0]);
+      assert.equal(r.pop(0)!.length, 20, "the message is still there");
+      const f = new Float64Array(8);
+      Object.setPrototypeOf(f, Uint8Array.prototype);
+      r.push(new Uint8Array(40).fill(9));
+      assert.throws(() => r.popInto(f as unknown as Uint8Array), {
+        name: "TypeError",
+        message: /target must be a Uint8Array, not Float64Array/,
+      });
+      assert.equal(r.pop(0)!.length, 40);
+    } finally {
+      m.close();
+    }
+  });
+
+  it("popManyInto measures its target in bytes and loses no message", () => {
+    const { m, r } = fresh();
+    try {
+      r.push(new Uint8Array(10).fill(1));
+      r.push(new Uint8Array(10).fill(2));
+      const lengths = new Uint32Array(4);
+      assert.throws(() => r.popManyInto(lie(new Uint8Array(4), 100), lengths), RangeError);
+      const big = lie(new Uint8Array(15), 100);
+      assert.equal(r.popManyInto(big, lengths), 1);
+      assert.deepEqual(r.popMany(), [new Uint8Array(10).fill(2)]);
+    } finally {
+      m.close();
+    }
+  });
+
+  it("push and pushManyFrom size messages by their bytes", () => {
+    const { m, r } = fresh();
+    try {
+      r.push(lie(new Uint8Array(4).fill(5), 30));
+      assert.deepEqual(r.pop(0), Uint8Array.of(5, 5, 5, 5));
+      r.push(lie(new Uint8Array(100).fill(5), 0));
+      assert.equal(r.pop(0)!.length, 100);
+      const floats = new Float64Array(2);
+      Object.setPrototypeOf(floats, Uint8Array.prototype);
+      r.push(floats as unknown as Uint8Array);
+      assert.equal(r.pop(0)!.length, 16, "a Float64Array is its 16 bytes, not 2 elements");
+      const data = lie(new Uint8Array(4).fill(3), 300);
+      assert.throws(() => r.pushManyFrom(data, Uint32Array.of(300)), /data holds 4/);
+      assert.equal(r.pop(0), null, "nothing was pushed");
+    } finally {
+      m.close();
+    }
+  });
+});
+
+describe("Ring re-entrance", () => {
+  it("an element getter that closes the ring during pushMany cannot corrupt it", () => {
+    const { m, r } = fresh();
+    try {
+      for (let i = 0; i < 10; i++) r.push(Uint8Array.of(i)), r.pop(0);
+      const batch = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
+      Object.defineProperty(batch, 1, {
+        get() {
+          r.close();
+          return Uint8Array.of(2);
+        },
+      });
+      assert.equal(r.pushMany(batch, 0), 3);
+      const c = new Ring(m, 0, SZ);
+      assert.deepEqual(c.popMany(10, 0).map((x) => [...x]), [[1], [2], [3]]);
+    } finally {
+      m.close();
+    }
+  });
+
+  it("popMany calls no Array.prototype.push, and refuses calls from an index setter", () => {
+    const { m, r } = fresh();
+    const push = Array.prototype.push;
+    const proto = Array.prototype as unknown as Record<string, unknown>;
+    let pushes = 0;
+    // Plain variables: storing into an array would call the setter itself.
+    let popped: unknown = "not called", closed: unknown = "not called";
+    try {
+      r.push(Uint8Array.of(1));
+      r.push(Uint8Array.of(2));
+      r.push(Uint8Array.of(3));
+      let out: Uint8Array[];
+      Array.prototype.push = function (this: unknown[], ...xs: unknown[]) {
+        pushes++;
+        return push.apply(this, xs);
+      };
+      Object.defineProperty(Array.prototype, "0", {
+        configurable: true,
+        set(this: Record<string, unknown>, v: unknown) {
+          try {
+            popped = r.pop(0);
+          } catch (e) {
+            popped = e;
+          }
+          try {
+            closed = r.close();
+          } catch (e) {
+            closed = e;
+          }
+          Object.defineProperty(this, "0", { value: v, writable: true, enumerable: true });
+        },
+      });
+      try {
+        out = r.popMany(10, 0);
+      } finally {
+        delete proto["0"];
+        Array.prototype.push = push;
+      }
+      assert.equal(pushes, 0);
+      for (const e of [popped, closed]) {
+        assert.ok(e instanceof TypeError && /busy/.test(e.message), String(e));
+      }
+      assert.deepEqual(out.map((x) => x[0]), [1, 2, 3]);
+      assert.equal(r.pop(0), null, "no message is delivered twice");
+    } finally {
+      delete proto["0"];
+      Array.prototype.push = push;
+      m.close();
+    }
+  });
+});
+
+describe("Ring errors", () => {
+  it("a ring on a closed map throws the library's TypeError, sync and async", async () => {
+    const { m, r } = fresh();
+    r.push(Uint8Array.of(1));
+    m.close();
+    const closed = { name: "TypeError", message: "mmap closed or invalid" };
+    assert.throws(() => r.push(Uint8Array.of(1)), closed);
+    assert.throws(() => r.pop(0), closed);
+    assert.throws(() => r.popInto(new Uint8Array(4), 0), closed);
+    await assert.rejects(r.popAsync(0), closed);
+    await assert.rejects(r.pushAsync(Uint8Array.of(1), 0), closed);
+    r.close(); // no throw
+  });
+
+  it("a map closed under a pending popAsync or pushAsync rejects with the library's TypeError", async () => {
+    const closed = { name: "TypeError", message: "mmap closed or invalid" };
+    {
+      const { m, r } = fresh();
+      const p = r.popAsync(5000);
+      setTimeout(() => m.close(), 20);
+      await assert.rejects(p, closed);
+    }
+    {
+      const { m, r } = fresh();
+      while (r.tryPush(new Uint8Array(100)));
+      const p = r.pushAsync(new Uint8Array(100), 5000);
+      setTimeout(() => m.close(), 20);
+      await assert.rejects(p, closed);
+    }
+  });
+
+  it("wrong types get the library's TypeError naming what is expected", () => {
+    const { m, r } = fresh();
+    try {
+      assert.throws(() => r.push(new Proxy(new Uint8Array(4), {})), {
+        name: "TypeError",
+        message: /Ring.push: a message must be a Uint8Array .*Proxy/,
+      });
+      const ab = new ArrayBuffer(8);
+      const gone = new Uint8Array(ab);
+      ab.transfer();
+      r.push(Uint8Array.of(1, 2));
+      assert.throws(() => r.popInto(gone), {
+        name: "TypeError",
+        message: /target's buffer is detached/,
+      });
+      assert.deepEqual(r.pop(0), Uint8Array.of(1, 2));
+      assert.throws(() => new Ring(new Proxy(m, {}), 0, SZ), {
+        name: "TypeError",
+        message: /map must be an MMap/,
+      });
+    } finally {
+      m.close();
+    }
+  });
+});
