@@ -166,15 +166,28 @@ describe("Ring messages in one process", () => {
     assert.throws(() => ring.push(new Uint8Array(1), "1" as unknown as number), TypeError);
   });
 
-  it("each strategy times out and delivers", () => {
+  it("each strategy times out, delivers, and sees a header overwritten while it waits", () => {
     using m = MMap.anonymous(BYTES);
+    const header = m.view(Int32Array, 0, 64);
     for (const wait of ["spin", "yield", "sleep"] as const) {
-      const ring = new Ring(m, 0, BYTES, { wait, spins: 10 });
-      assert.equal(ring.wait, wait);
-      assert.equal(ring.pop(20), null);
-      ring.push(Uint8Array.of(1));
-      assert.deepEqual(ring.pop(20), Uint8Array.of(1));
-      ring.close();
+      for (const spins of [0, 10, 5000]) {
+        const ring = new Ring(m, 0, BYTES, { wait, spins });
+        assert.equal(ring.wait, wait);
+        let t0 = performance.now();
+        assert.equal(ring.pop(20), null);
+        assert.ok(performance.now() - t0 >= 19, `${wait}, ${spins} spins: pop waited 20 ms`);
+        ring.push(Uint8Array.of(1));
+        assert.deepEqual(ring.pop(20), Uint8Array.of(1));
+        while (ring.tryPush(new Uint8Array(500)));
+        t0 = performance.now();
+        assert.equal(ring.push(new Uint8Array(500), 20), false);
+        assert.ok(performance.now() - t0 >= 19, `${wait}, ${spins} spins: push waited 20 ms`);
+        while (ring.tryPop());
+        header[2] = 8192; // the capacity word: checked every 200 ms of a wait
+        assert.throws(() => ring.pop(2000), RingCorruptError);
+        header[2] = 4096;
+        ring.close();
+      }
     }
   });
 
@@ -297,6 +310,87 @@ describe("Ring messages in one process", () => {
     const k = ring.pushManyFrom(new Uint8Array(8 * 300), new Uint32Array(300).fill(8), 0);
     assert.ok(k === 255 || k === 256, `${k}`);
     assert.equal(ring.popMany().length, k);
+  });
+
+  it("pushManyFrom/popManyInto wrap around with every message length from 0 to 2040", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = ringOf(m);
+    const max = ring.maxMessage;
+    const target = new Uint8Array(2 * max + 3);
+    const lengths = new Uint32Array(3);
+    let pads = 0;
+    for (let n = 0; n <= max; n++) {
+      // Three messages packed back to back (so odd lengths leave the later
+      // ones unaligned), into a ring that holds two or three of them at a time.
+      const sizes = Uint32Array.of(n, (n * 7) % 13, max - n);
+      const msgs = [...sizes].map((k, i) => message(k, n * 3 + i));
+      const data = new Uint8Array(sizes.reduce((a, b) => a + b, 0) + (n & 3)).subarray(n & 3);
+      let at = 0;
+      for (const b of msgs) data.set(b, at), at += b.length;
+      const got: Uint8Array[] = [];
+      let pushed = 0;
+      let from = 0;
+      const before = m.view(Int32Array, 0, 64)[HEAD];
+      while (got.length < 3) {
+        if (pushed < 3) {
+          const k = ring.pushManyFrom(data.subarray(from), sizes.subarray(pushed), 0);
+          for (let i = pushed; i < pushed + k; i++) from += sizes[i];
+          pushed += k;
+        }
+        // A target that holds one to three of them; a lengths array of one to three.
+        const out = target.subarray(n % 3, n % 3 + max + (n % 5) * 200);
+        const k = ring.popManyInto(out, lengths.subarray(0, 1 + (n % 3)), 0);
+        assert.ok(k > 0, `length ${n}: nothing to pop after ${got.length}`);
+        let o = 0;
+        for (let i = 0; i < k; i++) got.push(out.slice(o, o += lengths[i]));
+      }
+      const after = m.view(Int32Array, 0, 64)[HEAD];
+      const records = [...sizes].reduce((a, k) => a + ((8 + k + 7) & ~7), 0);
+      if (((after - before) >>> 0) > records) pads++;
+      for (let i = 0; i < 3; i++) assert.deepEqual(got[i], msgs[i], `length ${n}, message ${i}`);
+    }
+    assert.ok(pads > 500, `${pads} batches wrapped behind a padding record`);
+    assert.equal(ring.tryPop(), null);
+  });
+
+  it("popManyInto checks each record of a batch: a lie in the middle throws, nothing read outside", () => {
+    const lies: [string, number][] = [
+      ["a length beyond maxMessage", 1 << 30],
+      ["a negative length", -7],
+      ["a length beyond what is published", 100],
+      ["a padding record past head", -1],
+    ];
+    for (const [what, lie] of lies) {
+      using m = MMap.anonymous(BYTES);
+      const ring = ringOf(m);
+      const data = new Uint8Array(40).map((_, i) => i);
+      assert.equal(ring.pushManyFrom(data, new Uint32Array(5).fill(8)), 5);
+      m.view(Int32Array, 256, 1024)[2 * 4] = lie; // the third record's length word
+      const target = new Uint8Array(64 + 16).fill(0xee);
+      const lengths = new Uint32Array(5);
+      assert.throws(
+        () => ring.popManyInto(target.subarray(0, 64), lengths),
+        RingCorruptError,
+        what,
+      );
+      assert.deepEqual([...lengths], [8, 8, 0, 0, 0], `${what}: the two before it were copied`);
+      assert.deepEqual(target.subarray(0, 16), data.subarray(0, 16));
+      assert.ok(target.subarray(16).every((x) => x === 0xee), `${what}: nothing more written`);
+      assert.equal(m.view(Int32Array, 0, 64)[TAIL], 32, `${what}: those two were freed`);
+      assert.throws(() => ring.popManyInto(target, lengths), RingCorruptError);
+    }
+  });
+
+  it("pushManyFrom refuses a tail that lies, also in the middle of a batch", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = ringOf(m);
+    // Fill most of the ring, then make the tail jump ahead of head.
+    assert.equal(ring.pushManyFrom(new Uint8Array(8 * 250), new Uint32Array(250).fill(8)), 250);
+    m.view(Int32Array, 0, 64)[TAIL] = 1 << 24;
+    assert.throws(
+      () => ring.pushManyFrom(new Uint8Array(8 * 10), new Uint32Array(10).fill(8), 0),
+      RingCorruptError,
+    );
   });
 
   it("pushMany: a message too long throws after those before it are published", () => {

@@ -50,8 +50,16 @@ import {
   setUpHeader,
   TAIL,
 } from "./ring_layout.ts";
-import { STRATEGIES, waitForChange, type WaitStrategy, type Watch } from "./ring_wait.ts";
-import { deadline, lockError, runAsync, runBlocking, type Steps } from "./steps.ts";
+import {
+  SLEEP,
+  sleepUntilChange,
+  spinWait,
+  STRATEGIES,
+  TIMED_OUT,
+  type WaitStrategy,
+  type Watch,
+} from "./ring_wait.ts";
+import { deadline, lockError, now, runAsync, runBlocking, type Steps } from "./steps.ts";
 
 /**
  * Options of a {@linkcode Ring}: how this side waits. Each process (and
@@ -364,7 +372,7 @@ export class Ring {
     const at = this.#place(n);
     if (at < 0) {
       if (timeoutMs === 0) return false;
-      return runBlocking(this.#roomSteps(n, deadline(timeoutMs, "Ring.push"), true, b)) >= 0;
+      return this.#awaitRoom(n, timeoutMs, b) >= 0;
     }
     this.#fill(at, b, n);
     this.#publish();
@@ -465,7 +473,7 @@ export class Ring {
         if (at < 0) {
           this.#publish();
           if (end === 0) break;
-          if (runBlocking(this.#roomSteps(n, end, true, b)) < 0) break;
+          if (this.#awaitRoom(n, end - now(), b) < 0) break;
         } else {
           this.#fill(at, b, n);
         }
@@ -543,23 +551,53 @@ export class Ring {
     this.#startPush(sizes[0]!, "Ring.pushManyFrom");
     const s32 = wordsOf(data);
     const d = this.#d, d32 = this.#d32;
+    const cap = this.capacity, mask = this.#mask;
     let done = 0;
     let from = 0;
+    // The records are written here, the cursor and the tail as last read
+    // kept in locals, with one look at the tail when the room runs out.
+    let cur = this.#cursor;
+    let tail = this.#tailSeen;
     try {
-      while (done < count) {
+      for (; done < count; done++) {
         const n = sizes[done]!;
-        let at = this.#place(n);
-        if (at < 0) {
-          this.#publish();
-          if (end === 0) break;
-          at = runBlocking(this.#roomSteps(n, end, true, null));
-          if (at < 0) break;
+        const rec = (RECORD_HEADER + n + 7) & ~7;
+        let pos = cur & mask;
+        const toEnd = cap - pos;
+        if (((cur - tail) >>> 0) + (rec <= toEnd ? rec : toEnd + rec) > cap) {
+          this.#cursor = cur;
+          let at = this.#place(n);
+          if (at < 0) {
+            this.#publish();
+            if (end === 0) break;
+            at = this.#awaitRoom(n, end - now(), null);
+            if (at < 0) break;
+          }
+          copyBytes(d, d32, at, data, s32, from, n);
+          from += n;
+          cur = this.#cursor;
+          tail = this.#tailSeen;
+          continue;
         }
-        copyBytes(d, d32, at, data, s32, from, n);
+        if (rec > toEnd) {
+          d32[pos >> 2] = PADDING;
+          d32[(pos >> 2) + 1] = 0;
+          cur = (cur + toEnd) | 0;
+          pos = 0;
+        }
+        const w = pos >> 2;
+        d32[w] = n;
+        d32[w + 1] = 0;
+        if (n <= SMALL && s32 !== null && (from & 3) === 0) {
+          const b = from >> 2, words = n >> 2;
+          for (let k = 0; k < words; k++) d32[w + 2 + k] = s32[b + k]!;
+          for (let i = words << 2; i < n; i++) d[pos + RECORD_HEADER + i] = data[from + i]!;
+        } else copyBytes(d, d32, pos + RECORD_HEADER, data, s32, from, n);
         from += n;
-        done++;
+        cur = (cur + rec) | 0;
       }
     } finally {
+      this.#cursor = cur;
       this.#publish();
     }
     return done;
@@ -601,7 +639,7 @@ export class Ring {
     if (at < 0) {
       // Waiting behind reservations of one's own that nobody can read would never end.
       if (timeoutMs === 0 || pending) return null;
-      at = runBlocking(this.#roomSteps(n, deadline(timeoutMs, "Ring.reserve"), true, null));
+      at = this.#awaitRoom(n, timeoutMs, null);
       if (at < 0) return null;
     }
     this.#lastLength = n;
@@ -677,7 +715,7 @@ export class Ring {
     let at = this.#next();
     if (at < 0) {
       if (timeoutMs === 0) return null;
-      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.pop"), true));
+      at = this.#awaitRecord(timeoutMs);
       if (at < 0) return null;
     }
     const out = this.#copy(at, this.#length);
@@ -758,7 +796,7 @@ export class Ring {
     let at = this.#next();
     if (at < 0) {
       if (timeoutMs === 0) return null;
-      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.popInto"), true));
+      at = this.#awaitRecord(timeoutMs);
       if (at < 0) return null;
     }
     const n = this.#length;
@@ -797,7 +835,7 @@ export class Ring {
     let at = this.#next();
     if (at < 0) {
       if (timeoutMs === 0) return out;
-      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.popMany"), true));
+      at = this.#awaitRecord(timeoutMs);
       if (at < 0) return out;
     }
     // Index stores (no patchable `push`); an index setter on
@@ -849,7 +887,7 @@ export class Ring {
     let at = this.#next();
     if (at < 0) {
       if (timeoutMs === 0) return 0;
-      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.popManyInto"), true));
+      at = this.#awaitRecord(timeoutMs);
       if (at < 0) return 0;
     }
     if (this.#length > room) {
@@ -858,26 +896,45 @@ export class Ring {
         `Ring.popManyInto: the message is ${this.#length} bytes, the target only ${room}`,
       );
     }
-    let count = 0;
-    let filled = 0;
     const t32 = wordsOf(target);
     const d = this.#d, d32 = this.#d32;
+    const mask = this.#mask;
+    let count = 0;
+    let filled = 0;
+    let n = this.#length;
+    // The read cursor past the record at `at`, in a local; a plain record
+    // inside what was published is read here, the rest (a padding record, a
+    // new look at head) by #next.
+    let cur = this.#readCursor;
     try {
       for (;;) {
-        const n = this.#length;
-        copyBytes(target, t32, filled, d, d32, at, n);
+        if (n <= SMALL && t32 !== null && (filled & 3) === 0) {
+          const a = filled >> 2, w = at >> 2, words = n >> 2;
+          for (let k = 0; k < words; k++) t32[a + k] = d32[w + k]!;
+          for (let i = words << 2; i < n; i++) target[filled + i] = d[at + i]!;
+        } else copyBytes(target, t32, filled, d, d32, at, n);
         filled += n;
         lengths[count++] = n;
         if (count === most) break;
-        const before = this.#readCursor;
-        at = this.#next();
-        if (at < 0) break;
-        if (filled + this.#length > room) {
-          this.#readCursor = before;
-          break;
+        const avail = (this.#headSeen - cur) >>> 0;
+        const pos = cur & mask;
+        let after: number;
+        if (avail !== 0 && (n = d32[pos >> 2]!) !== PADDING) {
+          this.#checkRecord(pos, n, avail);
+          at = pos + RECORD_HEADER;
+          after = (cur + align8(RECORD_HEADER + n)) | 0;
+        } else {
+          this.#readCursor = cur;
+          at = this.#next();
+          if (at < 0) break;
+          n = this.#length;
+          after = this.#readCursor;
         }
+        if (filled + n > room) break;
+        cur = after;
       }
     } finally {
+      this.#readCursor = cur;
       this.#free();
     }
     return count;
@@ -909,7 +966,7 @@ export class Ring {
     let at = this.#next();
     if (at < 0) {
       if (timeoutMs === 0) return null;
-      at = runBlocking(this.#dataSteps(deadline(timeoutMs, "Ring.peek"), true));
+      at = this.#awaitRecord(timeoutMs);
       if (at < 0) return null;
     }
     this.#peeking = true;
@@ -1134,13 +1191,35 @@ export class Ring {
   }
 
   /**
-   * Waits until a record of `n` bytes fits, and places it (copying `b` in
-   * and publishing it, if given); returns where its bytes go, or -1 on timeout.
+   * Waits on this thread, as this side's strategy says, until a record of
+   * `n` bytes fits, and places it (copying `b` in and publishing it, if
+   * given); returns where its bytes go, or -1 when `timeoutMs` ran out.
+   */
+  #awaitRoom(n: number, timeoutMs: number | undefined, b: Uint8Array | null): number {
+    const w = this.#producerWatch;
+    w.end = NaN;
+    for (;;) {
+      const found = spinWait(w, this.#tailSeen, timeoutMs);
+      if (found === TIMED_OUT) return -1;
+      if (found === SLEEP) return runBlocking(this.#roomSteps(n, w.end, true, b));
+      const at = this.#place(n);
+      if (at >= 0) {
+        if (b) this.#fill(at, b, n), this.#publish();
+        return at;
+      }
+    }
+  }
+
+  /**
+   * Sleeps until a record of `n` bytes fits, and places it (copying `b` in
+   * and publishing it, if given); returns where its bytes go, or -1 on
+   * timeout. `blocking`: after `#awaitRoom`'s spins (so no more spins).
    */
   *#roomSteps(n: number, end: number, blocking: boolean, b: Uint8Array | null): Steps<number> {
+    const w = this.#producerWatch;
     for (;;) {
       const seen = this.#tailSeen;
-      if (!(yield* waitForChange(this.#producerWatch, seen, end, blocking))) return -1;
+      if (!(yield* sleepUntilChange(w, seen, end, blocking ? 0 : this.#spins))) return -1;
       const at = this.#place(n);
       if (at < 0) continue;
       if (b) this.#fill(at, b, n), this.#publish();
@@ -1217,18 +1296,23 @@ export class Ring {
         this.#readCursor = cur;
         continue;
       }
-      if (
-        n < 0 || n > this.maxMessage || RECORD_HEADER + n > avail ||
-        pos + RECORD_HEADER + n > cap
-      ) {
-        this.#corrupt(
-          `a record at ${pos} says ${n >>> 0} bytes, with ${avail} published and ` +
-            `maxMessage ${this.maxMessage}`,
-        );
-      }
+      this.#checkRecord(pos, n, avail);
       this.#length = n;
       this.#readCursor = (cur + align8(RECORD_HEADER + n)) | 0;
       return pos + RECORD_HEADER;
+    }
+  }
+
+  /** Throws unless a record of `n` bytes at `pos` lies inside what is published and the data area. */
+  #checkRecord(pos: number, n: number, avail: number): void {
+    if (
+      n < 0 || n > this.maxMessage || RECORD_HEADER + n > avail ||
+      pos + RECORD_HEADER + n > this.capacity
+    ) {
+      this.#corrupt(
+        `a record at ${pos} says ${n >>> 0} bytes, with ${avail} published and ` +
+          `maxMessage ${this.maxMessage}`,
+      );
     }
   }
 
@@ -1272,11 +1356,31 @@ export class Ring {
     return at < 0 ? null : this.#take(at);
   }
 
-  /** Waits for a record; returns where its bytes are, or -1 on timeout. */
+  /**
+   * Waits on this thread, as this side's strategy says, for a record;
+   * returns where its bytes are, or -1 when `timeoutMs` ran out.
+   */
+  #awaitRecord(timeoutMs: number | undefined): number {
+    const w = this.#consumerWatch;
+    w.end = NaN;
+    for (;;) {
+      const found = spinWait(w, this.#headSeen, timeoutMs);
+      if (found === TIMED_OUT) return -1;
+      if (found === SLEEP) return runBlocking(this.#dataSteps(w.end, true));
+      const at = this.#next();
+      if (at >= 0) return at;
+    }
+  }
+
+  /**
+   * Sleeps until there is a record; returns where its bytes are, or -1 on
+   * timeout. `blocking`: after `#awaitRecord`'s spins (so no more spins).
+   */
   *#dataSteps(end: number, blocking: boolean): Steps<number> {
+    const w = this.#consumerWatch;
     for (;;) {
       const seen = this.#headSeen;
-      if (!(yield* waitForChange(this.#consumerWatch, seen, end, blocking))) return -1;
+      if (!(yield* sleepUntilChange(w, seen, end, blocking ? 0 : this.#spins))) return -1;
       const at = this.#next();
       if (at >= 0) return at;
     }
@@ -1311,6 +1415,8 @@ export class Ring {
       at: wordAddress(h, index),
       strategy: this.#strategy,
       spins: this.#spins,
+      end: NaN,
+      nextCheck: 0,
       check: () => {
         this.#open();
         checkHeader(h, this.capacity, "Ring");

@@ -1,7 +1,9 @@
 /**
  * How a side of a Ring waits for the other: the three wait strategies
- * (spin, spin then yield, spin then sleep on a futex), written once as a
- * `Steps` algorithm for the blocking and the async forms.
+ * (spin, spin then yield, spin then sleep on a futex). The busy part is a
+ * plain loop of `Atomics.load` (no allocation, no FFI call, no system call
+ * until it gives up); the sleep is a `Steps` algorithm, written once for the
+ * blocking and the async forms.
  *
  * A side that sleeps first sets bit 0 of the index it waits on with a
  * compare-and-swap from the value it saw; the other side publishes with an
@@ -58,49 +60,90 @@ export interface Watch {
   spins: number;
   /** Checks the peer and the header; throws when the wait can never end. */
   check(): void;
+  /**
+   * The blocking wait in progress: its deadline (NaN until `spinWait` first
+   * reads the clock) and when it next checks the peer.
+   */
+  end: number;
+  nextCheck: number;
+}
+
+/** What `spinWait` found: the word changed, the time ran out, or the wait goes on asleep. */
+export const CHANGED = 1;
+export const TIMED_OUT = 0;
+export const SLEEP = 2;
+
+/** Looks between two clock reads of a spinning wait (a clock read costs up to 0.2 us in Deno). */
+const LOOKS = 1024;
+
+/**
+ * At a clock read `t` of a blocking wait: the first sets the deadline (from
+ * `timeoutMs`) and the first liveness check; later ones check both. False
+ * when the time ran out.
+ */
+function inTime(w: Watch, t: number, timeoutMs: number | undefined): boolean {
+  if (w.end !== w.end) {
+    w.end = timeoutMs === undefined ? Infinity : t + timeoutMs;
+    w.nextCheck = t + LIVENESS_MS;
+    return true;
+  }
+  if (t >= w.end) return false;
+  if (t >= w.nextCheck) w.check(), w.nextCheck = t + LIVENESS_MS;
+  return true;
 }
 
 /**
- * Waits until `h[index]` (less its ASLEEP bit) is no longer `seen` (true) or `end` passes
- * (false). Blocking runs spin and yield here; sleeps are yielded to the
- * runner. `blocking` false (an async form) always sleeps after the spins.
+ * The busy part of a blocking wait until `h[index]` (less its ASLEEP bit)
+ * is no longer `seen`: the spinning strategy looks until then or until the
+ * time runs out; the yielding one looks `spins` times, then calls
+ * `sched_yield` between looks; the sleeping one looks `spins` times, then
+ * answers SLEEP (the caller goes on with {@linkcode sleepUntilChange} until
+ * `w.end`). A look is one `Atomics.load`: no allocation, FFI call or system
+ * call. The clock is first read after the first looks (so a wait that ends
+ * soon never reads it), and that read starts the `timeoutMs`; set `w.end`
+ * to NaN before a wait's first call.
  */
-export function* waitForChange(
+export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined): number {
+  const h = w.h, index = w.index;
+  const forever = w.strategy === "spin";
+  let budget = forever ? LOOKS : w.spins;
+  for (;;) {
+    const looks = budget < LOOKS ? budget : LOOKS;
+    for (let i = 0; i < looks; i++) {
+      if ((Atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
+    }
+    if (!inTime(w, now(), timeoutMs)) return TIMED_OUT;
+    if (forever) continue;
+    budget -= looks;
+    if (budget <= 0) break;
+  }
+  if (w.strategy === "sleep") return SLEEP;
+  for (let i = 1;; i++) {
+    schedYield();
+    if ((Atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
+    if ((i & 15) === 0 && !inTime(w, now(), timeoutMs)) return TIMED_OUT;
+  }
+}
+
+/**
+ * Waits until `h[index]` (less its ASLEEP bit) is no longer `seen` (true)
+ * or `end` passes (false), asleep on the futex after `spins` looks: the
+ * sleeping strategy's rest after {@linkcode spinWait}, and the whole wait
+ * of the async forms (whatever the strategy). Sleeps are yielded to the runner.
+ */
+export function* sleepUntilChange(
   w: Watch,
   seen: number,
   end: number,
-  blocking: boolean,
+  spins: number,
 ): Steps<boolean> {
   const { h, index } = w;
-  const busy = blocking && w.strategy !== "sleep";
-  const spins = busy && w.strategy === "spin" ? Infinity : w.spins;
-  // The first check comes a slice after the wait began: most waits end
-  // sooner, and a check costs a system call (kill(2)).
-  let nextCheck = -1;
-  const due = (t: number) => {
-    if (nextCheck < 0) nextCheck = t + LIVENESS_MS;
-    else if (t >= nextCheck) w.check(), nextCheck = t + LIVENESS_MS;
-  };
-  // One clock read per this many looks keeps the loop tight.
-  for (let i = 1; i <= spins; i++) {
+  for (let i = 0; i < spins; i++) {
     if ((Atomics.load(h, index) & ~ASLEEP) !== seen) return true;
-    if ((i & 1023) === 0) {
-      const t = now();
-      if (t >= end) return false;
-      due(t);
-    }
   }
-  if (busy) {
-    for (let i = 1;; i++) {
-      schedYield();
-      if ((Atomics.load(h, index) & ~ASLEEP) !== seen) return true;
-      if ((i & 15) === 0) {
-        const t = now();
-        if (t >= end) return false;
-        due(t);
-      }
-    }
-  }
+  // The first check comes a slice after the sleep began: most end sooner,
+  // and a check costs a system call (kill(2)).
+  let nextCheck = -1;
   const marked = seen | ASLEEP;
   for (;;) {
     // Another sleeper of this side (an async pop beside this one) may have
@@ -109,7 +152,8 @@ export function* waitForChange(
     if (found !== seen && found !== marked) return true;
     const t = now();
     if (t >= end) return false;
-    due(t);
+    if (nextCheck < 0) nextCheck = t + LIVENESS_MS;
+    else if (t >= nextCheck) w.check(), nextCheck = t + LIVENESS_MS;
     yield { view: h, index, expected: marked, ms: Math.min(end - t, LIVENESS_MS), at: w.at };
   }
 }
