@@ -3,12 +3,13 @@
  * memory (Mutex, wait/notify, Semaphores) next to the same workloads over a
  * Unix socket between the same two processes.
  *
- *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env --allow-net bench/sync.ts [--quick] [--json]
- *   bun bench/sync.ts [--quick] [--json]
+ *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env --allow-net bench/sync.ts [--quick] [--ring] [--json]
+ *   bun bench/sync.ts [--quick] [--ring] [--json]
  *
  * This process drives; it starts the other runtime as its peer and tells it
  * what to do through a control word in shared memory. The peer also serves a
- * Unix socket. The Ring's workloads (bench/sync_ring.ts) run in both
+ * Unix socket. `--ring` runs only the socket's message rows and the Ring's.
+ * The Ring's workloads (bench/sync_ring.ts) run in both
  * directions with each wait strategy, beside the socket and beside C
  * references compiled here with gcc (bench/refs/sync_refs.c). Standalone for
  * now (bench/ may gain a shared harness later).
@@ -16,14 +17,9 @@
 import net from "node:net";
 import process from "node:process";
 import { MMap, Mutex, notify, wait, waitAsync } from "../mod.ts";
-import {
-  consume,
-  HASH_START,
-  mix,
-  produce,
-  RING_BYTES,
-  valueOf,
-} from "../examples/semaphore_ring.ts";
+import { consume, produce, RING_BYTES } from "../examples/semaphore_ring.ts";
+import { HASH_START, mix, valueOf } from "../examples/_exchange.ts";
+import { sendAll } from "../examples/ring_buffer.ts";
 import { otherRuntime, start, thisRuntime } from "../examples/_peers.ts";
 import { readFileSync } from "node:fs";
 import {
@@ -34,7 +30,6 @@ import {
   echo,
   openRing,
   PRODUCE as RING_PRODUCE,
-  produceN,
   RINGS_BYTES,
   roundTrips,
   STRATEGIES,
@@ -175,7 +170,7 @@ function ringCommand(w: Int32Array, result: Float64Array, rings: MMap, n: number
       );
       result[1] = ms;
       result[2] = ok ? 1 : 0;
-    } else if (role === RING_PRODUCE) produceN(b, n, Atomics.load(w, CMD_BATCH));
+    } else if (role === RING_PRODUCE) sendAll(b, n, Atomics.load(w, CMD_BATCH));
     else if (role === RING_ECHO) echo(a, b);
   } finally {
     a.close();
@@ -315,7 +310,7 @@ const rate = (n: number, ms: number) => n / ms * 1000;
 const fmt = (perSecond: number) =>
   perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M/s` : `${(perSecond / 1e3).toFixed(1)} k/s`;
 
-async function driver(quick: boolean, json: boolean): Promise<void> {
+async function driver(quick: boolean, json: boolean, ringOnly: boolean): Promise<void> {
   const scale = quick ? 10 : 1;
   const N = {
     uncontended: 2_000_000 / scale,
@@ -360,76 +355,82 @@ async function driver(quick: boolean, json: boolean): Promise<void> {
       return () => until(DONE_SEQ, seq);
     };
 
-    // Uncontended: each process alone.
-    let t0 = performance.now();
-    lockLoop(c, N.uncontended);
-    const mine = rate(N.uncontended, performance.now() - t0);
-    await run(UNCONTENDED, N.uncontended)();
-    const theirs = rate(N.uncontended, result[0]);
-    const lockServer = rate(N.roundTrips, await socketRoundTrips(socketPath, N.roundTrips, true));
-    rows.push({
-      workload: `lock+unlock, uncontended (${me} | ${them})`,
-      shared: `${fmt(mine)} | ${fmt(theirs)}`,
-      socket: `${fmt(lockServer)} (lock server in ${them})`,
-    });
-
-    // Contended: both at once.
-    Atomics.store(w, BARRIER, 0);
-    const done = run(CONTENDED, N.contended);
-    arrive(w);
-    t0 = performance.now();
-    lockLoop(c, N.contended);
-    await done();
-    const both = rate(2 * N.contended, performance.now() - t0);
-    rows.push({
-      workload: `lock+unlock, contended by ${me} and ${them}`,
-      shared: `${fmt(both)} in all`,
-      socket: "(a lock server serializes: see the round trips)",
-    });
-
-    // Round trips: wake the other side and wait for its answer.
-    Atomics.store(w, PING, 0);
-    const answered = run(PINGPONG, N.roundTrips);
-    t0 = performance.now();
-    for (let i = 0; i < N.roundTrips; i++) {
-      Atomics.store(w, PING, 1);
-      notify(w, PING);
-      while (Atomics.load(w, PING) === 1) wait(w, PING, 1, WAIT_MS);
-    }
-    const futexTrips = rate(N.roundTrips, performance.now() - t0);
-    await answered();
-    const socketTrips = rate(N.roundTrips, await socketRoundTrips(socketPath, N.roundTrips, false));
-    rows.push({
-      workload: `round trips ${me} <-> ${them} (notify/wait | 1-byte echo)`,
-      shared: fmt(futexTrips),
-      socket: fmt(socketTrips),
-    });
-
-    // Messages: the ring buffer of examples/ring_buffer.ts, one message per
-    // Semaphore operation, then up to the ring's 1024 slots at a time.
-    const ringRates = [];
-    for (const batch of [1, 1024]) {
-      MMap.unlinkShared(ring);
-      MMap.shared(ring, RING_BYTES, { exclusive: true }).close();
-      Atomics.store(w, CMD_BATCH, batch);
-      const consumed = run(CONSUME, N.messages);
-      t0 = performance.now();
-      const sent = produce(ring, N.messages, batch);
-      await consumed();
-      ringRates.push(rate(N.messages, performance.now() - t0));
-      if (result[1] !== sent.hash || result[2] !== 1) throw new Error("the ring lost messages");
-    }
+    // The socket carrying 8-byte messages: the reference of every message row.
     const oneByOne = rate(N.messages, await socketStream(socketPath, N.messages, false));
     const batched = rate(N.messages, await socketStream(socketPath, N.messages, true));
-    rows.push({
-      workload: `8-byte messages ${me} -> ${them}, one at a time`,
-      shared: `${fmt(ringRates[0])} (Semaphore ring)`,
-      socket: `${fmt(oneByOne)} (one write() each)`,
-    }, {
-      workload: `8-byte messages ${me} -> ${them}, in batches`,
-      shared: `${fmt(ringRates[1])} (up to 1024 per Semaphore op)`,
-      socket: `${fmt(batched)} (64 KiB writes)`,
-    });
+    if (!ringOnly) {
+      // Uncontended: each process alone.
+      let t0 = performance.now();
+      lockLoop(c, N.uncontended);
+      const mine = rate(N.uncontended, performance.now() - t0);
+      await run(UNCONTENDED, N.uncontended)();
+      const theirs = rate(N.uncontended, result[0]);
+      const lockServer = rate(N.roundTrips, await socketRoundTrips(socketPath, N.roundTrips, true));
+      rows.push({
+        workload: `lock+unlock, uncontended (${me} | ${them})`,
+        shared: `${fmt(mine)} | ${fmt(theirs)}`,
+        socket: `${fmt(lockServer)} (lock server in ${them})`,
+      });
+
+      // Contended: both at once.
+      Atomics.store(w, BARRIER, 0);
+      const done = run(CONTENDED, N.contended);
+      arrive(w);
+      t0 = performance.now();
+      lockLoop(c, N.contended);
+      await done();
+      const both = rate(2 * N.contended, performance.now() - t0);
+      rows.push({
+        workload: `lock+unlock, contended by ${me} and ${them}`,
+        shared: `${fmt(both)} in all`,
+        socket: "(a lock server serializes: see the round trips)",
+      });
+
+      // Round trips: wake the other side and wait for its answer.
+      Atomics.store(w, PING, 0);
+      const answered = run(PINGPONG, N.roundTrips);
+      t0 = performance.now();
+      for (let i = 0; i < N.roundTrips; i++) {
+        Atomics.store(w, PING, 1);
+        notify(w, PING);
+        while (Atomics.load(w, PING) === 1) wait(w, PING, 1, WAIT_MS);
+      }
+      const futexTrips = rate(N.roundTrips, performance.now() - t0);
+      await answered();
+      const socketTrips = rate(
+        N.roundTrips,
+        await socketRoundTrips(socketPath, N.roundTrips, false),
+      );
+      rows.push({
+        workload: `round trips ${me} <-> ${them} (notify/wait | 1-byte echo)`,
+        shared: fmt(futexTrips),
+        socket: fmt(socketTrips),
+      });
+
+      // Messages: the ring buffer of examples/ring_buffer.ts, one message per
+      // Semaphore operation, then up to the ring's 1024 slots at a time.
+      const ringRates = [];
+      for (const batch of [1, 1024]) {
+        MMap.unlinkShared(ring);
+        MMap.shared(ring, RING_BYTES, { exclusive: true }).close();
+        Atomics.store(w, CMD_BATCH, batch);
+        const consumed = run(CONSUME, N.messages);
+        t0 = performance.now();
+        const sent = produce(ring, N.messages, batch);
+        await consumed();
+        ringRates.push(rate(N.messages, performance.now() - t0));
+        if (result[1] !== sent.hash || result[2] !== 1) throw new Error("the ring lost messages");
+      }
+      rows.push({
+        workload: `8-byte messages ${me} -> ${them}, one at a time`,
+        shared: `${fmt(ringRates[0])} (Semaphore ring)`,
+        socket: `${fmt(oneByOne)} (one write() each)`,
+      }, {
+        workload: `8-byte messages ${me} -> ${them}, in batches`,
+        shared: `${fmt(ringRates[1])} (up to 1024 per Semaphore op)`,
+        socket: `${fmt(batched)} (64 KiB writes)`,
+      });
+    }
 
     rows.push(
       ...await ringRows({
@@ -496,7 +497,7 @@ const times = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}x`;
  */
 async function ringRows(x: RingContext): Promise<Row[]> {
   const { w, result, rings, run, me, them } = x;
-  const n = x.quick ? 200_000 : 2_000_000;
+  const n = x.quick ? 500_000 : 2_000_000;
   const seconds = x.quick ? 0.3 : 1;
   const rows: Row[] = [];
   const zeroed = rings.view(Uint8Array);
@@ -528,7 +529,7 @@ async function ringRows(x: RingContext): Promise<Row[]> {
   };
   /** Messages per second each way: [me -> them, them -> me]. */
   const bothWays = async (s: number, batch: number, copies: boolean) => {
-    await once(RING_CONSUME, s, batch, copies, n, (a) => produceN(a, n, batch));
+    await once(RING_CONSUME, s, batch, copies, n, (a) => sendAll(a, n, batch));
     if (result[2] !== 1) throw new Error("the Ring lost or damaged messages");
     const out = rate(n - 1, result[1]);
     const back = await once(
@@ -542,6 +543,22 @@ async function ringRows(x: RingContext): Promise<Row[]> {
     if (!back.ok) throw new Error("the Ring lost or damaged messages");
     return [out, rate(n - 1, back.ms)];
   };
+  // Warm-up, untimed: every workload once with the yielding strategy, so
+  // that both processes measure optimized code (a spinner would starve the
+  // compiler threads of this 2-core machine while the code is still cold).
+  const warm = STRATEGIES.findIndex((s) => s.wait === "yield");
+  for (const [batch, copies] of [[1, false], [1024, false], [1, true]] as const) {
+    await once(RING_CONSUME, warm, batch, copies, n / 5, (a) => sendAll(a, n / 5, batch));
+    await once(
+      RING_PRODUCE,
+      warm,
+      batch,
+      copies,
+      n / 5,
+      (_, b) => consumeN(b, n / 5, batch, copies),
+    );
+  }
+  await once(RING_ECHO, warm, 1, false, 0, (a, b) => roundTrips(a, b, seconds / 3));
   const trips: number[] = [];
   for (let s = 0; s < STRATEGIES.length; s++) {
     const name = STRATEGIES[s].name;
@@ -610,5 +627,5 @@ function loadAverage(): string {
 if (import.meta.main) {
   const args = process.argv.slice(2);
   if (args[0] === "--peer") await peer(args[1], args[2], args[3], args[4]);
-  else await driver(args.includes("--quick"), args.includes("--json"));
+  else await driver(args.includes("--quick"), args.includes("--json"), args.includes("--ring"));
 }

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type MMap, Ring, type WaitStrategy } from "../mod.ts";
-import { valueOf } from "../examples/ring_buffer.ts";
+import { receiveAll } from "../examples/ring_buffer.ts";
 
 /** Bytes of each ring: a 64 KiB data area (4096 records of 8-byte messages). */
 export const RING_EACH: number = Ring.bytesFor(1 << 16);
@@ -42,28 +42,6 @@ export function openRing(m: MMap, which: number, s: number): Ring {
 }
 
 /**
- * Pushes `n` messages: `batch` 1, one push each; more, packed into one
- * buffer as the socket's 64 KiB writes are, `batch` per pushManyFrom.
- */
-export function produceN(ring: Ring, n: number, batch: number): void {
-  const data = new Uint8Array(8 * batch);
-  const dv = new DataView(data.buffer);
-  const lengths = new Uint32Array(batch).fill(8);
-  for (let seq = 0; seq < n;) {
-    const k = Math.min(batch, n - seq);
-    for (let j = 0; j < k; j++) {
-      dv.setUint32(j * 8, seq + j, true);
-      dv.setUint32(j * 8 + 4, valueOf(seq + j), true);
-    }
-    const sent = batch === 1
-      ? (ring.push(data, WAIT_MS) ? 1 : 0)
-      : ring.pushManyFrom(data, k === batch ? lengths : lengths.subarray(0, k), WAIT_MS);
-    if (sent !== k) throw new Error("the ring stayed full");
-    seq += k;
-  }
-}
-
-/**
  * Pops `n` messages (`batch` 1: popInto each, or pop each with `copies`;
  * more: popManyInto), checking each; returns ms from the first to the last
  * and whether all were right.
@@ -74,35 +52,8 @@ export function consumeN(
   batch: number,
   copies: boolean,
 ): { ms: number; ok: boolean } {
-  const data = new Uint8Array(8 * batch);
-  const dv = new DataView(data.buffer);
-  const lengths = new Uint32Array(batch);
-  let ok = true;
-  let t0 = 0;
-  for (let seq = 0; seq < n;) {
-    let k: number;
-    if (batch > 1) {
-      k = ring.popManyInto(data, lengths.subarray(0, Math.min(batch, n - seq)), WAIT_MS);
-    } else if (copies) {
-      const b = ring.pop(WAIT_MS);
-      if (b && b.length === 8) data.set(b);
-      k = b ? 1 : 0;
-      lengths[0] = b ? b.length : 0;
-    } else {
-      const len = ring.popInto(data, WAIT_MS);
-      k = len === null ? 0 : 1;
-      lengths[0] = len ?? 0;
-    }
-    if (k === 0) throw new Error("no message for 60 s");
-    if (seq === 0) t0 = performance.now();
-    for (let j = 0; j < k; j++, seq++) {
-      if (
-        lengths[j] !== 8 || dv.getUint32(j * 8, true) !== seq ||
-        dv.getUint32(j * 8 + 4, true) !== valueOf(seq)
-      ) ok = false;
-    }
-  }
-  return { ms: performance.now() - t0, ok };
+  const got = receiveAll(ring, n, batch, copies);
+  return { ms: got.ms, ok: got.inOrder && got.messages === n };
 }
 
 /** Returns each message of `from` into `to` until an empty one comes (the peer's side of round trips). */
@@ -112,7 +63,8 @@ export function echo(from: Ring, to: Ring): void {
     const n = from.popInto(buf, WAIT_MS);
     if (n === null) throw new Error("no message for 60 s");
     if (n === 0) return;
-    to.push(buf.subarray(0, n), WAIT_MS);
+    // The whole buffer when it is the message: a subarray would allocate per message.
+    to.push(n === buf.length ? buf : buf.subarray(0, n), WAIT_MS);
   }
 }
 

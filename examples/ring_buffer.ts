@@ -8,84 +8,72 @@
  *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/ring_buffer.ts [messages] [batch] [wait]
  *   bun examples/ring_buffer.ts [messages] [batch] [wait]
  *
- * Each message is 8 bytes: its sequence number and a pseudo-random value.
- * The consumer checks that sequence numbers arrive in order, each once, and
- * both sides hash the values they saw: equal counts and equal hashes mean no
- * message was lost, duplicated or damaged. Default: 1,000,000 messages, one
- * `push` and one `popInto` each; with `batch` above 1, `pushMany` and
- * `popManyInto` move up to that many per index store. `wait` is the wait
- * strategy of both sides: sleep (default), yield or spin.
+ * Default: 1,000,000 messages of 8 bytes, one `push` and one `popInto`
+ * each; with `batch` above 1, the messages are packed back to back in one
+ * buffer and `pushManyFrom` and `popManyInto` move up to that many per index
+ * store. `wait` is the wait strategy of both sides: sleep (default), yield
+ * or spin. Both sides check order and a checksum (examples/_exchange.ts).
  */
-import process from "node:process";
 import { MMap, Ring, type WaitStrategy } from "../mod.ts";
-import { finished, lastJson, otherRuntime, start, thisRuntime } from "./_peers.ts";
+import { exchange, HASH_START, mix, type Tally, valueOf } from "./_exchange.ts";
 
 /** Bytes of the region the ring lives in: a 64 KiB data area. */
 export const RING_BYTES: number = Ring.bytesFor(1 << 16);
 
-/** What each side reports. */
-export interface Tally {
-  messages: number;
-  hash: number;
-  inOrder: boolean;
-}
-
-/** The value carried by message `seq` (xorshift32 of it): hard to fake by accident. */
-export function valueOf(seq: number): number {
-  let x = (seq + 0x9e3779b9) | 0;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  return x >>> 0;
-}
-
-/** The hash of no values. */
-export const HASH_START = 2166136261;
-
-/** FNV-1a-style running hash of the values seen. */
-export function mix(hash: number, value: number): number {
-  return Math.imul(hash ^ value, 16777619) >>> 0;
-}
-
 const WAIT_MS = 30_000;
 
-/** Writes `count` messages into the ring, up to `batch` per index store. */
-export function produce(name: string, count: number, batch = 1, wait?: WaitStrategy): Tally {
-  using m = MMap.shared(name);
-  using ring = new Ring(m, 0, RING_BYTES, { wait });
-  const slots = Array.from({ length: batch }, () => new Uint8Array(8));
-  const views = slots.map((s) => new DataView(s.buffer));
+/** Pushes `count` messages: one `push` each (`batch` 1), or up to `batch` per `pushManyFrom`. */
+export function sendAll(ring: Ring, count: number, batch: number): Tally {
+  const data = new Uint8Array(8 * batch);
+  const dv = new DataView(data.buffer);
+  const lengths = new Uint32Array(batch).fill(8);
   let hash = HASH_START;
   for (let seq = 0; seq < count;) {
     const k = Math.min(batch, count - seq);
     for (let j = 0; j < k; j++, seq++) {
       const value = valueOf(seq);
-      views[j].setUint32(0, seq, true);
-      views[j].setUint32(4, value, true);
+      dv.setUint32(j * 8, seq, true);
+      dv.setUint32(j * 8 + 4, value, true);
       hash = mix(hash, value);
     }
-    const sent = k === 1
-      ? (ring.push(slots[0], WAIT_MS) ? 1 : 0)
-      : ring.pushMany(k === batch ? slots : slots.slice(0, k), WAIT_MS);
+    const sent = batch === 1
+      ? (ring.push(data, WAIT_MS) ? 1 : 0)
+      : ring.pushManyFrom(data, k === batch ? lengths : lengths.subarray(0, k), WAIT_MS);
     if (sent !== k) throw new Error(`the ring stayed full for 30 s at message ${seq}`);
   }
   return { messages: count, hash, inOrder: true };
 }
 
-/** Reads `count` messages from the ring, checking their order; up to `batch` at a time. */
-export function consume(name: string, count: number, batch = 1, wait?: WaitStrategy): Tally {
-  using m = MMap.shared(name);
-  using ring = new Ring(m, 0, RING_BYTES, { wait });
+/**
+ * Pops `count` messages, checking each: one `popInto` each (`batch` 1; or
+ * `pop`, a copy each, with `copies`), or up to `batch` per `popManyInto`.
+ * `ms` is the time from the first message to the last.
+ */
+export function receiveAll(
+  ring: Ring,
+  count: number,
+  batch: number,
+  copies = false,
+): Tally & { ms: number } {
   const data = new Uint8Array(8 * batch);
   const dv = new DataView(data.buffer);
   const lengths = new Uint32Array(batch);
   let hash = HASH_START;
   let inOrder = true;
+  let t0 = 0;
   for (let seq = 0; seq < count;) {
-    const k = batch === 1
-      ? (ring.popInto(data, WAIT_MS) === null ? 0 : (lengths[0] = 8, 1))
-      : ring.popManyInto(data, lengths.subarray(0, Math.min(batch, count - seq)), WAIT_MS);
+    let k = 0;
+    if (batch > 1) {
+      k = ring.popManyInto(data, lengths.subarray(0, Math.min(batch, count - seq)), WAIT_MS);
+    } else if (copies) {
+      const b = ring.pop(WAIT_MS);
+      if (b) data.set(b.subarray(0, 8)), lengths[0] = b.length, k = 1;
+    } else {
+      const n = ring.popInto(data, WAIT_MS);
+      if (n !== null) lengths[0] = n, k = 1;
+    }
     if (k === 0) throw new Error(`no message after ${seq} for 30 s`);
+    if (seq === 0) t0 = performance.now();
     for (let j = 0; j < k; j++, seq++) {
       const value = dv.getUint32(j * 8 + 4, true);
       if (lengths[j] !== 8 || dv.getUint32(j * 8, true) !== seq || value !== valueOf(seq)) {
@@ -94,55 +82,38 @@ export function consume(name: string, count: number, batch = 1, wait?: WaitStrat
       hash = mix(hash, value);
     }
   }
-  return { messages: count, hash, inOrder };
+  return { messages: count, hash, inOrder, ms: performance.now() - t0 };
 }
 
-async function main(count: number, batch: number, wait: WaitStrategy): Promise<void> {
-  const name = `ring-buffer-${process.pid}`;
-  MMap.shared(name, RING_BYTES, { exclusive: true }).close();
-  try {
-    const consumer = finished(
-      start(otherRuntime, new URL(import.meta.url), [
-        "--consume",
-        name,
-        `${count}`,
-        `${batch}`,
-        wait,
-      ]),
-    );
-    const t0 = performance.now();
-    const sent = produce(name, count, batch, wait);
-    const got = await consumer;
-    const ms = performance.now() - t0;
-    if (got.status !== 0) {
-      throw new Error(`the ${otherRuntime} consumer failed: ${got.status ?? got.signal}`);
-    }
-    const received = lastJson<Tally>(got.stdout);
-    const ok = received.inOrder && received.messages === sent.messages &&
-      received.hash === sent.hash;
-    console.log(
-      `${thisRuntime} -> ${otherRuntime}: ${count} messages (batch ${batch}, ${wait}) in ${
-        ms.toFixed(0)
-      } ms (${(count / ms * 1000 / 1e6).toFixed(2)} M/s, including the consumer's start-up)`,
-    );
-    console.log(
-      JSON.stringify({ producer: thisRuntime, consumer: otherRuntime, sent, received, ok }),
-    );
-    if (!ok) process.exitCode = 1;
-  } finally {
-    MMap.unlinkShared(name);
-  }
+/** The producer's side: `count` messages into the ring in shared memory `name`. */
+export function produce(name: string, count: number, batch = 1, wait?: WaitStrategy): Tally {
+  using m = MMap.shared(name);
+  using ring = new Ring(m, 0, RING_BYTES, { wait });
+  return sendAll(ring, count, batch);
+}
+
+/** The consumer's side: `count` messages out of it, checked. */
+export function consume(name: string, count: number, batch = 1, wait?: WaitStrategy): Tally {
+  using m = MMap.shared(name);
+  using ring = new Ring(m, 0, RING_BYTES, { wait });
+  const { messages, hash, inOrder } = receiveAll(ring, count, batch);
+  return { messages, hash, inOrder };
+}
+
+/** `[batch] [wait]` from the command line. */
+function options(args: string[]): [number, WaitStrategy] {
+  const batch = Number(args[0] ?? 1);
+  if (!(batch >= 1 && batch <= 4096)) throw new RangeError("batch must be 1 to 4096");
+  return [batch, (args[1] ?? "sleep") as WaitStrategy];
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  if (args[0] === "--consume" || args[0] === "--produce") {
-    const side = args[0] === "--consume" ? consume : produce;
-    const tally = side(args[1], Number(args[2]), Number(args[3]), args[4] as WaitStrategy);
-    console.log(JSON.stringify(tally));
-  } else {
-    const batch = Number(args[1] ?? 1);
-    if (!(batch >= 1 && batch <= 4096)) throw new RangeError("batch must be 1 to 4096");
-    await main(Number(args[0] ?? 1_000_000), batch, (args[2] ?? "sleep") as WaitStrategy);
-  }
+  await exchange(new URL(import.meta.url), {
+    bytes: RING_BYTES,
+    produce: (name, count, args) => produce(name, count, ...options(args)),
+    consume: (name, count, args) => consume(name, count, ...options(args)),
+  }, (args) => {
+    const [batch, wait] = options(args);
+    return `batch ${batch}, ${wait}`;
+  });
 }

@@ -8,18 +8,13 @@
  *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/semaphore_ring.ts [messages] [batch]
  *   bun examples/semaphore_ring.ts [messages] [batch]
  *
- * Each message is 8 bytes: its sequence number and a pseudo-random value.
- * The consumer checks that sequence numbers arrive in order, each once, and
- * both sides hash the values they saw: equal counts and equal hashes mean no
- * message was lost, duplicated or damaged. Default: 1,000,000 messages, one
- * Semaphore acquire and release per message on each side; with `batch` above
- * 1 a side takes up to that many slots that are ready at once (at most 1024,
- * the ring's size).
+ * Default: 1,000,000 messages of 8 bytes, one Semaphore acquire and release
+ * per message on each side; with `batch` above 1 a side takes up to that many
+ * slots that are ready at once (at most 1024, the ring's size). Both sides
+ * check order and a checksum (examples/_exchange.ts).
  */
-import process from "node:process";
 import { MMap, Semaphore } from "../mod.ts";
-import { finished, lastJson, otherRuntime, start, thisRuntime } from "./_peers.ts";
-import { HASH_START, mix, type Tally, valueOf } from "./ring_buffer.ts";
+import { exchange, HASH_START, mix, type Tally, valueOf } from "./_exchange.ts";
 
 /** Slots in the ring. */
 const SLOTS = 1024;
@@ -28,9 +23,6 @@ const USED = 8; // Semaphore: slots holding a message
 const RING = 64; // SLOTS messages of two Uint32s
 /** Bytes of the region the ring lives in. */
 export const RING_BYTES = RING + SLOTS * 8;
-
-// The messages, their check and what each side reports are the Ring example's.
-export { HASH_START, mix, type Tally, valueOf } from "./ring_buffer.ts";
 
 function open(name: string): { m: MMap; free: Semaphore; used: Semaphore; ring: Uint32Array } {
   const m = MMap.shared(name);
@@ -90,43 +82,10 @@ export function consume(name: string, count: number, batch = 1): Tally {
   return { messages: count, hash, inOrder };
 }
 
-async function main(count: number, batch: number): Promise<void> {
-  const name = `ring-buffer-${process.pid}`;
-  MMap.shared(name, RING_BYTES, { exclusive: true }).close();
-  try {
-    const consumer = finished(
-      start(otherRuntime, new URL(import.meta.url), ["--consume", name, `${count}`, `${batch}`]),
-    );
-    const t0 = performance.now();
-    const sent = produce(name, count, batch);
-    const got = await consumer;
-    const ms = performance.now() - t0;
-    if (got.status !== 0) {
-      throw new Error(`the ${otherRuntime} consumer failed: ${got.status ?? got.signal}`);
-    }
-    const received = lastJson<Tally>(got.stdout);
-    const ok = received.inOrder && received.messages === sent.messages &&
-      received.hash === sent.hash;
-    console.log(
-      `${thisRuntime} -> ${otherRuntime}: ${count} messages (batch ${batch}) in ${
-        ms.toFixed(0)
-      } ms ` +
-        `(${(count / ms * 1000 / 1e6).toFixed(2)} M/s, including the consumer's start-up)`,
-    );
-    console.log(
-      JSON.stringify({ producer: thisRuntime, consumer: otherRuntime, sent, received, ok }),
-    );
-    if (!ok) process.exitCode = 1;
-  } finally {
-    MMap.unlinkShared(name);
-  }
-}
-
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  if (args[0] === "--consume") {
-    console.log(JSON.stringify(consume(args[1], Number(args[2]), Number(args[3]))));
-  } else {
-    await main(Number(args[0] ?? 1_000_000), Number(args[1] ?? 1));
-  }
+  await exchange(new URL(import.meta.url), {
+    bytes: RING_BYTES,
+    produce: (name, count, args) => produce(name, count, Number(args[0] ?? 1)),
+    consume: (name, count, args) => consume(name, count, Number(args[0] ?? 1)),
+  }, (args) => `batch ${args[0] ?? 1}`);
 }

@@ -44,7 +44,7 @@ interface Tally {
 }
 
 describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
-  for (const [label, batch] of [["pushMany/popManyInto", 256], ["push/popInto", 1]] as const) {
+  for (const [label, batch] of [["pushManyFrom/popManyInto", 256], ["push/popInto", 1]] as const) {
     const count = batch === 1 ? MANY / 10 : MANY;
     it(
       `${count.toLocaleString("en")} messages ${thisRuntime} -> ${otherRuntime} (${label}${
