@@ -53,6 +53,7 @@ import {
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
 import { readInto } from "./read_into.ts";
+import { byteStream, chunkSizeOf, type StreamOptions } from "./stream.ts";
 import { piecesWindows, type WindowSource } from "./windows.ts";
 
 export type { ConcatSegment } from "./concat_layout.ts";
@@ -608,6 +609,46 @@ export class MMapConcat {
     const [a, b] = lineRange(start, end, this.#length);
     this.#held.exposed = true; // lines are views of the files' buffers
     return new LineIterator(this.#windows(), a, b);
+  }
+
+  /**
+   * The bytes `[start, end)` of the files as a Web `ReadableStream`, as
+   * {@linkcode MMap.stream}: a byte stream (BYOB readers work too), chunks
+   * of `chunkSize` bytes (default 64 KiB) read across file boundaries only
+   * when a reader asks, each a copy; the position is not used or moved.
+   * Closing the map while its stream is read errors the stream (`TypeError`).
+   *
+   * @param start first byte (default 0); `start` and `end` follow `slice()`'s rules
+   * @param end byte to stop before (default the total length)
+   * @param options `chunkSize`
+   * @returns a stream of `Uint8Array` chunks
+   * @throws {RangeError} a `chunkSize` below 1
+   * @throws {TypeError} on a closed map
+   *
+   * @example Serve two files as one body
+   * ```ts
+   * import { MMap } from "@seed/mmap";
+   * Deno.writeTextFileSync("head.txt", "Hello, ");
+   * Deno.writeTextFileSync("tail.txt", "world");
+   * using m = MMap.concat(["head.txt", "tail.txt"]);
+   * console.log(await new Response(m.stream()).text()); // "Hello, world"
+   * Deno.removeSync("head.txt");
+   * Deno.removeSync("tail.txt");
+   * ```
+   */
+  stream(
+    start?: number | null,
+    end?: number | null,
+    options?: StreamOptions,
+  ): ReadableStream<Uint8Array> {
+    this.#live();
+    const chunkSize = chunkSizeOf(options);
+    this.#live(); // an option's getter may have closed the map
+    const s = resolveSlice(this.#length, start, end, 1);
+    return byteStream(s.start, s.start + s.count, chunkSize, () => this.#length, (at, into) => {
+      this.#live().copyOut(at, into);
+      this.#settle();
+    });
   }
 
   /** The files' memory as windows, for `lines()` and `readInto` (made on first use). */

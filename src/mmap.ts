@@ -72,7 +72,7 @@ import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
 import { freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
 import { plainBound, resolveSlice } from "./slice.ts";
 import { alignedOffset } from "./pages.ts";
-import { byteStream, DEFAULT_CHUNK_SIZE, type StreamOptions } from "./stream.ts";
+import { byteStream, chunkSizeOf, type StreamOptions } from "./stream.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
 import { readInto } from "./read_into.ts";
@@ -1297,9 +1297,7 @@ export class MMap {
     options?: StreamOptions,
   ): ReadableStream<Uint8Array> {
     this.#check();
-    const o = checkOptions(options, ["chunkSize"], "stream");
-    const chunkSize = toOptionalInt(o.chunkSize, "chunkSize") ?? DEFAULT_CHUNK_SIZE;
-    if (chunkSize < 1) throw new RangeError("chunkSize must be at least 1");
+    const chunkSize = chunkSizeOf(options);
     this.#check(); // an option's getter may have closed the map
     const s = resolveSlice(this.#length, start, end, 1);
     return byteStream(s.start, s.start + s.count, chunkSize, () => this.#length, (at, into) => {

@@ -15,6 +15,7 @@ import {
 } from "../ffi/primordials.ts";
 import { checkAttached, writableBytes } from "./byte_views.ts";
 import { COPY_BY_MEMCPY } from "./fastpaths.ts";
+import { isMapBuffer } from "./views.ts";
 import type { WindowSource } from "./windows.ts";
 
 /** Below this, `set` from the map's view: the FFI call's fixed cost outweighs the gain. */
@@ -47,6 +48,13 @@ export function readInto(target: unknown, pos: number, length: number, src: Wind
   }
   const buffer = typedArrayBuffer(dst);
   const offset = typedArrayByteOffset(dst);
+  if (isMapBuffer(buffer)) {
+    // The target may overlap the windows (a view of this map): one window's
+    // copy could overwrite what the next one has yet to read. Read all
+    // first, as memmove does.
+    typedArraySet(new Uint8ArrayCtor(buffer, offset, n), src.copy(pos, n));
+    return n;
+  }
   for (let done = 0; done < n;) {
     const at = pos + done;
     const part = src.window(at);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkOptions, toOptionalInt } from "./args.ts";
 import {
   typedArrayBuffer,
   typedArrayByteLength,
@@ -31,6 +32,14 @@ export interface StreamOptions {
 
 /** The default chunk: 64 KiB, as node:fs streams and `Bun.file().stream()` use. */
 export const DEFAULT_CHUNK_SIZE = 1 << 16;
+
+/** The `chunkSize` of `stream()`'s options, checked (read once). */
+export function chunkSizeOf(options: StreamOptions | undefined): number {
+  const o = checkOptions(options, ["chunkSize"], "stream");
+  const chunkSize = toOptionalInt(o.chunkSize, "chunkSize") ?? DEFAULT_CHUNK_SIZE;
+  if (chunkSize < 1) throw new RangeError("chunkSize must be at least 1");
+  return chunkSize;
+}
 
 /**
  * A byte stream over `[from, to)`, read through `copy(offset, into)` one

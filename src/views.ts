@@ -31,6 +31,15 @@ const hasShared: (set: WeakSet<ArrayBuffer>, b: object) => boolean = uncurryThis
   WeakSet.prototype.has,
 );
 
+// Every buffer over a map's memory (tracked or internal), so that a copy
+// into one can tell that it may overlap its own source (see read_into.ts).
+const mapBuffers = new WeakSet<ArrayBuffer>();
+
+/** Whether `buffer` lies over some map's memory (a copy into it may overlap its source). */
+export function isMapBuffer(buffer: object): boolean {
+  return hasShared(mapBuffers, buffer);
+}
+
 /** Whether `buffer` was handed out by a map whose memory other processes share. */
 export function isSharedMapBuffer(buffer: object): boolean {
   return hasShared(sharedBuffers, buffer);
@@ -189,6 +198,7 @@ export class ViewSet {
 
   #own(buffer: ArrayBuffer): ArrayBuffer {
     defineProperty(buffer, OWNER, { value: this.#owner });
+    addShared(mapBuffers, buffer);
     if (this.#shared) addShared(sharedBuffers, buffer);
     return buffer;
   }

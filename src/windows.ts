@@ -10,7 +10,7 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { typedArrayBuffer } from "../ffi/primordials.ts";
+import { typedArrayBuffer, uncurryThis } from "../ffi/primordials.ts";
 import { detached } from "./byte_views.ts";
 import { PAGESIZE } from "./constants.ts";
 import type { Pieces } from "./pieces.ts";
@@ -126,22 +126,31 @@ export function mapWindows(map: MapParts): WindowSource {
   };
 }
 
-/** An `MMapConcat`'s windows: one per piece (a run of files in one address range), kept. */
+// Captured: a patched Map.prototype.get could hand lines() a window of its own.
+const MapCtor = Map;
+const mapGet: <K, V>(map: Map<K, V>, key: K) => V | undefined = uncurryThis(Map.prototype.get);
+const mapSet: <K, V>(map: Map<K, V>, key: K, value: V) => void = uncurryThis(Map.prototype.set);
+
+/**
+ * An `MMapConcat`'s windows: one per piece (a run of files in one address
+ * range), kept, and made again when a user moved one away (a line's buffer
+ * transferred).
+ */
 export function piecesWindows(
   live: () => Pieces,
   length: () => number,
   views: ViewSet,
 ): WindowSource {
-  const windows = new Map<number, ByteWindow>();
+  const windows = new MapCtor<number, ByteWindow>();
   return {
     length,
     epoch: () => null,
     window(offset) {
       const p = live().pieceAt(offset);
-      const kept = windows.get(p.start) ?? null;
+      const kept = mapGet(windows, p.start) ?? null;
       if (holds(kept, offset)) return kept;
-      const w = windowOf(views, p.mapping, p.start, p.end, offset, false);
-      windows.set(p.start, w);
+      const w = windowOf(views, p.mapping, p.start, p.end, offset, true);
+      mapSet(windows, p.start, w);
       return w;
     },
     copy: (offset, count) => live().copy(offset, count),
