@@ -27,12 +27,38 @@ let pathBuffer = new Uint8Array(256);
  * call: pass it straight to one call. A NUL inside is a `TypeError`.
  */
 export function cString(path: string): Uint8Array {
-  if (includes(path, "\0")) throw new TypeError("embedded null byte");
   // UTF-16 to UTF-8 takes at most 3 bytes per code unit.
   if (pathBuffer.length < path.length * 3 + 1) pathBuffer = new Uint8Array(path.length * 3 + 1);
-  const { written } = encodeInto(encoder, path, pathBuffer);
-  pathBuffer[written] = 0;
+  encodePath(path, pathBuffer, pathBuffer.length);
   return pathBuffer;
+}
+
+/**
+ * Writes `path` as a NUL-terminated UTF-8 C string into the first `room`
+ * bytes of `out` (`room` at most `out.length`); returns its length without
+ * the NUL, or -1 where it does not fit. A NUL inside is a `TypeError`.
+ * ASCII, what paths mostly are, is copied by a loop: Deno's `encodeInto`
+ * costs more than the system call the path is for.
+ */
+export function encodePath(path: string, out: Uint8Array, room: number): number {
+  const n = path.length;
+  let i = 0;
+  for (; i < n && i < room; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0) throw new TypeError("embedded null byte");
+    if (c > 0x7f) break;
+    out[i] = c;
+  }
+  if (i === n) {
+    if (n >= room) return -1;
+    out[n] = 0;
+    return n;
+  }
+  if (includes(path, "\0")) throw new TypeError("embedded null byte");
+  const { read, written } = encodeInto(encoder, path, out.subarray(0, room - 1));
+  if (read < n) return -1;
+  out[written] = 0;
+  return written;
 }
 
 /** `open(2)` names for the few flags the facade asks for. */

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { closeFd, cString, lastError, statMode } from "./files.ts";
+import type { Backend } from "./backend.ts";
+import { closeFd, cString, encodePath, lastError, statMode } from "./files.ts";
 import { backend } from "./load.ts";
 
 /** What `stat(2)` says, with every field the WASI host reports. */
@@ -26,13 +27,68 @@ export interface FullStat {
 /** A time to set: nanoseconds since the epoch, the current time, or unchanged. */
 export type TimeSpec = bigint | "now" | "omit";
 
+/** The runtime's permission check for an open with `flags`. */
+function checkOpen(b: Backend, path: string, flags: number): void {
+  const o = b.platform.open;
+  b.checkPathAccess(path, (flags & (o.O_WRONLY | o.O_RDWR | o.O_CREAT | o.O_TRUNC)) !== 0);
+}
+
 /** `open(2)` with the platform's flag bits; returns the descriptor. */
 export function openPath(path: string, flags: number, mode: number): number {
   const b = backend();
+  checkOpen(b, path, flags);
+  const fd = b.libc.open(cString(path), flags | b.platform.open.O_CLOEXEC, mode);
+  if (fd < 0) throw lastError("open", path);
+  return fd;
+}
+
+// openat2(2)'s RESOLVE_NO_SYMLINKS (linux/openat2.h), and the kernel's PATH_MAX.
+const RESOLVE_NO_SYMLINKS = 0x04;
+const PATH_MAX = 4096;
+const HOW_SIZE = 24;
+/** A C string and a `struct open_how` at addresses taken once; null where openat2 fails. */
+let openat2: { bytes: Uint8Array; view: DataView; at: number; nr: number } | null | undefined;
+
+function openat2Buffers(b: Backend) {
+  if (openat2 !== undefined) return openat2;
+  const nr = b.platform.sysOpenat2;
+  openat2 = null;
+  if (nr === undefined) return null;
+  const bytes = new Uint8Array(PATH_MAX + HOW_SIZE);
+  const buffers = { bytes, view: new DataView(bytes.buffer), at: b.addressOf(bytes), nr };
+  // Kernels before 5.6, and seccomp filters that predate it, refuse the call itself.
+  bytes.set([0x2f, 0]);
   const o = b.platform.open;
-  const writes = (flags & (o.O_WRONLY | o.O_RDWR | o.O_CREAT | o.O_TRUNC)) !== 0;
-  b.checkPathAccess(path, writes);
-  const fd = b.libc.open(cString(path), flags | o.O_CLOEXEC, mode);
+  buffers.view.setUint32(PATH_MAX, o.O_RDONLY | o.O_DIRECTORY | o.O_CLOEXEC, true);
+  buffers.view.setUint32(PATH_MAX + 16, RESOLVE_NO_SYMLINKS, true);
+  const fd = b.libc.syscall(nr, 0, buffers.at, buffers.at + PATH_MAX, HOW_SIZE, 0, 0);
+  if (fd < 0) return null;
+  closeFd(fd);
+  return (openat2 = buffers);
+}
+
+/**
+ * `open(2)` of the absolute `path`, where no component of it may be a
+ * symbolic link (`openat2(2)` with `RESOLVE_NO_SYMLINKS`: `ELOOP` where one
+ * is), so that the kernel itself keeps the descriptor where the path says.
+ * `undefined` where that cannot be asked: no openat2 (not Linux, before
+ * 5.6, a seccomp filter), a relative path, or one longer than `PATH_MAX`.
+ */
+export function openWithoutLinks(path: string, flags: number, mode: number): number | undefined {
+  const b = backend();
+  const buffers = openat2Buffers(b);
+  if (!buffers || path.length >= PATH_MAX || path.charCodeAt(0) !== 0x2f) return undefined;
+  const { bytes, view, at, nr } = buffers;
+  const n = encodePath(path, bytes, PATH_MAX);
+  if (n < 0) return undefined;
+  checkOpen(b, path, flags);
+  const o = b.platform.open;
+  // The how struct: flags, mode (which must be 0 without O_CREAT), resolve; all below 2^32.
+  view.setUint32(PATH_MAX, flags | o.O_CLOEXEC, true);
+  view.setUint32(PATH_MAX + 8, flags & o.O_CREAT ? mode : 0, true);
+  view.setUint32(PATH_MAX + 16, RESOLVE_NO_SYMLINKS, true);
+  // An absolute path: the directory descriptor is not read.
+  const fd = b.libc.syscall(nr, 0, at, at + PATH_MAX, HOW_SIZE, 0, 0);
   if (fd < 0) throw lastError("open", path);
   return fd;
 }
@@ -160,41 +216,55 @@ export interface KernelDirent {
 }
 
 const DIRENT_BUFFER = 1 << 16;
-let dirents: { bytes: Uint8Array; view: DataView; address: number } | undefined;
+let dirents: { bytes: Uint8Array; address: number } | undefined;
+
+/** A directory's own inode number, and its entries. */
+export interface KernelListing {
+  ino: bigint;
+  entries: KernelDirent[];
+}
 
 /**
  * Every entry of the directory at `path` but `.` and `..`, from
  * `getdents64(2)`: names, inode numbers and types for a whole directory in
  * a few calls, where `readdir` and an `lstat` per entry would take one call
- * each. `undefined` where the platform has no `getdents64` (not Linux).
+ * each; and the directory's inode number. `undefined` where the platform has
+ * no `getdents64` (not Linux).
  */
-export function listDirectory(path: string): KernelDirent[] | undefined {
+export function listDirectory(path: string): KernelListing | undefined {
   const b = backend();
   const nr = b.platform.sysGetdents64;
   if (nr === undefined) return undefined;
   const o = b.platform.open;
   const fd = openPath(path, o.O_RDONLY | o.O_DIRECTORY, 0);
   try {
+    fstatMode(fd);
+    const ino = lastInode();
     if (!dirents) {
       const bytes = new Uint8Array(DIRENT_BUFFER);
-      dirents = { bytes, view: new DataView(bytes.buffer), address: b.addressOf(bytes) };
+      dirents = { bytes, address: b.addressOf(bytes) };
     }
-    const { bytes, view, address } = dirents;
+    const { address } = dirents;
     const out: KernelDirent[] = [];
     for (;;) {
       const n = b.libc.syscall(nr, fd, address, DIRENT_BUFFER, 0, 0, 0);
       if (n < 0) throw lastError("getdents64", path);
-      if (n === 0) return out;
+      if (n === 0) return { ino, entries: out };
+      // One copy per batch, names viewed inside it: a buffer per name would
+      // cost Deno more than the listing itself.
+      const bytes = dirents.bytes.slice(0, n);
+      const view = new DataView(bytes.buffer);
       // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name.
       for (let at = 0; at < n;) {
         const reclen = view.getUint16(at + 16, true);
         const start = at + 19;
-        const end = bytes.indexOf(0, start);
+        let end = start;
+        while (end < at + reclen && bytes[end] !== 0) end++;
         const isDot = bytes[start] === 0x2e &&
           (end === start + 1 || (end === start + 2 && bytes[start + 1] === 0x2e));
         if (!isDot) {
           out.push({
-            name: bytes.slice(start, end),
+            name: bytes.subarray(start, end),
             ino: view.getBigUint64(at, true),
             // DT_* values are the S_IF* bits shifted down by 12.
             type: view.getUint8(at + 18) << 12,

@@ -76,6 +76,8 @@ export interface Platform {
   readonly sysGetdents64?: number;
   /** readlink(2)'s system-call number where there is one (x86_64 Linux; aarch64 has only readlinkat). */
   readonly sysReadlink?: number;
+  /** openat2(2)'s system-call number (Linux 5.6+; the same on every architecture); Linux only. */
+  readonly sysOpenat2?: number;
 }
 
 /** Where POSIX shared memory objects live, and how long their names may be. */
@@ -282,6 +284,7 @@ const LINUX_X86_64: Platform = {
   futex: { sysFutex: 202, sysGettid: 186, wait: 0, wake: 1 },
   sysGetdents64: 217,
   sysReadlink: 89,
+  sysOpenat2: 437,
 };
 
 // Untested: values from the aarch64 kernel headers (generic struct stat).

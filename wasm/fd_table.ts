@@ -44,7 +44,7 @@ export interface DirEntry extends Common {
   /** The guest name of a preopened directory (`fd_prestat_dir_name`). */
   preopen?: string;
   /** Entries read at `fd_readdir` cookie 0, so that later cookies are stable. */
-  listing?: DirListing[];
+  listing?: DirListing;
 }
 
 /** A standard stream. */
@@ -53,11 +53,12 @@ export interface StreamEntry extends Common {
   stream: Stream;
 }
 
-/** One `fd_readdir` entry. */
+/** A directory's `fd_readdir` entries, laid out as the guest reads them. */
 export interface DirListing {
-  name: Uint8Array;
-  ino: bigint;
-  type: number;
+  /** `__wasi_dirent_t` headers, each followed by its name. */
+  bytes: Uint8Array;
+  /** Where each entry starts in `bytes`, and where the last one ends. */
+  starts: number[];
 }
 
 /** Any open guest descriptor. */

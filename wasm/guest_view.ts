@@ -12,6 +12,13 @@ import { ERRNO, SIZE } from "./wasi_defs.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const IOV_MAX = 1024;
+/** The longest string decoded by `String.fromCharCode` (one argument per byte). */
+const ASCII_MAX = 256;
+// Captured, and given a plain array (its length cannot be patched, as a
+// typed array's prototype getter can).
+const fromCharCode = String.fromCharCode;
+const apply = Reflect.apply;
+const codes: number[] = [];
 
 /** The guest memory as it is now. Pointers are unsigned 32-bit guest offsets. */
 export class GuestView {
@@ -47,6 +54,18 @@ export class GuestView {
   /** The UTF-8 string at `ptr`; `EILSEQ` for bytes that are not UTF-8. */
   string(ptr: number, len: number): string {
     const bytes = this.slice(ptr, len);
+    // Short ASCII, what paths mostly are, without TextDecoder: Deno's costs
+    // a call into the runtime, more than many a system call the path is for.
+    if (len <= ASCII_MAX) {
+      codes.length = len;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = bytes[i]!;
+        if (c > 0x7f) break;
+        codes[i] = c;
+      }
+      if (i === len) return apply(fromCharCode, undefined, codes);
+    }
     try {
       // TextDecoder refuses views of shared memory: those it gets a copy of.
       return utf8.decode(this.shared ? typedArraySlice(bytes, 0, len) : bytes);

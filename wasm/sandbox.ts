@@ -69,7 +69,7 @@ export function resolve(root: string, path: string, follow: boolean): Resolved {
       continue;
     }
     const last = todo.length === 0;
-    const host = hostPath(root, [...parts, name]);
+    const host = `${hostPath(root, parts)}/${name}`;
     if (last && !follow) {
       parts.push(name);
       break;

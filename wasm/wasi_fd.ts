@@ -112,35 +112,48 @@ function writeAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
   return total;
 }
 
+/** One directory entry to list: its name's bytes, inode number and WASI file type. */
+interface Listed {
+  name: Uint8Array;
+  ino: bigint;
+  type: number;
+}
+
 /**
  * A directory's entries for `fd_readdir`: `.` and `..` first (`..` with the
  * directory's own inode number: what lies above is not the guest's to see),
  * then the rest sorted by name (by bytes where the kernel lists them:
- * `getdents64` on Linux, else `readdir` and an `lstat` per entry).
+ * `getdents64` on Linux, else `readdir` and an `lstat` per entry); laid out
+ * once as the guest reads them, so that each call copies one range.
  */
-function listDir(e: DirEntry): DirListing[] {
-  const self = lstatFull(e.root).ino;
-  const out: DirListing[] = [
-    { name: encoder.encode("."), ino: self, type: FILETYPE.DIRECTORY },
-    { name: encoder.encode(".."), ino: self, type: FILETYPE.DIRECTORY },
+function listDir(e: DirEntry): DirListing {
+  const dots = (self: bigint): Listed[] => [
+    { name: DOT, ino: self, type: FILETYPE.DIRECTORY },
+    { name: DOT_DOT, ino: self, type: FILETYPE.DIRECTORY },
   ];
   const listed = listDirectory(e.root);
   if (listed) {
-    listed.sort((a, b) => compareBytes(a.name, b.name));
-    for (const d of listed) {
+    listed.entries.sort((a, b) => compareBytes(a.name, b.name));
+    const out = dots(listed.ino);
+    for (const d of listed.entries) {
       // A file system that gives no type (DT_UNKNOWN) gets an lstat.
       const mode = d.type || lstatMode(`${e.root}/${decoder.decode(d.name)}`);
       if (mode) out.push({ name: d.name, ino: d.ino, type: filetypeOf(mode) });
     }
-    return out;
+    return layOut(out);
   }
+  if (!lstatMode(e.root)) throw new Errno(ERRNO.NOENT);
+  const out = dots(lastInode());
   for (const name of readdirSync(e.root).sort()) {
     const mode = lstatMode(`${e.root}/${name}`);
     if (!mode) continue; // removed meanwhile
     out.push({ name: encoder.encode(name), ino: lastInode(), type: filetypeOf(mode) });
   }
-  return out;
+  return layOut(out);
 }
+
+const DOT = new Uint8Array([0x2e]);
+const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 
 /** Byte order, as C's strcmp sorts names. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -149,24 +162,36 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** Writes directory entries from `cookie` into `buf`, the last one cut short if it must be. */
-function writeDirents(buf: Uint8Array, list: DirListing[], cookie: number): number {
-  let used = 0;
-  const head = new Uint8Array(SIZE.dirent);
-  const dv = new DataView(head.buffer);
-  for (let i = cookie; i < list.length && used < buf.length; i++) {
+/** `__wasi_dirent_t` headers and names back to back; entry `i`'s cookie (`d_next`) is `i + 1`. */
+function layOut(list: Listed[]): DirListing {
+  let total = 0;
+  for (const d of list) total += SIZE.dirent + d.name.length;
+  const bytes = new Uint8Array(total);
+  const dv = new DataView(bytes.buffer);
+  const starts: number[] = [];
+  let at = 0;
+  for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
-    dv.setBigUint64(0, BigInt(i + 1), true);
-    dv.setBigUint64(8, d.ino, true);
-    dv.setUint32(16, d.name.length, true);
-    dv.setUint8(20, d.type);
-    for (const part of [head, d.name]) {
-      const n = Math.min(part.length, buf.length - used);
-      buf.set(part.subarray(0, n), used);
-      used += n;
-    }
+    starts.push(at);
+    dv.setUint32(at, i + 1, true);
+    dv.setBigUint64(at + 8, d.ino, true);
+    dv.setUint32(at + 16, d.name.length, true);
+    dv.setUint8(at + 20, d.type);
+    bytes.set(d.name, at + SIZE.dirent);
+    at += SIZE.dirent + d.name.length;
   }
-  return used;
+  starts.push(at);
+  return { bytes, starts };
+}
+
+/** Writes directory entries from `cookie` into `buf`, the last one cut short if it must be. */
+function writeDirents(buf: Uint8Array, list: DirListing, cookie: number): number {
+  const { bytes, starts } = list;
+  if (cookie >= starts.length - 1) return 0;
+  const from = starts[cookie]!;
+  const n = Math.min(bytes.length - from, buf.length);
+  buf.set(bytes.subarray(from, from + n));
+  return n;
 }
 
 /** The `fd_*` calls. */

@@ -13,6 +13,7 @@ import {
   lstatFull,
   lstatMode,
   openPath,
+  openWithoutLinks,
   setTimes,
   unlinkPath,
 } from "../ffi/host_files.ts";
@@ -126,9 +127,15 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       const rights = Number(BigInt.asUintN(64, base) & mask) & dir.inheriting;
       const inherit = Number(BigInt.asUintN(64, inheriting) & mask) & dir.inheriting;
       const flags = openFlags(oflags, rights);
+      // Where the kernel can refuse every symbolic link on the way (openat2),
+      // the resolved path, made of real directories only, is opened as it is
+      // and cannot lead elsewhere; else the descriptor is checked afterwards.
+      let checked = false;
       const open = (r: Resolved) => {
         if (oflags & OFLAGS.TRUNC && mappedEndOfPath(r.host) > 0) throw new Errno(ERRNO.BUSY);
-        return openPath(target(r), flags, 0o666);
+        const fd = openWithoutLinks(target(r), flags, 0o666);
+        checked = fd !== undefined;
+        return fd ?? openPath(target(r), flags, 0o666);
       };
       // Following a last link would cost an lstat on every open. The open
       // itself never follows one (O_NOFOLLOW), so try the name as it is:
@@ -151,7 +158,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       }
       let entry: FdEntry;
       try {
-        if (!opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);
+        if (!checked && !opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);
         const type = filetypeOf(fstatMode(hostFd));
         const flags = fdflags & (FDFLAGS.APPEND | FDFLAGS.NONBLOCK | FDFLAGS.DSYNC | FDFLAGS.SYNC |
           FDFLAGS.RSYNC);
