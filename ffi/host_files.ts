@@ -224,57 +224,63 @@ export interface KernelListing {
   entries: KernelDirent[];
 }
 
+/** True where `listDirectory` can list (Linux: `getdents64(2)`). */
+export function listsDirectories(): boolean {
+  return backend().platform.sysGetdents64 !== undefined;
+}
+
+/** Opens the directory at `path` for `listDirectory`. */
+export function openDirectory(path: string): number {
+  const o = backend().platform.open;
+  return openPath(path, o.O_RDONLY | o.O_DIRECTORY, 0);
+}
+
 /**
- * Every entry of the directory at `path` but `.` and `..`, from
- * `getdents64(2)`: names, inode numbers and types for a whole directory in
- * a few calls, where `readdir` and an `lstat` per entry would take one call
- * each; and the directory's inode number. `undefined` where the platform has
- * no `getdents64` (not Linux).
+ * Every entry of the open directory `fd` (at `path`) but `.` and `..`,
+ * from its start (it is rewound first), by `getdents64(2)`: names, inode
+ * numbers and types for a whole directory in a few calls, where `readdir`
+ * and an `lstat` per entry would take one call each; and the directory's
+ * inode number. Only where `listsDirectories()`.
  */
-export function listDirectory(path: string): KernelListing | undefined {
+export function listDirectory(fd: number, path: string): KernelListing {
   const b = backend();
   const nr = b.platform.sysGetdents64;
-  if (nr === undefined) return undefined;
-  const o = b.platform.open;
-  const fd = openPath(path, o.O_RDONLY | o.O_DIRECTORY, 0);
-  try {
-    fstatMode(fd);
-    const ino = lastInode();
-    if (!dirents) {
-      const bytes = new Uint8Array(DIRENT_BUFFER);
-      dirents = { bytes, address: b.addressOf(bytes) };
-    }
-    const { address } = dirents;
-    const out: KernelDirent[] = [];
-    for (;;) {
-      const n = b.libc.syscall(nr, fd, address, DIRENT_BUFFER, 0, 0, 0);
-      if (n < 0) throw lastError("getdents64", path);
-      if (n === 0) return { ino, entries: out };
-      // One copy per batch, names viewed inside it: a buffer per name would
-      // cost Deno more than the listing itself.
-      const bytes = dirents.bytes.slice(0, n);
-      const view = new DataView(bytes.buffer);
-      // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name.
-      for (let at = 0; at < n;) {
-        const reclen = view.getUint16(at + 16, true);
-        const start = at + 19;
-        let end = start;
-        while (end < at + reclen && bytes[end] !== 0) end++;
-        const isDot = bytes[start] === 0x2e &&
-          (end === start + 1 || (end === start + 2 && bytes[start + 1] === 0x2e));
-        if (!isDot) {
-          out.push({
-            name: bytes.subarray(start, end),
-            ino: view.getBigUint64(at, true),
-            // DT_* values are the S_IF* bits shifted down by 12.
-            type: view.getUint8(at + 18) << 12,
-          });
-        }
-        at += reclen;
+  if (nr === undefined) throw new Error("getdents64 is Linux's");
+  if (b.libc.lseek(fd, 0, 0) < 0) throw lastError("lseek", path);
+  fstatMode(fd);
+  const ino = lastInode();
+  if (!dirents) {
+    const bytes = new Uint8Array(DIRENT_BUFFER);
+    dirents = { bytes, address: b.addressOf(bytes) };
+  }
+  const { address } = dirents;
+  const out: KernelDirent[] = [];
+  for (;;) {
+    const n = b.libc.syscall(nr, fd, address, DIRENT_BUFFER, 0, 0, 0);
+    if (n < 0) throw lastError("getdents64", path);
+    if (n === 0) return { ino, entries: out };
+    // One copy per batch, names viewed inside it: a buffer per name would
+    // cost Deno more than the listing itself.
+    const bytes = dirents.bytes.slice(0, n);
+    const view = new DataView(bytes.buffer);
+    // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name.
+    for (let at = 0; at < n;) {
+      const reclen = view.getUint16(at + 16, true);
+      const start = at + 19;
+      let end = start;
+      while (end < at + reclen && bytes[end] !== 0) end++;
+      const isDot = bytes[start] === 0x2e &&
+        (end === start + 1 || (end === start + 2 && bytes[start + 1] === 0x2e));
+      if (!isDot) {
+        out.push({
+          name: bytes.subarray(start, end),
+          ino: view.getBigUint64(at, true),
+          // DT_* values are the S_IF* bits shifted down by 12.
+          type: view.getUint8(at + 18) << 12,
+        });
       }
+      at += reclen;
     }
-  } finally {
-    closeFd(fd);
   }
 }
 

@@ -165,6 +165,9 @@ export const LIBC_SYMBOLS = {
   utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32", optional: true },
   // int futimens(int fd, const struct timespec t[2])
   futimens: { parameters: ["i32", "buffer"], result: "i32", optional: true },
+  // off_t lseek(int fd, off_t offset, int whence): rewinds a directory the
+  // WASI host lists again.
+  lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
 } as const satisfies Record<string, SymbolDef>;
 
 /** The symbol table's type. */

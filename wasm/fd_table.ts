@@ -43,6 +43,11 @@ export interface DirEntry extends Common {
   root: string;
   /** The guest name of a preopened directory (`fd_prestat_dir_name`). */
   preopen?: string;
+  /**
+   * The directory open on the host, for `fd_readdir` (the one `path_open`
+   * opened, or one opened at the first listing); closed with the entry.
+   */
+  hostFd?: number;
   /** Entries read at `fd_readdir` cookie 0, so that later cookies are stable. */
   listing?: DirListing;
 }
@@ -103,7 +108,7 @@ export class FdTable {
   close(fd: number): void {
     const e = this.get(fd);
     this.#entries[fd] = undefined;
-    if (e.kind === "file") closeFd(e.hostFd);
+    if (e.kind !== "stream" && e.hostFd !== undefined) closeFd(e.hostFd);
   }
 
   /**

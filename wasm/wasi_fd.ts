@@ -13,8 +13,10 @@ import {
   fstatFull,
   lastInode,
   listDirectory,
+  listsDirectories,
   lstatFull,
   lstatMode,
+  openDirectory,
   preadInto,
   pwriteFrom,
   setTimes,
@@ -131,8 +133,8 @@ function listDir(e: DirEntry): DirListing {
     { name: DOT, ino: self, type: FILETYPE.DIRECTORY },
     { name: DOT_DOT, ino: self, type: FILETYPE.DIRECTORY },
   ];
-  const listed = listDirectory(e.root);
-  if (listed) {
+  if (listsDirectories()) {
+    const listed = listDirectory(e.hostFd ??= openDirectory(e.root), e.root);
     listed.entries.sort((a, b) => compareBytes(a.name, b.name));
     const out = dots(listed.ino);
     for (const d of listed.entries) {

@@ -10,6 +10,7 @@ import { closeFd } from "../ffi/files.ts";
 import {
   descriptorPath,
   fstatMode,
+  listsDirectories,
   lstatFull,
   lstatMode,
   openPath,
@@ -163,10 +164,13 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
         const flags = fdflags & (FDFLAGS.APPEND | FDFLAGS.NONBLOCK | FDFLAGS.DSYNC | FDFLAGS.SYNC |
           FDFLAGS.RSYNC);
         if (type === FILETYPE.DIRECTORY) {
-          closeFd(hostFd);
+          // Kept for fd_readdir where the kernel lists it (Linux); else of no use.
+          const keep = listsDirectories();
+          if (!keep) closeFd(hostFd);
           entry = {
             kind: "dir",
             root: hostPath(dir.root, r.parts),
+            ...(keep ? { hostFd } : {}),
             filetype: FILETYPE.DIRECTORY,
             flags,
             rights: rights & DIR_RIGHTS,
