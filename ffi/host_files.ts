@@ -49,7 +49,19 @@ const HOW_SIZE = 24;
 /** A C string and a `struct open_how` at addresses taken once; null where openat2 fails. */
 let openat2: { bytes: Uint8Array; view: DataView; at: number; nr: number } | null | undefined;
 
+let openat2Off = false;
+
+/**
+ * Tests only: `true` makes `openWithoutLinks` answer as where the kernel
+ * has no openat2, so that the other way (open, then a look at where the
+ * descriptor is) is tested on kernels that have it; `false` undoes it.
+ */
+export function pretendNoOpenat2(off: boolean): void {
+  openat2Off = off;
+}
+
 function openat2Buffers(b: Backend) {
+  if (openat2Off) return null;
   if (openat2 !== undefined) return openat2;
   const nr = b.platform.sysOpenat2;
   openat2 = null;

@@ -13,6 +13,10 @@ import {
 } from "node:fs";
 import { tempDir } from "./_helpers.ts";
 import { lines, runGuest } from "./wasm_helpers.ts";
+import { closeFd } from "../ffi/files.ts";
+import { openWithoutLinks, pretendNoOpenat2 } from "../ffi/host_files.ts";
+import { platform } from "../ffi/load.ts";
+import type { MMapOSError } from "../src/errors.ts";
 
 const EXPECTED: readonly [string, string][] = [
   ["open ../secret.txt", "ENOTCAPABLE"],
@@ -65,37 +69,79 @@ const EXPECTED: readonly [string, string][] = [
   ["from sub: deep", "ENOTCAPABLE"],
 ];
 
+/** Runs the sandbox guest against links and paths that lead out; asserts it reached nothing. */
+function refusesEscapes(): void {
+  const dir = tempDir();
+  try {
+    const box = dir.path("box");
+    mkdirSync(`${box}/sub`, { recursive: true });
+    mkdirSync(dir.path("outside-dir"));
+    writeFileSync(dir.path("secret.txt"), "secret");
+    writeFileSync(`${box}/inside.txt`, "inside");
+    symlinkSync("..", `${box}/up`);
+    symlinkSync(dir.dir, `${box}/abs`);
+    symlinkSync("../../secret.txt", `${box}/sub/deep`);
+    symlinkSync("chain2", `${box}/chain1`);
+    symlinkSync("../secret.txt", `${box}/chain2`);
+    const outsideBefore = readdirSync(dir.dir).sort();
+
+    const run = runGuest("sandbox", { preopens: { "/sandbox": box } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(lines(run.stdout), EXPECTED.map(([what, errno]) => `${what}: ${errno}`));
+
+    // Nothing outside changed.
+    assert.deepEqual(readdirSync(dir.dir).sort(), outsideBefore);
+    assert.equal(readFileSync(dir.path("secret.txt"), "utf8"), "secret");
+    assert.deepEqual(readdirSync(dir.path("outside-dir")), []);
+    for (const name of ["created.txt", "newdir", "stolen.txt", "linked.txt", "placed", "x"]) {
+      assert.equal(existsSync(dir.path(name)), false, name);
+    }
+    for (const name of ["new_link", "abs_link", "sneaky", "got.txt", "hard.txt", "hard2.txt"]) {
+      assert.equal(existsSync(`${box}/${name}`), false, name);
+    }
+    assert.equal(readFileSync(`${box}/inside.txt`, "utf8"), "inside");
+  } finally {
+    dir.cleanup();
+  }
+}
+
 describe("WASI sandbox", () => {
   it("refuses every path, '..', absolute path and symbolic link that leads out", () => {
+    refusesEscapes();
+  });
+
+  it("refuses them the same where the kernel has no openat2 (checked in /proc/self/fd)", () => {
+    pretendNoOpenat2(true);
+    try {
+      refusesEscapes();
+    } finally {
+      pretendNoOpenat2(false);
+    }
+  });
+
+  it("opens a path through openat2 only where none of its components is a symbolic link", () => {
     const dir = tempDir();
     try {
-      const box = dir.path("box");
-      mkdirSync(`${box}/sub`, { recursive: true });
-      mkdirSync(dir.path("outside-dir"));
-      writeFileSync(dir.path("secret.txt"), "secret");
-      writeFileSync(`${box}/inside.txt`, "inside");
-      symlinkSync("..", `${box}/up`);
-      symlinkSync(dir.dir, `${box}/abs`);
-      symlinkSync("../../secret.txt", `${box}/sub/deep`);
-      symlinkSync("chain2", `${box}/chain1`);
-      symlinkSync("../secret.txt", `${box}/chain2`);
-      const outsideBefore = readdirSync(dir.dir).sort();
-
-      const run = runGuest("sandbox", { preopens: { "/sandbox": box } });
-      assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(lines(run.stdout), EXPECTED.map(([what, errno]) => `${what}: ${errno}`));
-
-      // Nothing outside changed.
-      assert.deepEqual(readdirSync(dir.dir).sort(), outsideBefore);
-      assert.equal(readFileSync(dir.path("secret.txt"), "utf8"), "secret");
-      assert.deepEqual(readdirSync(dir.path("outside-dir")), []);
-      for (const name of ["created.txt", "newdir", "stolen.txt", "linked.txt", "placed", "x"]) {
-        assert.equal(existsSync(dir.path(name)), false, name);
+      mkdirSync(dir.path("real"));
+      writeFileSync(dir.path("real/file.txt"), "x");
+      symlinkSync("real", dir.path("via"));
+      symlinkSync("file.txt", dir.path("real/last"));
+      const o = platform.open;
+      const fd = openWithoutLinks(dir.path("real/file.txt"), o.O_RDONLY, 0);
+      if (fd === undefined) {
+        // No openat2 here: path_open checks /proc/self/fd instead (the test above).
+        assert.equal(platform.os === "linux", false, "Linux 5.6+ has openat2");
+        return;
       }
-      for (const name of ["new_link", "abs_link", "sneaky", "got.txt", "hard.txt", "hard2.txt"]) {
-        assert.equal(existsSync(`${box}/${name}`), false, name);
+      closeFd(fd);
+      for (const path of ["via/file.txt", "real/last"]) {
+        assert.throws(
+          () => openWithoutLinks(dir.path(path), o.O_RDONLY, 0),
+          (e: MMapOSError) => e.code === "ELOOP",
+          path,
+        );
       }
-      assert.equal(readFileSync(`${box}/inside.txt`, "utf8"), "inside");
+      assert.equal(openWithoutLinks("real/file.txt", o.O_RDONLY, 0), undefined, "relative");
     } finally {
       dir.cleanup();
     }

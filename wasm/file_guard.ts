@@ -62,3 +62,8 @@ export function mappedEnd(key: string | undefined): number {
 export function mappedEndOfPath(path: string): number {
   return live.size === 0 ? 0 : mappedEnd(fileKeyOfPath(path));
 }
+
+/** True while any file is mapped (then `mappedEndOfPath` asks the file system). */
+export function anyFileMapped(): boolean {
+  return live.size > 0;
+}

@@ -54,9 +54,7 @@ function split(path: string): string[] {
  * escape, `ENOENT`, `ENOTDIR`, `ELOOP`, `EINVAL` for a NUL byte.
  */
 export function resolve(root: string, path: string, follow: boolean): Resolved {
-  if (path === "") throw new Errno(ERRNO.NOENT);
-  if (path.includes("\0")) throw new Errno(ERRNO.INVAL);
-  if (path.startsWith("/")) throw new Errno(ERRNO.NOTCAPABLE);
+  checkPath(path);
   const dirOnly = path.endsWith("/");
   const parts: string[] = [];
   const todo = split(path);
@@ -94,6 +92,28 @@ export function resolve(root: string, path: string, follow: boolean): Resolved {
     parts.push(name);
   }
   return { parts, host: hostPath(root, parts), dirOnly };
+}
+
+/** `ENOENT` for an empty path, `EINVAL` for a NUL byte, `ENOTCAPABLE` for an absolute path. */
+function checkPath(path: string): void {
+  if (path === "") throw new Errno(ERRNO.NOENT);
+  if (path.includes("\0")) throw new Errno(ERRNO.INVAL);
+  if (path.startsWith("/")) throw new Errno(ERRNO.NOTCAPABLE);
+}
+
+/**
+ * `path` below `root` taken as it is, without a look at the file system:
+ * only for a call that itself refuses every symbolic link on the way
+ * (`openat2` with `RESOLVE_NO_SYMLINKS`), which then opens exactly what
+ * `resolve` would have, or fails with `ELOOP` where a link needs the walk.
+ * `undefined` for a path with a `..`, which only the walk may take. Throws
+ * what `resolve` throws for an empty, NUL-holding or absolute path.
+ */
+export function literal(root: string, path: string): Resolved | undefined {
+  checkPath(path);
+  const parts = split(path);
+  if (parts.includes("..")) return undefined;
+  return { parts, host: hostPath(root, parts), dirOnly: path.endsWith("/") };
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 import { platform } from "../ffi/load.ts";
 import { Errno, errnoOf } from "./errno.ts";
 import type { DirEntry, FdEntry } from "./fd_table.ts";
-import { mappedEndOfPath } from "./file_guard.ts";
+import { anyFileMapped, mappedEndOfPath } from "./file_guard.ts";
 import {
   filetypeOf,
   type HostContext,
@@ -29,7 +29,7 @@ import {
   type Syscall,
   writeFilestat,
 } from "./host_context.ts";
-import { checkLinkTarget, hostPath, resolve, type Resolved } from "./sandbox.ts";
+import { checkLinkTarget, hostPath, literal, resolve, type Resolved } from "./sandbox.ts";
 import {
   ALL_RIGHTS,
   DIR_RIGHTS,
@@ -143,20 +143,39 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       // only a link there fails (ELOOP; EEXIST under O_EXCL; ENOTDIR under
       // O_DIRECTORY), and is then resolved and opened again.
       const optimistic = follow && !path.endsWith("/");
-      let r = resolve(dir.root, path, follow && !optimistic || path.endsWith("/"));
-      let hostFd: number;
-      try {
-        hostFd = open(r);
-      } catch (e) {
+      const retry = (e: unknown) => {
         const errno = errnoOf(e);
-        if (
-          !optimistic || !(errno === ERRNO.LOOP || errno === ERRNO.EXIST || errno === ERRNO.NOTDIR)
-        ) {
+        return errno === ERRNO.LOOP ||
+          optimistic && (errno === ERRNO.EXIST || errno === ERRNO.NOTDIR);
+      };
+      // First the path as it is, where the kernel refuses every link on the
+      // way (openat2): no lstat per directory. A link met (ELOOP) sends it to
+      // the walk, which follows the links the guest may follow.
+      const asItIs = (): [Resolved, number] | undefined => {
+        if (oflags & OFLAGS.TRUNC && anyFileMapped()) return undefined;
+        const r = literal(dir.root, path);
+        if (!r) return undefined;
+        try {
+          const fd = openWithoutLinks(target(r), flags, 0o666);
+          if (fd === undefined) return undefined;
+          checked = true;
+          return [r, fd];
+        } catch (e) {
+          if (retry(e)) return undefined;
           throw e;
         }
-        r = resolve(dir.root, path, true);
-        hostFd = open(r);
-      }
+      };
+      const walked = (): [Resolved, number] => {
+        const r = resolve(dir.root, path, follow && !optimistic || path.endsWith("/"));
+        try {
+          return [r, open(r)];
+        } catch (e) {
+          if (!optimistic || !retry(e)) throw e;
+          const linked = resolve(dir.root, path, true);
+          return [linked, open(linked)];
+        }
+      };
+      const [r, hostFd] = asItIs() ?? walked();
       let entry: FdEntry;
       try {
         if (!checked && !opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);
