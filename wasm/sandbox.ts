@@ -14,8 +14,10 @@
  *
  * Limit: the walk and the operation are separate steps, so another process
  * that swaps a checked directory for a symbolic link in between could race
- * it. A guest alone cannot: the host is single-threaded and `path_open`
- * checks where the opened descriptor really points (`/proc/self/fd`).
+ * it. A guest alone cannot: the host is single-threaded. `path_open` closes
+ * the gap: it opens through `openat2(RESOLVE_NO_SYMLINKS)` (Linux 5.6+), so
+ * that the kernel refuses any link on the way, or else checks where the
+ * opened descriptor really points (`/proc/self/fd`).
  *
  * @module
  */
