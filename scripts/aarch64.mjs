@@ -306,7 +306,9 @@ function split(files, withBun) {
 /**
  * Runs scripts/test.mjs with `args`; resolves to its output and totals. Its
  * reports go to a folder of its own outside the tree (`npm test` empties
- * .test-results/ when it starts, and may run meanwhile).
+ * .test-results/ when it starts, and may run meanwhile), with the lane's
+ * output beside them; the folder stays when something failed. The lane's
+ * output is printed whole as soon as the lane ends.
  */
 function testRun(label, args, env) {
   return new Promise((resolve) => {
@@ -320,18 +322,23 @@ function testRun(label, args, env) {
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     child.on("close", (code, signal) => {
-      rmSync(reports, { recursive: true, force: true });
       const minutes = ((Date.now() - started) / 60000).toFixed(1);
       const m = [...out.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].at(-1);
       const totals = m
         ? { passed: +m[1], failed: +m[2], skipped: +(m[3] ?? 0) }
         : { passed: 0, failed: 1, skipped: 0 };
       if (!m) out += `\n${label}: test.mjs ended with ${code ?? signal} and no totals\n`;
+      const failures = out.split("\n").filter((l) => l.startsWith("FAIL "));
+      if (totals.failed) {
+        writeFileSync(join(reports, "output.txt"), out);
+        say(`${label}: reports and output kept in ${reports}`);
+      } else rmSync(reports, { recursive: true, force: true });
+      console.log(`\n=== ${label} (${minutes} min) ===\n${out}`);
       say(
         `${label}: ${totals.passed} passed, ${totals.failed} failed, ` +
           `${totals.skipped} skipped in ${minutes} min`,
       );
-      resolve({ label, out, totals, minutes });
+      resolve({ label, totals, minutes, failures });
     });
   });
 }
@@ -355,16 +362,15 @@ async function suite(args, env) {
   })();
   const runs = [...(lane1 ? [await lane1] : []), ...(await lane2)];
   const sum = { passed: 0, failed: 0, skipped: 0 };
-  for (const r of runs) {
-    console.log(`\n=== ${r.label} (${r.minutes} min) ===\n${r.out}`);
-    for (const k of Object.keys(sum)) sum[k] += r.totals[k];
-  }
+  for (const r of runs) for (const k of Object.keys(sum)) sum[k] += r.totals[k];
   const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  console.log("");
   for (const r of runs) {
     console.log(
       `${r.label}: ${r.totals.passed} passed, ${r.totals.failed} failed, ` +
         `${r.totals.skipped} skipped (${r.minutes} min)`,
     );
+    for (const f of r.failures) console.log(`  ${r.label}: ${f}`);
   }
   console.log(`emulated aarch64: ${minutes} min in all`);
   console.log(

@@ -43,25 +43,55 @@ const runners = {
 };
 
 function decode(s) {
-  return s.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(
-    /&amp;/g,
-    "&",
-  );
+  return s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(+n)).replace(/&gt;/g, ">")
+    .replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
 }
 
-/** Leaf test cases of a JUnit file: [{ name, failed, skipped }]. */
+/**
+ * Leaf test cases of a JUnit file: [{ name, file, failed, skipped, message }].
+ * Deno names the file only on top-level cases (its node:test leaves say
+ * "ext:deno_node/testing.ts"): a leaf takes its top-level case's file.
+ */
 function leaves(xml) {
   const cases = [];
   const re = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
   for (const m of xml.matchAll(re)) {
-    const name = decode(/\bname="([^"]*)"/.exec(m[1])?.[1] ?? "");
-    const suite = decode(/\bclassname="([^"]*)"/.exec(m[1])?.[1] ?? "");
-    const failed = /<(failure|error)\b/.test(m[3] ?? "");
-    const skipped = /<skipped\b/.test(m[3] ?? "");
-    cases.push({ name, suite, failed, skipped });
+    const attr = (a) => decode(new RegExp(`\\b${a}="([^"]*)"`).exec(m[1])?.[1] ?? "");
+    const failure = /<(?:failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/(?:failure|error)>)/.exec(
+      m[3] ?? "",
+    );
+    cases.push({
+      // Bun names the file apart and the describe blocks in classname.
+      name: attr("file") && attr("classname")
+        ? `${attr("classname")} > ${attr("name")}`
+        : attr("name"),
+      file: attr("file") || attr("classname"),
+      failed: failure !== null,
+      skipped: /<skipped\b/.test(m[3] ?? ""),
+      message: failure
+        ? decode(failure[2] || /\bmessage="([^"]*)"/.exec(failure[1])?.[1] || "")
+        : "",
+    });
+  }
+  const files = new Map(
+    cases.filter((c) => !c.file.startsWith("ext:")).map((c) => [c.name, c.file]),
+  );
+  for (const c of cases) {
+    if (c.file.startsWith("ext:")) c.file = files.get(c.name.split(" > ")[0]) ?? c.file;
   }
   const names = cases.map((c) => c.name);
   return cases.filter((c) => !names.some((n) => n.startsWith(c.name + " > ")));
+}
+
+/** The failing cases, each with the first lines of its message: what to look at first. */
+function report(name, failures) {
+  if (!failures.length) return;
+  console.log(`\n${name}: ${failures.length} failing:`);
+  for (const c of failures) {
+    console.log(`FAIL ${c.file.replace(/^\.\//, "")} > ${c.name}`);
+    const lines = c.message.split("\n").filter((l) => l.trim()).slice(0, 12);
+    for (const line of lines) console.log(`    ${line}`);
+  }
 }
 
 let passed = 0;
@@ -75,9 +105,14 @@ for (const [name, r] of Object.entries(runners)) {
   let p = 0;
   let f = 0;
   let s = 0;
+  const failures = [];
   if (existsSync(xml)) {
-    for (const c of leaves(readFileSync(xml, "utf8"))) c.failed ? f++ : c.skipped ? s++ : p++;
+    for (const c of leaves(readFileSync(xml, "utf8"))) {
+      if (c.failed) failures.push(c);
+      c.failed ? f++ : c.skipped ? s++ : p++;
+    }
   }
+  report(name, failures);
   if (res.status !== 0 && f === 0) {
     // The runner failed without a failing case: it crashed or could not load.
     console.log(
