@@ -21,13 +21,21 @@ export interface ProcStat {
 const buffer = new Uint8Array(1024);
 const decoder = new TextDecoder();
 
-/** `/proc/<pid>/stat` (`"self"` for this process), or null where it cannot be read. */
+/**
+ * `/proc/<pid>/stat` (`"self"` for this process), or null where it cannot be
+ * read. Read as the main thread's, `/proc/<pid>/task/<pid>/stat`, which
+ * holds the same state and start time: qemu-user (which runs aarch64
+ * containers on x86_64 hosts) answers `/proc/self/stat` and
+ * `/proc/<its own pid>/stat` itself, with state `0` and a start time of its
+ * own reckoning, ticks away from the kernel's that other processes read.
+ */
 export function procStat(pid: number | "self"): ProcStat | null {
   const b = backend();
   if (b.platform.os !== "linux") return null;
+  const id = pid === "self" ? b.libc.getpid() : pid;
   let fd: number;
   try {
-    fd = openFile(`/proc/${pid}/stat`, { write: false });
+    fd = openFile(`/proc/${id}/task/${id}/stat`, { write: false });
   } catch {
     return null; // gone, no /proc, or denied by the runtime's permissions
   }
