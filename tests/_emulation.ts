@@ -7,11 +7,13 @@
  * Under emulation, every case still runs and checks what it checks, except:
  * - the slowest cases run on smaller inputs (`scaled`) and get more time
  *   (`EMULATION_TIME`): qemu runs JIT-compiled code 10 to 50 times slower;
- * - the cases listed in `QEMU_CANNOT` are skipped, with qemu's reason, because
- *   qemu-user answers those system calls itself instead of passing them to
- *   the kernel. They run natively as always.
+ * - the cases listed in `QEMU_CANNOT` are skipped, with the reason: qemu-user
+ *   answers those system calls itself instead of passing them to the kernel,
+ *   or the runtime cannot run that code under qemu at all. They run natively
+ *   as always.
  */
 import process from "node:process";
+import { runtime } from "./_helpers.ts";
 import type { Divergence, Result } from "./differential_run.ts";
 import type { Encoded, SequenceSpec } from "./differential_gen.ts";
 
@@ -41,14 +43,26 @@ export const QEMU_CANNOT = {
     "checks the flags it is given",
   protGrowsdown: "qemu-user's mmap refuses PROT_GROWSDOWN with EINVAL, where the kernel " +
     "accepts it",
+  resizableBuffer: "Bun (JavaScriptCore) aborts the whole process at " +
+    "new ArrayBuffer(n, { maxByteLength }) under qemu-user: its mprotect of the memory it " +
+    "reserved fails with ENOMEM there (Deno's V8 is not affected)",
+  populate: "qemu-user drops MAP_POPULATE from the flags of the mmap it passes to the kernel, " +
+    "and answers madvise(MADV_POPULATE_READ) itself, so populate maps nothing in at open",
 } as const;
+
+/** The entries of `QEMU_CANNOT` that hold for one runtime only. */
+const ONLY_UNDER: Partial<Record<keyof typeof QEMU_CANNOT, "bun" | "deno">> = {
+  resizableBuffer: "bun",
+};
 
 /**
  * Test options for a case that needs what qemu cannot model: none natively;
- * under emulation, a skip that says why.
+ * under emulation (in the runtime it concerns), a skip that says why.
  */
 export function needsKernel(what: keyof typeof QEMU_CANNOT): { skip?: string } {
-  return emulated ? { skip: `not under emulation: ${QEMU_CANNOT[what]}` } : {};
+  const only = ONLY_UNDER[what];
+  if (!emulated || (only && only !== runtime)) return {};
+  return { skip: `not under emulation: ${QEMU_CANNOT[what]}` };
 }
 
 /**

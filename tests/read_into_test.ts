@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { MMap, PAGESIZE } from "../mod.ts";
 import { b, python, runtime, tempDir, text } from "./_helpers.ts";
+import { needsKernel } from "./_emulation.ts";
 
 const MESSAGE = /^readInto\(\) argument must be read-write bytes-like object, not /;
 
@@ -237,7 +238,7 @@ print(json.dumps(out))
     assert.equal(text(m.bytes), "2345234567");
   });
 
-  it("sees a resizable buffer's current length", () => {
+  it("sees a resizable buffer's current length", needsKernel("resizableBuffer"), () => {
     using m = filled("0123456789");
     const rab = new ArrayBuffer(4, { maxByteLength: 16 });
     const tracking = new Uint8Array(rab);
