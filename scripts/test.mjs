@@ -44,7 +44,7 @@ const runners = {
 
 function decode(s) {
   return s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(+n)).replace(/&gt;/g, ">")
-    .replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+    .replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
 }
 
 /**

@@ -6,7 +6,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
 import { MMapOSError, Ring } from "../mod.ts";
 import { produce, RING_BYTES } from "../examples/ring_buffer.ts";
 import {
@@ -20,11 +19,11 @@ import {
   withRegion,
 } from "./sync_helpers.ts";
 import { runtimePath } from "../examples/_peers.ts";
+import { emulated, patience, scaled } from "./_emulation.ts";
 
 const BYTES = Ring.bytesFor(4096);
-const emulated = process.env.SEED_EMULATED === "1";
-/** 10,000,000 messages; under aarch64 emulation (SEED_EMULATED=1), 200,000. */
-const MANY = emulated ? 200_000 : 10_000_000;
+/** 10,000,000 messages; under aarch64 emulation (tests/_emulation.ts), 200,000. */
+const MANY = scaled(10_000_000, 200_000);
 const example = decodeURIComponent(new URL("../examples/ring_buffer.ts", import.meta.url).pathname);
 const childScript = decodeURIComponent(new URL("./ring_child.ts", import.meta.url).pathname);
 
@@ -32,7 +31,7 @@ function run(which: Runtime, script: string, args: string[]): ChildProcess {
   const argv = which === "deno" ? ["run", "--allow-all", script] : [script];
   return spawn(runtimePath(which), [...argv, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
-    timeout: 90_000,
+    timeout: patience(90_000),
     killSignal: "SIGKILL",
   });
 }

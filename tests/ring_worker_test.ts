@@ -2,10 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Ring } from "../mod.ts";
 import { SLOW, thisRuntime, withRegion } from "./sync_helpers.ts";
+import { scaled } from "./_emulation.ts";
 
 const script = new URL("./ring_worker.ts", import.meta.url).href;
 const BYTES = Ring.bytesFor(4096);
-const N = 200_000;
+/** Messages per case; fewer under emulation (tests/_emulation.ts), where each costs ~50 times more. */
+const N = scaled(200_000, 20_000);
 
 function runWorker(task: "produce" | "consume", name: string): Promise<{ inOrder: boolean }> {
   const worker = new Worker(script, { type: "module" });
