@@ -38,7 +38,15 @@ const runners = {
   },
   bun: {
     cmd: process.env.SEED_BUN || bin("bun"),
-    args: (xml) => ["test", "--reporter=junit", `--reporter-outfile=${xml}`, ...files],
+    // Bun gives each case 5 s unless told otherwise; emulated (SEED_EMULATED=1,
+    // tests/_emulation.ts), a case may take minutes, as under Deno, which has no limit.
+    args: (xml) => [
+      "test",
+      "--reporter=junit",
+      `--reporter-outfile=${xml}`,
+      ...(process.env.SEED_EMULATED === "1" ? ["--timeout=600000"] : []),
+      ...files,
+    ],
   },
 };
 

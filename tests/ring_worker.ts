@@ -3,6 +3,7 @@
  * consumes `n` messages (message i: 4 bytes of i) on the ring at offset 0.
  */
 import { MMap, Ring } from "../mod.ts";
+import { patience } from "./_emulation.ts";
 
 interface Task {
   task: "produce" | "consume";
@@ -23,19 +24,33 @@ scope.onmessage = ({ data }) => {
   }
 };
 
-function run(data: Task): { inOrder: boolean } {
+/** `inOrder`, and where it is false, the first message that was not the next one. */
+interface Outcome {
+  inOrder: boolean;
+  firstWrong?: { at: number; got: number | "timed out" | "wrong length" };
+}
+
+function run(data: Task): Outcome {
   using m = MMap.shared(data.name);
   using ring = new Ring(m, 0, Ring.bytesFor(4096));
   const word = new Uint32Array(1);
   const bytes = new Uint8Array(word.buffer);
-  let inOrder = true;
+  const out: Outcome = { inOrder: true };
   for (let i = 0; i < data.n; i++) {
     if (data.task === "produce") {
       word[0] = i;
-      if (!ring.push(bytes, 20_000)) throw new Error("ring full for 20 s");
+      if (!ring.push(bytes, patience(20_000))) throw new Error(`ring full at message ${i}`);
     } else {
-      if (ring.popInto(bytes, 20_000) !== 4 || word[0] !== i) inOrder = false;
+      const n = ring.popInto(bytes, patience(20_000));
+      if (n === 4 && word[0] === i) continue;
+      if (out.inOrder) {
+        out.firstWrong = {
+          at: i,
+          got: n === null ? "timed out" : n !== 4 ? "wrong length" : word[0],
+        };
+      }
+      out.inOrder = false;
     }
   }
-  return { inOrder };
+  return out;
 }

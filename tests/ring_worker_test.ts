@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Ring } from "../mod.ts";
 import { SLOW, thisRuntime, withRegion } from "./sync_helpers.ts";
-import { scaled } from "./_emulation.ts";
+import { patience, scaled } from "./_emulation.ts";
 
 const script = new URL("./ring_worker.ts", import.meta.url).href;
 const BYTES = Ring.bytesFor(4096);
@@ -34,7 +34,7 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
         let inOrder = true;
         try {
           for (let i = 0; i < N; i++) {
-            const b = await ring.popAsync(20_000);
+            const b = await ring.popAsync(patience(20_000));
             if (
               !b || b.length !== 4 || new DataView(b.buffer, b.byteOffset).getUint32(0, true) !== i
             ) {
@@ -58,7 +58,7 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
       const word = new Uint32Array(1);
       for (let i = 0; i < N; i++) {
         word[0] = i;
-        assert.equal(await ring.pushAsync(new Uint8Array(word.buffer), 20_000), true);
+        assert.equal(await ring.pushAsync(new Uint8Array(word.buffer), patience(20_000)), true);
       }
       assert.deepEqual(await done, { inOrder: true });
     });
@@ -78,7 +78,7 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
         ring.pop();
         const producer = runWorker("produce", name);
         for (let i = 0; i < N; i++) {
-          assert.deepEqual(ring.pop(20_000), new Uint8Array(Uint32Array.of(i).buffer));
+          assert.deepEqual(ring.pop(patience(20_000)), new Uint8Array(Uint32Array.of(i).buffer));
         }
         assert.deepEqual(await producer, { inOrder: true });
       });

@@ -6,6 +6,7 @@ import { MMap, MMapOSError, Mutex, notify, wait } from "../mod.ts";
 import { shmOpenFile } from "../ffi/shm.ts";
 import { closeFd } from "../ffi/files.ts";
 import { tempDir } from "./_helpers.ts";
+import { patience } from "./_emulation.ts";
 import { runtimePath } from "../examples/_peers.ts";
 import {
   childResult,
@@ -240,7 +241,7 @@ async function atomicsRace(m: MMap, target: string, n: number): Promise<void> {
   Atomics.add(ready, 0, 1);
   notify(ready, 0);
   for (let k = Atomics.load(ready, 0); k < 2; k = Atomics.load(ready, 0)) {
-    assert.notEqual(wait(ready, 0, k, 20_000), "timed-out", "the child never arrived");
+    assert.notEqual(wait(ready, 0, k, patience(20_000)), "timed-out", "the child never arrived");
   }
   for (let i = 0; i < n; i++) {
     Atomics.add(i32, 0, 1);
