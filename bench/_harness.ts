@@ -102,6 +102,9 @@ export interface CaseResult {
   refs: ImplResult[];
   goals: (Goal & { ratio?: number; met?: boolean })[];
   note?: string;
+  /** When the case started (ISO), and the 1-minute load average then. */
+  date?: string;
+  load?: number;
 }
 
 /** One whole run of one runtime. */

@@ -3,12 +3,15 @@
  * (`npm run bench` runs both). Options:
  *
  * - `--quick`: small inputs and counts, a smoke run of every case
- * - `--only=text`: only the cases whose id contains `text`
+ * - `--only=text`: only the cases whose id contains `text` (`--only=a,b`: either)
  * - `--reps=N`: repetitions per case after the warm-up (default 5, quick 3)
  * - `--dir=path`: where the inputs go (default `$TMPDIR/seed-mmap-bench`)
  * - `--out=path`: where results go (default `$TMPDIR/seed-mmap-bench-results`,
  *   so that a run never rewrites tracked files)
  * - `--save`: write them to bench/results/ (tracked; quick: bench/results/tmp/)
+ * - `--merge`: the cases run replace those of the same id in the results
+ *   already in the output directory, the others stay (a whole run in parts,
+ *   each in its own quiet window)
  * - `--clean`: delete the inputs afterwards
  * - `--strict`: exit with 1 when an implementation failed or gave a different
  *   result (not for missed goals: timings on a shared machine are no test)
@@ -19,7 +22,7 @@
  * @module
  */
 import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -48,7 +51,7 @@ const option = (name: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 const quick = flag("quick");
-const only = option("only");
+const only = option("only")?.split(",");
 const reps = Number(option("reps") ?? (quick ? 3 : 5));
 const dir = option("dir") ?? join(tmpdir(), "seed-mmap-bench");
 const out = option("out") ??
@@ -87,14 +90,16 @@ const run: RunResult = {
   cases: [],
 };
 const counts = quick ? QUICK_COUNTS : FULL_COUNTS;
-const cases = [
+const allCases = [
   ...buildCases(inputs, counts, c, py, missing),
   ...fastPathCases(inputs, counts, c, py, missing),
-].filter((x) => !only || x.id.includes(only));
+];
+const cases = allCases.filter((x) => !only || only.some((o) => x.id.includes(o)));
 log(`${runtime} ${version}, ${run.machine}; ${cases.length} cases, ${reps} reps`);
 for (const x of cases) {
   const t = Date.now();
-  const r = await runCase(x, reps);
+  const load = loadavg()[0];
+  const r = { ...await runCase(x, reps), date: new Date(t).toISOString(), load };
   run.cases.push(r);
   const ratios = r.refs.filter((f) => f.ratio !== undefined)
     .map((f) => `${f.name} ${f.ratio!.toFixed(2)}x`).join(", ");
@@ -103,11 +108,12 @@ for (const x of cases) {
     `${x.id}: ${r.lib.stats ? (r.lib.stats.median * 1e3).toFixed(1) + " ms" : "-"}; ${ratios}` +
       `${problems.length ? "; ERRORS " + problems.join("; ") : ""} (${
         ((Date.now() - t) / 1e3).toFixed(1)
-      } s)`,
+      } s, load ${load.toFixed(2)})`,
   );
 }
 c?.close();
 py?.close();
+if (flag("merge")) mergeInto(run, readJson<RunResult>(join(out, `${runtime}.json`)));
 
 writeText(join(out, `${runtime}.json`), JSON.stringify(run, null, 1) + "\n");
 writeText(join(out, `${runtime}.md`), runReport(run));
@@ -126,10 +132,35 @@ if (flag("strict") && failed.length) {
 }
 process.exit(0);
 
+/**
+ * `--merge`: the earlier run's cases that this run did not measure are kept,
+ * in the order of the whole case list; a run of other sizes is not mixed in.
+ */
+function mergeInto(run: RunResult, earlier: RunResult | undefined): void {
+  if (!earlier || earlier.quick !== run.quick || earlier.runtimeVersion !== run.runtimeVersion) {
+    return;
+  }
+  const order = allCases.map((x) => x.id);
+  const fresh = new Map(run.cases.map((x) => [x.id, x]));
+  const kept = earlier.cases.filter((x) => !fresh.has(x.id));
+  run.cases = [...kept, ...run.cases].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+}
+
+/** When the cases ran and the load then (1-minute average), for a run made in parts. */
+function when(r: RunResult): string {
+  const dates = r.cases.map((x) => x.date).filter((d): d is string => d !== undefined).sort();
+  const loads = r.cases.map((x) => x.load).filter((l): l is number => l !== undefined);
+  const span = dates.length ? `${dates[0]} to ${dates[dates.length - 1]}` : r.date;
+  return loads.length
+    ? `${span}; load ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)} ` +
+      `(1-minute average at each case's start)`
+    : span;
+}
+
 function runReport(r: RunResult): string {
   const notes = runNotes(r);
   return `### ${r.runtime} ${r.runtimeVersion}${r.quick ? " (quick run: small inputs)" : ""}\n\n` +
-    `${r.machine}; ${r.date}\n\n${runTable(r)}\n` +
+    `${r.machine}; ${when(r)}\n\n${runTable(r)}\n` +
     (notes.length ? `\n${notes.map((n) => `- ${n}`).join("\n")}\n` : "");
 }
 

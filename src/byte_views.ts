@@ -12,7 +12,6 @@ import {
   dataViewBuffer,
   dataViewByteLength,
   dataViewByteOffset,
-  getPrototypeOf,
   isArrayBuffer,
   isSharedArrayBuffer,
   isView,
@@ -20,9 +19,7 @@ import {
   typedArrayByteLength,
   typedArrayByteOffset,
   typedArrayKind,
-  typedArrayLength,
   Uint8ArrayCtor,
-  Uint8ArrayPrototype,
   uncurryThis,
 } from "../ffi/primordials.ts";
 import { typeName } from "./args.ts";
@@ -80,15 +77,17 @@ const IMMUTABLE = " (its ArrayBuffer is immutable)";
  *   read-write bytes-like object"), a detached buffer, an immutable one
  */
 export function writableBytes(target: unknown): Uint8Array {
-  if (typeof target !== "object" || target === null) throw notWritable(target, "");
-  // The hot path, as toBytes takes it: one prototype check, then the
-  // element size from the engine's slots (so a Float64Array given
-  // Uint8Array.prototype is not taken for bytes).
-  if (isView(target) && getPrototypeOf(target) === Uint8ArrayPrototype && !arrayBufferImmutable) {
-    try {
-      if (typedArrayLength(target) === typedArrayByteLength(target)) return target as Uint8Array;
-    } catch { /* a DataView given Uint8Array.prototype */ }
+  // The hot path, small enough for the engine to inline into the caller: a
+  // real Uint8Array by the engine's own slot (a Float64Array given
+  // Uint8Array.prototype is not taken for bytes, nor a Proxy of one).
+  if (typedArrayKind(target) === "Uint8Array" && arrayBufferImmutable === null) {
+    return target as Uint8Array;
   }
+  return otherBytes(target);
+}
+
+function otherBytes(target: unknown): Uint8Array {
+  if (typeof target !== "object" || target === null) throw notWritable(target, "");
   if (typedArrayKind(target) !== undefined) {
     const n = typedArrayByteLength(target);
     const buffer = typedArrayBuffer(target);

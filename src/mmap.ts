@@ -966,7 +966,13 @@ export class MMap {
    */
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
     this.#check();
-    const n = readInto(target, this.#pos, this.#length, this.#windows());
+    const n = readInto(
+      target,
+      this.#pos,
+      this.#length,
+      this.#windows(),
+      this.#views.mainBuffer,
+    );
     this.#settle();
     this.#pos += n;
     return n;

@@ -14,7 +14,6 @@ import {
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { checkAttached, writableBytes } from "./byte_views.ts";
-import { COPY_BY_MEMCPY } from "./fastpaths.ts";
 import { isMapBuffer } from "./views.ts";
 import type { WindowSource } from "./windows.ts";
 
@@ -23,29 +22,53 @@ const MEMCPY_MIN = 1024;
 
 /**
  * Copies from `pos` of a map of `length` bytes into `target` and returns the
- * count: one `TypedArray.prototype.set` from the window holding `pos`, or
- * one per window when the bytes lie in several.
+ * count: one `TypedArray.prototype.set` from `whole` (a buffer over all of the
+ * map, never handed out, so never moved away: the fastest source) or from
+ * the window holding `pos`, or one per window when the bytes lie in several.
+ * A target over the map's own memory is right either way (`set` and libc's
+ * `memmove` both copy as if through a temporary).
  */
-export function readInto(target: unknown, pos: number, length: number, src: WindowSource): number {
+export function readInto(
+  target: unknown,
+  pos: number,
+  length: number,
+  src: WindowSource,
+  whole: ArrayBuffer | null = null,
+): number {
   const dst = writableBytes(target);
   const room = typedArrayByteLength(dst);
   if (room === 0) checkAttached(dst);
   const left = pos < length ? length - pos : 0;
   const n = room < left ? room : left;
   if (n === 0) return 0;
-  const w = src.window(pos);
-  if (COPY_BY_MEMCPY && n >= MEMCPY_MIN && src.memcpy && typedArrayBuffer(dst) !== w.buffer) {
-    // No overlap is possible: the target is not over the map's own buffer.
-    src.memcpy(
+  const copy = src.memcpy;
+  if (copy !== undefined && n >= MEMCPY_MIN) {
+    // libc's memmove underneath: right even when the target is over the map.
+    copy(
       pos,
       n === room ? dst : new Uint8ArrayCtor(typedArrayBuffer(dst), typedArrayByteOffset(dst), n),
     );
     return n;
   }
+  if (whole !== null) {
+    typedArraySet(dst, new Uint8ArrayCtor(whole, pos, n));
+    return n;
+  }
+  const w = src.window(pos);
   if (w.end - pos >= n) {
     typedArraySet(dst, new Uint8ArrayCtor(w.buffer, w.byteOffset + pos - w.start, n));
     return n;
   }
+  return acrossWindows(dst, pos, n, src);
+}
+
+/**
+ * The bytes lie in several windows: one `set` per window. Apart from
+ * `readInto`, so that the loop does not slow down the one-window path (V8
+ * ran it 40% slower with the loop in the same function: ~145 ns against ~105
+ * for a 4 KiB copy from the page cache).
+ */
+function acrossWindows(dst: Uint8Array, pos: number, n: number, src: WindowSource): number {
   const buffer = typedArrayBuffer(dst);
   const offset = typedArrayByteOffset(dst);
   if (isMapBuffer(buffer)) {

@@ -124,6 +124,11 @@ export class ViewSet {
     return this.#main;
   }
 
+  /** The internal buffer under `main` (null when there is none): never hand it out. */
+  get mainBuffer(): ArrayBuffer | null {
+    return this.#mainBuffer;
+  }
+
   /**
    * The internal buffer never reaches user code, but if it were moved away
    * anyway, a write through its detached view would be dropped without a

@@ -12,6 +12,7 @@
 import type { Mapping } from "../ffi/mapping.ts";
 import { typedArrayBuffer, uncurryThis } from "../ffi/primordials.ts";
 import { detached } from "./byte_views.ts";
+import { COPY_BY_MEMCPY } from "./fastpaths.ts";
 import { PAGESIZE } from "./constants.ts";
 import type { Pieces } from "./pieces.ts";
 import type { ViewSet } from "./views.ts";
@@ -44,8 +45,8 @@ export interface WindowSource {
   copy(offset: number, count: number): Uint8Array;
   /**
    * Copies `dst`'s length of bytes from `offset` into `dst` with libc's
-   * `memcpy`, where that is faster than `set` (see `COPY_BY_MEMCPY`); only
-   * for targets that cannot overlap the map (not over a buffer of its own).
+   * `memmove`, where that is faster than `set` (see `COPY_BY_MEMCPY`);
+   * overlap is allowed (the target may be over the map's own memory).
    */
   memcpy?(offset: number, dst: Uint8Array): void;
 }
@@ -122,7 +123,7 @@ export function mapWindows(map: MapParts): WindowSource {
       return (last = windowOf(map.views, map.mapping(), 0, map.length(), offset, true));
     },
     copy: map.copy,
-    memcpy: (offset, dst) => map.mapping().copyOut(offset, dst),
+    ...(COPY_BY_MEMCPY ? { memcpy: (offset, dst) => map.mapping().copyOut(offset, dst) } : {}),
   };
 }
 

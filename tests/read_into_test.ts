@@ -187,7 +187,29 @@ print(json.dumps(out))
     assert.equal(m.readInto(f64), 8);
     assert.equal(text(new Uint8Array((f64 as Float64Array).buffer)), "01234567");
     const dressed = Object.setPrototypeOf(new DataView(new ArrayBuffer(3)), Uint8Array.prototype);
-    assert.equal(m.readInto(dressed), 2);
+    assert.equal(m.readInto(dressed), 2); // A Uint8Array dressed as another kind is still a Uint8Array: its bytes.
+    m.seek(0);
+    const u8 = Object.setPrototypeOf(new Uint8Array(3), Float64Array.prototype);
+    assert.equal(m.readInto(u8), 3);
+    assert.equal(text(new Uint8Array((u8 as Uint8Array).buffer)), "012");
+  });
+
+  it("a target over the map's own memory at 1 KiB and more (memmove and set alike)", () => {
+    const n = 3 * 1024;
+    const data = Uint8Array.from({ length: 2 * n }, (_, i) => 32 + (i * 7) % 90);
+    using m = MMap.anonymous(data.length);
+    m.write(data);
+    const expected = data.slice();
+    // Forward (the target starts after the source) and backward, as memmove does.
+    expected.set(data.subarray(0, n), 100);
+    m.seek(0);
+    assert.equal(m.readInto(m.bytes.subarray(100, 100 + n)), n);
+    assert.deepEqual(m.bytes.slice(), expected);
+    const again = expected.slice();
+    again.set(expected.subarray(200, 200 + n), 50);
+    m.seek(200);
+    assert.equal(m.readInto(m.view(Uint8Array, 50, n)), n);
+    assert.deepEqual(m.bytes.slice(), again);
   });
 
   it("ignores patched prototypes, species hooks and a replaced global Uint8Array", () => {
