@@ -3,7 +3,9 @@
  * (`npm run bench` runs both). Options:
  *
  * - `--quick`: small inputs and counts, a smoke run of every case
- * - `--only=text`: only the cases whose id contains `text` (`--only=a,b`: either)
+ * - `--only=text`: only the cases whose id contains `text` (`--only=a,b`: either;
+ *   `=id`: that id exactly)
+ * - `--except=text`: not those cases (the same forms)
  * - `--reps=N`: repetitions per case after the warm-up (default 5, quick 3)
  * - `--dir=path`: where the inputs go (default `$TMPDIR/seed-mmap-bench`)
  * - `--out=path`: where results go (default `$TMPDIR/seed-mmap-bench-results`,
@@ -52,6 +54,10 @@ const option = (name: string) =>
 
 const quick = flag("quick");
 const only = option("only")?.split(",");
+const except = option("except")?.split(",");
+/** Whether case `id` is named by one of `filters` (a part of an id, or `=id` exactly). */
+const named = (id: string, filters: string[]) =>
+  filters.some((f) => f.startsWith("=") ? id === f.slice(1) : id.includes(f));
 const reps = Number(option("reps") ?? (quick ? 3 : 5));
 const dir = option("dir") ?? join(tmpdir(), "seed-mmap-bench");
 const out = option("out") ??
@@ -94,7 +100,9 @@ const allCases = [
   ...buildCases(inputs, counts, c, py, missing),
   ...fastPathCases(inputs, counts, c, py, missing),
 ];
-const cases = allCases.filter((x) => !only || only.some((o) => x.id.includes(o)));
+const cases = allCases.filter((x) =>
+  (!only || named(x.id, only)) && !(except && named(x.id, except))
+);
 log(`${runtime} ${version}, ${run.machine}; ${cases.length} cases, ${reps} reps`);
 for (const x of cases) {
   const t = Date.now();
