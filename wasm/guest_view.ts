@@ -111,6 +111,12 @@ export class GuestView {
 
   /** Stores a u64. */
   setU64(ptr: number, v: number | bigint): void {
+    // Rights, sizes and offsets mostly fit 32 bits: no BigInt to make.
+    if (typeof v === "number" && v >= 0 && v <= 0xffffffff) {
+      this.dv.setUint32(ptr + 4, 0, true);
+      this.dv.setUint32(ptr, v, true);
+      return;
+    }
     this.dv.setBigUint64(ptr, BigInt.asUintN(64, BigInt(v)), true);
   }
 
