@@ -230,10 +230,15 @@ export interface KernelDirent {
 const DIRENT_BUFFER = 1 << 16;
 let dirents: { bytes: Uint8Array; address: number } | undefined;
 
-/** A directory's own inode number, and its entries. */
+/** What `getdents64(2)` said of a directory. */
 export interface KernelListing {
+  /** The directory's own inode number. */
   ino: bigint;
-  entries: KernelDirent[];
+  /**
+   * The kernel's records (`struct linux_dirent64`), every batch back to
+   * back: the same bytes, the same entries (`direntsOf`).
+   */
+  raw: Uint8Array;
 }
 
 /** True where `listDirectory` can list (Linux: `getdents64(2)`). */
@@ -248,13 +253,13 @@ export function openDirectory(path: string): number {
 }
 
 /**
- * Every entry of the open directory `fd` (at `path`) but `.` and `..`,
- * from its start (it is rewound first), by `getdents64(2)`: names, inode
- * numbers and types for a whole directory in a few calls, where `readdir`
- * and an `lstat` per entry would take one call each; and the directory's
- * inode number. Only where `listsDirectories()`.
+ * Reads the open directory `fd` (at `path`) from its start (it is rewound
+ * first) by `getdents64(2)`: names, inode numbers and types for a whole
+ * directory in a few calls, where `readdir` and an `lstat` per entry would
+ * take one call each; and the directory's inode number. Only where
+ * `listsDirectories()`.
  */
-export function listDirectory(fd: number, path: string): KernelListing {
+export function readDirectory(fd: number, path: string): KernelListing {
   const b = backend();
   const nr = b.platform.sysGetdents64;
   if (nr === undefined) throw new Error("getdents64 is Linux's");
@@ -265,35 +270,51 @@ export function listDirectory(fd: number, path: string): KernelListing {
     const bytes = new Uint8Array(DIRENT_BUFFER);
     dirents = { bytes, address: b.addressOf(bytes) };
   }
-  const { address } = dirents;
-  const out: KernelDirent[] = [];
+  const { bytes, address } = dirents;
+  const batches: Uint8Array[] = [];
+  let total = 0;
   for (;;) {
     const n = b.libc.syscall(nr, fd, address, DIRENT_BUFFER, 0, 0, 0);
     if (n < 0) throw lastError("getdents64", path);
-    if (n === 0) return { ino, entries: out };
-    // One copy per batch, names viewed inside it: a buffer per name would
-    // cost Deno more than the listing itself.
-    const bytes = dirents.bytes.slice(0, n);
-    const view = new DataView(bytes.buffer);
-    // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name.
-    for (let at = 0; at < n;) {
-      const reclen = view.getUint16(at + 16, true);
-      const start = at + 19;
-      let end = start;
-      while (end < at + reclen && bytes[end] !== 0) end++;
-      const isDot = bytes[start] === 0x2e &&
-        (end === start + 1 || (end === start + 2 && bytes[start + 1] === 0x2e));
-      if (!isDot) {
-        out.push({
-          name: bytes.subarray(start, end),
-          ino: view.getBigUint64(at, true),
-          // DT_* values are the S_IF* bits shifted down by 12.
-          type: view.getUint8(at + 18) << 12,
-        });
-      }
-      at += reclen;
-    }
+    if (n === 0) break;
+    batches.push(bytes.slice(0, n));
+    total += n;
   }
+  if (batches.length === 1) return { ino, raw: batches[0]! };
+  const raw = new Uint8Array(total);
+  let at = 0;
+  for (const batch of batches) {
+    raw.set(batch, at);
+    at += batch.length;
+  }
+  return { ino, raw };
+}
+
+/** The entries of a listing but `.` and `..`, in the kernel's order; names are views into it. */
+export function direntsOf(listing: KernelListing): KernelDirent[] {
+  const bytes = listing.raw;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: KernelDirent[] = [];
+  // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name.
+  for (let at = 0; at + 19 < bytes.length;) {
+    const reclen = view.getUint16(at + 16, true);
+    if (reclen < 20) break; // never from the kernel; never a loop without end either
+    const start = at + 19;
+    let end = start;
+    while (end < at + reclen && bytes[end] !== 0) end++;
+    const isDot = bytes[start] === 0x2e &&
+      (end === start + 1 || (end === start + 2 && bytes[start + 1] === 0x2e));
+    if (!isDot) {
+      out.push({
+        name: bytes.subarray(start, end),
+        ino: view.getBigUint64(at, true),
+        // DT_* values are the S_IF* bits shifted down by 12.
+        type: view.getUint8(at + 18) << 12,
+      });
+    }
+    at += reclen;
+  }
+  return out;
 }
 
 const utf8 = new TextDecoder();

@@ -5,6 +5,7 @@
  * @module
  */
 import { closeFd } from "../ffi/files.ts";
+import type { KernelListing } from "../ffi/host_files.ts";
 import { Errno } from "./errno.ts";
 import { ERRNO } from "./wasi_defs.ts";
 
@@ -64,6 +65,8 @@ export interface DirListing {
   bytes: Uint8Array;
   /** Where each entry starts in `bytes`, and where the last one ends. */
   starts: number[];
+  /** What the kernel said, where these entries follow from it alone (`getdents64` with types). */
+  kernel?: KernelListing;
 }
 
 /** Any open guest descriptor. */

@@ -10,15 +10,16 @@ import { truncateFd } from "../ffi/files.ts";
 import { typedArraySubarray } from "../ffi/primordials.ts";
 import { allocateRange } from "../ffi/space.ts";
 import {
+  direntsOf,
   fstatFull,
   lastInode,
-  listDirectory,
   listsDirectories,
   lstatFull,
   lstatMode,
   openDirectory,
   preadInto,
   pwriteFrom,
+  readDirectory,
   setTimes,
   syncFd,
 } from "../ffi/host_files.ts";
@@ -134,15 +135,23 @@ function listDir(e: DirEntry): DirListing {
     { name: DOT_DOT, ino: self, type: FILETYPE.DIRECTORY },
   ];
   if (listsDirectories()) {
-    const listed = listDirectory(e.hostFd ??= openDirectory(e.root), e.root);
-    listed.entries.sort((a, b) => compareBytes(a.name, b.name));
+    const listed = readDirectory(e.hostFd ??= openDirectory(e.root), e.root);
+    // The kernel said the same as last time: the same entries, laid out already.
+    const last = e.listing;
+    if (last?.kernel && last.kernel.ino === listed.ino && sameBytes(last.kernel.raw, listed.raw)) {
+      return last;
+    }
+    const entries = direntsOf(listed).sort((a, b) => compareBytes(a.name, b.name));
     const out = dots(listed.ino);
-    for (const d of listed.entries) {
+    let typed = true;
+    for (const d of entries) {
       // A file system that gives no type (DT_UNKNOWN) gets an lstat.
+      typed &&= d.type !== 0;
       const mode = d.type || lstatMode(`${e.root}/${decoder.decode(d.name)}`);
       if (mode) out.push({ name: d.name, ino: d.ino, type: filetypeOf(mode) });
     }
-    return layOut(out);
+    // Types from lstat may change where the kernel's bytes do not: no reuse then.
+    return { ...layOut(out), ...(typed ? { kernel: listed } : {}) };
   }
   if (!lstatMode(e.root)) throw new Errno(ERRNO.NOENT);
   const out = dots(lastInode());
@@ -156,6 +165,20 @@ function listDir(e: DirEntry): DirListing {
 
 const DOT = new Uint8Array([0x2e]);
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
+
+/** Equal contents (4 bytes at a time where both allow it). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (b.length !== n) return false;
+  if (n % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const x = new Int32Array(a.buffer, a.byteOffset, n / 4);
+    const y = new Int32Array(b.buffer, b.byteOffset, n / 4);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Byte order, as C's strcmp sorts names. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
