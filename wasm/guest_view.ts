@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { typedArraySlice, typedArraySubarray } from "../ffi/primordials.ts";
+import { typedArrayLength, typedArraySlice, Uint8ArrayCtor } from "../ffi/primordials.ts";
 import { Errno } from "./errno.ts";
 import { ERRNO, SIZE } from "./wasi_defs.ts";
 
@@ -30,6 +30,8 @@ export class GuestView {
   readonly dv: DataView;
   /** The memory is shared (a `SharedArrayBuffer`). */
   readonly shared: boolean;
+  /** Its size in bytes, read once. */
+  readonly #size: number;
 
   /**
    * Views the memory as it is now.
@@ -39,16 +41,18 @@ export class GuestView {
   constructor(memory: WebAssembly.Memory) {
     const buffer = memory.buffer as ArrayBuffer;
     this.buffer = buffer;
-    this.bytes = new Uint8Array(buffer);
+    this.bytes = new Uint8ArrayCtor(buffer);
+    this.#size = typedArrayLength(this.bytes);
     this.dv = new DataView(buffer);
     this.shared = typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
   }
 
   /** `len` bytes at `ptr`, live (not a copy); `EFAULT` if outside the memory. */
   slice(ptr: number, len: number): Uint8Array {
-    if (ptr + len > this.bytes.length) throw new Errno(ERRNO.FAULT);
-    // Not `subarray`: it would hand Uint8Array[Symbol.species] the guest's memory.
-    return typedArraySubarray(this.bytes, ptr, ptr + len);
+    if (ptr + len > this.#size) throw new Errno(ERRNO.FAULT);
+    // Not `subarray`: it would hand Uint8Array[Symbol.species] the guest's
+    // memory. The captured constructor, over the buffer whose size is known.
+    return new Uint8ArrayCtor(this.buffer, ptr, len);
   }
 
   /** The UTF-8 string at `ptr`; `EILSEQ` for bytes that are not UTF-8. */

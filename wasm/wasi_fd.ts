@@ -105,7 +105,8 @@ function writeAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
   let total = 0;
   for (const buf of bufs) {
     for (let off = 0; off < buf.length;) {
-      off += pwriteFrom(e.hostFd, typedArraySubarray(buf, off), pos + total + off);
+      const rest = off === 0 ? buf : typedArraySubarray(buf, off);
+      off += pwriteFrom(e.hostFd, rest, pos + total + off);
     }
     total += buf.length;
   }
