@@ -7,7 +7,9 @@
  *   (each a child process: start-up, compiling the module and running it,
  *   the same for both hosts);
  * - calls: the per-call cost of `path_open`, `fd_read`, `fd_write` and
- *   `fd_readdir`, timed by the guest itself (tests/wasm_guests/wasi_calls.c);
+ *   `fd_readdir`, timed by the guest itself (tests/wasm_guests/wasi_calls.c)
+ *   after as many untimed calls: the steady cost, once each host's code is
+ *   compiled (the files workload below runs cold, from the first call);
  * - files: a file-heavy workload, also timed by the guest: create and write,
  *   read, list and delete 2,000 small files.
  *
@@ -149,7 +151,7 @@ try {
   out(
     `| call (${CALLS} each, fd_readdir ${
       CALLS / 10
-    } times) | this host | node:wasi | node:wasi / this host |`,
+    } times; after as many untimed) | this host | node:wasi | node:wasi / this host |`,
   );
   out("| --- | --- | --- | --- |");
   for (const name of ["path_open", "fd_read", "fd_write", "fd_readdir"]) {
