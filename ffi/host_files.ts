@@ -10,6 +10,14 @@
 import type { Backend } from "./backend.ts";
 import { closeFd, cString, encodePath, lastError, statMode } from "./files.ts";
 import { backend } from "./load.ts";
+import {
+  typedArrayBuffer,
+  typedArrayByteLength,
+  typedArrayByteOffset,
+  typedArrayIndexOf,
+  typedArraySlice,
+  Uint8ArrayCtor,
+} from "./primordials.ts";
 
 /** What `stat(2)` says, with every field the WASI host reports. */
 export interface FullStat {
@@ -277,7 +285,7 @@ export function readDirectory(fd: number, path: string): KernelListing {
     const n = b.libc.syscall(nr, fd, address, DIRENT_BUFFER, 0, 0, 0);
     if (n < 0) throw lastError("getdents64", path);
     if (n === 0) break;
-    batches.push(bytes.slice(0, n));
+    batches.push(typedArraySlice(bytes, 0, n));
     total += n;
   }
   if (batches.length === 1) return { ino, raw: batches[0]! };
@@ -293,20 +301,24 @@ export function readDirectory(fd: number, path: string): KernelListing {
 /** The entries of a listing but `.` and `..`, in the kernel's order; names are views into it. */
 export function direntsOf(listing: KernelListing): KernelDirent[] {
   const bytes = listing.raw;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = typedArrayBuffer(bytes);
+  const base = typedArrayByteOffset(bytes);
+  const size = typedArrayByteLength(bytes);
+  const view = new DataView(buffer, base, size);
   const out: KernelDirent[] = [];
   // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name.
-  for (let at = 0; at + 19 < bytes.length;) {
+  for (let at = 0; at + 19 < size;) {
     const reclen = view.getUint16(at + 16, true);
     if (reclen < 20) break; // never from the kernel; never a loop without end either
     const start = at + 19;
-    let end = start;
-    while (end < at + reclen && bytes[end] !== 0) end++;
+    let end = typedArrayIndexOf(bytes, 0, start);
+    if (end < 0 || end > at + reclen) end = at + reclen;
     const isDot = bytes[start] === 0x2e &&
       (end === start + 1 || (end === start + 2 && bytes[start + 1] === 0x2e));
     if (!isDot) {
       out.push({
-        name: bytes.subarray(start, end),
+        // The captured constructor (no Symbol.species), over the copy.
+        name: new Uint8ArrayCtor(buffer, base + start, end - start),
         ino: view.getBigUint64(at, true),
         // DT_* values are the S_IF* bits shifted down by 12.
         type: view.getUint8(at + 18) << 12,
