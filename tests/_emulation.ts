@@ -46,6 +46,8 @@ export const QEMU_CANNOT = {
   resizableBuffer: "Bun (JavaScriptCore) aborts the whole process at " +
     "new ArrayBuffer(n, { maxByteLength }) under qemu-user: its mprotect of the memory it " +
     "reserved fails with ENOMEM there (Deno's V8 is not affected)",
+  openat2: "qemu-user (7.2) does not know openat2 and answers ENOSYS, so the WASI host " +
+    "takes its other path (/proc/self/fd), which its own case checks under emulation too",
   populate: "qemu-user drops MAP_POPULATE from the flags of the mmap it passes to the kernel, " +
     "and answers madvise(MADV_POPULATE_READ) itself, so populate maps nothing in at open",
 } as const;

@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tempDir } from "./_helpers.ts";
+import { needsKernel } from "./_emulation.ts";
 import { lines, runGuest } from "./wasm_helpers.ts";
 import { closeFd } from "../ffi/files.ts";
 import { openWithoutLinks, pretendNoOpenat2 } from "../ffi/host_files.ts";
@@ -119,33 +120,37 @@ describe("WASI sandbox", () => {
     }
   });
 
-  it("opens a path through openat2 only where none of its components is a symbolic link", () => {
-    const dir = tempDir();
-    try {
-      mkdirSync(dir.path("real"));
-      writeFileSync(dir.path("real/file.txt"), "x");
-      symlinkSync("real", dir.path("via"));
-      symlinkSync("file.txt", dir.path("real/last"));
-      const o = platform.open;
-      const fd = openWithoutLinks(dir.path("real/file.txt"), o.O_RDONLY, 0);
-      if (fd === undefined) {
-        // No openat2 here: path_open checks /proc/self/fd instead (the test above).
-        assert.equal(platform.os === "linux", false, "Linux 5.6+ has openat2");
-        return;
+  it(
+    "opens a path through openat2 only where none of its components is a symbolic link",
+    needsKernel("openat2"),
+    () => {
+      const dir = tempDir();
+      try {
+        mkdirSync(dir.path("real"));
+        writeFileSync(dir.path("real/file.txt"), "x");
+        symlinkSync("real", dir.path("via"));
+        symlinkSync("file.txt", dir.path("real/last"));
+        const o = platform.open;
+        const fd = openWithoutLinks(dir.path("real/file.txt"), o.O_RDONLY, 0);
+        if (fd === undefined) {
+          // No openat2 here: path_open checks /proc/self/fd instead (the test above).
+          assert.equal(platform.os === "linux", false, "Linux 5.6+ has openat2");
+          return;
+        }
+        closeFd(fd);
+        for (const path of ["via/file.txt", "real/last"]) {
+          assert.throws(
+            () => openWithoutLinks(dir.path(path), o.O_RDONLY, 0),
+            (e: MMapOSError) => e.code === "ELOOP",
+            path,
+          );
+        }
+        assert.equal(openWithoutLinks("real/file.txt", o.O_RDONLY, 0), undefined, "relative");
+      } finally {
+        dir.cleanup();
       }
-      closeFd(fd);
-      for (const path of ["via/file.txt", "real/last"]) {
-        assert.throws(
-          () => openWithoutLinks(dir.path(path), o.O_RDONLY, 0),
-          (e: MMapOSError) => e.code === "ELOOP",
-          path,
-        );
-      }
-      assert.equal(openWithoutLinks("real/file.txt", o.O_RDONLY, 0), undefined, "relative");
-    } finally {
-      dir.cleanup();
-    }
-  });
+    },
+  );
 
   it("keeps a guest with no preopens away from every file", () => {
     const run = runGuest("fs_cases", {});
