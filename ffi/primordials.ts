@@ -107,12 +107,22 @@ function clampIndex(i: number, length: number): number {
  * holding a copy of `[start, end)`, made by the captured constructor and
  * `set` (no `Symbol.species`, see `typedArraySubarray`).
  */
-export function typedArraySlice(ta: ArrayBufferView, start: number, end: number): Uint8Array {
-  const part = typedArraySubarray(ta, start, end);
-  const out = new Uint8ArrayCtor(typedArrayByteLength(part));
-  typedArraySet(out, part);
+export function typedArraySlice(ta: Uint8Array, start: number, end: number): Uint8Array {
+  const length = typedArrayByteLength(ta);
+  const from = clampIndex(start, length);
+  const to = clampIndex(end, length);
+  const n = to > from ? to - from : 0;
+  const out = new Uint8ArrayCtor(n);
+  // A few bytes by index (an element read runs no user code): cheaper than
+  // cutting a view for `set`, in JavaScriptCore above all.
+  if (n <= SLICE_BY_INDEX) { for (let i = 0; i < n; i++) out[i] = ta[from + i]!; }
+  else {typedArraySet(
+      out,
+      new Uint8ArrayCtor(typedArrayBuffer(ta), typedArrayByteOffset(ta) + from, n),
+    );}
   return out;
 }
+const SLICE_BY_INDEX = 64;
 /** `%TypedArray%.prototype.indexOf`. */
 export const typedArrayIndexOf: (ta: Uint8Array, value: number, from: number) => number =
   uncurryThis(TypedArrayPrototype["indexOf" as keyof object] as AnyFn);

@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  getPrototypeOf,
   Int32ArrayCtor,
   isView,
   typedArrayBuffer,
@@ -17,6 +18,7 @@ import {
   typedArrayLength,
   typedArraySet,
   typedArraySubarray,
+  Uint8ArrayPrototype,
 } from "../../ffi/primordials.ts";
 import { typeName } from "../args.ts";
 import { toBytes } from "../bytes.ts";
@@ -25,14 +27,30 @@ import { toBytes } from "../bytes.ts";
 export const SMALL = 32;
 
 /**
- * The length of a real Uint8Array (by its internal slots: a Float64Array
- * given Uint8Array's prototype is not one) when it is at most `SMALL`;
- * otherwise -1. The engine's own getters measure it: an own `length` or a
- * patched prototype getter never decides how many bytes a record holds.
+ * The bytes of a typed array of one-byte elements (Uint8Array, and the
+ * Int8Array and Uint8ClampedArray kinds, which store any byte written by
+ * index as that byte), or -1 for anything else: a Float64Array given
+ * Uint8Array's prototype, a DataView, a Proxy. The engine's own getters
+ * measure it (an own `length` or a patched getter never decides how many
+ * bytes are copied); cheaper than the kind's brand check in JavaScriptCore.
+ */
+export function byteArrayLength(b: unknown): number {
+  try {
+    const n = typedArrayByteLength(b);
+    return typedArrayLength(b) === n ? n : -1;
+  } catch {
+    return -1; // not a typed array
+  }
+}
+
+/**
+ * The length of a byte array (see `byteArrayLength`) with Uint8Array's
+ * prototype when it is at most `SMALL`; otherwise -1 (the caller takes the
+ * message through `toBytes` then).
  */
 export function smallLength(b: unknown): number {
-  if (typedArrayKind(b) === "Uint8Array") {
-    const n = typedArrayLength(b);
+  if (isView(b) && getPrototypeOf(b) === Uint8ArrayPrototype) {
+    const n = byteArrayLength(b);
     if (n <= SMALL) return n;
   }
   return -1;
