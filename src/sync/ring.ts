@@ -25,7 +25,6 @@ import {
   Int32ArrayCtor,
   isArray,
   isDetachedView,
-  typedArrayByteLength,
   typedArrayKind as tagOf,
   typedArrayLength as lengthOf,
   typedArraySet as copyInto,
