@@ -601,15 +601,18 @@ async function ringRows(x: RingContext): Promise<Row[]> {
       socket: c
         ? `${times(cRate / trips[s])} the time of C's ${ref} ping-pong (${fmt(cRate)}, ${
           (1e6 / cRate).toFixed(2)
-        } us)`
+        } us)` + (ref === "spin" ? `; ${times(c.ringTrip / trips[s])} C's through Rings` : "")
         : "(no gcc: no C reference)",
     });
   }
   if (c) {
     rows.push({
-      workload: "C references: SPSC ring of 8-byte messages | futex | spin ping-pong",
+      workload:
+        "C references: SPSC ring of 8-byte messages | futex | spin ping-pong | spin round trips through Rings",
       shared: "",
-      socket: `${fmt(c.ring)} | ${fmt(c.futex)} | ${fmt(c.spin)} (bench/refs/sync_refs.c, gcc -O2)`,
+      socket: `${fmt(c.ring)} | ${fmt(c.futex)} | ${fmt(c.spin)} | ${
+        fmt(c.ringTrip)
+      } (bench/refs/sync_refs.c, gcc -O2)`,
     });
   }
   return rows;

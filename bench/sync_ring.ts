@@ -91,6 +91,8 @@ export interface CRefs {
   futex: number;
   spin: number;
   ring: number;
+  /** Round trips through two rings of the Ring's layout and protocol, spinning. */
+  ringTrip: number;
 }
 
 /** Compiles bench/refs/sync_refs.c with gcc and runs it; null when gcc is missing or fails. */
@@ -110,6 +112,7 @@ export function cReferences(seconds: number, messages: number): CRefs | null {
       futex: run("futex", `${seconds}`),
       spin: run("spin", `${seconds}`),
       ring: run("ring", `${messages}`),
+      ringTrip: run("ringtrip", `${seconds}`),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,12 @@
  *   sync_refs spin SECONDS    round trips spinning on a word
  *   sync_refs ring COUNT      8-byte messages through an SPSC ring (one
  *                             release store per message, cached peer index)
+ *   sync_refs ringtrip SECONDS  round trips of an 8-byte message through two
+ *                             rings of the Ring's layout and protocol (a
+ *                             record per message, head and tail on lines of
+ *                             their own, published by an exchange that sees
+ *                             the sleeper's bit), spinning: what the Ring's
+ *                             own memory traffic costs, with no runtime
  *
  * Each prints one JSON line: {"perSecond": N, "count": N, "seconds": S}.
  * The two processes are this one and a fork() of it, over an anonymous
@@ -126,9 +132,83 @@ static int ring(struct shared *s, long count) {
   return 0;
 }
 
+/* One ring of the Ring's layout (src/sync/ring_layout.ts): header lines, then the data area. */
+#define RING_CAPACITY 65536
+struct ring {
+  _Atomic uint32_t words[16]; /* line 0: state, version, capacity, ... (unused here) */
+  _Atomic uint32_t head;
+  char pad1[60];
+  _Atomic uint32_t tail;
+  char pad2[60];
+  char pad3[64];
+  uint32_t data[RING_CAPACITY / 4];
+};
+
+/* Writes one record of 8 bytes and publishes it; the consumer's bit 0 would ask for a wake-up. */
+static void ring_push(struct ring *r, uint32_t *head, uint64_t value) {
+  uint32_t pos = *head % RING_CAPACITY;
+  while (*head + 16 - atomic_load_explicit(&r->tail, memory_order_acquire) > RING_CAPACITY) {
+  }
+  r->data[pos / 4] = 8;
+  r->data[pos / 4 + 1] = 0;
+  memcpy(&r->data[pos / 4 + 2], &value, 8);
+  *head += 16;
+  if (atomic_exchange(&r->head, *head) & 1) futex_wake((_Atomic int *)&r->head);
+}
+
+/* Spins until a record is published, checks its length, takes it and frees it. */
+static uint64_t ring_pop(struct ring *r, uint32_t *tail) {
+  uint32_t head;
+  while ((head = atomic_load_explicit(&r->head, memory_order_acquire) & ~1u) == *tail) {
+  }
+  uint32_t pos = *tail % RING_CAPACITY;
+  uint32_t n = r->data[pos / 4];
+  if (n != 8 || head - *tail > RING_CAPACITY) _exit(3);
+  uint64_t value;
+  memcpy(&value, &r->data[pos / 4 + 2], 8);
+  *tail += 16;
+  if (atomic_exchange(&r->tail, *tail) & 1) futex_wake((_Atomic int *)&r->tail);
+  return value;
+}
+
+static int ringtrip(double seconds) {
+  struct ring *rings = mmap(NULL, 2 * sizeof(struct ring), PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (rings == MAP_FAILED) return perror("mmap"), 1;
+  struct ring *a = &rings[0], *b = &rings[1];
+  pid_t child = fork();
+  if (child == 0) {
+    uint32_t tail = 0, head = 0;
+    for (;;) {
+      uint64_t v = ring_pop(a, &tail);
+      if (v == UINT64_MAX) _exit(0);
+      ring_push(b, &head, v + 1);
+    }
+  }
+  uint32_t head = 0, tail = 0;
+  double t0 = now(), t = t0;
+  long n = 0;
+  while (t - t0 < seconds) {
+    for (int i = 0; i < 256; i++, n++) {
+      ring_push(a, &head, (uint64_t)n);
+      if (ring_pop(b, &tail) != (uint64_t)n + 1) {
+        fprintf(stderr, "the C ring round trip lost its message\n");
+        return 1;
+      }
+    }
+    t = now();
+  }
+  ring_push(a, &head, UINT64_MAX);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+  report(n, t - t0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: sync_refs futex|spin SECONDS | ring COUNT\n");
+    fprintf(stderr, "usage: sync_refs futex|spin|ringtrip SECONDS | ring COUNT\n");
     return 2;
   }
   struct shared *s =
@@ -138,5 +218,6 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "futex")) return pingpong(s, 1, atof(argv[2]));
   if (!strcmp(argv[1], "spin")) return pingpong(s, 0, atof(argv[2]));
   if (!strcmp(argv[1], "ring")) return ring(s, atol(argv[2]));
+  if (!strcmp(argv[1], "ringtrip")) return ringtrip(atof(argv[2]));
   return 2;
 }

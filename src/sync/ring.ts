@@ -84,11 +84,14 @@ import { deadline, lockError, now, runAsync, runBlocking, type Steps } from "./s
 export interface RingOptions {
   /** `"sleep"` (default), `"yield"` or `"spin"`: see {@linkcode WaitStrategy}. */
   wait?: WaitStrategy;
-  /** Looks at the other side's index before yielding or sleeping (default 100: a few microseconds). */
+  /**
+   * Looks at the other side's index before yielding or sleeping (default
+   * 1000: 2 to 10 microseconds, about what a futex sleep and wake-up cost).
+   */
   spins?: number;
 }
 
-const DEFAULT_SPINS = 100;
+const DEFAULT_SPINS = 1000;
 
 /** `deadline`'s checks without reading the clock, for the paths that need no wait. */
 function checkTimeout(timeoutMs: unknown, what: string): void {
@@ -544,10 +547,11 @@ export class Ring {
     const end = timeoutMs === 0 ? 0 : deadline(timeoutMs, "Ring.pushManyFrom");
     // The lengths are the caller's memory: read once, into a copy, and checked.
     const sizes = new Uint32Array(count);
+    const max = this.maxMessage;
     let total = 0;
     for (let i = 0; i < count; i++) {
       const n = sizes[i] = lengths[i]!;
-      this.#checkLength(n, "Ring.pushManyFrom");
+      if (n > max) this.#checkLength(n, "Ring.pushManyFrom");
       total += n;
     }
     if (total > room) {
@@ -562,17 +566,18 @@ export class Ring {
     const cap = this.capacity, mask = this.#mask;
     let done = 0;
     let from = 0;
-    // The records are written here, the cursor and the tail as last read
-    // kept in locals, with one look at the tail when the room runs out.
+    // The records are written here, the cursor in a local, while they fit
+    // in the room the tail last read leaves (`free`) before the end of the
+    // data area (`run`); #place handles the rest (a padding record, a new
+    // look at the tail, then a wait).
     let cur = this.#cursor;
-    let tail = this.#tailSeen;
+    let free = cap - ((cur - this.#tailSeen) >>> 0);
+    let run = cap - (cur & mask);
     try {
       for (; done < count; done++) {
         const n = sizes[done]!;
         const rec = (RECORD_HEADER + n + 7) & ~7;
-        let pos = cur & mask;
-        const toEnd = cap - pos;
-        if (((cur - tail) >>> 0) + (rec <= toEnd ? rec : toEnd + rec) > cap) {
+        if (rec > run || rec > free) {
           this.#cursor = cur;
           let at = this.#place(n);
           if (at < 0) {
@@ -584,15 +589,11 @@ export class Ring {
           copyBytes(d, d32, at, data, s32, from, n);
           from += n;
           cur = this.#cursor;
-          tail = this.#tailSeen;
+          free = cap - ((cur - this.#tailSeen) >>> 0);
+          run = cap - (cur & mask);
           continue;
         }
-        if (rec > toEnd) {
-          d32[pos >> 2] = PADDING;
-          d32[(pos >> 2) + 1] = 0;
-          cur = (cur + toEnd) | 0;
-          pos = 0;
-        }
+        const pos = cur & mask;
         const w = pos >> 2;
         d32[w] = n;
         d32[w + 1] = 0;
@@ -603,6 +604,8 @@ export class Ring {
         } else copyBytes(d, d32, pos + RECORD_HEADER, data, s32, from, n);
         from += n;
         cur = (cur + rec) | 0;
+        run -= rec;
+        free -= rec;
       }
     } finally {
       this.#cursor = cur;
@@ -906,7 +909,7 @@ export class Ring {
     }
     const t32 = wordsOf(target);
     const d = this.#d, d32 = this.#d32;
-    const mask = this.#mask;
+    const mask = this.#mask, cap = this.capacity, max = this.maxMessage;
     let count = 0;
     let filled = 0;
     let n = this.#length;
@@ -914,6 +917,7 @@ export class Ring {
     // inside what was published is read here, the rest (a padding record, a
     // new look at head) by #next.
     let cur = this.#readCursor;
+    let head = this.#headSeen;
     try {
       for (;;) {
         if (n <= SMALL && t32 !== null && (filled & 3) === 0) {
@@ -924,11 +928,13 @@ export class Ring {
         filled += n;
         lengths[count++] = n;
         if (count === most) break;
-        const avail = (this.#headSeen - cur) >>> 0;
+        const avail = (head - cur) >>> 0;
         const pos = cur & mask;
         let after: number;
         if (avail !== 0 && (n = d32[pos >> 2]!) !== PADDING) {
-          this.#checkRecord(pos, n, avail);
+          if (n < 0 || n > max || RECORD_HEADER + n > avail || pos + RECORD_HEADER + n > cap) {
+            this.#checkRecord(pos, n, avail);
+          }
           at = pos + RECORD_HEADER;
           after = (cur + align8(RECORD_HEADER + n)) | 0;
         } else {
@@ -937,6 +943,7 @@ export class Ring {
           if (at < 0) break;
           n = this.#length;
           after = this.#readCursor;
+          head = this.#headSeen;
         }
         if (filled + n > room) break;
         cur = after;
