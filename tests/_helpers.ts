@@ -42,6 +42,17 @@ export function b(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
 
+/** The bytes of `parts` one after another, in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
+}
+
 /** Lowercase hex of bytes (Python's `bytes.hex()`). */
 export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("");

@@ -2,7 +2,16 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { MMap, MMapConcat, MMapOSError, PAGESIZE } from "../mod.ts";
-import { b, collectGarbage, fileBytes, hex, openFdCount, tempDir, text } from "./_helpers.ts";
+import {
+  b,
+  collectGarbage,
+  concatBytes,
+  fileBytes,
+  hex,
+  openFdCount,
+  tempDir,
+  text,
+} from "./_helpers.ts";
 
 /** Writes each part to its own file in a fresh directory; returns the paths and all bytes. */
 function files(parts: (string | Uint8Array)[]): {
@@ -17,13 +26,7 @@ function files(parts: (string | Uint8Array)[]): {
     return path;
   });
   const bytes = parts.map((p) => (typeof p === "string" ? b(p) : p));
-  const all = new Uint8Array(bytes.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of bytes) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return { paths, all, cleanup: t.cleanup };
+  return { paths, all: concatBytes(bytes), cleanup: t.cleanup };
 }
 
 /** A deterministic pseudo-random generator (xorshift32). */

@@ -5,7 +5,7 @@ import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { MMap, PAGESIZE } from "../mod.ts";
 import { LineIterator } from "../src/lines.ts";
 import type { ByteWindow, WindowSource } from "../src/windows.ts";
-import { b, python, runScript, runtime, tempDir, text } from "./_helpers.ts";
+import { b, concatBytes, python, runScript, runtime, tempDir, text } from "./_helpers.ts";
 
 function texts(lines: Iterable<Uint8Array>): string[] {
   return Array.from(lines, text);
@@ -17,16 +17,6 @@ function filled(s: string | Uint8Array): MMap {
   m.write(bytes);
   m.seek(0);
   return m;
-}
-
-function join(lines: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(lines.reduce((n, l) => n + l.length, 0));
-  let at = 0;
-  for (const l of lines) {
-    out.set(l, at);
-    at += l.length;
-  }
-  return out;
 }
 
 /** What CPython's readline() gives for data[start:end], the reference for lines(start, end). */
@@ -87,7 +77,7 @@ print(json.dumps([[len(l), hashlib.sha1(l).hexdigest()[:12]] for l in iter(m.rea
       using m = MMap.open(path);
       const got = Array.from(m.lines(), (l) => l.length);
       assert.deepEqual(got, expected.map(([n]) => n));
-      assert.deepEqual(join([...m.lines()]), data);
+      assert.deepEqual(concatBytes([...m.lines()]), data);
     } finally {
       t.cleanup();
     }
@@ -99,12 +89,12 @@ print(json.dumps([[len(l), hashlib.sha1(l).hexdigest()[:12]] for l in iter(m.rea
     using m = filled(dense);
     const lines = [...m.lines()];
     assert.deepEqual(lines.map((l) => l.length), reference(dense).map((l) => l.length));
-    assert.deepEqual(join(lines), dense);
+    assert.deepEqual(concatBytes(lines), dense);
     const data = mixed(1_000_000, 3);
     using big = filled(data);
     const got = [...big.lines()];
     assert.deepEqual(got.map((l) => l.length), reference(data).map((l) => l.length));
-    assert.deepEqual(join(got), data);
+    assert.deepEqual(concatBytes(got), data);
   });
 
   it("takes start and end with slice rules, as find does; does not use or move the position", () => {
@@ -364,9 +354,9 @@ describe("MMapConcat.lines", () => {
       using m = MMap.concat(paths);
       const got = [...m.lines()];
       assert.deepEqual(got.map((l) => l.length), reference(data).map((l) => l.length));
-      assert.deepEqual(join(got), data);
+      assert.deepEqual(concatBytes(got), data);
       const part = [...m.lines(8000, 160_000)];
-      assert.deepEqual(join(part), data.subarray(8000, 160_000));
+      assert.deepEqual(concatBytes(part), data.subarray(8000, 160_000));
     } finally {
       t.cleanup();
     }
@@ -397,9 +387,9 @@ describe("LineIterator over small windows", () => {
     for (const size of [1, 7, 4096, 100_000]) {
       const lines = [...new LineIterator(source(data, size, false), 0, data.length)];
       assert.deepEqual(lines.map((l) => l.length), reference(data).map((l) => l.length), `${size}`);
-      assert.deepEqual(join(lines), data);
+      assert.deepEqual(concatBytes(lines), data);
       const part = [...new LineIterator(source(data, size, false), 1234, 250_000)];
-      assert.deepEqual(join(part), data.subarray(1234, 250_000));
+      assert.deepEqual(concatBytes(part), data.subarray(1234, 250_000));
     }
   });
 });

@@ -17,7 +17,7 @@ import {
 import { mapFiles } from "../src/concat_layout.ts";
 import { type Piece, Pieces } from "../src/pieces.ts";
 import type { Mapping } from "../ffi/mapping.ts";
-import { tempDir } from "./_helpers.ts";
+import { concatBytes, tempDir } from "./_helpers.ts";
 
 const KiB = 1024;
 const PAGE_SIZES = [4 * KiB, 16 * KiB, 64 * KiB];
@@ -84,12 +84,7 @@ for (const page of PAGE_SIZES) {
               new RegExp(`is 4096 bytes, not a multiple of PAGESIZE \\(${page}\\)`),
             );
           }
-          const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-          let at = 0;
-          for (const p of parts) {
-            all.set(p, at);
-            at += p.length;
-          }
+          const all = concatBytes(parts);
           assert.deepEqual(pieces.copy(0, all.length), all);
           // A flush from inside a piece starts on the page boundary before it.
           pieces.sync(4 * KiB + 5, 10, MS_SYNC);

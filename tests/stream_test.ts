@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { MMap } from "../mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { concatBytes, tempDir } from "./_helpers.ts";
 
 const data = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) % 256);
 
@@ -16,16 +16,6 @@ async function chunks(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]>
     if (done) return out;
     out.push(value);
   }
-}
-
-function joined(parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
 }
 
 describe("MMap.stream", () => {
@@ -52,7 +42,7 @@ describe("MMap.stream", () => {
       assert.equal(p.buffer.byteLength, p.length);
       assert.notEqual(p.buffer, m.bytes.buffer);
     }
-    assert.deepEqual(joined(parts), data);
+    assert.deepEqual(concatBytes(parts), data);
     // A copy: changing the map afterwards does not change a chunk.
     const first = parts[0]!;
     const before = first[0];
@@ -73,7 +63,7 @@ describe("MMap.stream", () => {
       [999, 1000],
     ];
     for (const [a, b] of cases) {
-      const got = joined(await chunks(m.stream(a, b, { chunkSize: 7 })));
+      const got = concatBytes(await chunks(m.stream(a, b, { chunkSize: 7 })));
       assert.deepEqual(got, m.slice(a, b), `stream(${a}, ${b})`);
     }
   });
@@ -91,7 +81,7 @@ describe("MMap.stream", () => {
       buffer = value.buffer;
     }
     assert.deepEqual(parts.map((p) => p.length), [300, 300, 300, 100]);
-    assert.deepEqual(joined(parts), data.subarray(0, 1000));
+    assert.deepEqual(concatBytes(parts), data.subarray(0, 1000));
   });
 
   it("errors when the map is closed under it, and ends early when it shrinks", async () => {
