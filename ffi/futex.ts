@@ -10,6 +10,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend } from "./load.ts";
+import { atomics } from "./primordials.ts";
 import { procStat, startFingerprint } from "./proc_stat.ts";
 import type { FutexNumbers, Platform } from "./platform.ts";
 
@@ -145,7 +146,7 @@ export async function futexWaitAtAsync(
   // from here. (Using `ts` after the await also keeps it alive until then.)
   if (r === 0) return "ok";
   if (ts && performance.now() >= end - 1) return "timed-out";
-  if (view.byteLength === 0 || Atomics.load(view, index) !== expected) return "not-equal";
+  if (view.byteLength === 0 || atomics.load(view, index) !== expected) return "not-equal";
   return "interrupted";
 }
 

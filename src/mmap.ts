@@ -282,6 +282,17 @@ export let isSharedMap!: (m: MMap) => boolean;
 /** Whether `m` is an MMap by its private fields (a Proxy of one is not). */
 export let isMMap!: (m: unknown) => boolean;
 export let privateWindow!: (m: MMap, offset: number, length: number) => ArrayBuffer;
+/** One function of `beforeUnmap`'s list (null once run or cancelled). */
+interface UnmapHook {
+  f: (() => void) | null;
+  prev: UnmapHook | null;
+  next: UnmapHook | null;
+}
+/**
+ * Runs `f` when `m` is closed or resized, just before its memory goes
+ * (the Ring gives its roles back then); returns a function that cancels it.
+ */
+export let beforeUnmap!: (m: MMap, f: () => void) => () => void;
 
 /**
  * A memory-mapped file or anonymous memory, with CPython's `mmap` API
@@ -343,6 +354,11 @@ export class MMap {
   #faultsSeen = faultCounter.words[TOTAL_FAULTS];
   /** A page of this map faulted (see `faulted`). */
   #faulted = false;
+  /**
+   * `beforeUnmap`'s functions, run once by the next close() or resize(): a
+   * list of links of our own (no Set or Array method a program could patch).
+   */
+  #unmapHooks: UnmapHook | null = null;
 
   static {
     fileOfMap = (m) => {
@@ -356,6 +372,31 @@ export class MMap {
       m.#res.exposed = true;
       return m.#views.window(m.#mapping(), offset, length);
     };
+    beforeUnmap = (m, f) => {
+      const first = m.#unmapHooks;
+      const hook: UnmapHook = { f, prev: null, next: first };
+      if (first !== null) first.prev = hook;
+      m.#unmapHooks = hook;
+      // Cancelling unlinks, so that a program that makes and closes many
+      // Rings on one map keeps no list growing.
+      return () => {
+        if (hook.f === null) return;
+        hook.f = null;
+        if (hook.prev !== null) hook.prev.next = hook.next;
+        else if (m.#unmapHooks === hook) m.#unmapHooks = hook.next;
+        if (hook.next !== null) hook.next.prev = hook.prev;
+      };
+    };
+  }
+
+  #runUnmapHooks(): void {
+    let hook = this.#unmapHooks;
+    this.#unmapHooks = null;
+    for (; hook !== null; hook = hook.next) {
+      const f = hook.f;
+      hook.f = null;
+      f?.();
+    }
   }
 
   /**
@@ -769,6 +810,7 @@ export class MMap {
     if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) void this.faulted;
     this.#closed = true;
     finalizer.unregister(this.#res);
+    this.#runUnmapHooks();
     const reachable = this.#views.detachAll() || this.#reachable;
     const { mapping, fd } = this.#res;
     this.#res.mapping = null;
@@ -1529,6 +1571,7 @@ export class MMap {
       growFile(this.#res.fd, before, end, sparse, this.#path);
       if (end > before) grewFrom = before;
     }
+    this.#runUnmapHooks();
     if (this.#views.detachAll()) this.#reachable = true;
     try {
       this.#remap(size);

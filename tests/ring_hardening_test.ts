@@ -9,6 +9,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMap, Ring } from "../mod.ts";
+import { withRegion } from "./sync_helpers.ts";
 
 const SZ = 4096;
 
@@ -79,7 +80,8 @@ describe("Ring arguments that lie", () => {
       r.push(new Uint8Array(40).fill(9));
       assert.throws(() => r.popInto(f as unknown as Uint8Array), {
         name: "TypeError",
-        message: /target must be a Uint8Array, not Float64Array/,
+        message:
+          /target must be a Uint8Array \(or an Int8Array or Uint8ClampedArray\), not Float64Array/,
       });
       assert.equal(r.pop(0)!.length, 40);
     } finally {
@@ -244,6 +246,138 @@ describe("Ring errors", () => {
       assert.throws(() => new Ring(new Proxy(m, {}), 0, SZ), {
         name: "TypeError",
         message: /map must be an MMap/,
+      });
+    } finally {
+      m.close();
+    }
+  });
+});
+
+describe("Ring and the program's globals", () => {
+  it("a patched Atomics runs no user code inside any Ring call, waits included", async () => {
+    const names = ["load", "store", "exchange", "compareExchange", "add", "sub"] as const;
+    const saved = names.map((k) => Atomics[k]);
+    const calls: string[] = [];
+    const A = Atomics as unknown as Record<string, unknown>;
+    for (const k of names) {
+      const original = Atomics[k] as (...a: unknown[]) => unknown;
+      A[k] = (...a: unknown[]) => (calls.push(k), original(...a));
+    }
+    const maps: MMap[] = [];
+    try {
+      for (const wait of ["spin", "yield", "sleep"] as const) {
+        const m = MMap.anonymous(SZ);
+        maps.push(m);
+        const r = new Ring(m, 0, SZ, { wait, spins: 10 });
+        r.push(Uint8Array.of(1, 2));
+        assert.deepEqual(r.pop(0), Uint8Array.of(1, 2));
+        assert.equal(r.pop(5), null, "a wait that times out");
+        r.reserve(1)![0] = 3;
+        r.commit();
+        assert.equal(r.popInto(new Uint8Array(4), 5), 1);
+        assert.equal(r.pushManyFrom(new Uint8Array(8), Uint32Array.of(4, 4), 5), 2);
+        assert.equal(r.popManyInto(new Uint8Array(8), new Uint32Array(4), 5), 2);
+        r.pushMany([Uint8Array.of(4)]);
+        assert.equal(r.peek(0)!.length, 1);
+        r.release();
+        assert.equal(await r.popAsync(5), null, "an async wait that times out");
+        while (r.tryPush(new Uint8Array(100)));
+        assert.equal(r.push(new Uint8Array(100), 5), false, "a full ring's wait");
+        r.close();
+        void r.producer, r.consumer;
+      }
+    } finally {
+      names.forEach((k, i) => A[k] = saved[i]);
+      for (const m of maps) m.close();
+    }
+    assert.deepEqual(calls, []);
+  });
+});
+
+describe("Ring roles when the map goes first", () => {
+  it("closing the map before ring.close() gives this thread's roles back", async () => {
+    await withRegion(SZ, (name) => {
+      const m1 = MMap.shared(name);
+      const m2 = MMap.shared(name);
+      try {
+        const r1 = new Ring(m1, 0, SZ);
+        r1.push(Uint8Array.of(1));
+        assert.deepEqual(r1.pop(0), Uint8Array.of(1));
+        const r2 = new Ring(m2, 0, SZ);
+        assert.notEqual(r2.producer, 0);
+        assert.notEqual(r2.consumer, 0);
+        m1.close(); // r1.close() never runs
+        assert.equal(r2.producer, 0, "the producer role is free");
+        assert.equal(r2.consumer, 0, "the consumer role is free");
+        r1.close(); // no throw, and nothing to give back
+        // A new claim, then the ring closed first: the map's close has nothing to do.
+        r2.push(Uint8Array.of(2));
+        r2.close();
+        assert.equal(r2.producer, 0);
+        const r3 = new Ring(m2, 0, SZ);
+        r3.push(Uint8Array.of(3));
+        m2.close();
+        const m3 = MMap.shared(name);
+        try {
+          assert.equal(new Ring(m3, 0, SZ).producer, 0);
+        } finally {
+          m3.close();
+        }
+      } finally {
+        m1.close();
+        m2.close();
+      }
+    });
+  });
+
+  it("resizing the map under a ring gives its roles back too", async () => {
+    await withRegion(SZ, (name) => {
+      const m1 = MMap.shared(name);
+      const m2 = MMap.shared(name);
+      try {
+        const r1 = new Ring(m1, 0, SZ);
+        r1.push(Uint8Array.of(1));
+        assert.notEqual(new Ring(m2, 0, SZ).producer, 0);
+        m1.resize(SZ);
+        assert.equal(new Ring(m2, 0, SZ).producer, 0);
+        assert.throws(() => r1.push(Uint8Array.of(2)), /resized under the ring/);
+      } finally {
+        m1.close();
+        m2.close();
+      }
+    });
+  });
+});
+
+describe("Ring targets of one-byte elements", () => {
+  it("popInto, popManyInto and pushManyFrom take Uint8Array, Int8Array and Uint8ClampedArray", () => {
+    const { m, r } = fresh();
+    try {
+      const all = new Uint8Array(256).map((_, i) => i);
+      for (const Kind of [Uint8Array, Int8Array, Uint8ClampedArray]) {
+        r.push(all);
+        const t = new Kind(256);
+        assert.equal(r.popInto(t, 0), 256);
+        assert.deepEqual(new Uint8Array(t.buffer), all, `popInto ${Kind.name}`);
+        r.push(all.subarray(0, 20));
+        r.push(all.subarray(200, 220));
+        const many = new Kind(64);
+        assert.equal(r.popManyInto(many, new Uint32Array(4), 0), 2);
+        assert.deepEqual(
+          new Uint8Array(many.buffer, 0, 40),
+          Uint8Array.of(...all.subarray(0, 20), ...all.subarray(200, 220)),
+          `popManyInto ${Kind.name}`,
+        );
+        const data = new Kind(all.buffer.slice(0));
+        assert.equal(r.pushManyFrom(data, Uint32Array.of(100, 156), 0), 2);
+        assert.deepEqual(r.pop(0), all.subarray(0, 100), `pushManyFrom ${Kind.name}`);
+        assert.deepEqual(r.pop(0), all.subarray(100), `pushManyFrom ${Kind.name}`);
+      }
+      r.push(Uint8Array.of(1));
+      assert.throws(() => r.popInto(new Uint16Array(4) as unknown as Uint8Array, 0), {
+        name: "TypeError",
+        message:
+          /target must be a Uint8Array \(or an Int8Array or Uint8ClampedArray\), not Uint16Array/,
       });
     } finally {
       m.close();

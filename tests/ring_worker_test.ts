@@ -9,7 +9,12 @@ const BYTES = Ring.bytesFor(4096);
 /** Messages per case; fewer under emulation (tests/_emulation.ts), where each costs ~50 times more. */
 const N = scaled(200_000, 20_000);
 
-function runWorker(task: "produce" | "consume", name: string): Promise<{ inOrder: boolean }> {
+function runWorker(
+  task: "produce" | "consume",
+  name: string,
+  n = N,
+  timeoutMs?: number,
+): Promise<{ inOrder: boolean }> {
   const worker = new Worker(script, { type: "module" });
   return new Promise<{ inOrder: boolean }>((resolve, reject) => {
     worker.onmessage = (e) => e.data.error ? reject(new Error(e.data.error)) : resolve(e.data);
@@ -17,7 +22,7 @@ function runWorker(task: "produce" | "consume", name: string): Promise<{ inOrder
       e.preventDefault();
       reject(new Error(e.message));
     };
-    worker.postMessage({ task, name, n: N });
+    worker.postMessage({ task, name, n, timeoutMs });
   }).finally(() => worker.terminate());
 }
 
@@ -35,9 +40,8 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
         try {
           for (let i = 0; i < N; i++) {
             const b = await ring.popAsync(patience(20_000));
-            if (
-              !b || b.length !== 4 || new DataView(b.buffer, b.byteOffset).getUint32(0, true) !== i
-            ) {
+            if (!b) throw new Error(`popAsync timed out after ${i} messages`);
+            if (b.length !== 4 || new DataView(b.buffer, b.byteOffset).getUint32(0, true) !== i) {
               inOrder = false;
             }
           }
@@ -58,7 +62,9 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
       const word = new Uint32Array(1);
       for (let i = 0; i < N; i++) {
         word[0] = i;
-        assert.equal(await ring.pushAsync(new Uint8Array(word.buffer), patience(20_000)), true);
+        if (!await ring.pushAsync(new Uint8Array(word.buffer), patience(20_000))) {
+          throw new Error(`pushAsync timed out after ${i} messages`);
+        }
       }
       assert.deepEqual(await done, { inOrder: true });
     });
@@ -84,4 +90,15 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
       });
     },
   );
+
+  it("a Worker whose wait times out says so, with how many messages it got", SLOW, async () => {
+    await withRegion(BYTES, async (name, m) => {
+      const ring = new Ring(m, 0, BYTES);
+      ring.push(Uint8Array.of(0, 0, 0, 0));
+      ring.close();
+      await assert.rejects(runWorker("consume", name, 3, 50), {
+        message: "Error: consume: timed out after 1 messages (the ring stayed empty)",
+      });
+    });
+  });
 });

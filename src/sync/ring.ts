@@ -19,9 +19,10 @@
 import { futexWakeAt, processAlive, threadIdentity, wordAddress } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { COPY_WAY, freshBytes } from "../fastpaths.ts";
-import { isMMap, isSharedMap, type MMap, privateWindow } from "../mmap.ts";
+import { beforeUnmap, isMMap, isSharedMap, type MMap, privateWindow } from "../mmap.ts";
 import {
   arrayBufferDetached,
+  atomics,
   Int32ArrayCtor,
   isArray,
   isDetachedView,
@@ -34,6 +35,7 @@ import {
 } from "../../ffi/primordials.ts";
 import {
   brandName,
+  type ByteArray,
   byteArrayLength,
   copyBytes,
   messageBytes,
@@ -211,6 +213,8 @@ export class Ring {
   readonly #tailAt: number;
   #producing = false;
   #consuming = false;
+  /** Cancels the map's call of `#giveUpRoles` before its memory goes (set while a role is held). */
+  #unhook: (() => void) | null = null;
   // Producer: head as last stored, the write cursor (head plus what is
   // reserved and not yet committed), the last record reserved, the tail as
   // last read.
@@ -335,7 +339,7 @@ export class Ring {
    * ```
    */
   get producer(): number {
-    return Atomics.load(this.#h, PRODUCER);
+    return atomics.load(this.#h, PRODUCER);
   }
 
   /**
@@ -349,7 +353,7 @@ export class Ring {
    * ```
    */
   get consumer(): number {
-    return Atomics.load(this.#h, CONSUMER);
+    return atomics.load(this.#h, CONSUMER);
   }
 
   // --- producing -------------------------------------------------------------
@@ -520,7 +524,9 @@ export class Ring {
    * no allocation), publishing all that fit with one index store and
    * waiting for room (then publishing again) as needed.
    *
-   * @param data the messages, one after the other from its start
+   * @param data the messages, one after the other from its start: a
+   *   Uint8Array, or an Int8Array or Uint8ClampedArray (any typed array of
+   *   one-byte elements is taken as its bytes; nothing else is accepted)
    * @param lengths each message's length
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns how many were pushed: all of them, unless the time ran out
@@ -536,7 +542,11 @@ export class Ring {
    * console.log(ring.popMany()); // [ Uint8Array(1) [ 1 ], Uint8Array(2) [ 2, 3 ] ]
    * ```
    */
-  pushManyFrom(data: Uint8Array, lengths: Uint32Array, timeoutMs?: number): number {
+  pushManyFrom(
+    data: Uint8Array | Int8Array | Uint8ClampedArray,
+    lengths: Uint32Array,
+    timeoutMs?: number,
+  ): number {
     const room = this.#targetLength(data, "Ring.pushManyFrom", "data");
     if (tagOf(lengths) !== "Uint32Array") {
       throw new TypeError(
@@ -785,7 +795,9 @@ export class Ring {
    * Copies the next message into `target` (no allocation), waiting while
    * the ring is empty.
    *
-   * @param target where the message goes, from its start
+   * @param target where the message goes, from its start: a Uint8Array, or
+   *   an Int8Array or Uint8ClampedArray (any typed array of one-byte elements
+   *   receives the message's bytes; nothing else is accepted)
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns the message's length, or null when the time ran out
    * @throws {RangeError} the message is longer than `target` (it stays in the ring)
@@ -800,7 +812,10 @@ export class Ring {
    * console.log(ring.popInto(buf, 100), buf[1]); // 2 2
    * ```
    */
-  popInto(target: Uint8Array, timeoutMs?: number): number | null {
+  popInto(
+    target: Uint8Array | Int8Array | Uint8ClampedArray,
+    timeoutMs?: number,
+  ): number | null {
     const room = this.#targetLength(target, "Ring.popInto");
     checkTimeout(timeoutMs, "Ring.popInto");
     this.#startPop("Ring.popInto");
@@ -868,7 +883,9 @@ export class Ring {
    * `target` back to back, their lengths into `lengths`, and frees their
    * room with one index store: the batch form with no allocation.
    *
-   * @param target where the messages go, one after the other from its start
+   * @param target where the messages go, one after the other from its
+   *   start: a Uint8Array, or an Int8Array or Uint8ClampedArray (as for
+   *   {@linkcode Ring.popInto})
    * @param lengths receives each message's length; its length bounds the count
    * @param timeoutMs give up waiting for the first after this many milliseconds
    * @returns how many messages were copied: 0 when the time ran out
@@ -884,7 +901,11 @@ export class Ring {
    * console.log(ring.popManyInto(data, lengths, 100), lengths[1], data[2]); // 2 2 3
    * ```
    */
-  popManyInto(target: Uint8Array, lengths: Uint32Array, timeoutMs?: number): number {
+  popManyInto(
+    target: Uint8Array | Int8Array | Uint8ClampedArray,
+    lengths: Uint32Array,
+    timeoutMs?: number,
+  ): number {
     const room = this.#targetLength(target, "Ring.popManyInto");
     checkTimeout(timeoutMs, "Ring.popManyInto");
     if (tagOf(lengths) !== "Uint32Array") {
@@ -1028,14 +1049,9 @@ export class Ring {
    */
   close(): void {
     if (this.#busy) this.#enter("Ring.close");
-    const me = threadIdentity().tid;
-    const h = this.#h;
-    // Only the map's close (or resize) detaches the ring's own buffer: the
-    // memory is gone then, and the role words with it.
-    if (arrayBufferDetached(this.#own)) return;
-    if (this.#producing) Atomics.compareExchange(h, PRODUCER, me, 0);
-    if (this.#consuming) Atomics.compareExchange(h, CONSUMER, me, 0);
-    this.#producing = this.#consuming = false;
+    this.#unhook?.();
+    this.#unhook = null;
+    this.#giveUpRoles();
     this.#lastRecord = -1;
     this.#head =
       this.#cursor =
@@ -1060,6 +1076,23 @@ export class Ring {
    */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Clears the role words this thread holds (by `close()`, or by the map's
+   * close or resize just before the memory goes, so that a map closed
+   * first leaves no role held by a live thread that can no longer use it).
+   */
+  #giveUpRoles(): void {
+    const producing = this.#producing, consuming = this.#consuming;
+    this.#producing = this.#consuming = false;
+    // Only the map's close (or resize) detaches the ring's own buffer, and
+    // the map calls this before it does.
+    if (arrayBufferDetached(this.#own)) return;
+    const me = threadIdentity().tid;
+    const h = this.#h;
+    if (producing) atomics.compareExchange(h, PRODUCER, me, 0);
+    if (consuming) atomics.compareExchange(h, CONSUMER, me, 0);
   }
 
   // --- internals: producer ---------------------------------------------------
@@ -1146,7 +1179,7 @@ export class Ring {
     // Head is this side's own word: a plain read tells whether anyone else
     // (another Ring object, a hostile process) moved it; then it is read again.
     if ((this.#h[HEAD]! & ~ASLEEP) !== this.#head || this.#cursor !== this.#head) {
-      const head = Atomics.load(this.#h, HEAD) & ~ASLEEP;
+      const head = atomics.load(this.#h, HEAD) & ~ASLEEP;
       if ((head & 7) !== 0) this.#corrupt(`head index ${head >>> 0} is not a multiple of 8`);
       this.#head = this.#cursor = head;
       this.#tailSeen = this.#loadTail(head);
@@ -1155,7 +1188,7 @@ export class Ring {
 
   /** The tail index, checked against `head`: at most `capacity` behind it. */
   #loadTail(head: number): number {
-    const t = Atomics.load(this.#h, TAIL) & ~ASLEEP;
+    const t = atomics.load(this.#h, TAIL) & ~ASLEEP;
     const used = (head - t) >>> 0;
     if (used > this.capacity || (used & 7) !== 0) {
       this.#corrupt(`tail index ${t >>> 0} is ${used} bytes behind head ${head >>> 0}`);
@@ -1206,7 +1239,7 @@ export class Ring {
     if (cur === this.#head) return;
     const h = this.#h;
     this.#head = cur;
-    if (Atomics.exchange(h, HEAD, cur) & ASLEEP) futexWakeAt(h, this.#headAt);
+    if (atomics.exchange(h, HEAD, cur) & ASLEEP) futexWakeAt(h, this.#headAt);
   }
 
   /**
@@ -1256,7 +1289,7 @@ export class Ring {
     if (this.#peeking) throw new TypeError(`${what}: release() the peeked messages first`);
     // Tail is this side's own word: as head for the producer.
     if ((this.#h[TAIL]! & ~ASLEEP) !== this.#tail) {
-      const tail = Atomics.load(this.#h, TAIL) & ~ASLEEP;
+      const tail = atomics.load(this.#h, TAIL) & ~ASLEEP;
       if ((tail & 7) !== 0) this.#corrupt(`tail index ${tail >>> 0} is not a multiple of 8`);
       this.#tail = this.#headSeen = tail;
     }
@@ -1268,10 +1301,13 @@ export class Ring {
    * `length`, a getter, a Proxy or a borrowed prototype never decide how
    * many bytes are copied or how long a message is).
    */
-  #targetLength(target: Uint8Array, what: string, name = "target"): number {
+  #targetLength(target: unknown, what: string, name = "target"): number {
     const n = byteArrayLength(target);
     if (n < 0) {
-      throw new TypeError(`${what}: ${name} must be a Uint8Array, not ${brandName(target)}`);
+      throw new TypeError(
+        `${what}: ${name} must be a Uint8Array (or an Int8Array or Uint8ClampedArray), not ` +
+          brandName(target),
+      );
     }
     if (n === 0 && isDetachedView(target)) this.#detachedTarget(name, what);
     return n;
@@ -1279,7 +1315,7 @@ export class Ring {
 
   /** The head index, checked against tail and the read cursor. */
   #loadHead(): number {
-    const hd = Atomics.load(this.#h, HEAD) & ~ASLEEP;
+    const hd = atomics.load(this.#h, HEAD) & ~ASLEEP;
     const used = (hd - this.#tail) >>> 0;
     if (
       used > this.capacity || (used & 7) !== 0 || used < ((this.#readCursor - this.#tail) >>> 0)
@@ -1335,7 +1371,7 @@ export class Ring {
     }
   }
 
-  #copyOut(target: Uint8Array, offset: number, at: number, n: number): void {
+  #copyOut(target: ByteArray, offset: number, at: number, n: number): void {
     const d = this.#d;
     if (n <= SMALL) { for (let i = 0; i < n; i++) target[offset + i] = d[at + i]!; }
     else copyInto(target, typedArraySubarray(d, at, at + n), offset);
@@ -1366,7 +1402,7 @@ export class Ring {
     if (cur === this.#tail) return;
     const h = this.#h;
     this.#tail = cur;
-    if (Atomics.exchange(h, TAIL, cur) & ASLEEP) futexWakeAt(h, this.#tailAt);
+    if (atomics.exchange(h, TAIL, cur) & ASLEEP) futexWakeAt(h, this.#tailAt);
   }
 
   /** Waits for a record and takes a copy of it (in the step that finds it). */
@@ -1411,7 +1447,7 @@ export class Ring {
     const h = this.#h;
     const me = threadIdentity().tid;
     for (;;) {
-      const owner = Atomics.load(h, word);
+      const owner = atomics.load(h, word);
       if (owner === me) break;
       if (owner !== 0 && processAlive(owner)) {
         throw lockError(
@@ -1420,10 +1456,14 @@ export class Ring {
           `thread ${owner} is this ring's ${role} (one at a time: close() hands the role over)`,
         );
       }
-      if (Atomics.compareExchange(h, word, owner, me) === owner) break;
+      if (atomics.compareExchange(h, word, owner, me) === owner) break;
     }
     if (word === PRODUCER) this.#producing = true;
     else this.#consuming = true;
+    this.#unhook ??= beforeUnmap(this.#map, () => {
+      this.#unhook = null;
+      this.#giveUpRoles();
+    });
   }
 
   #watch(index: number, peer: number, role: string): Watch {
@@ -1439,10 +1479,10 @@ export class Ring {
       check: () => {
         this.#open();
         checkHeader(h, this.capacity, "Ring");
-        const tid = Atomics.load(h, peer);
+        const tid = atomics.load(h, peer);
         if (tid === 0 || processAlive(tid)) return;
         // Forget the dead peer, so that a new one may take its place.
-        Atomics.compareExchange(h, peer, tid, 0);
+        atomics.compareExchange(h, peer, tid, 0);
         throw lockError(
           "EPIPE",
           index === HEAD ? "Ring.pop" : "Ring.push",

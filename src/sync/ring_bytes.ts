@@ -23,6 +23,9 @@ import {
 import { typeName } from "../args.ts";
 import { toBytes } from "../bytes.ts";
 
+/** A typed array of one-byte elements: what the batch forms and `popInto` copy to and from. */
+export type ByteArray = Uint8Array | Int8Array | Uint8ClampedArray;
+
 /** Messages up to this long are copied by a loop (cheaper than `set` for a few bytes). */
 export const SMALL = 32;
 
@@ -95,7 +98,7 @@ export function brandName(value: unknown): string {
  * they start 4-byte aligned; otherwise null. The batch forms make one per
  * call and copy messages a word at a time through it.
  */
-export function wordsOf(bytes: Uint8Array): Int32Array | null {
+export function wordsOf(bytes: ByteArray): Int32Array | null {
   const offset = typedArrayByteOffset(bytes);
   if ((offset & 3) !== 0) return null;
   return new Int32ArrayCtor(typedArrayBuffer(bytes), offset, typedArrayByteLength(bytes) >> 2);
@@ -108,10 +111,10 @@ export function wordsOf(bytes: Uint8Array): Int32Array | null {
  * checks every index), whatever `n` says.
  */
 export function copyBytes(
-  dst: Uint8Array,
+  dst: ByteArray,
   dst32: Int32Array | null,
   to: number,
-  src: Uint8Array,
+  src: ByteArray,
   src32: Int32Array | null,
   from: number,
   n: number,

@@ -36,6 +36,7 @@
  * @module
  */
 import { processAlive, schedYield, threadIdentity } from "../../ffi/futex.ts";
+import { atomics } from "../../ffi/primordials.ts";
 
 /** "RING" in memory order. */
 export const MAGIC = 0x474e4952;
@@ -118,14 +119,14 @@ export function setUpHeader(h: Int32Array, capacity: number, where: string): voi
   const me = threadIdentity().tid;
   const end = performance.now() + SETUP_WAIT_MS;
   for (let spins = 0;; spins++) {
-    const s = Atomics.load(h, STATE);
+    const s = atomics.load(h, STATE);
     if (s === MAGIC) break;
     const settingUp = s < 0 && !processAlive(-s) ? s : s === 0 ? 0 : null;
-    if (settingUp !== null && Atomics.compareExchange(h, STATE, settingUp, -me) === settingUp) {
-      Atomics.store(h, VERSION_WORD, VERSION);
-      Atomics.store(h, CAPACITY_WORD, capacity);
-      Atomics.store(h, HEADER_WORD, HEADER_BYTES);
-      Atomics.store(h, STATE, MAGIC);
+    if (settingUp !== null && atomics.compareExchange(h, STATE, settingUp, -me) === settingUp) {
+      atomics.store(h, VERSION_WORD, VERSION);
+      atomics.store(h, CAPACITY_WORD, capacity);
+      atomics.store(h, HEADER_WORD, HEADER_BYTES);
+      atomics.store(h, STATE, MAGIC);
       break;
     }
     if (s > 0) {
@@ -143,16 +144,16 @@ export function setUpHeader(h: Int32Array, capacity: number, where: string): voi
 
 /** Throws unless the header is a ready ring of this version and `capacity`. */
 export function checkHeader(h: Int32Array, capacity: number, where: string): void {
-  const s = Atomics.load(h, STATE);
+  const s = atomics.load(h, STATE);
   if (s !== MAGIC) {
     throw new RingCorruptError(`${where}: the ring's header was overwritten (state word ${s})`);
   }
-  const v = Atomics.load(h, VERSION_WORD);
+  const v = atomics.load(h, VERSION_WORD);
   if (v !== VERSION) {
     throw new RingCorruptError(`${where}: ring layout version ${v}, this library reads ${VERSION}`);
   }
-  const c = Atomics.load(h, CAPACITY_WORD);
-  const hb = Atomics.load(h, HEADER_WORD);
+  const c = atomics.load(h, CAPACITY_WORD);
+  const hb = atomics.load(h, HEADER_WORD);
   if (c !== capacity || hb !== HEADER_BYTES) {
     throw new RingCorruptError(
       `${where}: the ring here has a ${c}-byte data area after a ${hb}-byte header, but this ` +

@@ -15,6 +15,7 @@
  * @module
  */
 import { schedYield } from "../../ffi/futex.ts";
+import { atomics } from "../../ffi/primordials.ts";
 import { ASLEEP } from "./ring_layout.ts";
 import { now, type Steps } from "./steps.ts";
 
@@ -110,7 +111,7 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
   for (;;) {
     const looks = budget < LOOKS ? budget : LOOKS;
     for (let i = 0; i < looks; i++) {
-      if ((Atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
+      if ((atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
     }
     if (!inTime(w, now(), timeoutMs)) return TIMED_OUT;
     if (forever) continue;
@@ -120,7 +121,7 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
   if (w.strategy === "sleep") return SLEEP;
   for (let i = 1;; i++) {
     schedYield();
-    if ((Atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
+    if ((atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
     if ((i & 15) === 0 && !inTime(w, now(), timeoutMs)) return TIMED_OUT;
   }
 }
@@ -139,7 +140,7 @@ export function* sleepUntilChange(
 ): Steps<boolean> {
   const { h, index } = w;
   for (let i = 0; i < spins; i++) {
-    if ((Atomics.load(h, index) & ~ASLEEP) !== seen) return true;
+    if ((atomics.load(h, index) & ~ASLEEP) !== seen) return true;
   }
   // The first check comes a slice after the sleep began: most end sooner,
   // and a check costs a system call (kill(2)).
@@ -148,7 +149,7 @@ export function* sleepUntilChange(
   for (;;) {
     // Another sleeper of this side (an async pop beside this one) may have
     // set the bit already.
-    const found = Atomics.compareExchange(h, index, seen, marked);
+    const found = atomics.compareExchange(h, index, seen, marked);
     if (found !== seen && found !== marked) return true;
     const t = now();
     if (t >= end) return false;
