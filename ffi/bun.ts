@@ -12,7 +12,10 @@ import type { Platform } from "./platform.ts";
 import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef } from "./symbols.ts";
 import { openFirst, wrapAll } from "./_wrap.ts";
 import { offThread } from "./bun_threads.ts";
-import { uncurryThis } from "./primordials.ts";
+// Captured at load: a spread call (`fn(...args)`) runs
+// `Array.prototype[Symbol.iterator]` and a global `Number` can be replaced,
+// either of which would otherwise choose the arguments and results of libc calls.
+import { NumberCtor as Number, reflectApply, uncurryThis } from "./primordials.ts";
 import { adaptVariadic, symbolTableFor } from "./variadic.ts";
 
 const I64_FAST = "i64_fast";
@@ -48,12 +51,12 @@ function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
   switch (def.result) {
     case "pointer":
       // ptr results are a Number, or null for NULL.
-      return (...args) => fn(...args) ?? 0;
+      return (...args) => reflectApply(fn, undefined, args) ?? 0;
     case "i64":
     case "u64":
     case "usize":
     case "isize":
-      return (...args) => Number(fn(...args));
+      return (...args) => Number(reflectApply(fn, undefined, args));
     default:
       return fn;
   }

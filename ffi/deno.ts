@@ -17,6 +17,11 @@ import {
   type DenoPointer,
 } from "./deno_api.ts";
 import { adaptVariadic, symbolTableFor } from "./variadic.ts";
+// The engine's own conversions and calls, captured at load: a program that
+// replaces the global `BigInt` or `Number`, or `Array.prototype[Symbol.iterator]`
+// (which a spread call runs), would otherwise choose the addresses and sizes
+// handed to libc.
+import { BigIntCtor as BigInt, NumberCtor as Number, reflectApply } from "./primordials.ts";
 
 const DENO_TYPES: Record<NativeType, DenoNativeType | "void"> = {
   i32: "i32",
@@ -54,7 +59,7 @@ function wrap(fn: AnyFn, def: SymbolDef): AnyFn {
     for (let i = 0; i < args.length; i++) {
       if (wide[i]) args[i] = BigInt(args[i]);
     }
-    const r = fn(...args);
+    const r = reflectApply(fn, undefined, args);
     if (def.nonblocking) return wideResult ? r.then(Number) : r;
     return wideResult ? Number(r) : r;
   };

@@ -2,7 +2,11 @@
  * One mapped address range, and the libc calls that act on it. The address
  * never leaves this object: the facade sees offsets and ArrayBuffers only.
  *
- * Callers check ranges; this layer trusts the offsets it is given.
+ * Callers check ranges and raise the errors users see; this layer checks
+ * again, with captured intrinsics, that every range it hands to libc or to
+ * an ArrayBuffer lies inside its own pages: the last line between a value
+ * that went wrong above (a patched `Math.min` or `Number.isSafeInteger`, a
+ * NaN that passed a comparison) and a store into memory that is not the map.
  *
  * @module
  */
@@ -10,7 +14,10 @@ import type { Backend, SearchView } from "./backend.ts";
 import { lastError, pageSize } from "./files.ts";
 import { backend } from "./load.ts";
 import {
+  bufferByteLength,
   detachBuffer,
+  isInteger,
+  isSafeInteger,
   typedArrayByteLength as lengthOf,
   typedArrayLastIndexOf,
   Uint8ArrayCtor,
@@ -66,6 +73,10 @@ export class Mapping {
     path?: string,
     guard = true,
   ): Mapping {
+    // Any whole size goes to the kernel (too large is its ENOMEM, as in CPython); NaN never.
+    if (!isInteger(length) || length < 0 || !isInteger(offset) || offset < 0) {
+      throw new RangeError(`@seed/mmap: cannot map ${length} bytes from offset ${offset}`);
+    }
     const b = backend();
     const skip = offset === 0 || length === 0 ? 0 : offset % pageSize();
     const address = b.libc.mmap(0, length + skip, prot, flags, fd, offset - skip);
@@ -102,7 +113,18 @@ export class Mapping {
    */
   static borrow(buffer: ArrayBuffer): Mapping {
     const b = backend();
-    return new Mapping(b, b.addressOf(buffer), buffer.byteLength, true);
+    return new Mapping(b, b.addressOf(buffer), bufferByteLength(buffer), true);
+  }
+
+  /**
+   * A borrowed range whose memory grew in place (WebAssembly `grow`) takes
+   * the length of `now`, a fresh borrow of the same memory, so that pages
+   * may be placed in the new part.
+   */
+  grewTo(now: Mapping): void {
+    if (this.#borrowed && now.#address === this.#address && now.#length > this.#length) {
+      this.#length = now.#length;
+    }
   }
 
   /**
@@ -122,6 +144,7 @@ export class Mapping {
     path?: string,
     guard = true,
   ): void {
+    this.#within(offset, length);
     const { map } = this.#b.platform;
     const want = this.#address + offset;
     const anon = fd === -1 ? map.MAP_ANONYMOUS : 0;
@@ -187,6 +210,7 @@ export class Mapping {
 
   /** `mprotect(2)` over a page-aligned part of the range. */
   protect(offset: number, length: number, prot: number): void {
+    this.#within(offset, length);
     if (this.#b.libc.mprotect(this.#address + offset, length, prot) !== 0) {
       throw lastError("mprotect");
     }
@@ -204,6 +228,7 @@ export class Mapping {
 
   /** A new zero-copy ArrayBuffer over `[offset, offset + length)`. */
   buffer(offset: number, length: number): ArrayBuffer {
+    this.#within(offset, length);
     if (length === 0) return new ArrayBuffer(0);
     return this.#b.arrayBuffer(this.#address + offset, length);
   }
@@ -213,6 +238,7 @@ export class Mapping {
    * boundary (an unaligned file offset), from the boundary below `offset`.
    */
   sync(offset: number, length: number, flags: number): void {
+    this.#within(offset, length);
     const [at, n] = this.#fromPage(offset, length);
     if (this.#b.libc.msync(at, n, flags) !== 0) {
       throw lastError("msync");
@@ -221,6 +247,7 @@ export class Mapping {
 
   /** `madvise(2)`; from a page boundary as `sync` is. */
   advise(offset: number, length: number, advice: number): void {
+    this.#within(offset, length);
     const [at, n] = this.#fromPage(offset, length);
     if (this.#b.libc.madvise(at, n, advice) !== 0) {
       throw lastError("madvise");
@@ -232,6 +259,9 @@ export class Mapping {
    * no `mremap` (macOS); the caller then unmaps and maps again.
    */
   remap(newLength: number): boolean {
+    if (!isInteger(newLength) || newLength < 0) {
+      throw new RangeError(`@seed/mmap: cannot remap to ${newLength} bytes`);
+    }
     const { libc, platform } = this.#b;
     if (!libc.mremap || !platform.mremapMayMove) return false;
     const skip = this.#skip;
@@ -293,6 +323,21 @@ export class Mapping {
     this.#length = 0;
   }
 
+  /**
+   * Throws unless `[offset, offset + length)` is a range of whole bytes
+   * inside this mapping. A NaN fails every comparison here, so it fails.
+   */
+  #within(offset: number, length: number): void {
+    if (
+      isSafeInteger(offset) && isSafeInteger(length) && offset >= 0 && length >= 0 &&
+      offset <= this.#length - length
+    ) return;
+    throw new RangeError(
+      `@seed/mmap: bytes [${offset}, ${offset} + ${length}) are outside the ${this.#length} ` +
+        "bytes mapped here; nothing was read or written",
+    );
+  }
+
   /** The address and length of `[offset, offset + length)`, from its page when the range is unaligned. */
   #fromPage(offset: number, length: number): [number, number] {
     const at = this.#address + offset;
@@ -304,17 +349,21 @@ export class Mapping {
   /** Copies `dst`'s bytes (its true length, not its `length` property) from `offset` into `dst`. */
   copyOut(offset: number, dst: Uint8Array): void {
     const n = lengthOf(dst);
+    this.#within(offset, n);
     if (n) this.#b.libc.copyOut(dst, this.#address + offset, n);
   }
 
   /** Copies `src` (its true length) into the mapping at `offset`. */
   copyIn(offset: number, src: Uint8Array): void {
     const n = lengthOf(src);
+    this.#within(offset, n);
     if (n) this.#b.libc.copyIn(this.#address + offset, src, n);
   }
 
   /** `memmove(3)` inside the mapping. */
   move(dest: number, src: number, count: number): void {
+    this.#within(dest, count);
+    this.#within(src, count);
     if (count) this.#b.libc.memmove(this.#address + dest, this.#address + src, count);
   }
 
@@ -322,6 +371,7 @@ export class Mapping {
   indexOf(needle: Uint8Array, start: number, end: number): number {
     const n = lengthOf(needle);
     if (end - start < n) return -1;
+    this.#within(start, end - start);
     const native = end - start >= NATIVE_MIN ? this.#searchView() : null;
     if (native) {
       const at = native.indexOf(needle, start, end);
@@ -334,6 +384,7 @@ export class Mapping {
   /** Offset of the first `byte` in `[start, end)`, or -1 (`memchr(3)`). */
   indexOfByte(byte: number, start: number, end: number): number {
     if (end <= start) return -1;
+    this.#within(start, end - start);
     const at = this.#b.libc.memchr(this.#address + start, byte, end - start);
     return at === 0 ? -1 : at - this.#address;
   }
@@ -347,6 +398,7 @@ export class Mapping {
   lastIndexOf(needle: Uint8Array, start: number, end: number): number {
     const n = lengthOf(needle);
     if (end - start < n) return -1;
+    this.#within(start, end - start);
     const native = this.#searchView();
     if (native) {
       const at = native.lastIndexOf(needle, start, end);
@@ -397,6 +449,7 @@ export class Mapping {
   /** Offset of the last `byte` in `[start, end)`, or -1 (`memrchr(3)`). */
   lastIndexOfByte(byte: number, start: number, end: number): number {
     if (end <= start) return -1;
+    this.#within(start, end - start);
     const memrchr = this.#b.libc.memrchr;
     if (memrchr) {
       const at = memrchr(this.#address + start, byte, end - start);

@@ -165,6 +165,15 @@ const sharedByteLength: ((sab: unknown) => number) | undefined =
     ? undefined
     : uncurryThis(getter(SharedArrayBuffer.prototype, "byteLength"));
 
+/**
+ * The true `byteLength` of an ArrayBuffer or SharedArrayBuffer (a WebAssembly
+ * memory's buffer is either), whatever its prototype's getters say.
+ */
+export function bufferByteLength(buffer: ArrayBufferLike): number {
+  if (sharedByteLength && isSharedArrayBuffer(buffer)) return sharedByteLength(buffer);
+  return arrayBufferByteLengthRaw(buffer);
+}
+
 /** Whether `value` is a real ArrayBuffer (not shared), by its internal slots. */
 export function isArrayBuffer(value: unknown): value is ArrayBuffer {
   if (typeof value !== "object" || value === null) return false;
@@ -257,3 +266,26 @@ export function detachBuffer(buffer: ArrayBuffer): "detached" | "moved" | "faile
     return "failed";
   }
 }
+
+/**
+ * `Reflect.apply`, captured: it takes the argument list by index, where a
+ * spread (`fn(...args)`) would run `Array.prototype[Symbol.iterator]`, which
+ * a program can replace to change the arguments of a libc call.
+ */
+export const reflectApply: typeof Reflect.apply = Reflect.apply;
+/** The captured `Number` (a function: `NumberCtor(x)` converts). */
+export const NumberCtor: NumberConstructor = Number;
+/** The captured `BigInt` (a function: `BigIntCtor(x)` converts). */
+export const BigIntCtor: BigIntConstructor = BigInt;
+/** `Number.isSafeInteger`, captured. */
+export const isSafeInteger: (value: unknown) => value is number = Number.isSafeInteger as never;
+/** `Number.isInteger`, captured. */
+export const isInteger: (value: unknown) => value is number = Number.isInteger as never;
+/** `Math.min`, captured. */
+export const mathMin: (...values: number[]) => number = Math.min;
+/** `Math.max`, captured. */
+export const mathMax: (...values: number[]) => number = Math.max;
+/** `Math.floor`, captured. */
+export const mathFloor: (x: number) => number = Math.floor;
+/** `Math.ceil`, captured. */
+export const mathCeil: (x: number) => number = Math.ceil;

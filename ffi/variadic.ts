@@ -47,7 +47,7 @@ export const VARIADIC: Readonly<Record<string, { readonly named: number }>> = {
 };
 
 /** The variadic functions declared in their stack-slot form, with their named arguments. */
-const RESHAPED: ReadonlyArray<readonly [string, number]> = [["open", 2], ["shm_open", 2]];
+const RESHAPED: ReadonlyArray<readonly [string, 2]> = [["open", 2], ["shm_open", 2]];
 
 /** Integer and pointer arguments that go in registers before the stack (x0-x7). */
 const REGISTER_ARGS = 8;
@@ -89,11 +89,13 @@ type AnyFn = (...args: any[]) => any;
 export function adaptVariadic<L extends Record<string, AnyFn | null>>(libc: L, p: Platform): L {
   if (!variadicOnStack(p)) return libc;
   const out: Record<string, AnyFn | null> = { ...libc };
-  for (const [key, named] of RESHAPED) {
+  for (const [key] of RESHAPED) {
     const fn = libc[key];
     if (!fn) continue;
-    const pad = Array(REGISTER_ARGS - named).fill(0);
-    out[key] = (...args: unknown[]) => fn(...args.slice(0, named), ...pad, ...args.slice(named));
+    // Written out, never a spread or `slice`, which a patched Array.prototype
+    // would run (see ffi/primordials.ts): both reshaped functions take two
+    // named arguments and one variadic `mode`.
+    out[key] = (a: unknown, b: unknown, mode: unknown) => fn(a, b, 0, 0, 0, 0, 0, 0, mode);
   }
   return out as L;
 }

@@ -4,11 +4,12 @@
  *
  * @module
  */
+import { BigIntCtor, isArray, isInteger, isSafeInteger, NumberCtor } from "../ffi/primordials.ts";
 
 /** A short description of a value's type, for error messages. */
 export function typeName(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "Array";
+  if (isArray(value)) return "Array";
   if (typeof value === "object") {
     return (value as object).constructor?.name ?? "object";
   }
@@ -42,20 +43,20 @@ function notInteger(value: unknown, name: string): TypeError {
  */
 export function toInt(value: unknown, name: string, overflow: Overflow = RangeError): number {
   if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) return value === 0 ? 0 : value;
-    if (!Number.isInteger(value)) throw notInteger(value, name);
+    if (isSafeInteger(value)) return value === 0 ? 0 : value;
+    if (!isInteger(value)) throw notInteger(value, name);
     if (value >= TWO_63 || value < -TWO_63) throw tooLarge(name, value, overflow);
     return value;
   }
-  if (typeof value === "bigint") return Number(checkSsize(value, name, overflow));
+  if (typeof value === "bigint") return NumberCtor(checkSsize(value, name, overflow));
   throw notInteger(value, name);
 }
 
 /** Like `toInt`, but exact: the value as a BigInt. */
 export function toSsize(value: unknown, name: string): bigint {
   if (typeof value === "number") {
-    if (!Number.isInteger(value)) throw notInteger(value, name);
-    return checkSsize(BigInt(value), name, RangeError);
+    if (!isInteger(value)) throw notInteger(value, name);
+    return checkSsize(BigIntCtor(value), name, RangeError);
   }
   if (typeof value === "bigint") return checkSsize(value, name, RangeError);
   throw notInteger(value, name);
@@ -95,9 +96,9 @@ export function toOptionalInt(value: unknown, name: string): number | undefined 
  */
 export function toSliceIndex(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "number" && Number.isSafeInteger(value)) return value === 0 ? 0 : value;
-  if (typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))) {
-    const n = Number(value);
+  if (typeof value === "number" && isSafeInteger(value)) return value === 0 ? 0 : value;
+  if (typeof value === "bigint" || (typeof value === "number" && isInteger(value))) {
+    const n = NumberCtor(value);
     return n >= TWO_63 ? TWO_63 : n < -TWO_63 ? -TWO_63 : n;
   }
   throw new TypeError(
@@ -121,7 +122,7 @@ export function checkOptions(
 ): Record<string, unknown> {
   const snapshot: Record<string, unknown> = Object.create(null);
   if (options === undefined || options === null) return snapshot;
-  if (typeof options !== "object" || Array.isArray(options)) {
+  if (typeof options !== "object" || isArray(options)) {
     throw new TypeError(`${what} options must be an object, not ${typeName(options)}`);
   }
   const keys = Object.keys(options);

@@ -12,8 +12,10 @@ import {
   encodeUtf8,
   getPrototypeOf,
   isArrayBuffer,
+  isInteger,
   isSharedArrayBuffer,
   isView,
+  NumberCtor,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayByteOffset,
@@ -94,11 +96,11 @@ function notBytes(data: unknown): TypeError {
 /** A needle as bytes: byte values 0-255 (Numbers or BigInts) become one byte. */
 export function toNeedle(sub: unknown): Uint8Array {
   if (typeof sub === "number" || typeof sub === "bigint") {
-    if (typeof sub === "number" && !Number.isInteger(sub)) {
+    if (typeof sub === "number" && !isInteger(sub)) {
       throw new TypeError(`a byte value must be an integer, not ${sub}`);
     }
     if (sub < 0 || sub > 255) throw new RangeError("byte must be in range(0, 256)");
-    return byteArray(Number(sub));
+    return byteArray(NumberCtor(sub));
   }
   return toBytes(sub);
 }

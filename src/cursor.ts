@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { BigIntCtor, isInteger, mathFloor, mathMin, NumberCtor } from "../ffi/primordials.ts";
 import {
   checkOptions,
   SSIZE_MAX,
@@ -100,7 +101,7 @@ export function seekTarget(pos: unknown, whence: unknown, current: number, lengt
  * integral Number or a BigInt is CPython's "mmap indices must be integers".
  */
 export function itemIndex(i: unknown, length: number): number {
-  if ((typeof i !== "number" || !Number.isInteger(i)) && typeof i !== "bigint") {
+  if ((typeof i !== "number" || !isInteger(i)) && typeof i !== "bigint") {
     throw new TypeError("mmap indices must be integers");
   }
   let at = toInt(i, "index");
@@ -115,7 +116,7 @@ export function itemIndex(i: unknown, length: number): number {
  * (a `TypeError`) is an integer beyond the 64-bit range.
  */
 export function itemValue(value: unknown): number {
-  if ((typeof value !== "number" || !Number.isInteger(value)) && typeof value !== "bigint") {
+  if ((typeof value !== "number" || !isInteger(value)) && typeof value !== "bigint") {
     throw new TypeError("mmap item value must be an int");
   }
   const v = toInt(value, "value", TypeError);
@@ -237,11 +238,13 @@ export function madviseArgs(
 ): [number, number, number] {
   const advice = toCInt(option, "option");
   const from = toInt(start, "start");
-  const exact = length === undefined || length === null ? BigInt(total) : toSsize(length, "length");
+  const exact = length === undefined || length === null
+    ? BigIntCtor(total)
+    : toSsize(length, "length");
   if (from < 0 || from >= total) throw new RangeError("madvise start out of bounds");
   if (exact < 0n) throw new RangeError("madvise length invalid");
-  if (SSIZE_MAX - BigInt(from) < exact) throw new RangeError("madvise length too large");
-  return [advice, from, Math.min(Number(exact), total - from)];
+  if (SSIZE_MAX - BigIntCtor(from) < exact) throw new RangeError("madvise length too large");
+  return [advice, from, mathMin(NumberCtor(exact), total - from)];
 }
 
 // --- views -------------------------------------------------------------------
@@ -266,7 +269,7 @@ export interface ViewRange {
  */
 export function elementSize(type: unknown): number {
   const size = (type as ElementType | undefined)?.BYTES_PER_ELEMENT;
-  if (typeof type !== "function" || !Number.isInteger(size)) {
+  if (typeof type !== "function" || !isInteger(size)) {
     throw new TypeError(`type must be a typed-array constructor, not ${typeName(type)}`);
   }
   return size as number;
@@ -289,7 +292,7 @@ export function viewRange(
       `start offset of ${type.name} should be a multiple of ${size}, not ${start}`,
     );
   }
-  const count = toOptionalInt(length, "length") ?? Math.floor((total - start) / size);
+  const count = toOptionalInt(length, "length") ?? mathFloor((total - start) / size);
   if (count < 0 || start + count * size > total) {
     throw new RangeError(
       `${count} elements of ${size} bytes from byteOffset ${start} go past the end of the map (${total} bytes)`,

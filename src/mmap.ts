@@ -9,6 +9,7 @@ import { growFile } from "../ffi/space.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import {
   byteArray,
+  mathMin,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayIndexOf,
@@ -575,7 +576,7 @@ export class MMap {
         );
       }
       if (create && length > 0 && st.size < offset + length) {
-        const size = Math.min(offset + length, 2 ** 63 - 1024);
+        const size = mathMin(offset + length, 2 ** 63 - 1024);
         // Read and copy maps too: on tmpfs (/dev/shm, often /tmp) a file's
         // bytes live in its page cache, so even a read fault on a hole takes a
         // page, and on a full tmpfs that fault is SIGBUS (measured).
@@ -1564,7 +1565,7 @@ export class MMap {
     if (!anonymous) {
       // Sizes this close to 2^63 are refused by every file system (EFBIG);
       // the clamp keeps the Number below 2^63, where it still fits an off_t.
-      const end = Math.min(this.#offset + size, 2 ** 63 - 1024);
+      const end = mathMin(this.#offset + size, 2 ** 63 - 1024);
       const before = statFd(this.#res.fd, this.#path).size;
       // Reserves the new blocks before the map grows: ENOSPC leaves map and
       // file untouched. Private maps too: see MMap.open on tmpfs faults.
@@ -1749,7 +1750,7 @@ export class MMap {
       )
       : null;
     if (old && fresh && old.length) {
-      fresh.copyIn(0, new Uint8ArrayCtor(old.buffer(0, Math.min(old.length, size))));
+      fresh.copyIn(0, new Uint8ArrayCtor(old.buffer(0, mathMin(old.length, size))));
     }
     if (this.#reachable) old?.retire();
     else old?.unmap();

@@ -6,10 +6,11 @@
  *
  * @module
  */
+import { BigIntCtor, mathCeil, NumberCtor } from "../ffi/primordials.ts";
 
 /** `n` rounded up to a multiple of `page`. */
 export function roundUpToPage(n: number, page: number): number {
-  return Math.ceil(n / page) * page;
+  return mathCeil(n / page) * page;
 }
 
 /** The start of the page holding offset `n`. */
@@ -29,14 +30,14 @@ export function isPageMultiple(n: number, page: number): boolean {
  */
 export function alignedOffset(offset: bigint | number, granularity: number): number {
   const aligned = typeof offset === "bigint"
-    ? offset % BigInt(granularity) === 0n
+    ? offset % BigIntCtor(granularity) === 0n
     : isPageMultiple(offset, granularity);
   if (!aligned) {
     throw new RangeError(
       `offset must be a multiple of ALLOCATIONGRANULARITY (${granularity}), not ${offset}`,
     );
   }
-  return Number(offset);
+  return NumberCtor(offset);
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isSafeInteger, mathFloor } from "../ffi/primordials.ts";
 import { toSliceIndex } from "./args.ts";
 
 /** A slice resolved against a length: `count` indices from `start` by `step`. */
@@ -37,9 +38,9 @@ export function resolveSlice(
   const b = clamp(toSliceIndex(stop, "stop"), back ? -1 : length);
   let count = 0;
   if (back) {
-    if (b < a) count = Math.floor((a - b - 1) / -s) + 1;
+    if (b < a) count = mathFloor((a - b - 1) / -s) + 1;
   } else if (a < b) {
-    count = Math.floor((b - a - 1) / s) + 1;
+    count = mathFloor((b - a - 1) / s) + 1;
   }
   return { start: a, step: s, count };
 }
@@ -64,7 +65,7 @@ export function clampRange(length: number, start: number, end: number): [number,
  */
 export function plainBound(value: unknown, omitted: number, length: number): number {
   if (value === undefined || value === null) return omitted;
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) return -1;
+  if (typeof value !== "number" || !isSafeInteger(value)) return -1;
   if (value < 0) return value + length < 0 ? 0 : value + length;
   return value > length ? length : value;
 }

@@ -96,6 +96,7 @@ export class GuestMemory {
           "pages mapped into it are gone, so @seed/mmap refuses to map, flush or unmap there",
       );
     }
+    this.#base.grewTo(now);
     return this.#base;
   }
 

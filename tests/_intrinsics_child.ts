@@ -1,0 +1,105 @@
+// Child process for intrinsics_test.ts: one case per run (argv[2]). Each
+// patches a global the way a hostile but ordinary program can (after the
+// library loaded), then calls the library; before the fix each case either
+// killed the process (SIGSEGV) or made libc touch memory outside the map.
+// It prints one JSON line with what it saw, then exits 0: a crash is an exit
+// status the parent asserts on. Run by the current runtime; never imported.
+import process from "node:process";
+import { MADV_DONTNEED, MMap } from "../mod.ts";
+import { Mapping } from "../ffi/mapping.ts";
+
+const how = process.argv[2];
+/** Memory the engine owns, next to the map in the address space, that must stay intact. */
+const heap = new Uint8Array(64 << 20).fill(7);
+const g = globalThis as unknown as Record<string, unknown>;
+
+function attempt(
+  fn: () => unknown,
+): { ok: true; value?: unknown } | { error: string; message: string } {
+  try {
+    const value = fn();
+    return { ok: true, ...(value === undefined ? {} : { value }) };
+  } catch (e) {
+    return { error: (e as Error).constructor.name, message: (e as Error).message };
+  }
+}
+
+/** Replaces the array iterator so that one shape of argument list changes on its way. */
+function patchIterator(change: (a: unknown[]) => void): void {
+  const original = Array.prototype[Symbol.iterator];
+  const slice = Array.prototype.slice;
+  Array.prototype[Symbol.iterator] = function (this: unknown[]) {
+    const a = slice.call(this);
+    change(a);
+    return original.call(a);
+  } as typeof original;
+}
+
+/** A libc argument list starts with an address (a BigInt in Deno): far above any length here. */
+const isAddress = (v: unknown) => (typeof v === "number" || typeof v === "bigint") && v > 2 ** 32;
+const big = (v: unknown) => (typeof v === "bigint" ? BigInt(1 << 26) : 1 << 26);
+
+const m = MMap.anonymous(4096);
+let result: unknown;
+switch (how) {
+  case "isSafeInteger": {
+    // NaN then passed every range check (NaN < 0 and NaN > n are false).
+    Number.isSafeInteger = (() => true) as typeof Number.isSafeInteger;
+    result = [
+      attempt(() => m.move(NaN, 0, 4096)),
+      attempt(() => m.move(0, NaN, 4096)),
+      attempt(() => m.seek(NaN)),
+      attempt(() => m.flush(NaN, NaN)),
+    ];
+    break;
+  }
+  case "Math.min": {
+    // madvise's length is clamped to the map with Math.min.
+    Math.min = () => 1 << 24;
+    result = attempt(() => m.madvise(MADV_DONTNEED, 0));
+    break;
+  }
+  case "iterator": {
+    // A spread call (fn(...args)) runs the array iterator: memmove's count
+    // and madvise's length grew to 64 MiB on their way to libc.
+    patchIterator((a) => {
+      if (a.length === 3 && isAddress(a[0]) && Number(a[2]) === 100) a[2] = big(a[2]);
+      if (a.length === 3 && isAddress(a[0]) && Number(a[1]) === 4096) a[1] = big(a[1]);
+    });
+    result = [
+      attempt(() => m.move(0, 100, 100)),
+      attempt(() => m.madvise(MADV_DONTNEED, 0, 4096)),
+    ];
+    break;
+  }
+  case "BigInt": {
+    // Deno passes addresses and sizes to libc as BigInts.
+    const real = BigInt;
+    g.BigInt = (v: number | bigint) => real(v) * 2n;
+    result = [attempt(() => m.move(0, 8, 100)), attempt(() => m.madvise(MADV_DONTNEED, 0, 4096))];
+    g.BigInt = real;
+    break;
+  }
+  case "mapping": {
+    // The last check before libc: ranges outside the mapping, whatever the caller computed.
+    const raw = Mapping.map(4096, 3, 0x22, -1, 0);
+    result = [
+      attempt(() => raw.copyOut(4095, new Uint8Array(2))),
+      attempt(() => raw.copyIn(-1, new Uint8Array(1))),
+      attempt(() => raw.move(0, NaN, 8)),
+      attempt(() => raw.move(4000, 0, 200)),
+      attempt(() => raw.buffer(0, 8192)),
+      attempt(() => raw.advise(0, 1 << 26, MADV_DONTNEED)),
+      attempt(() => raw.sync(1.5, 8, 4)),
+      attempt(() => raw.indexOfByte(1, 0, 1 << 26)),
+      attempt(() => raw.indexOf(new Uint8Array([1]), 100, 1 << 26)),
+      attempt(() => raw.protect(4096, 4096, 0)),
+      attempt(() => raw.mapFixed(4096, 4096, 3, 0x22, -1, 0)),
+    ];
+    raw.unmap();
+    break;
+  }
+  default:
+    throw new Error(`unknown case ${how}`);
+}
+console.log(JSON.stringify({ result, heapIntact: heap[0] === 7 && heap[heap.length - 1] === 7 }));

@@ -1,0 +1,52 @@
+/**
+ * Globals a program can replace after the library loaded (`Number.isSafeInteger`,
+ * `Math.min`, `BigInt`, `Array.prototype[Symbol.iterator]`, which every spread
+ * call runs) never decide which memory libc touches: the library holds the
+ * engine's own functions, captured at load, and `Mapping` refuses any range
+ * outside its pages before it calls libc. Each case runs in a child process
+ * (tests/_intrinsics_child.ts), since before the fix each one killed the
+ * process or wiped memory next to the map.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { runScript } from "./_helpers.ts";
+
+const child = new URL("./_intrinsics_child.ts", import.meta.url).pathname;
+
+function run(how: string): { result: unknown; heapIntact: boolean } {
+  const res = runScript(child, [how], ["--allow-all", "--no-check"]);
+  assert.equal(res.signal, null, `${how}: killed by ${res.signal}\n${res.stderr}`);
+  assert.equal(res.status, 0, `${how}: exit status ${res.status}\n${res.stderr}`);
+  const seen = JSON.parse(res.stdout.trim().split("\n").pop()!);
+  assert.equal(seen.heapIntact, true, `${how}: memory next to the map was changed`);
+  return seen;
+}
+
+describe("patched globals never reach libc", () => {
+  it("Number.isSafeInteger answering true lets no NaN through as an offset", () => {
+    const { result } = run("isSafeInteger");
+    const names = (result as { error?: string }[]).map((r) => r.error);
+    assert.deepEqual(names, ["TypeError", "TypeError", "TypeError", "TypeError"]);
+    assert.match((result as { message: string }[])[0]!.message, /dest must be an integer, not NaN/);
+  });
+
+  it("Math.min answering 16 MiB does not stretch madvise past the map", () => {
+    assert.deepEqual(run("Math.min").result, { ok: true });
+  });
+
+  it("a replaced array iterator does not change the arguments of memmove or madvise", () => {
+    assert.deepEqual(run("iterator").result, [{ ok: true }, { ok: true }]);
+  });
+
+  it("a replaced BigInt does not change the addresses handed to libc", () => {
+    assert.deepEqual(run("BigInt").result, [{ ok: true }, { ok: true }]);
+  });
+
+  it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
+    const { result } = run("mapping");
+    for (const r of result as { error?: string; message?: string }[]) {
+      assert.equal(r.error, "RangeError", JSON.stringify(r));
+      assert.match(r.message!, /outside the 4096 bytes mapped here/);
+    }
+  });
+});
