@@ -35,9 +35,11 @@ export function uncurryThis<F extends AnyFn>(
   } catch { /* frozen, or fixed before us */ }
   if (Object.getOwnPropertyDescriptor(fn, "call")?.value !== call) return bind.bind(call)(fn);
   const pinned = fn as unknown as { call(self: unknown, ...args: unknown[]): ReturnType<F> };
-  // Every intrinsic used here takes at most two arguments; a missing one is
-  // passed as undefined, which each of them reads as omitted.
-  return ((self: unknown, a: unknown, b: unknown) => pinned.call(self, a, b)) as never;
+  // Every intrinsic used here takes at most four arguments; a missing one is
+  // passed as undefined, which each of them reads as omitted (not
+  // `lastIndexOf`, which reads an undefined `fromIndex` as 0: see below).
+  return ((self: unknown, a: unknown, b: unknown, c: unknown, d: unknown) =>
+    pinned.call(self, a, b, c, d)) as never;
 }
 
 const getter = (proto: object, key: PropertyKey): AnyFn => {
@@ -127,10 +129,16 @@ const SLICE_BY_INDEX = 64;
 export const typedArrayIndexOf: (ta: Uint8Array, value: number, from: number) => number =
   uncurryThis(TypedArrayPrototype["indexOf" as keyof object] as AnyFn);
 
-/** `%TypedArray%.prototype.lastIndexOf`. */
-export const typedArrayLastIndexOf: (ta: Uint8Array, value: number) => number = uncurryThis(
+const lastIndexOfFrom: (ta: Uint8Array, value: number, from: number) => number = uncurryThis(
   TypedArrayPrototype["lastIndexOf" as keyof object] as AnyFn,
 );
+/**
+ * `%TypedArray%.prototype.lastIndexOf` over the whole array: the search starts
+ * at the last element, given explicitly (an undefined `fromIndex` means 0).
+ */
+export function typedArrayLastIndexOf(ta: Uint8Array, value: number): number {
+  return lastIndexOfFrom(ta, value, typedArrayLength(ta) - 1);
+}
 
 /** `DataView.prototype` getters (a `TypeError` for anything but a DataView). */
 export const dataViewBuffer: (dv: unknown) => ArrayBufferLike = uncurryThis(

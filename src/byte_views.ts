@@ -39,6 +39,9 @@ export function detached(buffer: ArrayBufferLike): boolean {
   }
 }
 
+/** Whether the engine has immutable ArrayBuffers (then a target's buffer must be asked). */
+export const IMMUTABLE_BUFFERS: boolean = arrayBufferImmutable !== null;
+
 function immutable(buffer: ArrayBufferLike): boolean {
   if (!arrayBufferImmutable) return false;
   try {

@@ -70,7 +70,7 @@ import { ALIGN_HINT, EMPTY_FILE_HINT, flushFailureHint, mmapFailureHint } from "
 import { faultCounter, type FaultGuardStatus, faultGuardStatus } from "../ffi/guard/install.ts";
 import { TOTAL_FAULTS } from "../ffi/guard/table.ts";
 import { countIn, findIn, type PagesSource, rfindIn } from "./search.ts";
-import { freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
+import { copyBetween, freshBytes, SEARCH_BYTE_IN_VIEW, SLICE_BELOW } from "./fastpaths.ts";
 import { plainBound, resolveSlice } from "./slice.ts";
 import { alignedOffset } from "./pages.ts";
 import { byteStream, chunkSizeOf, type StreamOptions } from "./stream.ts";
@@ -1015,6 +1015,7 @@ export class MMap {
       this.#length,
       this.#windows(),
       this.#views.mainBuffer,
+      copyBetween === null ? null : this.#views.main,
     );
     this.#settle();
     this.#pos += n;
@@ -1689,6 +1690,11 @@ export class MMap {
 
   #copy(offset: number, count: number): Uint8Array {
     const main = this.#views.main;
+    if (main && copyBetween !== null) {
+      const out = new Uint8ArrayCtor(count);
+      copyBetween(main, out, 0, offset, offset + count);
+      return out;
+    }
     if (main && count < SLICE_BELOW) return typedArraySlice(main, offset, offset + count);
     const out = freshBytes(count);
     if (!count) return out;
