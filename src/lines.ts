@@ -81,18 +81,18 @@ export class LineIterator extends IteratorBase {
   override next(): IteratorResult<Uint8Array, undefined> {
     // The common case: the next newline is known and the window's buffer is
     // live. A closed or resized map has detached it, and making a view of a
-    // detached buffer throws: then the slow path finds out which.
-    if (owner === this && this.#next < this.#count) {
+    // detached buffer throws: then the slow path finds out which. Every
+    // newline listed lies before the end (a scan never goes past it).
+    const i = this.#next;
+    if (i < this.#count && owner === this) {
       const pos = this.#pos;
-      const stop = this.#base + found[this.#next]! + 1;
-      if (stop <= this.#end) {
-        try {
-          const value = new Uint8ArrayCtor(this.#buffer, this.#delta + pos, stop - pos);
-          this.#next++;
-          this.#pos = stop;
-          return { value, done: false };
-        } catch { /* detached */ }
-      }
+      const stop = this.#base + found[i]! + 1;
+      try {
+        const value = new Uint8ArrayCtor(this.#buffer, this.#delta + pos, stop - pos);
+        this.#next = i + 1;
+        this.#pos = stop;
+        return { value, done: false };
+      } catch { /* detached */ }
     }
     return this.#slow();
   }

@@ -14,7 +14,7 @@ import {
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { checkAttached, IMMUTABLE_BUFFERS, writableBytes } from "./byte_views.ts";
-import { copyBetween, type CopyBetween } from "./fastpaths.ts";
+import { type CopyBetween, copyBetween } from "./fastpaths.ts";
 import { isMapBuffer } from "./views.ts";
 import type { WindowSource } from "./windows.ts";
 
