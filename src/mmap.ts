@@ -1692,7 +1692,9 @@ export class MMap {
     const main = this.#views.main;
     if (main && copyBetween !== null) {
       const out = new Uint8ArrayCtor(count);
-      copyBetween(main, out, 0, offset, offset + count);
+      // Not for 0 bytes: the position may lie past the end (after a resize),
+      // where Bun's copy throws even for nothing to copy.
+      if (count > 0) copyBetween(main, out, 0, offset, offset + count);
       return out;
     }
     if (main && count < SLICE_BELOW) return typedArraySlice(main, offset, offset + count);

@@ -137,6 +137,18 @@ describe("copy paths", () => {
     assert.equal(m.tell(), 0);
   });
 
+  it("at a position past the end (after a resize down) every read gives nothing", () => {
+    using m = filledMap(patterned(8192));
+    m.seek(6000);
+    m.resize(4096);
+    assert.equal(m.read().length, 0);
+    assert.equal(m.read(10).length, 0);
+    assert.equal(m.readline().length, 0);
+    assert.equal(m.readInto(new Uint8Array(10)), 0);
+    assert.equal(m.slice(5000, 6000).length, 0);
+    assert.equal(m.tell(), 6000);
+  });
+
   it("typedArrayLastIndexOf searches the whole array", () => {
     assert.equal(typedArrayLastIndexOf(new Uint8Array([1, 10, 10, 3]), 10), 2);
     assert.equal(typedArrayLastIndexOf(new Uint8Array([10]), 10), 0);
