@@ -1396,7 +1396,7 @@ export class MMap {
   rfind(sub: Needle, start?: number | null, end?: number | null): number {
     const needle = this.#needle(sub);
     const r = searchRange(start, end, this.#pos, this.#length);
-    const at = rfindIn(this.#res.mapping, needle, r.start, r.end);
+    const at = rfindIn(this.#res.mapping, needle, r.start, r.end, this.#pagesSource());
     this.#settle();
     return at;
   }

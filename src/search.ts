@@ -10,8 +10,14 @@
  */
 import type { Mapping } from "../ffi/mapping.ts";
 import { typedArrayByteLength as lengthOf } from "../ffi/primordials.ts";
-import { countByte, findInPlace, isCommonByte, type PagesSource } from "./search_kernel.ts";
-import { FIND_IN_KERNEL } from "./fastpaths.ts";
+import {
+  countByte,
+  findInPlace,
+  isCommonByte,
+  type PagesSource,
+  rfindInPlace,
+} from "./search_kernel.ts";
+import { FIND_IN_KERNEL, RFIND_IN_KERNEL } from "./fastpaths.ts";
 import { PAGESIZE } from "./constants.ts";
 
 export type { PagesSource } from "./search_kernel.ts";
@@ -45,17 +51,22 @@ export function findIn(
   return mapping.indexOf(needle, start, end);
 }
 
-/** Last offset of `needle` in `[start, end)`, or -1. */
+/** Last offset of `needle` in `[start, end)`, or -1; `pages` as for `findIn`. */
 export function rfindIn(
   mapping: Mapping | null,
   needle: Uint8Array,
   start: number,
   end: number,
+  pages: PagesSource | null = null,
 ): number {
   const n = lengthOf(needle);
   if (n === 0) return start <= end ? end : -1;
   if (!mapping || end - start < n) return -1;
   if (n === 1) return mapping.lastIndexOfByte(needle[0]!, start, end);
+  if (pages && RFIND_IN_KERNEL && end - start >= KERNEL_FIND_MIN) {
+    const found = rfindInPlace(mapping, needle, start, end, pages, PAGESIZE);
+    if (found !== undefined) return found;
+  }
   return mapping.lastIndexOf(needle, start, end);
 }
 
