@@ -28,10 +28,11 @@ import {
   typedArraySubarray,
 } from "../ffi/primordials.ts";
 import { MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.ts";
+import { SearchHelper } from "./search_helper.ts";
 
 /** search_kernel.wat, assembled with wabt's wat2wasm (base64). */
 const SEARCH_KERNEL_WASM =
-  "AGFzbQEAAAABKARgA39/fwF/YAd/f39/f39/AX9gCH9/f397e3t7AX9gBX9/f39/AX8DCQgAAQECAgMDAAUGAQEEgIAEByEEBm1lbW9yeQIABWNvdW50AAAEZmluZAABBXJmaW5kAAIKyQ4I8wEDAn8DewF/IAL9DyEFIAAgAWohAwJAA0AgAyAAa0HAAEkNASADIABrQQZ2IQQgBEE/SwRAQT8hBAv9DAAAAAAAAAAAAAAAAAAAAAAhBgNAIAYgAP0ABAAgBf0j/XEhBiAGIAD9AAQQIAX9I/1xIQYgBiAA/QAEICAF/SP9cSEGIAYgAP0ABDAgBf0j/XEhBiAAQcAAaiEAIARBAWshBCAEDQALIAcgBv19/X/9rgEhBwwACwsgB/0bACAH/RsBaiAH/RsCIAf9GwNqaiEIAkADQCAAIANPDQEgCCAALQAAIAJGaiEIIABBAWohAAwACwsgCAv6BAMCewV/CHsgASADSQRAQX8PCyACIARqLQAA/Q8hByACIAVqLQAA/Q8hCCABIANrIQsgC0H/AE8EQANAIAAgCWogBGohDCAAIAlqIAVqIQ0CQCAGBEAgDP0ABAAgB/0jIAz9AAQQIAf9I/1QIAz9AAQgIAf9IyAM/QAEMCAH/SP9UP1QIAz9AARAIAf9IyAM/QAEUCAH/SP9UCAM/QAEYCAH/SMgDP0ABHAgB/0j/VD9UP1Q/VNFDQELIAz9AAQAIAf9IyAN/QAEACAI/SP9TiEOIAz9AAQQIAf9IyAN/QAEECAI/SP9TiEPIAz9AAQgIAf9IyAN/QAEICAI/SP9TiEQIAz9AAQwIAf9IyAN/QAEMCAI/SP9TiERIAz9AARAIAf9IyAN/QAEQCAI/SP9TiESIAz9AARQIAf9IyAN/QAEUCAI/SP9TiETIAz9AARgIAf9IyAN/QAEYCAI/SP9TiEUIAz9AARwIAf9IyAN/QAEcCAI/SP9TiEVIA4gD/1QIBAgEf1Q/VAgEiAT/VAgFCAV/VD9UP1Q/VNFDQAgACAJIAIgAyAOIA8gECAREAMhCiAKQX9HBEAgCg8LIAAgCUHAAGogAiADIBIgEyAUIBUQAyEKIApBf0cEQCAKDwsLIAlBgAFqIQkgCSALQf8Aa00NAAsLAkAgC0EPSQ0AA0AgCSALQQ9rSw0BIAAgCWohDCAAIAkgDCAEav0ABAAgB/0jIAwgBWr9AAQAIAj9I/1O/WQgAiADEAUhCiAKQX9HBEAgCg8LIAlBEGohCQwACwsCQANAIAkgC0sNASAAIAlqIAIgAxAHBEAgCQ8LIAlBAWohCQwACwtBfwuiBAQBfwJ7BX8IeyABIANJBEBBfw8LIAIgBGotAAD9DyEIIAIgBWotAAD9DyEJIAEgA2shDCAMQQFqIQcCQANAIAdBgAFJDQEgB0GAAWshCiAAIApqIARqIQ0gACAKaiAFaiEOAkAgBgRAIA39AAQAIAj9IyAN/QAEECAI/SP9UCAN/QAEICAI/SMgDf0ABDAgCP0j/VD9UCAN/QAEQCAI/SMgDf0ABFAgCP0j/VAgDf0ABGAgCP0jIA39AARwIAj9I/1Q/VD9UP1TRQ0BCyAN/QAEACAI/SMgDv0ABAAgCf0j/U4hDyAN/QAEECAI/SMgDv0ABBAgCf0j/U4hECAN/QAEICAI/SMgDv0ABCAgCf0j/U4hESAN/QAEMCAI/SMgDv0ABDAgCf0j/U4hEiAN/QAEQCAI/SMgDv0ABEAgCf0j/U4hEyAN/QAEUCAI/SMgDv0ABFAgCf0j/U4hFCAN/QAEYCAI/SMgDv0ABGAgCf0j/U4hFSAN/QAEcCAI/SMgDv0ABHAgCf0j/U4hFiAPIBD9UCARIBL9UP1QIBMgFP1QIBUgFv1Q/VD9UP1TRQ0AIAAgCkHAAGogAiADIBMgFCAVIBYQBCELIAtBf0cEQCALDwsgACAKIAIgAyAPIBAgESASEAQhCyALQX9HBEAgCw8LCyAKIQcMAAsLAkADQCAHRQ0BIAdBAWshByAAIAdqIAIgAxAHBEAgBw8LDAALC0F/C2wBAX8gACABIAT9ZCACIAMQBSEIIAhBf0cEQCAIDwsgACABQRBqIAX9ZCACIAMQBSEIIAhBf0cEQCAIDwsgACABQSBqIAb9ZCACIAMQBSEIIAhBf0cEQCAIDwsgACABQTBqIAf9ZCACIAMQBQtsAQF/IAAgAUEwaiAH/WQgAiADEAYhCCAIQX9HBEAgCA8LIAAgAUEgaiAG/WQgAiADEAYhCCAIQX9HBEAgCA8LIAAgAUEQaiAF/WQgAiADEAYhCCAIQX9HBEAgCA8LIAAgASAE/WQgAiADEAYLNgEBfwJAA0AgAkUNASABIAJoaiEFIAAgBWogAyAEEAcEQCAFDwsgAiACQQFrcSECDAALC0F/Cz0BAn8CQANAIAJFDQFBHyACZ2shBSABIAVqIQYgACAGaiADIAQQBwRAIAYPCyACQQEgBXRzIQIMAAsLQX8LYwEBfwJAA0AgA0EIaiACSw0BIAAgA2opAwAgASADaikDAFIEQEEADwsgA0EIaiEDDAALCwJAA0AgAyACTw0BIAAgA2otAAAgASADai0AAEcEQEEADwsgA0EBaiEDDAALC0EBCw==";
+  "AGFzbQEAAAABKARgA39/fwF/YAd/f39/f39/AX9gCH9/f397e3t7AX9gBX9/f39/AX8CEgEDZW52Bm1lbW9yeQIDBICABAMJCAABAQICAwMABxgDBWNvdW50AAAEZmluZAABBXJmaW5kAAIKyQ4I8wEDAn8DewF/IAL9DyEFIAAgAWohAwJAA0AgAyAAa0HAAEkNASADIABrQQZ2IQQgBEE/SwRAQT8hBAv9DAAAAAAAAAAAAAAAAAAAAAAhBgNAIAYgAP0ABAAgBf0j/XEhBiAGIAD9AAQQIAX9I/1xIQYgBiAA/QAEICAF/SP9cSEGIAYgAP0ABDAgBf0j/XEhBiAAQcAAaiEAIARBAWshBCAEDQALIAcgBv19/X/9rgEhBwwACwsgB/0bACAH/RsBaiAH/RsCIAf9GwNqaiEIAkADQCAAIANPDQEgCCAALQAAIAJGaiEIIABBAWohAAwACwsgCAv6BAMCewV/CHsgASADSQRAQX8PCyACIARqLQAA/Q8hByACIAVqLQAA/Q8hCCABIANrIQsgC0H/AE8EQANAIAAgCWogBGohDCAAIAlqIAVqIQ0CQCAGBEAgDP0ABAAgB/0jIAz9AAQQIAf9I/1QIAz9AAQgIAf9IyAM/QAEMCAH/SP9UP1QIAz9AARAIAf9IyAM/QAEUCAH/SP9UCAM/QAEYCAH/SMgDP0ABHAgB/0j/VD9UP1Q/VNFDQELIAz9AAQAIAf9IyAN/QAEACAI/SP9TiEOIAz9AAQQIAf9IyAN/QAEECAI/SP9TiEPIAz9AAQgIAf9IyAN/QAEICAI/SP9TiEQIAz9AAQwIAf9IyAN/QAEMCAI/SP9TiERIAz9AARAIAf9IyAN/QAEQCAI/SP9TiESIAz9AARQIAf9IyAN/QAEUCAI/SP9TiETIAz9AARgIAf9IyAN/QAEYCAI/SP9TiEUIAz9AARwIAf9IyAN/QAEcCAI/SP9TiEVIA4gD/1QIBAgEf1Q/VAgEiAT/VAgFCAV/VD9UP1Q/VNFDQAgACAJIAIgAyAOIA8gECAREAMhCiAKQX9HBEAgCg8LIAAgCUHAAGogAiADIBIgEyAUIBUQAyEKIApBf0cEQCAKDwsLIAlBgAFqIQkgCSALQf8Aa00NAAsLAkAgC0EPSQ0AA0AgCSALQQ9rSw0BIAAgCWohDCAAIAkgDCAEav0ABAAgB/0jIAwgBWr9AAQAIAj9I/1O/WQgAiADEAUhCiAKQX9HBEAgCg8LIAlBEGohCQwACwsCQANAIAkgC0sNASAAIAlqIAIgAxAHBEAgCQ8LIAlBAWohCQwACwtBfwuiBAQBfwJ7BX8IeyABIANJBEBBfw8LIAIgBGotAAD9DyEIIAIgBWotAAD9DyEJIAEgA2shDCAMQQFqIQcCQANAIAdBgAFJDQEgB0GAAWshCiAAIApqIARqIQ0gACAKaiAFaiEOAkAgBgRAIA39AAQAIAj9IyAN/QAEECAI/SP9UCAN/QAEICAI/SMgDf0ABDAgCP0j/VD9UCAN/QAEQCAI/SMgDf0ABFAgCP0j/VAgDf0ABGAgCP0jIA39AARwIAj9I/1Q/VD9UP1TRQ0BCyAN/QAEACAI/SMgDv0ABAAgCf0j/U4hDyAN/QAEECAI/SMgDv0ABBAgCf0j/U4hECAN/QAEICAI/SMgDv0ABCAgCf0j/U4hESAN/QAEMCAI/SMgDv0ABDAgCf0j/U4hEiAN/QAEQCAI/SMgDv0ABEAgCf0j/U4hEyAN/QAEUCAI/SMgDv0ABFAgCf0j/U4hFCAN/QAEYCAI/SMgDv0ABGAgCf0j/U4hFSAN/QAEcCAI/SMgDv0ABHAgCf0j/U4hFiAPIBD9UCARIBL9UP1QIBMgFP1QIBUgFv1Q/VD9UP1TRQ0AIAAgCkHAAGogAiADIBMgFCAVIBYQBCELIAtBf0cEQCALDwsgACAKIAIgAyAPIBAgESASEAQhCyALQX9HBEAgCw8LCyAKIQcMAAsLAkADQCAHRQ0BIAdBAWshByAAIAdqIAIgAxAHBEAgBw8LDAALC0F/C2wBAX8gACABIAT9ZCACIAMQBSEIIAhBf0cEQCAIDwsgACABQRBqIAX9ZCACIAMQBSEIIAhBf0cEQCAIDwsgACABQSBqIAb9ZCACIAMQBSEIIAhBf0cEQCAIDwsgACABQTBqIAf9ZCACIAMQBQtsAQF/IAAgAUEwaiAH/WQgAiADEAYhCCAIQX9HBEAgCA8LIAAgAUEgaiAG/WQgAiADEAYhCCAIQX9HBEAgCA8LIAAgAUEQaiAF/WQgAiADEAYhCCAIQX9HBEAgCA8LIAAgASAE/WQgAiADEAYLNgEBfwJAA0AgAkUNASABIAJoaiEFIAAgBWogAyAEEAcEQCAFDwsgAiACQQFrcSECDAALC0F/Cz0BAn8CQANAIAJFDQFBHyACZ2shBSABIAVqIQYgACAGaiADIAQQBwRAIAYPCyACQQEgBXRzIQIMAAsLQX8LYwEBfwJAA0AgA0EIaiACSw0BIAAgA2opAwAgASADaikDAFIEQEEADwsgA0EIaiEDDAALCwJAA0AgAyACTw0BIAAgA2otAAAgASADai0AAEcEQEEADwsgA0EBaiEDDAALC0EBCw==";
 
 const WASM_PAGE = 1 << 16;
 /** Bytes copied into the kernel's memory per call: fits the L2 cache. */
@@ -43,11 +44,14 @@ const PAGES_MAX = 2 ** 31;
 /**
  * Bytes per kernel call over mapped pages. Engines compile WebAssembly
  * twice: a quick baseline first (~6 GB/s here), the optimized code after a
- * while, used from the next call on; calls of 16 MiB switch early.
+ * while, used from the next call on; calls of 16 MiB switch early. Needle
+ * searches take 1 MiB a call: the chunks two threads share, and the most a
+ * match found early waits for the other thread's chunk.
  */
 const CALL_MAX = 1 << 24;
-/** Bytes per kernel call over mapped pages (exported for the tests of its edges). */
-export const KERNEL_WINDOW: number = CALL_MAX;
+const NEEDLE_CALL = 1 << 20;
+/** Candidates per kernel call of find and rfind (exported for the tests of its edges). */
+export const KERNEL_WINDOW: number = NEEDLE_CALL;
 
 /** How the kernel may see a map's pages without copying them. */
 export type PagesSource =
@@ -74,6 +78,7 @@ interface Kernel {
   memory: WebAssembly.Memory;
   chunk: Uint8Array;
   borrowed: Mapping;
+  helper: SearchHelper;
 }
 
 let kernel: Kernel | null | undefined;
@@ -83,18 +88,23 @@ let placed: { mapping: Mapping; length: number } | null = null;
 function load(): Kernel | null {
   try {
     const bytes = Uint8Array.from(atob(SEARCH_KERNEL_WASM), (c) => c.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    // Shared, so that the helper's instance sees the same pages.
+    const memory = new WebAssembly.Memory(
+      { initial: 4, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor,
+    );
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
     const exports = instance.exports as {
       count(p: number, n: number, byte: number): number;
       find: NeedleSearch;
       rfind: NeedleSearch;
-      memory: WebAssembly.Memory;
     };
     const k = {
       count: exports.count,
       find: exports.find,
       rfind: exports.rfind,
-      memory: exports.memory,
+      memory,
+      helper: new SearchHelper(bytes, memory),
     } as Kernel;
     refresh(k);
     return k;
@@ -106,7 +116,7 @@ function load(): Kernel | null {
 
 /** Views over the kernel's memory, made again after it grows. */
 function refresh(k: Kernel): void {
-  const buffer = k.memory.buffer as ArrayBuffer;
+  const buffer = k.memory.buffer as unknown as ArrayBuffer;
   k.chunk = new Uint8Array(buffer, 0, CHUNK);
   k.borrowed = Mapping.borrow(buffer);
 }
@@ -220,19 +230,11 @@ export function findInPlace(
 ): number | undefined {
   const k = ready(mapping, needle, source, pageSize);
   if (!k) return undefined;
-  const n = lengthOf(needle);
-  const [o1, o2, pre] = filterOf(needle);
   try {
-    // Windows of CALL_MAX candidate positions, each with the n - 1 bytes after it.
-    for (let at = start; end - at >= n; at += CALL_MAX) {
-      const stop = Math.min(end, at + CALL_MAX + n - 1);
-      const found = k.find(PAGES_AT + at, stop - at, 0, n, o1, o2, pre);
-      if (found !== -1) return at + (found >>> 0);
-    }
+    return searchIn(k, FIND, needle, start, end);
   } finally {
     passFaults(k, mapping);
   }
-  return -1;
 }
 
 /** Last offset of `needle` in `[start, end)`, or -1; `undefined` as for `findInPlace`. */
@@ -246,19 +248,52 @@ export function rfindInPlace(
 ): number | undefined {
   const k = ready(mapping, needle, source, pageSize);
   if (!k) return undefined;
-  const n = lengthOf(needle);
-  const [o1, o2, pre] = filterOf(needle);
   try {
-    // Windows of CALL_MAX candidate positions from the end, each with the n - 1 bytes after it.
-    for (let top = end - n; top >= start; top -= CALL_MAX) {
-      const at = Math.max(start, top - CALL_MAX + 1);
-      const found = k.rfind(PAGES_AT + at, top - at + n, 0, n, o1, o2, pre);
-      if (found !== -1) return at + (found >>> 0);
-    }
+    return searchIn(k, RFIND, needle, start, end);
   } finally {
     passFaults(k, mapping);
   }
-  return -1;
+}
+
+/**
+ * For the tests: starts the kernel's helper thread and waits up to `ms` for
+ * it to be ready; then the number of searches it took part in so far, or -1
+ * when there is no helper.
+ */
+export function searchHelperReady(ms: number): number {
+  if (kernel === undefined) kernel = load();
+  if (!kernel || !kernel.helper.waitReady(ms)) return -1;
+  return kernel.helper.searches;
+}
+
+const FIND = 0;
+const RFIND = 1;
+/** From this many bytes, the helper thread searches too (src/search_helper.ts). */
+const PARALLEL_MIN = 1 << 23;
+
+/**
+ * The first (FIND) or last (RFIND) needle (at offset 0 of the kernel's
+ * memory) in `[start, end)` of the placed map, or -1: CALL_MAX candidates
+ * a kernel call, long ranges with the helper thread.
+ */
+function searchIn(k: Kernel, dir: number, needle: Uint8Array, start: number, end: number): number {
+  const n = lengthOf(needle);
+  const [o1, o2, pre] = filterOf(needle);
+  const helped = end - start >= PARALLEL_MIN;
+  const r = k.helper.search(
+    k,
+    dir,
+    PAGES_AT + start,
+    end - start,
+    0,
+    n,
+    o1,
+    o2,
+    pre,
+    NEEDLE_CALL,
+    helped,
+  );
+  return r === -1 ? -1 : start + r;
 }
 
 /**

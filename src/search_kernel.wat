@@ -5,8 +5,10 @@
 ;; count(p, n, byte) returns how many of the n bytes at p equal byte. 16-byte
 ;; compares are summed into 8-bit lanes for up to 63 rounds of 64 bytes (252
 ;; per lane, no overflow), then widened into 32-bit lanes.
+;; The memory is shared (imported), so that a helper Worker's instance
+;; (src/search_helper.ts) searches the same pages.
 (module
-  (memory (export "memory") 4 65536)
+  (import "env" "memory" (memory 4 65536 shared))
   ;; count(p, n, byte): how many bytes equal `byte` in [p, p+n)
   (func (export "count") (param $p i32) (param $n i32) (param $b i32) (result i32)
     (local $end i32) (local $k i32) (local $needle v128) (local $acc v128)

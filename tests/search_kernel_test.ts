@@ -2,7 +2,7 @@
 // on a shared map's pages and through MMap: every alignment of a match to the
 // kernel's 16-byte vectors and 128-candidate steps, needles of 1 to 300
 // bytes, near misses that differ from the needle in one byte, overlapping
-// partial matches, start and end bounds, the 16 MiB windows the kernel is
+// partial matches, start and end bounds, the 1 MiB windows the kernel is
 // called on, pages and the 1 MiB threshold, and a map closed or resized
 // between calls. Every answer is checked against a plain JavaScript scan.
 import { describe, it } from "node:test";
@@ -47,7 +47,7 @@ const SHARE = { share: true } as const;
 /**
  * The scans over the places that can hold a match only: around each byte
  * equal to `rare`, a byte of the needle that the caller made absent
- * everywhere else (checked here), so that 33 MiB are scanned in a few ms.
+ * everywhere else (checked here), so that megabytes are scanned in a few ms.
  */
 function sparseScans(hay: Uint8Array, rare: number) {
   const marks: number[] = [];
@@ -178,10 +178,10 @@ describe("the search kernel's find and rfind", () => {
   });
 
   it(
-    "matches across pages, at the ends of the map, and across its 16 MiB windows",
+    "matches across pages, at the ends of the map, and across its 1 MiB windows",
     EMULATION_TIME,
     () => {
-      const size = 2 * KERNEL_WINDOW + 3 * PAGESIZE + 77;
+      const size = 3 * KERNEL_WINDOW + 3 * PAGESIZE + 77;
       const hay = new Uint8Array(size);
       const rand = lcg(9);
       for (let i = 0; i < size; i++) hay[i] = 97 + (rand() % 4); // a-d

@@ -1,0 +1,93 @@
+// The search kernel's helper thread (src/search_helper.ts): find and rfind
+// over ranges long enough to be shared between this thread and the helper,
+// with matches in any chunk, in several, across two and at the ends,
+// checked against a plain scan of the places that can hold a match; the
+// helper must have taken part, and must not keep a process alive.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { MMap } from "../mod.ts";
+import { KERNEL_WINDOW, searchHelperReady } from "../src/search_kernel.ts";
+import { EMULATION_TIME } from "./_emulation.ts";
+import { runScript } from "./_helpers.ts";
+
+/** From this many bytes the helper searches too (PARALLEL_MIN in src/search_kernel.ts). */
+const HELPED_MIN = 8 << 20;
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 8;
+}
+
+/** The first or last match in [start, end), looking only around the planted places. */
+function expected(
+  planted: number[],
+  hay: Uint8Array,
+  needle: Uint8Array,
+  start: number,
+  end: number,
+  last: boolean,
+): number {
+  const fits = planted.filter((p) => p >= start && p + needle.length <= end)
+    .filter((p) => needle.every((b, i) => hay[p + i] === b));
+  if (!fits.length) return -1;
+  return last ? Math.max(...fits) : Math.min(...fits);
+}
+
+describe("the search helper thread", () => {
+  it("shares long searches and finds what a plain scan finds", EMULATION_TIME, () => {
+    const before = searchHelperReady(60_000);
+    assert.ok(before >= 0, "no helper thread started");
+    const size = HELPED_MIN + 3 * KERNEL_WINDOW + 4096 * 5 + 13;
+    using m = MMap.anonymous(size);
+    const hay = m.bytes; // a shared map: the kernel sees these bytes
+    const rand = lcg(4);
+    const block = Uint8Array.from({ length: 1 << 16 }, () => 97 + (rand() % 3)); // a-c
+    for (let i = 0; i < size; i += block.length) hay.set(block.subarray(0, size - i), i);
+    const needle = new TextEncoder().encode("ab~the-needle~ca");
+    const n = needle.length;
+    const W = KERNEL_WINDOW; // the chunks the two threads take, from the start or the end
+    const places = [0, 5000, W - n, W - 3, W - 1, W, 2 * W + 7, 5 * W - 1, size - W - 2, size - n];
+    const ranges: [number, number][] = [[0, size], [1, size - 1], [3, size - 5], [W + 17, size]];
+    let searched = 0;
+    const run = (planted: number[]) => {
+      for (const p of planted) hay.set(needle, p);
+      for (const [s, e] of ranges) {
+        if (e - s < HELPED_MIN) continue;
+        searched++;
+        const where = `[${s}, ${e}) with ${planted}`;
+        assert.equal(
+          m.find(needle, s, e),
+          expected(planted, hay, needle, s, e, false),
+          `find ${where}`,
+        );
+        assert.equal(
+          m.rfind(needle, s, e),
+          expected(planted, hay, needle, s, e, true),
+          `rfind ${where}`,
+        );
+      }
+      for (const p of planted) hay.set(Uint8Array.from({ length: n }, () => 98), p);
+    };
+    run([]);
+    for (const p of places) run([p]); // one match, in any chunk or across two
+    run([5000, size - 70_000]);
+    run([W - 3, 2 * W + 7, 5 * W - 1]); // in several chunks
+    run(places.filter((_, i) => i % 3 === 0));
+    const helped = searchHelperReady(0) - before;
+    assert.ok(helped >= searched, `the helper took part in ${helped} of ${2 * searched} searches`);
+  });
+
+  it("does not keep a process alive", EMULATION_TIME, () => {
+    const child = fileURLToPath(new URL("./_search_helper_child.ts", import.meta.url));
+    const t = Date.now();
+    const r = runScript(child);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    const at = (32 << 20) - 1000;
+    assert.deepEqual({ ...out, helped: 0 }, { first: at, second: at, last: at, helped: 0 });
+    assert.ok(out.helped >= 1, `the helper took part in ${out.helped} searches`);
+    // The helper waits 10 s for work before it ends by itself; the process must not wait for it.
+    assert.ok(Date.now() - t < 9_000, `the process took ${Date.now() - t} ms`);
+  });
+});
