@@ -22,6 +22,7 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
+import { atomics, Int32ArrayCtor } from "../ffi/primordials.ts";
 
 /** How long an idle helper waits for work before it ends. */
 const IDLE_MS = 10_000;
@@ -59,6 +60,9 @@ const BUSY = 2;
 const DONE = 3;
 const GONE = 4;
 
+/** The `Atomics` functions that `share` uses. */
+type Atomic = Pick<typeof Atomics, "load" | "add" | "compareExchange">;
+
 /** The kernel's exports that `share` calls. */
 export interface NeedleKernel {
   find(p: number, n: number, q: number, k: number, o1: number, o2: number, pre: number): number;
@@ -74,32 +78,34 @@ export interface NeedleKernel {
  * candidates a chunk (each with the K - 1 bytes after it), counted from the
  * start for the first and from the end for the last.
  *
- * It runs in the helper too, as source text: it uses nothing from outside.
+ * It runs in the helper too, as source text: it uses nothing from outside
+ * but `A`, the `Atomics` functions (the captured ones in this thread).
  */
-export function share(ex: NeedleKernel, c: Int32Array, me: number): void {
+export function share(ex: NeedleKernel, c: Int32Array, me: number, A: Atomic): void {
   const dir = c[1], p = c[2] >>> 0, n = c[3], q = c[4], k = c[5];
   const o1 = c[6], o2 = c[7], pre = c[8], w = c[9];
   const last = n - k; // the last candidate
   if (last < 0) return;
-  const chunks = Math.floor(last / w) + 1;
+  const chunks = (last - (last % w)) / w + 1;
   for (;;) {
-    const i = Atomics.add(c, 13, 1);
-    if (i >= chunks || i > Atomics.load(c, 14)) return;
+    const i = A.add(c, 13, 1);
+    if (i >= chunks || i > A.load(c, 14)) return;
     let lo: number, r: number;
     if (dir === 0) {
       lo = i * w;
-      r = ex.find(p + lo, Math.min(last, lo + w - 1) - lo + k, q, k, o1, o2, pre);
+      const hi = lo + w - 1 < last ? lo + w - 1 : last;
+      r = ex.find(p + lo, hi - lo + k, q, k, o1, o2, pre);
     } else {
       const top = last - i * w;
-      lo = Math.max(0, top - w + 1);
+      lo = top - w + 1 > 0 ? top - w + 1 : 0;
       r = ex.rfind(p + lo, top - lo + k, q, k, o1, o2, pre);
     }
-    if (me === 1) Atomics.add(c, 20, 1);
+    if (me === 1) A.add(c, 20, 1);
     if (r !== -1) {
       c[15 + 2 * me] = i;
       c[16 + 2 * me] = lo + (r >>> 0);
-      for (let b = Atomics.load(c, 14); i < b; b = Atomics.load(c, 14)) {
-        if (Atomics.compareExchange(c, 14, b, i) === b) break;
+      for (let b = A.load(c, 14); i < b; b = A.load(c, 14)) {
+        if (A.compareExchange(c, 14, b, i) === b) break;
       }
       return;
     }
@@ -129,7 +135,7 @@ parentPort.once("message", ({ bytes, memory, control }) => {
       continue;
     }
     try {
-      share(ex, c, 1);
+      share(ex, c, 1, Atomics);
     } catch {
       c[${FAILED}] = 1;
     }
@@ -157,13 +163,13 @@ export class SearchHelper {
   /** Blocks until a helper is ready, up to `ms` (the tests use it); false if none. */
   waitReady(ms: number): boolean {
     if (this.#broken) return false;
-    if (!this.#c || Atomics.load(this.#c, STATE) === GONE) this.#spawn();
+    if (!this.#c || atomics.load(this.#c, STATE) === GONE) this.#spawn();
     const c = this.#c!;
     const until = Date.now() + ms;
-    while (Atomics.load(c, STATE) === STARTING && Date.now() < until) {
-      Atomics.wait(c, STATE, STARTING, 10);
+    while (atomics.load(c, STATE) === STARTING && Date.now() < until) {
+      atomics.wait(c, STATE, STARTING, 10);
     }
-    return Atomics.load(c, STATE) === IDLE;
+    return atomics.load(c, STATE) === IDLE;
   }
 
   #spawn(): void {
@@ -173,7 +179,7 @@ export class SearchHelper {
       worker.unref();
       worker.on("error", () => {}); // a helper that fails is simply not used
       worker.postMessage({ bytes: this.#bytes, memory: this.#memory, control });
-      this.#c = new Int32Array(control);
+      this.#c = new Int32ArrayCtor(control);
     } catch {
       this.#broken = true;
     }
@@ -199,12 +205,12 @@ export class SearchHelper {
     helped: boolean,
   ): number {
     let c = helped && !this.#broken ? this.#c : null;
-    if (helped && !this.#broken && (!c || Atomics.load(c, STATE) === GONE)) {
+    if (helped && !this.#broken && (!c || atomics.load(c, STATE) === GONE)) {
       this.#spawn();
       c = null;
     }
     // Without a helper, the same loop alone over words of our own.
-    const words = c && Atomics.load(c, STATE) === IDLE ? c : new Int32Array(WORDS);
+    const words = c && atomics.load(c, STATE) === IDLE ? c : new Int32ArrayCtor(WORDS);
     words[DIR] = dir;
     words[P] = p;
     words[N] = n;
@@ -219,13 +225,13 @@ export class SearchHelper {
     words[FOUND] = words[FOUND + 2] = -1;
     words[FAILED] = 0;
     // The helper reads the words only once it sees BUSY.
-    const helping = words === c && Atomics.compareExchange(c, STATE, IDLE, BUSY) === IDLE;
+    const helping = words === c && atomics.compareExchange(c, STATE, IDLE, BUSY) === IDLE;
     if (helping) {
-      Atomics.notify(words, STATE);
+      atomics.notify(words, STATE);
       this.searches++;
     }
     try {
-      share(ex, words, 0);
+      share(ex, words, 0, atomics);
     } finally {
       if (helping && !this.#collect(words)) words[FOUND + 2] = -1;
     }
@@ -244,21 +250,21 @@ export class SearchHelper {
    * stood still too long (it is given up, and its chunks are searched again).
    */
   #collect(c: Int32Array): boolean {
-    let seen = Atomics.load(c, PROGRESS);
+    let seen = atomics.load(c, PROGRESS);
     let still = Date.now();
-    while (Atomics.load(c, STATE) === BUSY) {
-      Atomics.wait(c, STATE, BUSY, 1000);
-      const now = Atomics.load(c, PROGRESS);
+    while (atomics.load(c, STATE) === BUSY) {
+      atomics.wait(c, STATE, BUSY, 1000);
+      const now = atomics.load(c, PROGRESS);
       if (now !== seen) {
         seen = now;
         still = Date.now();
-      } else if (Date.now() - still > STALL_MS && Atomics.load(c, STATE) === BUSY) {
+      } else if (Date.now() - still > STALL_MS && atomics.load(c, STATE) === BUSY) {
         this.#broken = true; // never used again: it may still be running
         c[FAILED] = 1;
         return false;
       }
     }
-    Atomics.store(c, STATE, IDLE);
+    atomics.store(c, STATE, IDLE);
     return true;
   }
 }
