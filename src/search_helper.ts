@@ -82,8 +82,8 @@ export interface NeedleKernel {
  * but `A`, the `Atomics` functions (the captured ones in this thread).
  */
 export function share(ex: NeedleKernel, c: Int32Array, me: number, A: Atomic): void {
-  const dir = c[1], p = c[2] >>> 0, n = c[3], q = c[4], k = c[5];
-  const o1 = c[6], o2 = c[7], pre = c[8], w = c[9];
+  const dir = c[1]!, p = c[2]! >>> 0, n = c[3]!, q = c[4]!, k = c[5]!;
+  const o1 = c[6]!, o2 = c[7]!, pre = c[8]!, w = c[9]!;
   const last = n - k; // the last candidate
   if (last < 0) return;
   const chunks = (last - (last % w)) / w + 1;
@@ -239,10 +239,10 @@ export class SearchHelper {
       // The helper could not search its chunks: all of it again, here.
       return this.search(ex, dir, p, n, q, k, o1, o2, pre, w, false);
     }
-    const mine = words[FOUND], theirs = words[FOUND + 2];
+    const mine = words[FOUND]!, theirs = words[FOUND + 2]!;
     if (mine === -1 && theirs === -1) return -1;
     const side = theirs === -1 || (mine !== -1 && mine < theirs) ? 0 : 2;
-    return words[FOUND + 1 + side];
+    return words[FOUND + 1 + side]!;
   }
 
   /**
