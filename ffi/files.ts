@@ -5,7 +5,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
-import { uncurryThis } from "./primordials.ts";
+import { typedArrayByteLength as lengthOf, uncurryThis } from "./primordials.ts";
 import { type Platform, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from "./platform.ts";
 
 /** The error of the call that just failed. Read it before any other libc call. */
@@ -28,8 +28,8 @@ let pathBuffer = new Uint8Array(256);
  */
 export function cString(path: string): Uint8Array {
   // UTF-16 to UTF-8 takes at most 3 bytes per code unit.
-  if (pathBuffer.length < path.length * 3 + 1) pathBuffer = new Uint8Array(path.length * 3 + 1);
-  encodePath(path, pathBuffer, pathBuffer.length);
+  if (lengthOf(pathBuffer) < path.length * 3 + 1) pathBuffer = new Uint8Array(path.length * 3 + 1);
+  encodePath(path, pathBuffer, lengthOf(pathBuffer));
   return pathBuffer;
 }
 
@@ -117,7 +117,7 @@ export function statMode(dv: DataView, layout: Platform["stat"]): number {
 export function statFd(fd: number, path?: string): FileStat {
   const b = backend();
   const layout = b.platform.stat;
-  if (!statBuffer || statBuffer.bytes.length < layout.size) {
+  if (!statBuffer || lengthOf(statBuffer.bytes) < layout.size) {
     const bytes = new Uint8Array(layout.size);
     statBuffer = { bytes, view: new DataView(bytes.buffer) };
   }

@@ -10,7 +10,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend } from "./load.ts";
-import { atomics } from "./primordials.ts";
+import { atomics, typedArrayByteLength as lengthOf } from "./primordials.ts";
 import { procStat, startFingerprint } from "./proc_stat.ts";
 import type { FutexNumbers, Platform } from "./platform.ts";
 
@@ -45,7 +45,7 @@ function futexNumbers(): FutexNumbers {
  * passes it to the `*At` forms, since asking costs ~1.5 us in Deno.
  */
 export function wordAddress(view: Int32Array, index: number): number {
-  if (view.byteLength === 0) throw new TypeError("mmap closed or invalid");
+  if (lengthOf(view) === 0) throw new TypeError("mmap closed or invalid");
   return backend().addressOf(view) + index * 4;
 }
 
@@ -85,7 +85,7 @@ export function futexWaitAt(
   ms: number,
 ): FutexOutcome {
   // A closed map's address may hold something else by now.
-  if (view.byteLength === 0) throw new TypeError("mmap closed or invalid");
+  if (lengthOf(view) === 0) throw new TypeError("mmap closed or invalid");
   const f = futexNumbers();
   const b = backend();
   let ts = 0;
@@ -127,7 +127,7 @@ export async function futexWaitAtAsync(
   expected: number,
   ms: number,
 ): Promise<FutexOutcome> {
-  if (view.byteLength === 0) throw new TypeError("mmap closed or invalid");
+  if (lengthOf(view) === 0) throw new TypeError("mmap closed or invalid");
   const f = futexNumbers();
   const b = backend();
   const ts = ms === Infinity ? undefined : new BigInt64Array(new ArrayBuffer(16));
@@ -146,7 +146,7 @@ export async function futexWaitAtAsync(
   // from here. (Using `ts` after the await also keeps it alive until then.)
   if (r === 0) return "ok";
   if (ts && performance.now() >= end - 1) return "timed-out";
-  if (view.byteLength === 0 || atomics.load(view, index) !== expected) return "not-equal";
+  if (lengthOf(view) === 0 || atomics.load(view, index) !== expected) return "not-equal";
   return "interrupted";
 }
 
@@ -157,7 +157,7 @@ export function futexWake(view: Int32Array, index: number, count: number = WAKE_
 
 /** `futexWake` on the word at `at` (from `wordAddress`) of `view`'s map. */
 export function futexWakeAt(view: Int32Array, at: number, count: number = WAKE_ALL): number {
-  if (view.byteLength === 0) throw new TypeError("mmap closed or invalid");
+  if (lengthOf(view) === 0) throw new TypeError("mmap closed or invalid");
   const f = futexNumbers();
   const b = backend();
   const n = b.libc.syscall(

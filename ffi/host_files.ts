@@ -115,16 +115,18 @@ export function openWithoutLinks(path: string, flags: number, mode: number): num
 
 /** `pread(2)` into `buf`; returns the bytes read. */
 export function preadInto(fd: number, buf: Uint8Array, offset: number): number {
-  if (!buf.length) return 0;
-  const n = backend().libc.pread(fd, buf, buf.length, offset);
+  const length = typedArrayByteLength(buf);
+  if (!length) return 0;
+  const n = backend().libc.pread(fd, buf, length, offset);
   if (n < 0) throw lastError("pread");
   return n;
 }
 
 /** `pwrite(2)` from `buf`; returns the bytes written. */
 export function pwriteFrom(fd: number, buf: Uint8Array, offset: number): number {
-  if (!buf.length) return 0;
-  const n = backend().libc.pwrite(fd, buf, buf.length, offset);
+  const length = typedArrayByteLength(buf);
+  if (!length) return 0;
+  const n = backend().libc.pwrite(fd, buf, length, offset);
   if (n < 0) throw lastError("pwrite");
   return n;
 }
@@ -188,7 +190,7 @@ export function unlinkPath(path: string): void {
 let lite: { bytes: Uint8Array; view: DataView } | undefined;
 
 function liteBuffer(size: number): Uint8Array {
-  if (!lite || lite.bytes.length < size) {
+  if (!lite || typedArrayByteLength(lite.bytes) < size) {
     const bytes = new Uint8Array(size);
     lite = { bytes, view: new DataView(bytes.buffer) };
   }
@@ -352,7 +354,7 @@ export function descriptorPath(fd: number): string | undefined {
   const name = `/proc/self/fd/${fd >>> 0}`;
   for (let i = 0; i < name.length; i++) path[i] = name.charCodeAt(i);
   path[name.length] = 0;
-  const n = b.libc.syscall(nr, pathAt, outAt, out.length, 0, 0, 0);
+  const n = b.libc.syscall(nr, pathAt, outAt, typedArrayByteLength(out), 0, 0, 0);
   if (n < 0) throw lastError("readlink", name);
   return utf8.decode(out.subarray(0, n));
 }

@@ -9,6 +9,7 @@
  */
 import { closeFd, openFile } from "./files.ts";
 import { backend } from "./load.ts";
+import { typedArrayByteLength as lengthOf } from "./primordials.ts";
 
 /** The two fields of `/proc/<pid>/stat` a lock owner's liveness needs. */
 export interface ProcStat {
@@ -40,7 +41,7 @@ export function procStat(pid: number | "self"): ProcStat | null {
     return null; // gone, no /proc, or denied by the runtime's permissions
   }
   try {
-    const n = b.libc.pread(fd, buffer, buffer.length, 0);
+    const n = b.libc.pread(fd, buffer, lengthOf(buffer), 0);
     if (n <= 0) return null;
     const text = decoder.decode(buffer.subarray(0, n));
     // The command name (field 2) is in parentheses and may hold any byte.

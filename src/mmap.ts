@@ -1548,6 +1548,9 @@ export class MMap {
       "sparse",
       this.#sparse,
     );
+    // A getter of the options may have closed the map: a closed map must not
+    // get new memory (it would never be unmapped).
+    this.#check();
     // CPython 3.13's order: trackfd, then access, then the range.
     if (!this.#trackfd) throw new RangeError("mmap can't resize with trackfd=False.");
     if (this.#access !== ACCESS_WRITE && this.#access !== ACCESS_DEFAULT) {

@@ -4,8 +4,11 @@
 // killed the process (SIGSEGV) or made libc touch memory outside the map.
 // It prints one JSON line with what it saw, then exits 0: a crash is an exit
 // status the parent asserts on. Run by the current runtime; never imported.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import process from "node:process";
 import { MADV_DONTNEED, MMap } from "../mod.ts";
+import { WASI } from "../wasm/mod.ts";
 import { Mapping } from "../ffi/mapping.ts";
 
 const how = process.argv[2];
@@ -97,6 +100,58 @@ switch (how) {
       attempt(() => raw.mapFixed(4096, 4096, 3, 0x22, -1, 0)),
     ];
     raw.unmap();
+    break;
+  }
+  case "wasi-length": {
+    // The host's pread/pwrite took their byte count from `buf.length`, which
+    // a program can redefine on the typed-array prototype: fd_read then
+    // stored a whole page of the file into guest memory behind a 16-byte
+    // iovec, and fd_write sent a page of guest memory to the file.
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    try {
+      writeFileSync(`${dir}/in.bin`, new Uint8Array(8192).fill(0x41));
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const wasi = new WASI({ preopens: { "/d": dir }, memory });
+      const w = wasi.wasiImport as Record<string, (...a: unknown[]) => number>;
+      const mem = new Uint8Array(memory.buffer);
+      const dv = new DataView(memory.buffer);
+      const put = (at: number, s: string) => {
+        for (let i = 0; i < s.length; i++) mem[at + i] = s.charCodeAt(i);
+      };
+      put(100, "in.bin");
+      put(120, "out.bin");
+      mem.fill(0x42, 8000, 8000 + 4096);
+      dv.setUint32(300, 1000, true); // iovec 1: 16 bytes at 1000
+      dv.setUint32(304, 16, true);
+      dv.setUint32(320, 8000, true); // iovec 2: 16 bytes at 8000
+      dv.setUint32(324, 16, true);
+      const rights = (1n << 29n) - 1n;
+      const TypedArray = Object.getPrototypeOf(Uint8Array.prototype);
+      const realLength = Object.getOwnPropertyDescriptor(TypedArray, "length")!.get!;
+      Object.defineProperty(TypedArray, "length", {
+        get() {
+          return realLength.call(this) > 0 ? 4096 : 0;
+        },
+        configurable: true,
+      });
+      const opened = w.path_open!(3, 0, 100, 6, 0, rights, rights, 0, 200);
+      const read = w.fd_read!(dv.getUint32(200, true), 300, 1, 400);
+      const created = w.path_open!(3, 0, 120, 7, 1, rights, rights, 0, 204);
+      const wrote = w.fd_write!(dv.getUint32(204, true), 320, 1, 404);
+      Object.defineProperty(TypedArray, "length", { get: realLength, configurable: true });
+      let after = 0;
+      for (let i = 1016; i < 1016 + 4096; i++) after += mem[i]!;
+      result = {
+        errnos: [opened, read, created, wrote],
+        nread: dv.getUint32(400, true),
+        nwritten: dv.getUint32(404, true),
+        bytesAfterIovec: after,
+        fileSize: statSync(`${dir}/out.bin`).size,
+        fileByte: readFileSync(`${dir}/out.bin`)[0],
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     break;
   }
   default:

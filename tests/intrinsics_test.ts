@@ -42,6 +42,17 @@ describe("patched globals never reach libc", () => {
     assert.deepEqual(run("BigInt").result, [{ ok: true }, { ok: true }]);
   });
 
+  it("a patched typed-array length does not size the WASI host's pread or pwrite", () => {
+    assert.deepEqual(run("wasi-length").result, {
+      errnos: [0, 0, 0, 0],
+      nread: 16,
+      nwritten: 16,
+      bytesAfterIovec: 0,
+      fileSize: 16,
+      fileByte: 0x42,
+    });
+  });
+
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
     const { result } = run("mapping");
     for (const r of result as { error?: string; message?: string }[]) {

@@ -11,6 +11,7 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
+import { bufferByteLength } from "../ffi/primordials.ts";
 import { reserveSpace } from "../ffi/space.ts";
 import { MAP_PRIVATE, MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
 import { type FileGuard, guardFile, releaseFile } from "./file_guard.ts";
@@ -72,12 +73,12 @@ export class GuestMemory {
 
   /** The memory's current size in bytes. */
   get byteLength(): number {
-    return this.memory.buffer.byteLength;
+    return bufferByteLength(this.memory.buffer);
   }
 
   #borrow(): Mapping | null {
     const buffer = this.memory.buffer as ArrayBuffer;
-    return buffer.byteLength === 0 ? null : Mapping.borrow(buffer);
+    return bufferByteLength(buffer) === 0 ? null : Mapping.borrow(buffer);
   }
 
   /**

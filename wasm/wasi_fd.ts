@@ -7,7 +7,15 @@
  */
 import { readdirSync, readSync, writeSync } from "node:fs";
 import { truncateFd } from "../ffi/files.ts";
-import { typedArraySubarray } from "../ffi/primordials.ts";
+// Guest buffers' lengths by the engine's own getter: a program that patched
+// `length` on the typed-array prototype would otherwise set how many bytes
+// pread(2) stores into guest memory, or pwrite(2) sends to a file.
+import {
+  typedArrayByteLength as lengthOf,
+  typedArraySet,
+  typedArraySlice,
+  typedArraySubarray,
+} from "../ffi/primordials.ts";
 import { allocateRange } from "../ffi/space.ts";
 import {
   direntsOf,
@@ -56,16 +64,16 @@ function readStream(e: StreamEntry, bufs: Uint8Array[]): number {
   for (const buf of bufs) {
     let n: number;
     if (s.kind === "source") {
-      n = Math.min(buf.length, s.data.length - s.pos);
-      buf.set(s.data.subarray(s.pos, s.pos + n));
+      n = Math.min(lengthOf(buf), lengthOf(s.data) - s.pos);
+      typedArraySet(buf, typedArraySubarray(s.data, s.pos, s.pos + n));
       s.pos += n;
     } else if (s.kind === "fd") {
-      n = readSync(s.fd, buf, 0, buf.length, null);
+      n = readSync(s.fd, buf, 0, lengthOf(buf), null);
     } else {
       throw new Errno(ERRNO.BADF);
     }
     total += n;
-    if (n < buf.length) break;
+    if (n < lengthOf(buf)) break;
   }
   return total;
 }
@@ -75,11 +83,11 @@ function writeStream(e: StreamEntry, bufs: Uint8Array[]): number {
   const s = e.stream;
   let total = 0;
   for (const buf of bufs) {
-    if (s.kind === "sink") s.write(buf.slice());
+    if (s.kind === "sink") s.write(typedArraySlice(buf, 0, lengthOf(buf)));
     else if (s.kind === "fd") {
-      for (let off = 0; off < buf.length;) off += writeSync(s.fd, buf, off, buf.length - off);
+      for (let off = 0; off < lengthOf(buf);) off += writeSync(s.fd, buf, off, lengthOf(buf) - off);
     } else throw new Errno(ERRNO.BADF);
-    total += buf.length;
+    total += lengthOf(buf);
   }
   return total;
 }
@@ -95,7 +103,7 @@ function readAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
   for (const buf of bufs) {
     const n = preadInto(e.hostFd, buf, pos + total);
     total += n;
-    if (n < buf.length) break;
+    if (n < lengthOf(buf)) break;
   }
   return total;
 }
@@ -104,11 +112,11 @@ function readAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
 function writeAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
   let total = 0;
   for (const buf of bufs) {
-    for (let off = 0; off < buf.length;) {
+    for (let off = 0; off < lengthOf(buf);) {
       const rest = off === 0 ? buf : typedArraySubarray(buf, off);
       off += pwriteFrom(e.hostFd, rest, pos + total + off);
     }
-    total += buf.length;
+    total += lengthOf(buf);
   }
   if (e.flags & (FDFLAGS.SYNC | FDFLAGS.DSYNC | FDFLAGS.RSYNC)) {
     syncFd(e.hostFd, !(e.flags & FDFLAGS.SYNC));
