@@ -1356,6 +1356,8 @@ export class MMap {
       const main = this.#views.main;
       if (main) typedArraySet(into, typedArraySubarray(main, at, at + typedArrayByteLength(into)));
       else this.#mapping().copyOut(at, into);
+      // A chunk that met a fault holds zeros, not the file: error the stream instead.
+      this.#settle();
     });
   }
 

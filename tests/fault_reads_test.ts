@@ -1,0 +1,36 @@
+/**
+ * A read that meets a page the fault guard replaced (the file was cut under
+ * the map) errors instead of handing out the zeros it read: here the chunks
+ * of `stream()`, which used to deliver one chunk of zeros as if it were the
+ * file before the next pull threw. Each case in a child process.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { MMap, PAGESIZE } from "../mod.ts";
+import { runScript } from "./_helpers.ts";
+
+const child = new URL("./_fault_reads_child.ts", import.meta.url).pathname;
+const guarded = MMap.faultGuard.active;
+
+function run(how: string): unknown {
+  const res = runScript(child, [how], ["--allow-all", "--no-check"]);
+  assert.equal(res.signal, null, `${how}: killed by ${res.signal}\n${res.stderr}`);
+  assert.equal(res.status, 0, `${how}: exit status ${res.status}\n${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split("\n").pop()!);
+}
+
+describe(
+  "reads that meet a cut file",
+  { skip: !guarded && "the fault guard is not active here" },
+  () => {
+    for (const how of ["stream", "byob"]) {
+      it(`${how}: the page that is gone errors the stream (EIO), no chunk of zeros`, () => {
+        assert.deepEqual(run(how), {
+          chunks: [[PAGESIZE, 1, 1]],
+          error: "EIO",
+          faulted: true,
+        });
+      });
+    }
+  },
+);
