@@ -78,6 +78,24 @@ export interface Platform {
   readonly sysReadlink?: number;
   /** openat2(2)'s system-call number (Linux 5.6+; the same on every architecture); Linux only. */
   readonly sysOpenat2?: number;
+  /** What the fault guard's `sigaction` needs (ffi/guard/install.ts); absent where it cannot run. */
+  readonly sigbus?: SigbusNumbers;
+}
+
+/**
+ * `SIGBUS`, the `SA_*` flags the fault guard installs its handler with, and
+ * the C library's `struct sigaction` as the guard fills it in.
+ */
+export interface SigbusNumbers {
+  readonly SIGBUS: number;
+  readonly SA_SIGINFO: number;
+  readonly SA_ONSTACK: number;
+  /** `sizeof(struct sigaction)`. */
+  readonly sigactionBytes: number;
+  /** Offset and size of `sa_mask`, and offset of `sa_flags` (the handler is at 0). */
+  readonly maskAt: number;
+  readonly maskBytes: number;
+  readonly flagsAt: number;
 }
 
 /** Where POSIX shared memory objects live, and how long their names may be. */
@@ -231,6 +249,18 @@ const LINUX_ERRNO = {
 
 const LINUX_MS = { MS_ASYNC: 1, MS_INVALIDATE: 2, MS_SYNC: 4 } as const;
 
+// asm/signal.h (the same on x86_64 and aarch64); glibc's struct sigaction on
+// both: handler, a 1024-bit mask, flags, restorer.
+const LINUX_SIGBUS: SigbusNumbers = {
+  SIGBUS: 7,
+  SA_SIGINFO: 4,
+  SA_ONSTACK: 0x08000000,
+  sigactionBytes: 152,
+  maskAt: 8,
+  maskBytes: 128,
+  flagsAt: 136,
+};
+
 // fcntl.h and linux/stat.h, for the WASI host's *at calls.
 const LINUX_AT = {
   AT_FDCWD: -100,
@@ -285,6 +315,7 @@ const LINUX_X86_64: Platform = {
   sysGetdents64: 217,
   sysReadlink: 89,
   sysOpenat2: 437,
+  sigbus: LINUX_SIGBUS,
 };
 
 // Untested: values from the aarch64 kernel headers (generic struct stat).

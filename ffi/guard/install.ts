@@ -40,15 +40,6 @@ export interface FaultGuardStatus {
 const DATA = 2048;
 const MAGIC = "seedmmap";
 const VERSION = 1;
-/** SIGBUS on Linux x86_64 and aarch64. */
-const SIGBUS = 7;
-const SA_SIGINFO = 4;
-const SA_ONSTACK = 0x08000000;
-/** glibc's `struct sigaction` (both architectures): handler, mask, flags, restorer. */
-const SIGACTION_BYTES = 152;
-const SA_MASK_AT = 8;
-const SA_MASK_BYTES = 128;
-const SA_FLAGS_AT = 136;
 
 /**
  * The process-wide fault counter that every map compares with the count it
@@ -92,7 +83,8 @@ function install(b: Backend): GuardTable | null {
   }
   const code = SIGBUS_HANDLER[platform.arch];
   const sigaction = b.libc.sigaction;
-  if (platform.os !== "linux" || !code || !sigaction) {
+  const numbers = platform.sigbus;
+  if (platform.os !== "linux" || !code || !sigaction || !numbers) {
     status = {
       active: false,
       reason:
@@ -100,8 +92,9 @@ function install(b: Backend): GuardTable | null {
     };
     return null;
   }
+  const { SIGBUS } = numbers;
   const page = pageSize();
-  const old = new Uint8Array(SIGACTION_BYTES);
+  const old = new Uint8Array(numbers.sigactionBytes);
   if (sigaction(SIGBUS, 0, b.addressOf(old)) !== 0) {
     throw new Error(`sigaction failed (errno ${b.errno()})`);
   }
@@ -158,13 +151,13 @@ function install(b: Backend): GuardTable | null {
     return null;
   }
 
-  const act = new Uint8Array(SIGACTION_BYTES);
+  const act = new Uint8Array(numbers.sigactionBytes);
   const actView = new DataView(act.buffer);
   actView.setBigUint64(0, BigInt(codeAddress), true);
   // The previous handler is entered from this one: let it run with the mask it asked for.
-  act.set(old.subarray(SA_MASK_AT, SA_MASK_AT + SA_MASK_BYTES), SA_MASK_AT);
-  actView.setInt32(SA_FLAGS_AT, SA_SIGINFO | SA_ONSTACK, true);
-  const before = new Uint8Array(SIGACTION_BYTES);
+  act.set(old.subarray(numbers.maskAt, numbers.maskAt + numbers.maskBytes), numbers.maskAt);
+  actView.setInt32(numbers.flagsAt, numbers.SA_SIGINFO | numbers.SA_ONSTACK, true);
+  const before = new Uint8Array(numbers.sigactionBytes);
   if (sigaction(SIGBUS, b.addressOf(act), b.addressOf(before)) !== 0) {
     const errno = b.errno();
     b.libc.munmap(codeAddress, page);
