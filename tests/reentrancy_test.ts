@@ -42,7 +42,7 @@ describe("a map closed by user code in the middle of a call", () => {
     const m = MMap.anonymous(4096);
     let seen: ArrayBuffer | undefined;
     class Closing extends Uint8Array {
-      constructor(buffer: ArrayBuffer, offset: number, length: number) {
+      constructor(buffer: ArrayBuffer, offset?: number, length?: number) {
         super(buffer, offset, length);
         seen = buffer;
         m.close();
