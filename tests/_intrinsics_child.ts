@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { MADV_DONTNEED, MMap } from "../mod.ts";
-import { WASI } from "../wasm/mod.ts";
+import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 import { Mapping } from "../ffi/mapping.ts";
 
 const how = process.argv[2];
@@ -149,6 +149,37 @@ switch (how) {
         fileSize: statSync(`${dir}/out.bin`).size,
         fileByte: readFileSync(`${dir}/out.bin`)[0],
       };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    break;
+  }
+  case "memory-buffer": {
+    // mapIntoMemory placed the file at the address of whatever buffer
+    // WebAssembly.Memory.prototype.buffer answered: another ArrayBuffer of
+    // the program, whose memory the engine may give to other objects later.
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    try {
+      const path = `${dir}/f.bin`;
+      writeFileSync(path, new Uint8Array(65536).fill(0x41));
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const fake = new ArrayBuffer(8 << 20);
+      const real = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, "buffer")!;
+      Object.defineProperty(WebAssembly.Memory.prototype, "buffer", {
+        get: () => fake,
+        configurable: true,
+      });
+      const mapped = attempt(() => {
+        using mm = mapIntoMemory(memory, path, { access: "write" });
+        const guest = new Uint8Array(real.get!.call(memory) as ArrayBuffer);
+        return [guest[mm.address], new Uint8Array(fake).indexOf(0x41)];
+      });
+      // An object that only says it is a memory.
+      Object.defineProperty(WebAssembly.Memory, Symbol.hasInstance, { value: () => true });
+      const liar = { buffer: fake, grow: () => 0 } as unknown as WebAssembly.Memory;
+      const faked = attempt(() => mapIntoMemory(liar, path, { access: "write" }).address);
+      Object.defineProperty(WebAssembly.Memory.prototype, "buffer", real);
+      result = { mapped, faked: "error" in faked ? faked.error : faked };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -53,6 +53,14 @@ describe("patched globals never reach libc", () => {
     });
   });
 
+  it("a patched WebAssembly.Memory buffer getter or instanceof never picks where files are mapped", () => {
+    // The file's first byte in the real memory, and none of it in the impostor.
+    assert.deepEqual(run("memory-buffer").result, {
+      mapped: { ok: true, value: [0x41, -1] },
+      faked: "TypeError",
+    });
+  });
+
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
     const { result } = run("mapping");
     for (const r of result as { error?: string; message?: string }[]) {

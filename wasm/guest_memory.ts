@@ -11,7 +11,8 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
-import { bufferByteLength } from "../ffi/primordials.ts";
+import { bufferByteLength, isSharedArrayBuffer } from "../ffi/primordials.ts";
+import { isMemory, memoryBuffer, memoryGrow } from "./memory_brand.ts";
 import { reserveSpace } from "../ffi/space.ts";
 import { MAP_PRIVATE, MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
 import { type FileGuard, guardFile, releaseFile } from "./file_guard.ts";
@@ -54,8 +55,7 @@ export class GuestMemory {
 
   private constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
-    this.shared = typeof SharedArrayBuffer === "function" &&
-      (memory.buffer as unknown) instanceof SharedArrayBuffer;
+    this.shared = isSharedArrayBuffer(memoryBuffer(memory));
     this.index64 = isMemory64(memory);
     this.#base = this.#borrow();
     orphaned.register(memory, this.#guards);
@@ -63,7 +63,7 @@ export class GuestMemory {
 
   /** The one `GuestMemory` of a memory. */
   static of(memory: unknown): GuestMemory {
-    if (!(memory instanceof WebAssembly.Memory)) {
+    if (!isMemory(memory)) {
       throw new TypeError("memory must be a WebAssembly.Memory");
     }
     let g = known.get(memory);
@@ -73,11 +73,11 @@ export class GuestMemory {
 
   /** The memory's current size in bytes. */
   get byteLength(): number {
-    return bufferByteLength(this.memory.buffer);
+    return bufferByteLength(memoryBuffer(this.memory));
   }
 
   #borrow(): Mapping | null {
-    const buffer = this.memory.buffer as ArrayBuffer;
+    const buffer = memoryBuffer(this.memory);
     return bufferByteLength(buffer) === 0 ? null : Mapping.borrow(buffer);
   }
 
@@ -106,11 +106,7 @@ export class GuestMemory {
     const pages = roundUp(bytes, WASM_PAGE) / WASM_PAGE;
     let old: number;
     try {
-      old = Number(
-        this.index64
-          ? this.memory.grow(BigInt(pages) as unknown as number)
-          : this.memory.grow(pages),
-      );
+      old = Number(memoryGrow(this.memory, this.index64 ? BigInt(pages) : pages));
     } catch (e) {
       throw new RangeError(
         `cannot grow the WebAssembly memory by ${pages} pages: ${(e as Error).message}`,
@@ -221,7 +217,7 @@ export class GuestMemory {
  */
 function isMemory64(memory: WebAssembly.Memory): boolean {
   try {
-    memory.grow(0n as unknown as number);
+    memoryGrow(memory, 0n);
     return true;
   } catch {
     return false;

@@ -6,8 +6,14 @@
  *
  * @module
  */
-import { typedArrayLength, typedArraySlice, Uint8ArrayCtor } from "../ffi/primordials.ts";
+import {
+  isSharedArrayBuffer,
+  typedArrayLength,
+  typedArraySlice,
+  Uint8ArrayCtor,
+} from "../ffi/primordials.ts";
 import { Errno } from "./errno.ts";
+import { memoryBuffer } from "./memory_brand.ts";
 import { ERRNO, SIZE } from "./wasi_defs.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -39,12 +45,12 @@ export class GuestView {
    * @param memory the guest's memory
    */
   constructor(memory: WebAssembly.Memory) {
-    const buffer = memory.buffer as ArrayBuffer;
+    const buffer = memoryBuffer(memory);
     this.buffer = buffer;
     this.bytes = new Uint8ArrayCtor(buffer);
     this.#size = typedArrayLength(this.bytes);
     this.dv = new DataView(buffer);
-    this.shared = typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
+    this.shared = isSharedArrayBuffer(buffer);
   }
 
   /** `len` bytes at `ptr`, live (not a copy); `EFAULT` if outside the memory. */

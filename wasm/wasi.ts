@@ -12,6 +12,7 @@ import { Errno, errnoOf } from "./errno.ts";
 import { FdTable, type Stream } from "./fd_table.ts";
 import { guestMmap } from "./guest_mmap.ts";
 import { GuestView } from "./guest_view.ts";
+import { isMemory, memoryBuffer } from "./memory_brand.ts";
 import { filetypeOf, type HostContext, type Syscall } from "./host_context.ts";
 import { fdCalls } from "./wasi_fd.ts";
 import { miscCalls } from "./wasi_misc.ts";
@@ -167,7 +168,7 @@ export class WASI {
       ["args", "env", "preopens", "stdin", "stdout", "stderr", "memory"],
       "WASI",
     ) as WASIOptions;
-    if (o.memory !== undefined && !(o.memory instanceof WebAssembly.Memory)) {
+    if (o.memory !== undefined && !isMemory(o.memory)) {
       throw new TypeError("memory must be a WebAssembly.Memory");
     }
     this.#memory = o.memory;
@@ -209,7 +210,7 @@ export class WASI {
       // One view per memory.buffer: it changes only when the memory grows.
       view: () => {
         const memory = ctx.memory();
-        if (view?.buffer !== memory.buffer) view = new GuestView(memory);
+        if (view?.buffer !== memoryBuffer(memory)) view = new GuestView(memory);
         return view;
       },
       memory: () => {
@@ -273,7 +274,7 @@ export class WASI {
     const exports = instance?.exports as Record<string, unknown> | undefined;
     if (!exports) throw new TypeError("instance must be a WebAssembly.Instance");
     if (!this.#memory) {
-      if (!(exports.memory instanceof WebAssembly.Memory)) {
+      if (!isMemory(exports.memory)) {
         throw new TypeError("the instance exports no memory: pass options.memory");
       }
       this.#memory = exports.memory;

@@ -1,0 +1,44 @@
+/**
+ * `WebAssembly.Memory`'s own `buffer` getter and `grow` method, captured
+ * when the module loads. The host and `mapIntoMemory` place file pages at the
+ * address of a memory's buffer: a program that replaced
+ * `WebAssembly.Memory.prototype.buffer` (or `Symbol.hasInstance`, which
+ * `instanceof` asks) could otherwise hand them another ArrayBuffer of its
+ * own, and the file's pages would be mapped over that buffer's memory, which
+ * the engine may give to other objects later. The getter is also the brand
+ * check: it throws for anything that is not a real memory.
+ *
+ * @module
+ */
+import { uncurryThis } from "../ffi/primordials.ts";
+
+const MemoryPrototype = WebAssembly.Memory.prototype;
+const bufferGetter = uncurryThis(
+  Object.getOwnPropertyDescriptor(MemoryPrototype, "buffer")!.get! as (
+    this: WebAssembly.Memory,
+  ) => ArrayBuffer,
+);
+const growMethod = uncurryThis(
+  MemoryPrototype.grow as (this: WebAssembly.Memory, delta: number) => number,
+);
+
+/** `memory.buffer` of a real `WebAssembly.Memory` (a `TypeError` for anything else). */
+export function memoryBuffer(memory: WebAssembly.Memory): ArrayBuffer {
+  return bufferGetter(memory);
+}
+
+/** `memory.grow(delta)` of a real `WebAssembly.Memory`; `delta` is a BigInt for memory64. */
+export function memoryGrow(memory: WebAssembly.Memory, delta: number | bigint): number {
+  return growMethod(memory, delta as number);
+}
+
+/** Whether `value` is a real `WebAssembly.Memory`, by its internal slots (no `instanceof`). */
+export function isMemory(value: unknown): value is WebAssembly.Memory {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    bufferGetter(value as WebAssembly.Memory);
+    return true;
+  } catch {
+    return false;
+  }
+}
