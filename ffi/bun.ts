@@ -131,17 +131,23 @@ export function createBunBackend(platform: Platform): Backend {
     result: "pointer",
   }) as AnyFn)() as number;
 
-  const toArrayBuffer = ffi.toArrayBuffer; // captured: see nativeSearch
+  // Captured: `require("bun:ffi")` is one mutable object, shared with the
+  // program, which could otherwise replace `ptr` (and so choose the address
+  // where a file is mapped into a WebAssembly memory, or where sigaction
+  // writes) or `read.i32` (errno). See also nativeSearch.
+  const toArrayBuffer = ffi.toArrayBuffer;
+  const ptr = ffi.ptr;
+  const readI32 = ffi.read.i32;
   return {
     runtime: "bun",
     platform,
     libc,
-    errno: () => ffi.read.i32(errnoAddress, 0),
+    errno: () => readI32(errnoAddress, 0),
     arrayBuffer: (address, length) => toArrayBuffer(address, 0, length),
     nativeSearch: nativeSearch(ffi),
     // JavaScriptCore refuses ArrayBuffers over 4 GiB.
     maxBufferLength: 2 ** 32,
-    addressOf: (data) => ffi.ptr(data),
+    addressOf: (data) => ptr(data),
     checkPathAccess() {
       // Bun has no permission sandbox.
     },

@@ -185,6 +185,30 @@ switch (how) {
     }
     break;
   }
+  case "bun:ffi": {
+    // require("bun:ffi") is one mutable object shared with the library: a
+    // replaced `ptr` chose the address where mapIntoMemory put the file.
+    const ffi = (import.meta as unknown as {
+      require(id: string): { ptr(data: ArrayBuffer | ArrayBufferView): number };
+    }).require("bun:ffi");
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    try {
+      const path = `${dir}/f.bin`;
+      writeFileSync(path, new Uint8Array(65536).fill(0x41));
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const victim = new ArrayBuffer(64 << 20);
+      const ptr = ffi.ptr;
+      ffi.ptr = (x) => ptr(x === memory.buffer ? victim : x);
+      result = attempt(() => {
+        using mm = mapIntoMemory(memory, path, { access: "write", address: 0 });
+        return [new Uint8Array(memory.buffer)[mm.address], new Uint8Array(victim)[0]];
+      });
+      ffi.ptr = ptr;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    break;
+  }
   default:
     throw new Error(`unknown case ${how}`);
 }

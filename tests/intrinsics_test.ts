@@ -9,7 +9,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { runScript } from "./_helpers.ts";
+import { runScript, runtime } from "./_helpers.ts";
 
 const child = new URL("./_intrinsics_child.ts", import.meta.url).pathname;
 
@@ -59,6 +59,12 @@ describe("patched globals never reach libc", () => {
       mapped: { ok: true, value: [0x41, -1] },
       faked: "TypeError",
     });
+  });
+
+  it("Bun: a replaced bun:ffi ptr never picks where files are mapped", {
+    skip: runtime !== "bun" && "Bun only",
+  }, () => {
+    assert.deepEqual(run("bun:ffi").result, { ok: true, value: [0x41, 0] });
   });
 
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
