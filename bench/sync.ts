@@ -609,10 +609,10 @@ async function ringRows(x: RingContext): Promise<Row[]> {
   if (c) {
     rows.push({
       workload:
-        "C references: SPSC ring of 8-byte messages | futex | spin ping-pong | spin round trips through Rings",
+        "C references: SPSC ring of 8-byte messages | futex | spin ping-pong | spin round trips through Rings | through one-line records",
       shared: "",
-      socket: `${fmt(c.ring)} | ${fmt(c.futex)} | ${fmt(c.spin)} | ${
-        fmt(c.ringTrip)
+      socket: `${fmt(c.ring)} | ${fmt(c.futex)} | ${fmt(c.spin)} | ${fmt(c.ringTrip)} | ${
+        fmt(c.stampTrip)
       } (bench/refs/sync_refs.c, gcc -O2)`,
     });
   }

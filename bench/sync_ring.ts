@@ -93,6 +93,8 @@ export interface CRefs {
   ring: number;
   /** Round trips through two rings of the Ring's layout and protocol, spinning. */
   ringTrip: number;
+  /** The same through a prototype protocol that moves one cache line per small message. */
+  stampTrip: number;
 }
 
 /** Compiles bench/refs/sync_refs.c with gcc and runs it; null when gcc is missing or fails. */
@@ -113,6 +115,7 @@ export function cReferences(seconds: number, messages: number): CRefs | null {
       spin: run("spin", `${seconds}`),
       ring: run("ring", `${messages}`),
       ringTrip: run("ringtrip", `${seconds}`),
+      stampTrip: run("stamptrip", `${seconds}`),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

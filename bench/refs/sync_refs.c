@@ -13,6 +13,10 @@
  *                             their own, published by an exchange that sees
  *                             the sleeper's bit), spinning: what the Ring's
  *                             own memory traffic costs, with no runtime
+ *   sync_refs stamptrip SECONDS  the same round trips through a prototype
+ *                             protocol where a small message moves one
+ *                             cache line: the consumer polls a stamp in the
+ *                             next record's header, not the head index
  *
  * Each prints one JSON line: {"perSecond": N, "count": N, "seconds": S}.
  * The two processes are this one and a fork() of it, over an anonymous
@@ -206,9 +210,79 @@ static int ringtrip(double seconds) {
   return 0;
 }
 
+/*
+ * A protocol where a small message moves one cache line (a prototype for a
+ * layout version 2): the record's second header word is a stamp, its index
+ * with bit 0 set, which the producer writes last (an exchange, so that it
+ * sees bit 1, the consumer's "asleep" mark); the consumer polls the stamp of
+ * the record at its cursor instead of a head index. Tail stays as it is.
+ */
+static void stamp_push(struct ring *r, uint32_t *head, uint32_t *tail_seen, uint64_t value) {
+  uint32_t pos = *head % RING_CAPACITY;
+  if (*head + 16 - *tail_seen > RING_CAPACITY) {
+    while (*head + 16 - (*tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire) & ~1u) >
+           RING_CAPACITY) {
+    }
+  }
+  r->data[pos / 4] = 8;
+  memcpy(&r->data[pos / 4 + 2], &value, 8);
+  _Atomic uint32_t *stamp = (_Atomic uint32_t *)&r->data[pos / 4 + 1];
+  if (atomic_exchange(stamp, *head | 1) & 2) futex_wake((_Atomic int *)stamp);
+  *head += 16;
+}
+
+static uint64_t stamp_pop(struct ring *r, uint32_t *tail) {
+  uint32_t pos = *tail % RING_CAPACITY;
+  _Atomic uint32_t *stamp = (_Atomic uint32_t *)&r->data[pos / 4 + 1];
+  while (atomic_load_explicit(stamp, memory_order_acquire) != (*tail | 1)) {
+  }
+  uint32_t n = r->data[pos / 4];
+  if (n != 8) _exit(3);
+  uint64_t value;
+  memcpy(&value, &r->data[pos / 4 + 2], 8);
+  *tail += 16;
+  if (atomic_exchange(&r->tail, *tail) & 1) futex_wake((_Atomic int *)&r->tail);
+  return value;
+}
+
+static int stamptrip(double seconds) {
+  struct ring *rings = mmap(NULL, 2 * sizeof(struct ring), PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (rings == MAP_FAILED) return perror("mmap"), 1;
+  struct ring *a = &rings[0], *b = &rings[1];
+  pid_t child = fork();
+  if (child == 0) {
+    uint32_t tail = 0, head = 0, seen = 0;
+    for (;;) {
+      uint64_t v = stamp_pop(a, &tail);
+      if (v == UINT64_MAX) _exit(0);
+      stamp_push(b, &head, &seen, v + 1);
+    }
+  }
+  uint32_t head = 0, tail = 0, seen = 0;
+  double t0 = now(), t = t0;
+  long n = 0;
+  while (t - t0 < seconds) {
+    for (int i = 0; i < 256; i++, n++) {
+      stamp_push(a, &head, &seen, (uint64_t)n);
+      if (stamp_pop(b, &tail) != (uint64_t)n + 1) {
+        fprintf(stderr, "the C stamp ring round trip lost its message\n");
+        return 1;
+      }
+    }
+    t = now();
+  }
+  stamp_push(a, &head, &seen, UINT64_MAX);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+  report(n, t - t0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: sync_refs futex|spin|ringtrip SECONDS | ring COUNT\n");
+    fprintf(stderr, "usage: sync_refs futex|spin|ringtrip|stamptrip SECONDS | ring COUNT\n");
     return 2;
   }
   struct shared *s =
@@ -219,5 +293,6 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "spin")) return pingpong(s, 0, atof(argv[2]));
   if (!strcmp(argv[1], "ring")) return ring(s, atol(argv[2]));
   if (!strcmp(argv[1], "ringtrip")) return ringtrip(atof(argv[2]));
+  if (!strcmp(argv[1], "stamptrip")) return stamptrip(atof(argv[2]));
   return 2;
 }
