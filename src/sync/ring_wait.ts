@@ -57,8 +57,14 @@ export interface Watch {
   /** Its address, for futex(2). */
   at: number;
   strategy: WaitStrategy;
-  /** Looks before yielding or sleeping. */
+  /** Looks before yielding or sleeping (when `spinMs` is 0). */
   spins: number;
+  /**
+   * Or, when above 0, milliseconds of looks before yielding or sleeping
+   * (the default: a budget in time, not looks, is the same on every
+   * engine, whatever a look costs there).
+   */
+  spinMs: number;
   /** Checks the peer and the header; throws when the wait can never end. */
   check(): void;
   /**
@@ -97,7 +103,8 @@ function inTime(w: Watch, t: number, timeoutMs: number | undefined): boolean {
  * The busy part of a blocking wait until `h[index]` (less its ASLEEP bit)
  * is no longer `seen`: the spinning strategy looks until then or until the
  * time runs out; the yielding one looks `spins` times, then calls
- * `sched_yield` between looks; the sleeping one looks `spins` times, then
+ * `sched_yield` between looks; the sleeping one looks `spins` times (or
+ * for `spinMs`, counted from the first clock read), then
  * answers SLEEP (the caller goes on with {@linkcode sleepUntilChange} until
  * `w.end`). A look is one `Atomics.load`: no allocation, FFI call or system
  * call. The clock is first read after the first looks (so a wait that ends
@@ -107,14 +114,22 @@ function inTime(w: Watch, t: number, timeoutMs: number | undefined): boolean {
 export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined): number {
   const h = w.h, index = w.index;
   const forever = w.strategy === "spin";
-  let budget = forever ? LOOKS : w.spins;
+  const spinMs = forever ? 0 : w.spinMs;
+  let budget = forever || spinMs > 0 ? LOOKS : w.spins;
+  let spinEnd = NaN;
   for (;;) {
     const looks = budget < LOOKS ? budget : LOOKS;
     for (let i = 0; i < looks; i++) {
       if ((atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
     }
-    if (!inTime(w, now(), timeoutMs)) return TIMED_OUT;
+    const t = now();
+    if (!inTime(w, t, timeoutMs)) return TIMED_OUT;
     if (forever) continue;
+    if (spinMs > 0) {
+      if (spinEnd !== spinEnd) spinEnd = t + spinMs;
+      if (t < spinEnd) continue;
+      break;
+    }
     budget -= looks;
     if (budget <= 0) break;
   }
