@@ -175,41 +175,6 @@ static uint64_t ring_pop(struct ring *r, uint32_t *tail) {
   return value;
 }
 
-static int ringtrip(double seconds) {
-  struct ring *rings = mmap(NULL, 2 * sizeof(struct ring), PROT_READ | PROT_WRITE,
-                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (rings == MAP_FAILED) return perror("mmap"), 1;
-  struct ring *a = &rings[0], *b = &rings[1];
-  pid_t child = fork();
-  if (child == 0) {
-    uint32_t tail = 0, head = 0;
-    for (;;) {
-      uint64_t v = ring_pop(a, &tail);
-      if (v == UINT64_MAX) _exit(0);
-      ring_push(b, &head, v + 1);
-    }
-  }
-  uint32_t head = 0, tail = 0;
-  double t0 = now(), t = t0;
-  long n = 0;
-  while (t - t0 < seconds) {
-    for (int i = 0; i < 256; i++, n++) {
-      ring_push(a, &head, (uint64_t)n);
-      if (ring_pop(b, &tail) != (uint64_t)n + 1) {
-        fprintf(stderr, "the C ring round trip lost its message\n");
-        return 1;
-      }
-    }
-    t = now();
-  }
-  ring_push(a, &head, UINT64_MAX);
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
-  report(n, t - t0);
-  return 0;
-}
-
 /*
  * A protocol where a small message moves one cache line (a prototype for a
  * layout version 2): the record's second header word is a stamp, its index
@@ -245,7 +210,17 @@ static uint64_t stamp_pop(struct ring *r, uint32_t *tail) {
   return value;
 }
 
-static int stamptrip(double seconds) {
+/* Round trips through rings a and b, by the Ring's protocol or (stamp) the prototype's. */
+static void trip_push(int stamp, struct ring *r, uint32_t *head, uint32_t *seen, uint64_t v) {
+  if (stamp) stamp_push(r, head, seen, v);
+  else ring_push(r, head, v);
+}
+
+static uint64_t trip_pop(int stamp, struct ring *r, uint32_t *tail) {
+  return stamp ? stamp_pop(r, tail) : ring_pop(r, tail);
+}
+
+static int ringtrip(double seconds, int stamp) {
   struct ring *rings = mmap(NULL, 2 * sizeof(struct ring), PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (rings == MAP_FAILED) return perror("mmap"), 1;
@@ -254,9 +229,9 @@ static int stamptrip(double seconds) {
   if (child == 0) {
     uint32_t tail = 0, head = 0, seen = 0;
     for (;;) {
-      uint64_t v = stamp_pop(a, &tail);
+      uint64_t v = trip_pop(stamp, a, &tail);
       if (v == UINT64_MAX) _exit(0);
-      stamp_push(b, &head, &seen, v + 1);
+      trip_push(stamp, b, &head, &seen, v + 1);
     }
   }
   uint32_t head = 0, tail = 0, seen = 0;
@@ -264,15 +239,15 @@ static int stamptrip(double seconds) {
   long n = 0;
   while (t - t0 < seconds) {
     for (int i = 0; i < 256; i++, n++) {
-      stamp_push(a, &head, &seen, (uint64_t)n);
-      if (stamp_pop(b, &tail) != (uint64_t)n + 1) {
-        fprintf(stderr, "the C stamp ring round trip lost its message\n");
+      trip_push(stamp, a, &head, &seen, (uint64_t)n);
+      if (trip_pop(stamp, b, &tail) != (uint64_t)n + 1) {
+        fprintf(stderr, "the C ring round trip lost its message\n");
         return 1;
       }
     }
     t = now();
   }
-  stamp_push(a, &head, &seen, UINT64_MAX);
+  trip_push(stamp, a, &head, &seen, UINT64_MAX);
   int status = 0;
   waitpid(child, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
@@ -292,7 +267,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "futex")) return pingpong(s, 1, atof(argv[2]));
   if (!strcmp(argv[1], "spin")) return pingpong(s, 0, atof(argv[2]));
   if (!strcmp(argv[1], "ring")) return ring(s, atol(argv[2]));
-  if (!strcmp(argv[1], "ringtrip")) return ringtrip(atof(argv[2]));
-  if (!strcmp(argv[1], "stamptrip")) return stamptrip(atof(argv[2]));
+  if (!strcmp(argv[1], "ringtrip")) return ringtrip(atof(argv[2]), 0);
+  if (!strcmp(argv[1], "stamptrip")) return ringtrip(atof(argv[2]), 1);
   return 2;
 }
