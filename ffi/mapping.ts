@@ -239,8 +239,8 @@ export class Mapping {
    */
   sync(offset: number, length: number, flags: number): void {
     this.#within(offset, length);
-    const [at, n] = this.#fromPage(offset, length);
-    if (this.#b.libc.msync(at, n, flags) !== 0) {
+    const at = this.#pageBelow(offset);
+    if (this.#b.libc.msync(at, length + (this.#address + offset - at), flags) !== 0) {
       throw lastError("msync");
     }
   }
@@ -248,8 +248,8 @@ export class Mapping {
   /** `madvise(2)`; from a page boundary as `sync` is. */
   advise(offset: number, length: number, advice: number): void {
     this.#within(offset, length);
-    const [at, n] = this.#fromPage(offset, length);
-    if (this.#b.libc.madvise(at, n, advice) !== 0) {
+    const at = this.#pageBelow(offset);
+    if (this.#b.libc.madvise(at, length + (this.#address + offset - at), advice) !== 0) {
       throw lastError("madvise");
     }
   }
@@ -338,12 +338,14 @@ export class Mapping {
     );
   }
 
-  /** The address and length of `[offset, offset + length)`, from its page when the range is unaligned. */
-  #fromPage(offset: number, length: number): [number, number] {
+  /**
+   * The address of `offset`, or of the page boundary below it when the range
+   * is unaligned. (One number, not a pair: destructuring an array runs
+   * `Array.prototype[Symbol.iterator]`, which a program can replace.)
+   */
+  #pageBelow(offset: number): number {
     const at = this.#address + offset;
-    if (this.#skip === 0) return [at, length];
-    const back = at % pageSize();
-    return [at - back, length + back];
+    return this.#skip === 0 ? at : at - (at % pageSize());
   }
 
   /** Copies `dst`'s bytes (its true length, not its `length` property) from `offset` into `dst`. */

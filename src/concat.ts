@@ -606,9 +606,9 @@ export class MMapConcat {
     end?: number | null,
   ): IteratorObject<Uint8Array, undefined, unknown> {
     this.#live();
-    const [a, b] = lineRange(start, end, this.#length);
+    const range = lineRange(start, end, this.#length);
     this.#held.exposed = true; // lines are views of the files' buffers
-    return new LineIterator(this.#windows(), a, b);
+    return new LineIterator(this.#windows(), range[0], range[1]);
   }
 
   /**
@@ -1010,8 +1010,8 @@ export class MMapConcat {
    */
   move(dest: number, src: number, count: number): void {
     const pieces = this.#live();
-    const [d, s, n] = moveArgs(dest, src, count, this.#length, this.#access);
-    pieces.move(d, s, n);
+    const m = moveArgs(dest, src, count, this.#length, this.#access);
+    pieces.move(m[0], m[1], m[2]);
     this.#settle();
   }
 
@@ -1039,7 +1039,8 @@ export class MMapConcat {
     this.#check();
     const flags = flushFlags(options);
     const pieces = this.#live(); // an option's getter may have closed the map
-    const [start, count] = flushRange(offset, size, this.#length);
+    const range = flushRange(offset, size, this.#length);
+    const start = range[0], count = range[1];
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
     pieces.sync(start, count, flags);
   }
@@ -1066,8 +1067,8 @@ export class MMapConcat {
    */
   madvise(option: number, start: number = 0, length?: number | null): void {
     const pieces = this.#live();
-    const [advice, from, count] = madviseArgs(option, start, length, this.#length);
-    pieces.advise(from, count, advice);
+    const a = madviseArgs(option, start, length, this.#length);
+    pieces.advise(a[1], a[2], a[0]);
   }
 
   // --- presentation ---------------------------------------------------------------------

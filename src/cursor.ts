@@ -175,8 +175,9 @@ export function searchRange(
 ): SearchRange {
   const a = toOptionalInt(start, "start") ?? pos;
   const b = toOptionalInt(end, "end") ?? length;
-  const [s, e] = clampRange(length, a, b);
-  return { start: s, end: e, past: (a < 0 ? a + length : a) > length };
+  // By index: destructuring would run a replaceable Array.prototype[Symbol.iterator].
+  const clamped = clampRange(length, a, b);
+  return { start: clamped[0], end: clamped[1], past: (a < 0 ? a + length : a) > length };
 }
 
 // --- changing the memory -----------------------------------------------------

@@ -1052,11 +1052,11 @@ export class MMap {
     end?: number | null,
   ): IteratorObject<Uint8Array, undefined, unknown> {
     this.#check();
-    const [a, b] = lineRange(start, end, this.#length);
+    const range = lineRange(start, end, this.#length);
     // A store through a line's view may change a private map's pages, and
     // a line's buffer may be moved away (see ViewSet).
     this.#viewsOut = this.#res.exposed = true;
-    return new LineIterator(this.#windows(), a, b);
+    return new LineIterator(this.#windows(), range[0], range[1]);
   }
 
   /** The map's memory as windows, for `lines()` and `readInto` (made on first use). */
@@ -1459,8 +1459,8 @@ export class MMap {
    */
   move(dest: number, src: number, count: number): void {
     this.#check();
-    const [d, s, n] = moveArgs(dest, src, count, this.#length, this.#access);
-    this.#res.mapping?.move(d, s, n);
+    const m = moveArgs(dest, src, count, this.#length, this.#access);
+    this.#res.mapping?.move(m[0], m[1], m[2]);
     this.#settle();
   }
 
@@ -1488,7 +1488,8 @@ export class MMap {
     this.#check();
     const flags = flushFlags(options);
     this.#check(); // an option's getter may have closed the map
-    const [start, count] = flushRange(offset, size, this.#length);
+    const range = flushRange(offset, size, this.#length);
+    const start = range[0], count = range[1];
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
     if (!this.#res.mapping) return;
     try {
@@ -1514,8 +1515,8 @@ export class MMap {
    */
   madvise(option: number, start: number = 0, length?: number | null): void {
     this.#check();
-    const [advice, from, count] = madviseArgs(option, start, length, this.#length);
-    this.#mapping().advise(from, count, advice);
+    const a = madviseArgs(option, start, length, this.#length);
+    this.#mapping().advise(a[1], a[2], a[0]);
   }
 
   /**

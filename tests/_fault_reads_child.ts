@@ -32,6 +32,31 @@ try {
       error = (e as { code?: string }).code;
     }
     console.log(JSON.stringify({ chunks, error, faulted: m.faulted }));
+  } else if (how === "push") {
+    // A replaced Array.prototype.push while the map is made: its guarded
+    // part went unrecorded, so a fault in it was never reported and at()
+    // answered the zero that the guard put there, as if it were the file.
+    m.close();
+    writeFileSync(path, new Uint8Array(4 * PAGESIZE).fill(1));
+    const push = Array.prototype.push;
+    Array.prototype.push = function (this: unknown[]) {
+      return this.length;
+    };
+    let cut: MMap;
+    try {
+      cut = MMap.open(path);
+    } finally {
+      Array.prototype.push = push;
+    }
+    using again = cut;
+    truncateSync(path, PAGESIZE);
+    let seen: unknown;
+    try {
+      seen = { value: again.at(3 * PAGESIZE) };
+    } catch (e) {
+      seen = { error: (e as { code?: string }).code };
+    }
+    console.log(JSON.stringify({ seen, faulted: again.faulted }));
   } else throw new Error(`unknown case ${how}`);
 } finally {
   rmSync(path, { force: true });

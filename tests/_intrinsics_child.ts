@@ -68,6 +68,8 @@ switch (how) {
     patchIterator((a) => {
       if (a.length === 3 && isAddress(a[0]) && Number(a[2]) === 100) a[2] = big(a[2]);
       if (a.length === 3 && isAddress(a[0]) && Number(a[1]) === 4096) a[1] = big(a[1]);
+      // Mapping's own [address, length] pair on its way to madvise.
+      if (a.length === 2 && isAddress(a[0]) && Number(a[1]) === 4096) a[1] = big(a[1]);
     });
     result = [
       attempt(() => m.move(0, 100, 100)),

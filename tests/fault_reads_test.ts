@@ -32,5 +32,9 @@ describe(
         });
       });
     }
+
+    it("a replaced Array.prototype.push does not hide a fault (the map still says EIO)", () => {
+      assert.deepEqual(run("push"), { seen: { error: "EIO" }, faulted: true });
+    });
   },
 );

@@ -323,8 +323,8 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
     fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, fst: number) {
       const e = fds.get(fd >>> 0, R.FD_FILESTAT_SET_TIMES);
       if (e.kind === "stream") return ERRNO.NOTSUP;
-      const [a, m] = newTimes(fst, atim, mtim);
-      setTimes(e.kind === "file" ? e.hostFd : e.root, a, m);
+      const times = newTimes(fst, atim, mtim);
+      setTimes(e.kind === "file" ? e.hostFd : e.root, times[0], times[1]);
     },
 
     fd_pread(fd: number, iovs: number, count: number, offset: bigint, nread: number) {

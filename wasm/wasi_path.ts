@@ -175,7 +175,8 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
           return [linked, open(linked)];
         }
       };
-      const [r, hostFd] = asItIs() ?? walked();
+      const opened = asItIs() ?? walked();
+      const r = opened[0], hostFd = opened[1];
       let entry: FdEntry;
       try {
         if (!checked && !opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);
@@ -240,8 +241,8 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
     ) {
       const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
       const p = target(at(fds.dir(fd >>> 0, R.PATH_FILESTAT_SET_TIMES), ptr, len, follow, true));
-      const [a, m] = newTimes(fst, atim, mtim);
-      setTimes(p, a, m);
+      const times = newTimes(fst, atim, mtim);
+      setTimes(p, times[0], times[1]);
     },
 
     path_link(

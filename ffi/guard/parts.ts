@@ -6,8 +6,15 @@
  *
  * @module
  */
+import { reflectApply } from "../primordials.ts";
 import { guardTable } from "./install.ts";
 import type { GuardTable } from "./table.ts";
+
+// The list is walked by index and grown by the captured push: a replaced
+// Array.prototype.push or [Symbol.iterator] must not make a part go
+// unrecorded (its slot would outlive its pages) or unasked after a fault.
+const arrayPush = Array.prototype.push;
+const push = <T>(list: T[], item: T): number => reflectApply(arrayPush, list, [item]);
 
 /** One guarded part: its slot in the table and the offsets it covers. */
 interface Part {
@@ -37,14 +44,16 @@ export class GuardedParts {
   add(base: number, offset: number, length: number): void {
     if (length <= 0) return;
     const slot = this.#table.add(base + offset, base + offset + length);
-    if (slot >= 0) this.#parts.push({ slot, start: offset, end: offset + length });
+    if (slot >= 0) push(this.#parts, { slot, start: offset, end: offset + length });
   }
 
   /** Withdraws every part inside `[start, end)`; returns the faults they counted. */
   removeWithin(start: number, end: number): number {
     let faults = 0;
     let kept = 0;
-    for (const part of this.#parts) {
+    const parts = this.#parts;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
       if (part.start >= start && part.end <= end) faults += this.#table.remove(part.slot);
       else this.#parts[kept++] = part;
     }
@@ -59,7 +68,9 @@ export class GuardedParts {
 
   /** Whether a fault was counted in a part that overlaps `[offset, offset + length)`. */
   faulted(offset: number, length: number): boolean {
-    for (const part of this.#parts) {
+    const parts = this.#parts;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
       if (
         part.start < offset + length && offset < part.end && this.#table.faultsOf(part.slot) > 0
       ) {
