@@ -380,9 +380,11 @@ export function runTable(run: RunResult): string {
         return "";
       }).filter(Boolean).join("; ") || "-"
     );
-    return [c.title, lib, ...cells];
+    // When the case ran: a saved run is merged from runs in parts (--merge).
+    const ran = c.date ? c.date.slice(0, 16).replace("T", " ") : "-";
+    return [c.title, lib, ...cells, ran];
   });
-  return markdownTable(["case", "@seed/mmap median (rate)", ...kinds], rows);
+  return markdownTable(["case", "@seed/mmap median (rate)", ...kinds, "ran (UTC)"], rows);
 }
 
 /** Notes of a run: skipped references and errors, for under the table. */
