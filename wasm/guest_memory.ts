@@ -12,7 +12,7 @@
  */
 import { Mapping } from "../ffi/mapping.ts";
 import { bufferByteLength, isSharedArrayBuffer } from "../ffi/primordials.ts";
-import { isMemory, memoryBuffer, memoryGrow } from "./memory_brand.ts";
+import { isMemory, memoryBuffer, memoryGrow } from "../ffi/memory_brand.ts";
 import { reserveSpace } from "../ffi/space.ts";
 import { MAP_PRIVATE, MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
 import { type FileGuard, guardFile, releaseFile } from "./file_guard.ts";

@@ -13,7 +13,7 @@ import {
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { Errno } from "./errno.ts";
-import { memoryBuffer } from "./memory_brand.ts";
+import { memoryBuffer } from "../ffi/memory_brand.ts";
 import { ERRNO, SIZE } from "./wasi_defs.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

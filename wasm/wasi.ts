@@ -12,7 +12,7 @@ import { Errno, errnoOf } from "./errno.ts";
 import { FdTable, type Stream } from "./fd_table.ts";
 import { guestMmap } from "./guest_mmap.ts";
 import { GuestView } from "./guest_view.ts";
-import { isMemory, memoryBuffer } from "./memory_brand.ts";
+import { isMemory, memoryBuffer } from "../ffi/memory_brand.ts";
 import { filetypeOf, type HostContext, type Syscall } from "./host_context.ts";
 import { fdCalls } from "./wasi_fd.ts";
 import { miscCalls } from "./wasi_misc.ts";

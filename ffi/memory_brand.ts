@@ -6,11 +6,12 @@
  * `instanceof` asks) could otherwise hand them another ArrayBuffer of its
  * own, and the file's pages would be mapped over that buffer's memory, which
  * the engine may give to other objects later. The getter is also the brand
- * check: it throws for anything that is not a real memory.
+ * check: it throws for anything that is not a real memory. In `ffi/`, so that
+ * `src/` (the search kernel's own memory) and `wasm/` can both use it.
  *
  * @module
  */
-import { uncurryThis } from "../ffi/primordials.ts";
+import { uncurryThis } from "./primordials.ts";
 
 const MemoryPrototype = WebAssembly.Memory.prototype;
 const bufferGetter = uncurryThis(
