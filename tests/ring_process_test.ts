@@ -69,11 +69,19 @@ describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
     `${(MANY / 50).toLocaleString("en")} messages ${otherRuntime} -> ${thisRuntime}, spinning`,
     SLOW,
     async () => {
-      await withRegion(RING_BYTES, async (name) => {
+      await withRegion(RING_BYTES, async (name, m) => {
         const n = MANY / 50;
         const producer = finished(
           run(otherRuntime, example, ["--produce", name, `${n}`, "64", "spin"]),
         );
+        // The consumer spins on a core of its own: start it once the producer has
+        // claimed its role or published (a start-up under emulation on a busy
+        // machine can take longer than the consumer's 30 s wait).
+        const words = m.view(Int32Array, 0, 64);
+        const end = performance.now() + patience(60_000);
+        while (words[4] === 0 && words[16] === 0 && performance.now() < end) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
         const { consume } = await import("../examples/ring_buffer.ts");
         const got = consume(name, n, 64, "spin");
         const done = await producer;
@@ -145,7 +153,7 @@ describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
           const done = exited.then((d) => (status = d.status, d));
           // Garbage everywhere but the header's first 16 bytes (magic, size),
           // over and over, until the child notices.
-          const end = performance.now() + 20_000;
+          const end = performance.now() + patience(20_000);
           while (status === null && performance.now() < end) {
             for (let i = 4; i < words.length; i++) words[i] = rand();
             await new Promise((r) => setTimeout(r, 5));

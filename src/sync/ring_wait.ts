@@ -82,6 +82,8 @@ export const SLEEP = 2;
 
 /** Looks between two clock reads of a spinning wait (a clock read costs up to 0.2 us in Deno). */
 const LOOKS = 1024;
+/** The same for a spin of a time (`spinMs`): 1 to 2 us of looks between clock reads. */
+const TIMED_LOOKS = 128;
 
 /**
  * At a clock read `t` of a blocking wait: the first sets the deadline (from
@@ -115,10 +117,13 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
   const h = w.h, index = w.index;
   const forever = w.strategy === "spin";
   const spinMs = forever ? 0 : w.spinMs;
-  let budget = forever || spinMs > 0 ? LOOKS : w.spins;
+  // A spin of a time reads the clock more often, so that it overshoots
+  // little where looks are slow (under emulation).
+  const chunk = spinMs > 0 ? TIMED_LOOKS : LOOKS;
+  let budget = forever || spinMs > 0 ? chunk : w.spins;
   let spinEnd = NaN;
   for (;;) {
-    const looks = budget < LOOKS ? budget : LOOKS;
+    const looks = budget < chunk ? budget : chunk;
     for (let i = 0; i < looks; i++) {
       if ((atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
     }
