@@ -173,8 +173,10 @@ describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
       assert.equal(d.status, 0);
       const r = lastJson<{ got: null; cpuMs: number }>(d.stdout);
       assert.equal(r.got, null);
-      // A few futex wake-ups for liveness checks, not a spinning core (~1000 ms).
-      assert.ok(r.cpuMs < 100, `${r.cpuMs} ms of CPU in 1000 ms asleep`);
+      // A few futex wake-ups for liveness checks, not a spinning core (~1000 ms);
+      // under emulation the same sleep took 104 and 105 ms of CPU on a busy machine.
+      const most = scaled(100, 300);
+      assert.ok(r.cpuMs < most, `${r.cpuMs} ms of CPU in 1000 ms asleep (at most ${most})`);
     });
   });
 });
