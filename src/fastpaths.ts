@@ -108,18 +108,22 @@ export const SEARCH_BYTE_IN_VIEW: boolean = runtimeName === "bun";
 /**
  * Search long ranges for a needle with the WebAssembly kernel where the map's
  * pages can be mapped into its memory, rather than libc or the engine.
- * Deno: always (~20 GB/s against glibc `memmem`'s ~10; V8 has no fast
- * multi-byte search). Bun: only when the needle's first byte is common in
- * text ("common"): `Buffer.indexOf` is as fast as the kernel for a rare
- * first byte, but slower than `memmem` for a common one (the kernel filters
- * on the needle's two rarest bytes instead).
+ * Deno: always (V8 has no fast multi-byte search; the kernel reads at memory
+ * speed, glibc `memmem` at ~10 GB/s). Bun: "common": from 1 MiB when the
+ * needle's first byte is common in text (`Buffer.indexOf` is slower than
+ * `memmem` then; the kernel filters on the needle's two rarest bytes
+ * instead), and for any needle where the kernel's helper thread searches
+ * too (from 8 MiB): 1 GiB of the bench text in 57-66 ms against 91-130 ms
+ * by `Buffer.indexOf`, the two alternating in one process.
  */
 export const FIND_IN_KERNEL: "always" | "common" = runtimeName === "bun" ? "common" : "always";
 
 /**
  * Search long ranges backwards (`rfind`) with the WebAssembly kernel, as
- * {@linkcode FIND_IN_KERNEL}. Deno: libc has no `memrmem`, and blocks searched
- * forward with `memmem` from the end ran at ~7-8 GB/s, the kernel at memory
- * speed. Bun: `Buffer.lastIndexOf` stays.
+ * {@linkcode FIND_IN_KERNEL}. Deno: always from 1 MiB ("always"; libc has no
+ * `memrmem`, and blocks searched forward with `memmem` from the end ran at
+ * ~7-8 GB/s). Bun: where the helper thread searches too ("helped": 61-63 ms
+ * against 93-121 ms by `Buffer.lastIndexOf` over 95% of the bench text);
+ * `Buffer.lastIndexOf` below.
  */
-export const RFIND_IN_KERNEL: boolean = runtimeName !== "bun";
+export const RFIND_IN_KERNEL: "always" | "helped" = runtimeName === "bun" ? "helped" : "always";

@@ -13,6 +13,7 @@ import { typedArrayByteLength as lengthOf } from "../ffi/primordials.ts";
 import {
   countByte,
   findInPlace,
+  HELPED_MIN,
   isCommonByte,
   type PagesSource,
   rfindInPlace,
@@ -43,7 +44,7 @@ export function findIn(
   if (n === 1) return mapping.indexOfByte(needle[0]!, start, end);
   if (
     pages && end - start >= KERNEL_FIND_MIN &&
-    (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]!))
+    (FIND_IN_KERNEL === "always" || isCommonByte(needle[0]!) || end - start >= HELPED_MIN)
   ) {
     const found = findInPlace(mapping, needle, start, end, pages, PAGESIZE);
     if (found !== undefined) return found;
@@ -63,7 +64,9 @@ export function rfindIn(
   if (n === 0) return start <= end ? end : -1;
   if (!mapping || end - start < n) return -1;
   if (n === 1) return mapping.lastIndexOfByte(needle[0]!, start, end);
-  if (pages && RFIND_IN_KERNEL && end - start >= KERNEL_FIND_MIN) {
+  if (
+    pages && end - start >= (RFIND_IN_KERNEL === "always" ? KERNEL_FIND_MIN : HELPED_MIN)
+  ) {
     const found = rfindInPlace(mapping, needle, start, end, pages, PAGESIZE);
     if (found !== undefined) return found;
   }

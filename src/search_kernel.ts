@@ -269,7 +269,7 @@ export function searchHelperReady(ms: number): number {
 const FIND = 0;
 const RFIND = 1;
 /** From this many bytes, the helper thread searches too (src/search_helper.ts). */
-const PARALLEL_MIN = 1 << 23;
+export const HELPED_MIN: number = 1 << 23;
 
 /**
  * The first (FIND) or last (RFIND) needle (at offset 0 of the kernel's
@@ -279,7 +279,7 @@ const PARALLEL_MIN = 1 << 23;
 function searchIn(k: Kernel, dir: number, needle: Uint8Array, start: number, end: number): number {
   const n = lengthOf(needle);
   const [o1, o2, pre] = filterOf(needle);
-  const helped = end - start >= PARALLEL_MIN;
+  const helped = end - start >= HELPED_MIN;
   const r = k.helper.search(
     k,
     dir,

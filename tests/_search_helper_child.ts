@@ -5,7 +5,6 @@ import { searchHelperReady } from "../src/search_kernel.ts";
 
 const size = 32 << 20;
 const m = MMap.anonymous(size);
-// A common first byte: Bun searches in the kernel then (src/fastpaths.ts).
 const needle = new TextEncoder().encode(" ~helper~ ");
 m.seek(size - 1000);
 m.write(needle);
