@@ -8,6 +8,7 @@ import process from "node:process";
 import { MMap, type MMapOSError, PAGESIZE } from "../mod.ts";
 import { mapIntoMemory } from "../wasm/mod.ts";
 import { backend } from "../ffi/load.ts";
+import { searchHelperReady } from "../src/search_kernel.ts";
 
 const [name, dir] = process.argv.slice(2);
 const page = PAGESIZE;
@@ -153,6 +154,16 @@ const cases: Record<string, () => void | Promise<void>> = {
     cut(big2, page);
     out.kernelFind = [attempt(() => m2.find("e\n\n", 0), big2), m2.faulted];
     m2.close();
+    // Long enough for the kernel's helper thread to search too: faults in that thread count.
+    for (const dir of ["find", "rfind"] as const) {
+      const big3 = file(`kernel-${dir}`, 4096, 10);
+      searchHelperReady(60_000);
+      const m3 = MMap.open(big3);
+      cut(big3, page);
+      const name = dir === "find" ? "kernelFindHelped" : "kernelRfindHelped";
+      out[name] = [attempt(() => m3[dir]("e\n\n", 0), big3), m3.faulted];
+      m3.close();
+    }
   },
   // Stores past the new end land in the zero page, never in the file.
   stores() {

@@ -127,7 +127,7 @@ describe(`fault guard (${runtime}, each case in a child process)`, () => {
         if (method.startsWith("kernel")) assert.deepEqual(result, ["EIO", true], method);
         else assert.deepEqual(result, ["EIO", true, false], method);
       }
-      assert.equal(Object.keys(out).length, 24);
+      assert.equal(Object.keys(out).length, 26);
     },
   );
 
