@@ -16,7 +16,6 @@ import {
   HELPED_MIN,
   isCommonByte,
   type PagesSource,
-  rfindInPlace,
 } from "./search_kernel.ts";
 import { FIND_IN_KERNEL, RFIND_IN_KERNEL } from "./fastpaths.ts";
 import { PAGESIZE } from "./constants.ts";
@@ -67,7 +66,7 @@ export function rfindIn(
   if (
     pages && end - start >= (RFIND_IN_KERNEL === "always" ? KERNEL_FIND_MIN : HELPED_MIN)
   ) {
-    const found = rfindInPlace(mapping, needle, start, end, pages, PAGESIZE);
+    const found = findInPlace(mapping, needle, start, end, pages, PAGESIZE, true);
     if (found !== undefined) return found;
   }
   return mapping.lastIndexOf(needle, start, end);

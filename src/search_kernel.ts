@@ -28,7 +28,7 @@ import {
   typedArraySubarray,
 } from "../ffi/primordials.ts";
 import { MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.ts";
-import { SearchHelper } from "./search_helper.ts";
+import { type NeedleKernel, SearchHelper } from "./search_helper.ts";
 
 /** search_kernel.wat, assembled with wabt's wat2wasm (base64). */
 const SEARCH_KERNEL_WASM =
@@ -61,15 +61,7 @@ export type PagesSource =
   | { fd: number; offset: number };
 
 /** The kernel's `find` and `rfind`: (p, n, q, k, o1, o2, pre), see search_kernel.wat. */
-type NeedleSearch = (
-  p: number,
-  n: number,
-  q: number,
-  k: number,
-  o1: number,
-  o2: number,
-  pre: number,
-) => number;
+type NeedleSearch = NeedleKernel["find"];
 
 interface Kernel {
   count(p: number, n: number, byte: number): number;
@@ -215,10 +207,10 @@ const NEEDLE_MAX = 4096;
 
 /**
  * First offset of `needle` (2 bytes or more) in `[start, end)` of the
- * mapping, or -1; `undefined` when the kernel cannot search this map in place
- * (the caller uses libc then). Only maps whose pages may be mapped into the
- * kernel's memory are searched here: copying them in would cost more than
- * `memmem` itself.
+ * mapping (the last with `last`), or -1; `undefined` when the kernel cannot
+ * search this map in place (the caller uses libc then). Only maps whose
+ * pages may be mapped into the kernel's memory are searched here: copying
+ * them in would cost more than `memmem` itself.
  */
 export function findInPlace(
   mapping: Mapping,
@@ -227,29 +219,12 @@ export function findInPlace(
   end: number,
   source: PagesSource,
   pageSize: number,
+  last = false,
 ): number | undefined {
   const k = ready(mapping, needle, source, pageSize);
   if (!k) return undefined;
   try {
-    return searchIn(k, FIND, needle, start, end);
-  } finally {
-    passFaults(k, mapping);
-  }
-}
-
-/** Last offset of `needle` in `[start, end)`, or -1; `undefined` as for `findInPlace`. */
-export function rfindInPlace(
-  mapping: Mapping,
-  needle: Uint8Array,
-  start: number,
-  end: number,
-  source: PagesSource,
-  pageSize: number,
-): number | undefined {
-  const k = ready(mapping, needle, source, pageSize);
-  if (!k) return undefined;
-  try {
-    return searchIn(k, RFIND, needle, start, end);
+    return searchIn(k, last ? RFIND : FIND, needle, start, end);
   } finally {
     passFaults(k, mapping);
   }

@@ -32,6 +32,29 @@ export function tempFile(data: string | Uint8Array, name = "data.bin"): string {
   return path;
 }
 
+/** The first `needle` in `[start, end)` of `hay`, by a plain scan, or -1. */
+export function plainFind(hay: Uint8Array, needle: Uint8Array, start: number, end: number): number {
+  outer: for (let i = start; i + needle.length <= end; i++) {
+    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** The last `needle` in `[start, end)` of `hay`, by a plain scan, or -1. */
+export function plainRfind(
+  hay: Uint8Array,
+  needle: Uint8Array,
+  start: number,
+  end: number,
+): number {
+  outer: for (let i = end - needle.length; i >= start; i--) {
+    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
 /** The bytes of a file, read without the library. */
 export function fileBytes(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));

@@ -6,10 +6,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { MMap } from "../mod.ts";
+import { writeFileSync } from "node:fs";
+import { ACCESS_WRITE, MMap } from "../mod.ts";
 import { HELPED_MIN, KERNEL_WINDOW, searchHelperReady } from "../src/search_kernel.ts";
 import { EMULATION_TIME } from "./_emulation.ts";
-import { runScript } from "./_helpers.ts";
+import { runScript, tempDir } from "./_helpers.ts";
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -31,48 +32,62 @@ function expected(
   return last ? Math.max(...fits) : Math.min(...fits);
 }
 
+/** Searches `m` (whose file `hay` writes to) with needles planted in every chunk and edge. */
+function shareAndCheck(hay: Uint8Array, m: MMap, before: number): void {
+  const size = hay.length;
+  const rand = lcg(4);
+  const block = Uint8Array.from({ length: 1 << 16 }, () => 97 + (rand() % 3)); // a-c
+  for (let i = 0; i < size; i += block.length) hay.set(block.subarray(0, size - i), i);
+  const needle = new TextEncoder().encode("ab~the-needle~ca");
+  const n = needle.length;
+  const W = KERNEL_WINDOW; // the chunks the two threads take, from the start or the end
+  const places = [0, 5000, W - n, W - 3, W - 1, W, 2 * W + 7, 5 * W - 1, size - W - 2, size - n];
+  const ranges: [number, number][] = [[0, size], [1, size - 1], [3, size - 5], [W + 17, size]];
+  let searched = 0;
+  const run = (planted: number[]) => {
+    for (const p of planted) hay.set(needle, p);
+    for (const [s, e] of ranges) {
+      if (e - s < HELPED_MIN) continue;
+      searched++;
+      const where = `[${s}, ${e}) with ${planted}`;
+      assert.equal(
+        m.find(needle, s, e),
+        expected(planted, hay, needle, s, e, false),
+        `find ${where}`,
+      );
+      assert.equal(
+        m.rfind(needle, s, e),
+        expected(planted, hay, needle, s, e, true),
+        `rfind ${where}`,
+      );
+    }
+    for (const p of planted) hay.set(Uint8Array.from({ length: n }, () => 98), p);
+  };
+  run([]);
+  for (const p of places) run([p]); // one match, in any chunk or across two
+  run([5000, size - 70_000]);
+  run([W - 3, 2 * W + 7, 5 * W - 1]); // in several chunks
+  run(places.filter((_, i) => i % 3 === 0));
+  const helped = searchHelperReady(0) - before;
+  assert.equal(helped, 2 * searched, "the helper took part in every search");
+}
+
 describe("the search helper thread", () => {
   it("shares long searches and finds what a plain scan finds", EMULATION_TIME, () => {
     const before = searchHelperReady(60_000);
     assert.ok(before >= 0, "no helper thread started");
     const size = HELPED_MIN + 3 * KERNEL_WINDOW + 4096 * 5 + 13;
-    using m = MMap.anonymous(size);
-    const hay = m.bytes; // a shared map: the kernel sees these bytes
-    const rand = lcg(4);
-    const block = Uint8Array.from({ length: 1 << 16 }, () => 97 + (rand() % 3)); // a-c
-    for (let i = 0; i < size; i += block.length) hay.set(block.subarray(0, size - i), i);
-    const needle = new TextEncoder().encode("ab~the-needle~ca");
-    const n = needle.length;
-    const W = KERNEL_WINDOW; // the chunks the two threads take, from the start or the end
-    const places = [0, 5000, W - n, W - 3, W - 1, W, 2 * W + 7, 5 * W - 1, size - W - 2, size - n];
-    const ranges: [number, number][] = [[0, size], [1, size - 1], [3, size - 5], [W + 17, size]];
-    let searched = 0;
-    const run = (planted: number[]) => {
-      for (const p of planted) hay.set(needle, p);
-      for (const [s, e] of ranges) {
-        if (e - s < HELPED_MIN) continue;
-        searched++;
-        const where = `[${s}, ${e}) with ${planted}`;
-        assert.equal(
-          m.find(needle, s, e),
-          expected(planted, hay, needle, s, e, false),
-          `find ${where}`,
-        );
-        assert.equal(
-          m.rfind(needle, s, e),
-          expected(planted, hay, needle, s, e, true),
-          `rfind ${where}`,
-        );
-      }
-      for (const p of planted) hay.set(Uint8Array.from({ length: n }, () => 98), p);
-    };
-    run([]);
-    for (const p of places) run([p]); // one match, in any chunk or across two
-    run([5000, size - 70_000]);
-    run([W - 3, 2 * W + 7, 5 * W - 1]); // in several chunks
-    run(places.filter((_, i) => i % 3 === 0));
-    const helped = searchHelperReady(0) - before;
-    assert.equal(helped, 2 * searched, "the helper took part in every search");
+    // Written through a shared map, searched through a read-only one: the kernel maps the
+    // file's pages (qemu-user cannot double a shared map's pages with mremap).
+    const t = tempDir("mmap-helper-");
+    writeFileSync(t.path("hay.bin"), new Uint8Array(size));
+    try {
+      using w = MMap.open(t.path("hay.bin"), { access: ACCESS_WRITE });
+      using m = MMap.open(t.path("hay.bin"));
+      shareAndCheck(w.bytes, m, before);
+    } finally {
+      t.cleanup();
+    }
   });
 
   it("does not keep a process alive", EMULATION_TIME, () => {

@@ -7,42 +7,48 @@
 // between calls. Every answer is checked against a plain JavaScript scan.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import { ACCESS_WRITE, MMap } from "../mod.ts";
 import { Mapping } from "../ffi/mapping.ts";
-import { findInPlace, KERNEL_WINDOW, rfindInPlace } from "../src/search_kernel.ts";
-import { MAP_ANONYMOUS, MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
+import { findInPlace, KERNEL_WINDOW, type PagesSource } from "../src/search_kernel.ts";
+import { MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
 import { EMULATION_TIME } from "./_emulation.ts";
-import { tempFile } from "./_helpers.ts";
-
-function jsFind(hay: Uint8Array, needle: Uint8Array, start: number, end: number): number {
-  outer: for (let i = start; i + needle.length <= end; i++) {
-    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-function jsRfind(hay: Uint8Array, needle: Uint8Array, start: number, end: number): number {
-  outer: for (let i = end - needle.length; i >= start; i--) {
-    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
-    return i;
-  }
-  return -1;
-}
+import { plainFind, plainRfind, tempDir } from "./_helpers.ts";
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 8;
 }
 
-/** A shared anonymous map (the kernel doubles its pages) holding `data`. */
-function sharedMapping(data: Uint8Array): Mapping {
-  const m = Mapping.map(data.length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  m.copyIn(0, data);
-  return m;
+/** A shared map of a new file holding `data`, searched by the kernel over the file's pages. */
+interface Hay {
+  m: Mapping;
+  source: PagesSource;
+  done(): void;
 }
 
-const SHARE = { share: true } as const;
+/**
+ * `data` in a temporary file, mapped shared. The kernel maps the file's
+ * pages (as for a read-only map), not the map's own: qemu-user cannot double
+ * a map with mremap, so the kernel searches under emulation too. Stores
+ * through `m` reach those pages through the page cache.
+ */
+function fileHay(data: Uint8Array): Hay {
+  const t = tempDir("mmap-kernel-");
+  const path = t.path("hay.bin");
+  writeFileSync(path, data);
+  const fd = openSync(path, "r+");
+  const m = Mapping.map(data.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, path);
+  return {
+    m,
+    source: { fd, offset: 0 },
+    done() {
+      m.unmap();
+      closeSync(fd);
+      t.cleanup();
+    },
+  };
+}
 
 /**
  * The scans over the places that can hold a match only: around each byte
@@ -58,7 +64,7 @@ function sparseScans(hay: Uint8Array, rare: number) {
     const order = dir === 1 ? marks : [...marks].reverse();
     for (const t of order) {
       const lo = Math.max(start, t - needle.length + 1), hi = Math.min(end, t + needle.length);
-      const at = dir === 1 ? jsFind(hay, needle, lo, hi) : jsRfind(hay, needle, lo, hi);
+      const at = dir === 1 ? plainFind(hay, needle, lo, hi) : plainRfind(hay, needle, lo, hi);
       if (at >= 0) return at;
     }
     return -1;
@@ -77,23 +83,56 @@ interface Scans {
 
 /** Kernel answers, checked against the scan; asserts the kernel did run. */
 function check(
-  m: Mapping,
+  { m, source }: Hay,
   hay: Uint8Array,
   needle: Uint8Array,
   start: number,
   end: number,
   scans?: Scans,
 ) {
-  const f = findInPlace(m, needle, start, end, SHARE, PAGESIZE);
-  const r = rfindInPlace(m, needle, start, end, SHARE, PAGESIZE);
+  const f = findInPlace(m, needle, start, end, source, PAGESIZE);
+  const r = findInPlace(m, needle, start, end, source, PAGESIZE, true);
   assert.notEqual(f, undefined, "the kernel did not search");
   const where = `needle of ${needle.length} in [${start}, ${end})`;
   const want = scans ?? {
-    find: (n: Uint8Array, s: number, e: number) => jsFind(hay, n, s, e),
-    rfind: (n: Uint8Array, s: number, e: number) => jsRfind(hay, n, s, e),
+    find: (n: Uint8Array, s: number, e: number) => plainFind(hay, n, s, e),
+    rfind: (n: Uint8Array, s: number, e: number) => plainRfind(hay, n, s, e),
   };
   assert.equal(f, want.find(needle, start, end), `find: ${where}`);
   assert.equal(r, want.rfind(needle, start, end), `rfind: ${where}`);
+}
+
+/** Each needle of 1 to 300 bytes near the end, written through `w`, searched through `m`. */
+function searchEach(w: MMap, m: MMap, hay: Uint8Array, size: number): void {
+  const lengths = [1, 2, 3, 7, 15, 16, 17, 31, 63, 64, 65, 127, 128, 129, 200, 255, 256, 299, 300];
+  for (const n of lengths) {
+    const needle = Uint8Array.from(
+      { length: n },
+      (_, i) => (i % 5 === 2 ? 126 : 120 + (i % 3)),
+    );
+    const at = size - 4096 - n - (n % 17);
+    const saved = hay.slice(at, at + n);
+    hay.set(needle, at);
+    w.seek(at);
+    w.write(needle);
+    for (
+      const [s, e] of [[0, size], [0, at + n], [0, at + n - 1], [at + 1, size], [5, at + n]]
+    ) {
+      assert.equal(
+        m.find(needle, s, e),
+        plainFind(hay, needle, s, e),
+        `find ${n} in [${s}, ${e})`,
+      );
+      assert.equal(
+        m.rfind(needle, s, e),
+        plainRfind(hay, needle, s, e),
+        `rfind ${n} in [${s}, ${e})`,
+      );
+    }
+    hay.set(saved, at);
+    w.seek(at);
+    w.write(saved);
+  }
 }
 
 describe("the search kernel's find and rfind", () => {
@@ -107,7 +146,8 @@ describe("the search kernel's find and rfind", () => {
       // bounds at, before and after the match.
       const size = 1 << 16;
       const hay = new Uint8Array(size);
-      const m = sharedMapping(hay);
+      const h = fileHay(hay);
+      const m = h.m;
       try {
         const rand = lcg(3);
         for (let n = 2; n <= 300; n++) {
@@ -139,14 +179,14 @@ describe("the search kernel's find and rfind", () => {
                 [at + 1, base + span + n],
                 [base - 3, at + n + 1],
               ]
-            ) check(m, hay, needle, s, e);
+            ) check(h, hay, needle, s, e);
             hay.set(saved, base + d);
           }
           hay.fill(0, base - 200, base + span + n + 300);
           m.copyIn(0, hay);
         }
       } finally {
-        m.unmap();
+        h.done();
       }
     },
   );
@@ -164,14 +204,15 @@ describe("the search kernel's find and rfind", () => {
         const hay = new Uint8Array(pad + text.length * 40 + 7);
         const enc = new TextEncoder().encode(text);
         for (let i = 0; i < 40; i++) hay.set(enc, pad + i * text.length);
-        const m = sharedMapping(hay);
+        const h = fileHay(hay);
+        const m = h.m;
         try {
           const needle = new TextEncoder().encode(sub);
-          check(m, hay, needle, 0, hay.length);
-          check(m, hay, needle, pad + 1, hay.length - 3);
-          check(m, hay, needle, pad + 5, pad + 5 + sub.length + 2);
+          check(h, hay, needle, 0, hay.length);
+          check(h, hay, needle, pad + 1, hay.length - 3);
+          check(h, hay, needle, pad + 5, pad + 5 + sub.length + 2);
         } finally {
-          m.unmap();
+          h.done();
         }
       }
     }
@@ -196,7 +237,8 @@ describe("the search kernel's find and rfind", () => {
         size - KERNEL_WINDOW - 3, // a window edge counted from the end (rfind's)
         size - needle.length,
       ];
-      const m = sharedMapping(hay);
+      const h = fileHay(hay);
+      const m = h.m;
       try {
         for (const at of edges) {
           const saved = hay.slice(at, at + needle.length);
@@ -209,7 +251,7 @@ describe("the search kernel's find and rfind", () => {
               at + 15,
             ]]
           ) {
-            check(m, hay, needle, s, e, scans);
+            check(h, hay, needle, s, e, scans);
           }
           hay.set(saved, at);
           m.copyIn(at, saved);
@@ -217,18 +259,18 @@ describe("the search kernel's find and rfind", () => {
         // Every edge at once: find gives the first, rfind the last, and each in turn from the others.
         for (const at of edges) hay.set(needle, at), m.copyIn(at, needle);
         const scans = sparseScans(hay, 126);
-        check(m, hay, needle, 0, size, scans);
-        check(m, hay, needle, 1, size - 1, scans);
-        check(m, hay, needle, KERNEL_WINDOW - 7, size - needle.length + 15, scans);
+        check(h, hay, needle, 0, size, scans);
+        check(h, hay, needle, 1, size - 1, scans);
+        check(h, hay, needle, KERNEL_WINDOW - 7, size - needle.length + 15, scans);
         for (const at of edges) {
-          check(m, hay, needle, at + 1, size, scans);
-          check(m, hay, needle, 0, at + needle.length - 1, scans);
+          check(h, hay, needle, at + 1, size, scans);
+          check(h, hay, needle, 0, at + needle.length - 1, scans);
         }
         const common = hay.slice(1000, 1009); // occurs often
-        check(m, hay, common, 0, size);
-        check(m, hay, common, KERNEL_WINDOW - 3, KERNEL_WINDOW + 4096);
+        check(h, hay, common, 0, size);
+        check(h, hay, common, KERNEL_WINDOW - 3, KERNEL_WINDOW + 4096);
       } finally {
-        m.unmap();
+        h.done();
       }
     },
   );
@@ -238,58 +280,18 @@ describe("the search kernel's find and rfind", () => {
     EMULATION_TIME,
     () => {
       const size = (1 << 20) + 4096 * 3 + 11;
-      using m = MMap.anonymous(size);
       const rand = lcg(21);
       const hay = Uint8Array.from({ length: size }, () => 120 + (rand() % 3)); // x y z
-      m.write(hay);
-      const lengths = [
-        1,
-        2,
-        3,
-        7,
-        15,
-        16,
-        17,
-        31,
-        63,
-        64,
-        65,
-        127,
-        128,
-        129,
-        200,
-        255,
-        256,
-        299,
-        300,
-      ];
-      for (const n of lengths) {
-        const needle = Uint8Array.from(
-          { length: n },
-          (_, i) => (i % 5 === 2 ? 126 : 120 + (i % 3)),
-        );
-        const at = size - 4096 - n - (n % 17);
-        const saved = hay.slice(at, at + n);
-        hay.set(needle, at);
-        m.seek(at);
-        m.write(needle);
-        for (
-          const [s, e] of [[0, size], [0, at + n], [0, at + n - 1], [at + 1, size], [5, at + n]]
-        ) {
-          assert.equal(
-            m.find(needle, s, e),
-            jsFind(hay, needle, s, e),
-            `find ${n} in [${s}, ${e})`,
-          );
-          assert.equal(
-            m.rfind(needle, s, e),
-            jsRfind(hay, needle, s, e),
-            `rfind ${n} in [${s}, ${e})`,
-          );
-        }
-        hay.set(saved, at);
-        m.seek(at);
-        m.write(saved);
+      // Written through one map, searched through a read-only one (the kernel maps the
+      // file's pages, also under qemu-user).
+      const t = tempDir("mmap-kernel-");
+      writeFileSync(t.path("hay.bin"), hay);
+      try {
+        using w = MMap.open(t.path("hay.bin"), { access: ACCESS_WRITE });
+        using m = MMap.open(t.path("hay.bin"));
+        searchEach(w, m, hay, size);
+      } finally {
+        t.cleanup();
       }
     },
   );
@@ -314,29 +316,45 @@ describe("the search kernel's find and rfind", () => {
     assert.equal(b.find(needle, 0), 5000);
     assert.equal(b.rfind(needle, 0), 5000);
 
-    // A read-only file map: the kernel maps the file's pages.
-    const path = tempFile(new Uint8Array(size).fill(97));
-    {
-      using ro = MMap.open(path);
-      assert.equal(ro.find(needle, 0), -1);
-      assert.equal(ro.rfind(needle, 0), -1);
+    const t = tempDir("mmap-kernel-");
+    try {
+      // A read-only file map: the kernel maps the file's pages (under qemu-user too).
+      const path = t.path("resized.bin");
+      writeFileSync(path, new Uint8Array(size).fill(97));
+      {
+        using ro = MMap.open(path);
+        assert.equal(ro.find(needle, 0), -1);
+        assert.equal(ro.rfind(needle, 0), -1);
+      }
+      // Resized (a shared file map; Linux cannot grow shared anonymous memory):
+      // the kernel's copy of the pages follows the map.
+      using f = MMap.open(path, { access: ACCESS_WRITE });
+      f.seek(size - needle.length);
+      f.write(needle);
+      assert.equal(f.find(needle, 0), size - needle.length);
+      {
+        using ro = MMap.open(path); // a new map of the file sees the store
+        assert.equal(ro.rfind(needle, 0), size - needle.length);
+        assert.equal(ro.find(needle, 0, size - 1), -1);
+      }
+      f.resize(size * 2);
+      f.seek(size * 2 - needle.length - 1);
+      f.write(needle);
+      assert.equal(f.rfind(needle, 0), size * 2 - needle.length - 1);
+      assert.equal(f.find(needle, size - needle.length + 1), size * 2 - needle.length - 1);
+      f.resize(size);
+      assert.equal(f.rfind(needle, 0), size - needle.length);
+      assert.equal(f.find(needle, size - needle.length + 1), -1);
+      f.resize(size - 1); // the needle now runs past the end
+      assert.equal(f.find(needle, 0), -1);
+      assert.equal(f.rfind(needle, 0), -1);
+      {
+        using ro = MMap.open(path);
+        assert.equal(ro.find(needle, 0), -1);
+        assert.equal(ro.rfind(needle, 0), -1);
+      }
+    } finally {
+      t.cleanup();
     }
-    // Resized (a shared file map; Linux cannot grow shared anonymous memory):
-    // the kernel's copy of the pages follows the map.
-    using f = MMap.open(path, { access: ACCESS_WRITE });
-    f.seek(size - needle.length);
-    f.write(needle);
-    assert.equal(f.find(needle, 0), size - needle.length);
-    f.resize(size * 2);
-    f.seek(size * 2 - needle.length - 1);
-    f.write(needle);
-    assert.equal(f.rfind(needle, 0), size * 2 - needle.length - 1);
-    assert.equal(f.find(needle, size - needle.length + 1), size * 2 - needle.length - 1);
-    f.resize(size);
-    assert.equal(f.rfind(needle, 0), size - needle.length);
-    assert.equal(f.find(needle, size - needle.length + 1), -1);
-    f.resize(size - 1); // the needle now runs past the end
-    assert.equal(f.find(needle, 0), -1);
-    assert.equal(f.rfind(needle, 0), -1);
   });
 });

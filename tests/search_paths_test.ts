@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMap } from "../mod.ts";
-import { tempFile } from "./_helpers.ts";
+import { plainFind, plainRfind, tempFile } from "./_helpers.ts";
 
 function randomBytes(n: number, alphabet: number[], seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -15,22 +15,6 @@ function randomBytes(n: number, alphabet: number[], seed: number): Uint8Array {
     out[i] = alphabet[(s >>> 16) % alphabet.length];
   }
   return out;
-}
-
-function jsFind(hay: Uint8Array, needle: Uint8Array, start: number, end: number): number {
-  outer: for (let i = start; i + needle.length <= end; i++) {
-    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-function jsRfind(hay: Uint8Array, needle: Uint8Array, start: number, end: number): number {
-  outer: for (let i = end - needle.length; i >= start; i--) {
-    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
-    return i;
-  }
-  return -1;
 }
 
 function jsCountByte(hay: Uint8Array, byte: number, start: number, end: number): number {
@@ -91,11 +75,11 @@ describe("search fast paths", () => {
       [size - 70000, size - 65000],
     ];
     for (const [a, b] of ranges) {
-      assert.equal(m.find(needle, a, b), jsFind(data, needle, a, b), `find [${a}, ${b})`);
-      assert.equal(m.rfind(needle, a, b), jsRfind(data, needle, a, b), `rfind [${a}, ${b})`);
+      assert.equal(m.find(needle, a, b), plainFind(data, needle, a, b), `find [${a}, ${b})`);
+      assert.equal(m.rfind(needle, a, b), plainRfind(data, needle, a, b), `rfind [${a}, ${b})`);
       const common = data.subarray(100, 104); // occurs all over
-      assert.equal(m.find(common, a, b), jsFind(data, common, a, b));
-      assert.equal(m.rfind(common, a, b), jsRfind(data, common, a, b));
+      assert.equal(m.find(common, a, b), plainFind(data, common, a, b));
+      assert.equal(m.rfind(common, a, b), plainRfind(data, common, a, b));
     }
   });
 
@@ -104,8 +88,8 @@ describe("search fast paths", () => {
     const data = randomBytes(size, [97, 98], 11);
     const needle = data.slice(100_000, 100_000 + 200_000);
     using m = mapOf(data);
-    assert.equal(m.rfind(needle, 0), jsRfind(data, needle, 0, size));
-    assert.equal(m.find(needle, 0), jsFind(data, needle, 0, size));
+    assert.equal(m.rfind(needle, 0), plainRfind(data, needle, 0, size));
+    assert.equal(m.find(needle, 0), plainFind(data, needle, 0, size));
   });
 
   it("results of read(), readline() and slice() are independent copies", () => {
@@ -176,10 +160,10 @@ describe("search fast paths", () => {
     for (const at of [edge - 5, size - needle.length]) bytes.set(needle, at);
     const hay = bytes;
     for (const [a, b] of [[0, size], [edge - 4, size], [1 << 20, edge + 4], [0, size - 1]]) {
-      assert.equal(m.find(needle, a, b), jsFind(hay, needle, a, b), `[${a}, ${b})`);
+      assert.equal(m.find(needle, a, b), plainFind(hay, needle, a, b), `[${a}, ${b})`);
     }
     const short = hay.slice(3 << 20, (3 << 20) + 7); // occurs many times
-    assert.equal(m.find(short, 1 << 20), jsFind(hay, short, 1 << 20, size));
+    assert.equal(m.find(short, 1 << 20), plainFind(hay, short, 1 << 20, size));
     assert.equal(m.find(hay.slice(size - 4000, size), 0), size - 4000);
   });
 
