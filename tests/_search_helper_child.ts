@@ -21,7 +21,9 @@ try {
   const second = m.find(needle, 0);
   const last = m.rfind(needle, 0);
   m.close();
-  console.log(JSON.stringify({ first, second, last, helped: searchHelperReady(0) - before }));
+  const helped = searchHelperReady(0) - before;
+  // When this program was done: the parent measures how long the process took to end after it.
+  console.log(JSON.stringify({ first, second, last, helped, doneAt: Date.now() }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
