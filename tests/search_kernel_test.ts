@@ -205,7 +205,6 @@ describe("the search kernel's find and rfind", () => {
         const enc = new TextEncoder().encode(text);
         for (let i = 0; i < 40; i++) hay.set(enc, pad + i * text.length);
         const h = fileHay(hay);
-        const m = h.m;
         try {
           const needle = new TextEncoder().encode(sub);
           check(h, hay, needle, 0, hay.length);
