@@ -22,7 +22,11 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
+import { memoryBuffer, memoryGrow } from "../ffi/memory_brand.ts";
 import {
+  bufferByteLength,
+  mathCeil,
+  mathMin,
   typedArrayByteLength as lengthOf,
   typedArraySet,
   typedArraySubarray,
@@ -108,7 +112,8 @@ function load(): Kernel | null {
 
 /** Views over the kernel's memory, made again after it grows. */
 function refresh(k: Kernel): void {
-  const buffer = k.memory.buffer as unknown as ArrayBuffer;
+  // By WebAssembly.Memory's own getter: a patched one must not choose where pages go.
+  const buffer = memoryBuffer(k.memory);
   k.chunk = new Uint8Array(buffer, 0, CHUNK);
   k.borrowed = Mapping.borrow(buffer);
 }
@@ -126,13 +131,13 @@ function unplace(k: Kernel): void {
 function place(k: Kernel, mapping: Mapping, source: PagesSource, pageSize: number): boolean {
   if (placed?.mapping === mapping) return true;
   unplace(k);
-  const length = Math.ceil(mapping.length / pageSize) * pageSize;
+  const length = mathCeil(mapping.length / pageSize) * pageSize;
   if (length > PAGES_MAX) return false;
-  const pages = Math.ceil((PAGES_AT + length) / WASM_PAGE);
-  const have = k.memory.buffer.byteLength / WASM_PAGE;
+  const pages = mathCeil((PAGES_AT + length) / WASM_PAGE);
+  const have = bufferByteLength(memoryBuffer(k.memory)) / WASM_PAGE;
   if (pages > have) {
     try {
-      k.memory.grow(pages - have);
+      memoryGrow(k.memory, pages - have);
     } catch {
       return false; // no room: copy instead
     }
@@ -186,7 +191,7 @@ export function countByte(
   if (source && place(k, mapping, source, pageSize)) {
     try {
       for (let at = start; at < end; at += CALL_MAX) {
-        total += k.count(PAGES_AT + at, Math.min(CALL_MAX, end - at), byte) >>> 0;
+        total += k.count(PAGES_AT + at, mathMin(CALL_MAX, end - at), byte) >>> 0;
       }
     } finally {
       passFaults(k, mapping);
@@ -195,7 +200,7 @@ export function countByte(
   }
   if (placed?.mapping === mapping) unplace(k);
   for (let at = start; at < end; at += CHUNK) {
-    const n = Math.min(CHUNK, end - at);
+    const n = mathMin(CHUNK, end - at);
     mapping.copyOut(at, n === CHUNK ? k.chunk : typedArraySubarray(k.chunk, 0, n));
     total += k.count(0, n, byte) >>> 0;
   }

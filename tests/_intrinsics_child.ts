@@ -187,6 +187,33 @@ switch (how) {
     }
     break;
   }
+  case "kernel-memory": {
+    // The search kernel took its memory's buffer (where the map's pages go)
+    // from WebAssembly.Memory.prototype.buffer at call time: a patched getter
+    // sent it to an unrelated buffer of the program.
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    try {
+      const path = `${dir}/f.bin`;
+      writeFileSync(path, new Uint8Array(1 << 20).fill(10));
+      const fake = new ArrayBuffer(256 << 20);
+      const real = Object.getOwnPropertyDescriptor(WebAssembly.Memory.prototype, "buffer")!;
+      Object.defineProperty(WebAssembly.Memory.prototype, "buffer", {
+        get: () => fake,
+        configurable: true,
+      });
+      const m = MMap.open(path);
+      const counted = attempt(() => [m.count("\n", 0), m.find("\n\n\n\n", 1 << 19)]);
+      m.close();
+      Object.defineProperty(WebAssembly.Memory.prototype, "buffer", real);
+      const fv = new Uint8Array(fake);
+      let touched = 0;
+      for (let i = 0; i < fv.length; i += 4096) if (fv[i] !== 0) touched++;
+      result = { counted, touched };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    break;
+  }
   case "bun:ffi": {
     // require("bun:ffi") is one mutable object shared with the library: a
     // replaced `ptr` chose the address where mapIntoMemory put the file.

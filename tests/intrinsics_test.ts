@@ -61,6 +61,14 @@ describe("patched globals never reach libc", () => {
     });
   });
 
+  it("a patched WebAssembly.Memory buffer getter never picks where the search kernel puts pages", () => {
+    // Every newline counted, the first 4-newline run found, and no page of the impostor touched.
+    assert.deepEqual(run("kernel-memory").result, {
+      counted: { ok: true, value: [1 << 20, 1 << 19] },
+      touched: 0,
+    });
+  });
+
   it("Bun: a replaced bun:ffi ptr never picks where files are mapped", {
     skip: runtime !== "bun" && "Bun only",
   }, () => {
