@@ -13,15 +13,24 @@
  */
 import { uncurryThis } from "./primordials.ts";
 
-const MemoryPrototype = WebAssembly.Memory.prototype;
-const bufferGetter = uncurryThis(
-  Object.getOwnPropertyDescriptor(MemoryPrototype, "buffer")!.get! as (
-    this: WebAssembly.Memory,
-  ) => ArrayBuffer,
-);
-const growMethod = uncurryThis(
-  MemoryPrototype.grow as (this: WebAssembly.Memory, delta: number) => number,
-);
+// A runtime without WebAssembly (the library then searches without its
+// kernels) has no memory to check: every call below is a TypeError there.
+const MemoryPrototype = typeof WebAssembly === "undefined"
+  ? undefined
+  : WebAssembly.Memory.prototype;
+const noWebAssembly = (): never => {
+  throw new TypeError("WebAssembly is not available in this runtime");
+};
+const bufferGetter: (memory: WebAssembly.Memory) => ArrayBuffer = MemoryPrototype
+  ? uncurryThis(
+    Object.getOwnPropertyDescriptor(MemoryPrototype, "buffer")!.get! as (
+      this: WebAssembly.Memory,
+    ) => ArrayBuffer,
+  )
+  : noWebAssembly;
+const growMethod: (memory: WebAssembly.Memory, delta: number) => number = MemoryPrototype
+  ? uncurryThis(MemoryPrototype.grow as (this: WebAssembly.Memory, delta: number) => number)
+  : noWebAssembly;
 
 /** `memory.buffer` of a real `WebAssembly.Memory` (a `TypeError` for anything else). */
 export function memoryBuffer(memory: WebAssembly.Memory): ArrayBuffer {
