@@ -24,9 +24,22 @@ export function tempDir(
   };
 }
 
-/** Writes `data` to a new temporary file and returns its path. */
+/** The folders of `tempFile`, removed when the test process exits. */
+const tempFileDirs: string[] = [];
+function removeTempFiles(): void {
+  for (const dir of tempFileDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+process.on("exit", removeTempFiles); // Bun
+// `deno test` does not emit process "exit"; it dispatches "unload".
+globalThis.addEventListener?.("unload", removeTempFiles);
+
+/**
+ * Writes `data` to a new temporary file and returns its path; the file goes
+ * when the test process exits (a map over it may outlive the test case).
+ */
 export function tempFile(data: string | Uint8Array, name = "data.bin"): string {
   const dir = mkdtempSync(join(tmpdir(), "mmap-file-"));
+  tempFileDirs.push(dir);
   const path = join(dir, name);
   writeFileSync(path, data);
   return path;
