@@ -258,7 +258,9 @@ export const HELPED_MIN: number = 1 << 23;
  */
 function searchIn(k: Kernel, dir: number, needle: Uint8Array, start: number, end: number): number {
   const n = lengthOf(needle);
-  const [o1, o2, pre] = filterOf(needle);
+  // By index: destructuring runs Array.prototype[Symbol.iterator], which a program can replace.
+  const filter = filterOf(needle);
+  const o1 = filter[0], o2 = filter[1], pre = filter[2];
   const helped = end - start >= HELPED_MIN;
   const r = k.helper.search(
     k,
