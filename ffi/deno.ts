@@ -11,6 +11,7 @@ import type { Platform } from "./platform.ts";
 import { type Libc, LIBC_SYMBOLS, type NativeType, type SymbolDef, WIDE_TYPES } from "./symbols.ts";
 import { openFirst, wrapAll } from "./_wrap.ts";
 import {
+  type DenoApi,
   denoApi,
   type DenoForeignFunction,
   type DenoNativeType,
@@ -21,7 +22,12 @@ import { adaptVariadic, symbolTableFor } from "./variadic.ts";
 // replaces the global `BigInt` or `Number`, or `Array.prototype[Symbol.iterator]`
 // (which a spread call runs), would otherwise choose the addresses and sizes
 // handed to libc.
-import { BigIntCtor as BigInt, NumberCtor as Number, reflectApply } from "./primordials.ts";
+import {
+  BigIntCtor as BigInt,
+  NumberCtor as Number,
+  reflectApply,
+  uncurryThis,
+} from "./primordials.ts";
 
 const DENO_TYPES: Record<NativeType, DenoNativeType | "void"> = {
   i32: "i32",
@@ -122,7 +128,7 @@ export function createDenoBackend(platform: Platform): Backend {
     (raw.errnoLocation as AnyFn)() as DenoPointer,
   );
 
-  const whole: Partial<Record<"read" | "write", { state: string; partial?: boolean }>> = {};
+  const checkAccess = permissionCheck ?? permissionCheckOf(Deno);
   // Captured now: a patched Deno.UnsafePointerView would otherwise be handed
   // every buffer made over a map, the library's own included.
   const { create: pointerAt, of: pointerOf, value: pointerValue } = Deno.UnsafePointer;
@@ -141,19 +147,50 @@ export function createDenoBackend(platform: Platform): Backend {
     addressOf(data) {
       return Number(pointerValue(pointerOf(data)));
     },
-    checkPathAccess(path, write) {
-      for (const name of write ? ["read", "write"] as const : ["read"] as const) {
-        // Granted for every path (no --deny-* carving): no need to ask per
-        // path. Deno updates this status object in place on a revoke.
-        const all = whole[name] ??= Deno.permissions.querySync({ name });
-        if (all.state === "granted" && !all.partial) continue;
-        if (Deno.permissions.querySync({ name, path }).state === "denied") {
-          throw new Deno.errors.NotCapable(
-            `Requires ${name} access to "${path}", which was denied: ` +
-              `@seed/mmap will not go around Deno's permissions through libc`,
-          );
-        }
-      }
-    },
+    checkPathAccess: checkAccess,
   };
 }
+
+/**
+ * Deno's `--deny-read`/`--deny-write` check for a path, with
+ * `Deno.permissions.querySync` and the status's `state`/`partial` getters
+ * captured when this module loads: a program that replaces them later (or
+ * puts `read` on `Object.prototype`, or replaces the array iterator) does not
+ * make a denied path pass. It keeps honest code honest; code that holds
+ * `--allow-ffi` can reach libc itself.
+ */
+function permissionCheckOf(Deno: DenoApi): (path: string, write: boolean) => void {
+  const permissions = Deno.permissions;
+  const query = uncurryThis(permissions.querySync);
+  const first = query(permissions, { name: "read" });
+  const status = Object.getPrototypeOf(first) as object;
+  const getter = (key: string) => {
+    const get = Object.getOwnPropertyDescriptor(status, key)?.get;
+    return get ? uncurryThis(get) : (s: unknown) => (s as Record<string, unknown>)[key];
+  };
+  const stateOf = getter("state") as (s: unknown) => string;
+  const partialOf = getter("partial") as (s: unknown) => boolean | undefined;
+  const NotCapable = Deno.errors.NotCapable;
+  // Granted for every path (no --deny-* carving): no need to ask per path.
+  // Deno updates these status objects in place on a revoke.
+  const whole: Record<string, unknown> = Object.create(null);
+  whole.read = first;
+  const one = (name: "read" | "write", path: string) => {
+    const all = whole[name] ??= query(permissions, { name });
+    if (stateOf(all) === "granted" && !partialOf(all)) return;
+    if (stateOf(query(permissions, { name, path })) === "denied") {
+      throw new NotCapable(
+        `Requires ${name} access to "${path}", which was denied: ` +
+          `@seed/mmap will not go around Deno's permissions through libc`,
+      );
+    }
+  };
+  return (path, write) => {
+    one("read", path);
+    if (write) one("write", path);
+  };
+}
+
+const permissionCheck = (globalThis as { Deno?: DenoApi }).Deno?.permissions
+  ? permissionCheckOf(denoApi())
+  : null;

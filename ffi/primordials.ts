@@ -204,6 +204,32 @@ export function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer 
   }
 }
 
+/**
+ * Appends `item` to one of the library's own lists as an own data property.
+ * `push` (and `list[i] = item` past the end) stores through `[[Set]]`, which
+ * reaches an index setter a program put on `Array.prototype`: the item is
+ * then lost, and reading it back runs the program's getter.
+ */
+export function appendOwn<T>(list: T[], item: T): void {
+  defineProperty(list, list.length, ownValue(item));
+}
+
+/** `list[i] = item` as an own data property, whatever `Array.prototype` holds at `i`. */
+export function setOwn<T>(list: T[], i: number, item: T): void {
+  defineProperty(list, i, ownValue(item));
+}
+
+/** `list[i]` if the list itself holds it: never a getter on `Array.prototype`. */
+export function ownAt<T>(list: readonly T[], i: number): T | undefined {
+  return hasOwn(list, i) ? list[i] : undefined;
+}
+
+const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
+
+// A descriptor with no prototype: a `get` or `value` on Object.prototype must not join it.
+const ownValue = (value: unknown): PropertyDescriptor =>
+  ({ __proto__: null, value, writable: true, enumerable: true, configurable: true }) as never;
+
 /** The captured `Uint8Array` constructor. */
 export const Uint8ArrayCtor: typeof Uint8Array = Uint8Array;
 /** The captured `Int32Array` constructor. */

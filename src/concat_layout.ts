@@ -12,6 +12,7 @@
  */
 import { closeFd, openFile, statFd } from "../ffi/files.ts";
 import { Mapping } from "../ffi/mapping.ts";
+import { appendOwn } from "../ffi/primordials.ts";
 import { PAGESIZE } from "./constants.ts";
 import { contiguousRuns, roundUpToPage } from "./pages.ts";
 import { errnoValue, MMapOSError } from "./errors.ts";
@@ -73,10 +74,10 @@ export function mapFiles(
 ): Layout {
   const files: OpenFile[] = [];
   try {
-    for (const path of paths) files.push(openRegular(path, write));
+    for (let i = 0; i < paths.length; i++) appendOwn(files, openRegular(paths[i]!, write));
     return place(files, prot, flags, page, guard);
   } finally {
-    for (const f of files) closeFd(f.fd);
+    for (let i = 0; i < files.length; i++) closeFd(files[i]!.fd);
   }
 }
 
@@ -104,26 +105,27 @@ function place(
   const segments: ConcatSegment[] = [];
   let split: string | null = null;
   let offset = 0;
-  for (const f of files) {
-    segments.push(Object.freeze({ path: f.path, start: offset, end: offset + f.size }));
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    appendOwn(segments, Object.freeze({ path: f.path, start: offset, end: offset + f.size }));
     offset += f.size;
   }
   const runs = contiguousRuns(files, page);
   if (runs.length > 1) {
-    const odd = runs[0]!.at(-1)!;
+    const odd = runs[0]![runs[0]!.length - 1]!;
     split = `"${odd.path}" is ${odd.size} bytes, not a multiple of PAGESIZE (${page}), ` +
       `so the file after it cannot start on the page where it ends`;
   }
   const pieces: Piece[] = [];
   try {
     let start = 0;
-    for (const r of runs) {
-      const piece = mapRun(r, start, prot, flags, page, guard);
-      pieces.push(piece);
+    for (let i = 0; i < runs.length; i++) {
+      const piece = mapRun(runs[i]!, start, prot, flags, page, guard);
+      appendOwn(pieces, piece);
       start = piece.end;
     }
   } catch (e) {
-    for (const p of pieces) p.mapping.unmap();
+    for (let i = 0; i < pieces.length; i++) pieces[i]!.mapping.unmap();
     throw e;
   }
   return { pieces, segments, split };
@@ -137,7 +139,8 @@ function mapRun(
   page: number,
   guard: boolean,
 ): Piece {
-  const length = run.reduce((sum, f) => sum + f.size, 0);
+  let length = 0;
+  for (let i = 0; i < run.length; i++) length += run[i]!.size;
   if (run.length === 1) {
     const f = run[0]!;
     return {
@@ -149,7 +152,8 @@ function mapRun(
   const range = Mapping.reserve(roundUpToPage(length, page));
   try {
     let at = 0;
-    for (const f of run) {
+    for (let i = 0; i < run.length; i++) {
+      const f = run[i]!;
       range.mapFixed(at, roundUpToPage(f.size, page), prot, flags, f.fd, 0, f.path, guard);
       at += f.size;
     }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BigIntCtor, mathCeil, NumberCtor } from "../ffi/primordials.ts";
+import { appendOwn, BigIntCtor, mathCeil, NumberCtor } from "../ffi/primordials.ts";
 
 /** `n` rounded up to a multiple of `page`. */
 export function roundUpToPage(n: number, page: number): number {
@@ -52,14 +52,15 @@ export function contiguousRuns<F extends { readonly size: number }>(
 ): F[][] {
   const runs: F[][] = [];
   let run: F[] = [];
-  for (const f of files) {
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
     if (f.size === 0) continue;
-    run.push(f);
+    appendOwn(run, f);
     if (!isPageMultiple(f.size, page)) {
-      runs.push(run);
+      appendOwn(runs, run);
       run = [];
     }
   }
-  if (run.length) runs.push(run);
+  if (run.length) appendOwn(runs, run);
   return runs;
 }

@@ -4,7 +4,7 @@
 // killed the process (SIGSEGV) or made libc touch memory outside the map.
 // It prints one JSON line with what it saw, then exits 0: a crash is an exit
 // status the parent asserts on. Run by the current runtime; never imported.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { MADV_DONTNEED, MMap } from "../mod.ts";
@@ -233,6 +233,49 @@ switch (how) {
         return [new Uint8Array(memory.buffer)[mm.address], new Uint8Array(victim)[0]];
       });
       ffi.ptr = ptr;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    break;
+  }
+  case "index-setter": {
+    // An index setter on Array.prototype caught what \`push\` stored into an
+    // empty list: the guard's record of a map's pages was lost (a read over
+    // a cut file then threw "Cannot read properties of undefined", and the
+    // slot outlived its pages), and MMap.concat's list of open files too
+    // (a TypeError, and their descriptors were never closed).
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    try {
+      const path = `${dir}/f.bin`;
+      writeFileSync(path, new Uint8Array(65536).fill(0x41));
+      const paths = [0, 1, 2].map((i) => {
+        const p = `${dir}/c${i}.bin`;
+        writeFileSync(p, new Uint8Array(4096 * (i + 1)).fill(0x42 + i));
+        return p;
+      });
+      for (let i = 0; i < 4; i++) {
+        Object.defineProperty(Array.prototype, i, {
+          set() {},
+          get: () => undefined,
+          configurable: true,
+        });
+      }
+      const m = MMap.open(path);
+      truncateSync(path, 0);
+      const cut = attempt(() => m.read(4));
+      const faulted = m.faulted;
+      m.close();
+      const joined = attempt(() => {
+        using c = MMap.concat(paths);
+        return [c.length, c.segments.length, c.at(0), c.at(4096), c.at(12288)];
+      });
+      for (let i = 0; i < 4; i++) delete (Array.prototype as unknown as Record<number, unknown>)[i];
+      result = {
+        cut: "error" in cut ? cut.error : cut,
+        code: (cut as { message?: string }).message?.match(/\((E\w+)\)$/)?.[1],
+        faulted,
+        joined,
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

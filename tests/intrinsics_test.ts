@@ -75,6 +75,16 @@ describe("patched globals never reach libc", () => {
     assert.deepEqual(run("bun:ffi").result, { ok: true, value: [0x41, 0] });
   });
 
+  it("an index setter on Array.prototype loses none of the library's own lists", () => {
+    // The cut file's fault is the map's (EIO), and the concatenation has its three files.
+    assert.deepEqual(run("index-setter").result, {
+      cut: "MMapOSError",
+      code: "EIO",
+      faulted: true,
+      joined: { ok: true, value: [24576, 3, 0x42, 0x43, 0x44] },
+    });
+  });
+
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
     const { result } = run("mapping");
     for (const r of result as { error?: string; message?: string }[]) {

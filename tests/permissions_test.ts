@@ -68,6 +68,39 @@ describe("Deno permissions", () => {
     }
   });
 
+  it("a program that patches the permission API afterwards still cannot open a denied path", () => {
+    const t = tempDir();
+    try {
+      const secret = t.path("secret.txt");
+      writeFileSync(secret, "top secret");
+      // Each patch alone made MMap.open read the denied file before the fix.
+      const patches = [
+        `Deno.permissions.querySync = () => ({ state: "granted", partial: false });`,
+        `const S = Object.getPrototypeOf(Deno.permissions.querySync({ name: "read" }));
+         Object.defineProperty(S, "state", { get: () => "granted" });
+         Object.defineProperty(S, "partial", { get: () => false });`,
+        `Object.defineProperty(Object.prototype, "read", { value: { state: "granted" } });`,
+        `Array.prototype[Symbol.iterator] = function* () {};`,
+      ];
+      for (const patch of patches) {
+        const r = denoRun(
+          ["--allow-ffi", "--allow-read", `--deny-read=${secret}`],
+          `
+          import { MMap } from "${mod}";
+          ${patch}
+          try { MMap.open(${JSON.stringify(secret)}); console.log("OPENED"); }
+          catch (e) { console.log(e.name, e instanceof Deno.errors.NotCapable, e.message); }
+        `,
+        );
+        assert.equal(r.status, 0, r.out);
+        assert.doesNotMatch(r.out, /OPENED/, patch);
+        assert.match(r.out, /NotCapable true Requires read access to/, patch);
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it("refuses a writable map of a path whose write access was denied", () => {
     const t = tempDir();
     try {

@@ -6,15 +6,14 @@
  *
  * @module
  */
-import { reflectApply } from "../primordials.ts";
+import { appendOwn } from "../primordials.ts";
 import { guardTable } from "./install.ts";
 import type { GuardTable } from "./table.ts";
 
-// The list is walked by index and grown by the captured push: a replaced
-// Array.prototype.push or [Symbol.iterator] must not make a part go
-// unrecorded (its slot would outlive its pages) or unasked after a fault.
-const arrayPush = Array.prototype.push;
-const push = <T>(list: T[], item: T): number => reflectApply(arrayPush, list, [item]);
+// The list is walked by index and grown by own data properties: a replaced
+// Array.prototype.push or [Symbol.iterator], or an index setter on
+// Array.prototype, must not make a part go unrecorded (its slot would
+// outlive its pages) or unasked after a fault.
 
 /** One guarded part: its slot in the table and the offsets it covers. */
 interface Part {
@@ -44,7 +43,7 @@ export class GuardedParts {
   add(base: number, offset: number, length: number): void {
     if (length <= 0) return;
     const slot = this.#table.add(base + offset, base + offset + length);
-    if (slot >= 0) push(this.#parts, { slot, start: offset, end: offset + length });
+    if (slot >= 0) appendOwn(this.#parts, { slot, start: offset, end: offset + length });
   }
 
   /** Withdraws every part inside `[start, end)`; returns the faults they counted. */
