@@ -157,6 +157,40 @@ describe("WASI host", () => {
     assert.equal(bound.mmapImport.map(0, 0n, 10, 1, 2), -43);
   });
 
+  it("lets a guest rename a file it has mapped, and over one (legal on Linux: the map stays)", () => {
+    const t = tempDir();
+    try {
+      writeFileSync(t.path("f.bin"), new Uint8Array(70000).fill(0x41));
+      writeFileSync(t.path("z"), "zz");
+      const memory = new WebAssembly.Memory({ initial: 2, maximum: 64 });
+      const wasi = new WASI({ preopens: { "/d": t.dir }, memory });
+      const w = wasi.wasiImport, mm = wasi.mmapImport;
+      const put = (at: number, s: string) => {
+        // A fresh view each time: map() grows the memory.
+        new Uint8Array(memory.buffer).set(new TextEncoder().encode(s), at);
+        return s.length;
+      };
+      const rights = (1n << 29n) - 1n;
+      assert.equal(w.path_open(3, 0, 100, put(100, "f.bin"), 0, rights, rights, 0, 200), 0);
+      const fd = new DataView(memory.buffer).getUint32(200, true);
+      const at = mm.map(fd, 0n, 131072, 1, 1);
+      assert.ok(at > 0, `map: ${at}`);
+      const rename = (a: string, b: string) =>
+        w.path_rename(3, 100, put(100, a), 3, 300, put(300, b));
+      assert.equal(rename("f.bin", "g.bin"), 0);
+      assert.equal(rename("z", "g.bin"), 0); // replaces the mapped file's name
+      const view = new Uint8Array(memory.buffer);
+      assert.equal(view[at], 0x41);
+      assert.equal(readFileSync(t.path("g.bin"), "utf8"), "zz");
+      assert.equal(mm.unmap(at, 131072), 0);
+      // Not Linux's munmap, which says 0 here: the guest's own heap is never unmapped (wasi_mmap.h).
+      assert.equal(mm.unmap(at, 131072), -28);
+      assert.equal(w.fd_close(fd), 0);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it("is the same object model as node:wasi: getImportObject, start, wasiImport", () => {
     const wasi = new WASI();
     const imports = wasi.getImportObject();
