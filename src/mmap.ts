@@ -294,6 +294,12 @@ interface UnmapHook {
  * (the Ring gives its roles back then); returns a function that cancels it.
  */
 export let beforeUnmap!: (m: MMap, f: () => void) => () => void;
+/**
+ * Throws the map's fault error (`MMapOSError`, `EIO`) if a page of `m`
+ * faulted (its file shrank): for code that reads the map's memory through
+ * views of its own (the Ring), as every method of the map does.
+ */
+export let settleFaults!: (m: MMap) => void;
 
 /**
  * A memory-mapped file or anonymous memory, with CPython's `mmap` API
@@ -367,6 +373,7 @@ export class MMap {
       return { fd: m.#res.fd, access: m.#access, path: m.#path };
     };
     isSharedMap = (m) => m.#kernelShared;
+    settleFaults = (m) => m.#settle();
     isMMap = (m) => typeof m === "object" && m !== null && #res in m;
     privateWindow = (m, offset, length) => {
       m.#check();

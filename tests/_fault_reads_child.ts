@@ -5,15 +5,49 @@
 import { rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
-import { MMap, PAGESIZE } from "../mod.ts";
+import { MMap, PAGESIZE, Ring } from "../mod.ts";
 
 const how = process.argv[2];
 const path = `${tmpdir()}/seed-fault-reads-${process.pid}.bin`;
 try {
-  writeFileSync(path, new Uint8Array(4 * PAGESIZE).fill(1));
-  using m = MMap.open(path);
-  truncateSync(path, PAGESIZE);
-  if (how === "stream" || how === "byob") {
+  const ringCase = how === "ring" || how === "ring-wait";
+  writeFileSync(path, new Uint8Array(4 * PAGESIZE).fill(ringCase ? 0 : 1));
+  using m = MMap.open(path, { access: ringCase ? "write" : "read" });
+  if (!ringCase) truncateSync(path, PAGESIZE);
+  if (ringCase) {
+    // Another process cut the file under a Ring: the guard's zero pages are
+    // not the ring. Before: tryPop said empty (null) and tryPush true (the
+    // message went nowhere), a failed peek left the ring "peeking", and a
+    // waiting pop called the ring corrupt.
+    const ring = new Ring(m, 0, 4 * PAGESIZE);
+    ring.push(Uint8Array.of(1, 2, 3));
+    const code = (f: () => unknown) => {
+      try {
+        return { value: f() };
+      } catch (e) {
+        return { error: (e as { code?: string }).code ?? (e as Error).name };
+      }
+    };
+    if (how === "ring") {
+      truncateSync(path, 0);
+      console.log(JSON.stringify({
+        tryPop: code(() => ring.tryPop()),
+        tryPush: code(() => ring.tryPush(Uint8Array.of(4))),
+        peek: code(() => ring.peek(0)),
+        popMany: code(() => ring.popMany(10, 0)),
+        faulted: m.faulted,
+      }));
+    } else {
+      ring.pop(0);
+      setTimeout(() => truncateSync(path, 0), 50);
+      let seen: unknown;
+      await ring.popAsync(5000).then(
+        (v) => seen = { value: v },
+        (e) => seen = { error: e.code ?? e.name },
+      );
+      console.log(JSON.stringify({ seen, faulted: m.faulted }));
+    }
+  } else if (how === "stream" || how === "byob") {
     const chunks: number[][] = [];
     let error: string | undefined;
     const stream = m.stream(0, undefined, { chunkSize: PAGESIZE });

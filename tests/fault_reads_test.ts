@@ -33,6 +33,21 @@ describe(
       });
     }
 
+    it("a Ring whose file is cut: every call is the map's EIO, none says empty or sent", () => {
+      const eio = { error: "EIO" };
+      assert.deepEqual(run("ring"), {
+        tryPop: eio,
+        tryPush: eio,
+        peek: eio,
+        popMany: eio,
+        faulted: true,
+      });
+    });
+
+    it("a Ring waiting for a message when its file is cut: EIO, not RingCorruptError", () => {
+      assert.deepEqual(run("ring-wait"), { seen: { error: "EIO" }, faulted: true });
+    });
+
     it("a replaced Array.prototype.push does not hide a fault (the map still says EIO)", () => {
       assert.deepEqual(run("push"), { seen: { error: "EIO" }, faulted: true });
     });

@@ -19,7 +19,16 @@
 import { futexWakeAt, processAlive, threadIdentity, wordAddress } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
 import { COPY_WAY, freshBytes } from "../fastpaths.ts";
-import { beforeUnmap, isMMap, isSharedMap, type MMap, privateWindow } from "../mmap.ts";
+import {
+  beforeUnmap,
+  isMMap,
+  isSharedMap,
+  type MMap,
+  privateWindow,
+  settleFaults,
+} from "../mmap.ts";
+import { faultCounter } from "../../ffi/guard/install.ts";
+import { TOTAL_FAULTS } from "../../ffi/guard/table.ts";
 import {
   arrayBufferDetached,
   atomics,
@@ -208,6 +217,8 @@ export class Ring {
   readonly #d: Uint8Array;
   readonly #d32: Int32Array;
   #shown: ArrayBuffer | null = null;
+  /** The process's fault count when this ring last found none in its map (see `#settle`). */
+  #faultsSeen = faultCounter.words[TOTAL_FAULTS];
   /** A call is under way that may run user code (see `#enter`). */
   #busy = false;
   readonly #mask: number;
@@ -1013,8 +1024,11 @@ export class Ring {
       at = this.#awaitRecord(timeoutMs);
       if (at < 0) return null;
     }
+    this.#settle();
+    // Peeking only once the view is made: a map that failed leaves no peek to release.
+    const view = new Uint8ArrayCtor(this.#shownBuffer(), at, this.#length);
     this.#peeking = true;
-    return new Uint8ArrayCtor(this.#shownBuffer(), at, this.#length);
+    return view;
   }
 
   /**
@@ -1141,6 +1155,20 @@ export class Ring {
    */
   #open(): void {
     if (this.#h[STATE] === undefined) throw this.#closedError();
+    this.#settle();
+  }
+
+  /**
+   * Throws the map's `EIO` when one of its pages faulted (another process
+   * cut the file under the ring): the fault guard put zero pages there, so
+   * what this side reads is not the ring and what it stores reaches no one.
+   * One load and compare when nothing faulted.
+   */
+  #settle(): void {
+    const count = faultCounter.words[TOTAL_FAULTS];
+    if (count === this.#faultsSeen) return;
+    settleFaults(this.#map);
+    this.#faultsSeen = count;
   }
 
   #closedError(): TypeError {
@@ -1243,6 +1271,7 @@ export class Ring {
   /** Stores head (publishing what was placed), waking a sleeping consumer. */
   #publish(): void {
     this.#lastRecord = -1;
+    this.#settle(); // the message went to a zero page: not published, not true
     const cur = this.#cursor;
     if (cur === this.#head) return;
     const h = this.#h;
@@ -1406,6 +1435,7 @@ export class Ring {
   /** Stores tail (freeing what was read), waking a sleeping producer. */
   #free(): void {
     this.#peeking = false;
+    this.#settle(); // what was read came from a zero page: not a message
     const cur = this.#readCursor;
     if (cur === this.#tail) return;
     const h = this.#h;
@@ -1502,6 +1532,7 @@ export class Ring {
   }
 
   #corrupt(detail: string): never {
+    this.#settle(); // zeros the fault guard put there are the map's EIO, not a corrupt ring
     throw new RingCorruptError(`Ring: ${detail}: the ring's shared memory was overwritten`);
   }
 }
