@@ -173,7 +173,7 @@ describe("WASI host", () => {
       const rights = (1n << 29n) - 1n;
       assert.equal(w.path_open(3, 0, 100, put(100, "f.bin"), 0, rights, rights, 0, 200), 0);
       const fd = new DataView(memory.buffer).getUint32(200, true);
-      const at = mm.map(fd, 0n, 131072, 1, 1);
+      const at = mm.map(fd, 0n, 131072, 1, 1) as number;
       assert.ok(at > 0, `map: ${at}`);
       const rename = (a: string, b: string) =>
         w.path_rename(3, 100, put(100, a), 3, 300, put(300, b));
