@@ -52,3 +52,34 @@ export function isMemory(value: unknown): value is WebAssembly.Memory {
     return false;
   }
 }
+
+// WebAssembly's constructors and the instance's `exports` getter, captured
+// too: the search kernel is made on first use, and a program that replaced
+// `WebAssembly.Instance` (or `Module`, `Memory`) by then was handed the
+// kernel's memory, with a map's pages in it, and answered `count` and `find`
+// for it (a count larger than the map, a match past its end).
+const Wasm = typeof WebAssembly === "undefined" ? undefined : {
+  Memory: WebAssembly.Memory,
+  Module: WebAssembly.Module,
+  Instance: WebAssembly.Instance,
+  exports: uncurryThis(
+    Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, "exports")!.get! as (
+      this: WebAssembly.Instance,
+    ) => WebAssembly.Exports,
+  ),
+};
+
+/** `new WebAssembly.Memory(descriptor)` by the captured constructor. */
+export function newMemory(descriptor: WebAssembly.MemoryDescriptor): WebAssembly.Memory {
+  if (!Wasm) return noWebAssembly();
+  return new Wasm.Memory(descriptor);
+}
+
+/** The exports of a new instance of `bytes`, by the captured constructors and getter. */
+export function instantiate(
+  bytes: Uint8Array,
+  imports?: WebAssembly.Imports,
+): WebAssembly.Exports {
+  if (!Wasm) return noWebAssembly();
+  return Wasm.exports(new Wasm.Instance(new Wasm.Module(bytes), imports));
+}

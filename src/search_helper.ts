@@ -22,7 +22,23 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import { atomics, Int32ArrayCtor } from "../ffi/primordials.ts";
+import { atomics, Int32ArrayCtor, uncurryThis } from "../ffi/primordials.ts";
+
+// Captured at load, as the kernel's own constructors are: the helper is
+// started on the first long search, and a replaced
+// `Worker.prototype.postMessage` was then handed the kernel's memory (with
+// a map's pages in it) and the control words, and a replaced
+// `SharedArrayBuffer` chose the control words the helper searches by.
+const SharedArrayBufferCtor = SharedArrayBuffer;
+const WorkerProto = Worker.prototype as unknown as {
+  postMessage(value: unknown): void;
+  unref(): void;
+  on(event: string, listener: () => void): unknown;
+};
+const workerPost = uncurryThis(WorkerProto.postMessage);
+const workerUnref = uncurryThis(WorkerProto.unref);
+const workerOn = uncurryThis(WorkerProto.on);
+const clock = Date.now;
 
 /** How long an idle helper waits for work before it ends. */
 const IDLE_MS = 10_000;
@@ -165,20 +181,20 @@ export class SearchHelper {
     if (this.#broken) return false;
     if (!this.#c || atomics.load(this.#c, STATE) === GONE) this.#spawn();
     const c = this.#c!;
-    const until = Date.now() + ms;
-    while (atomics.load(c, STATE) === STARTING && Date.now() < until) {
+    const until = clock() + ms;
+    while (atomics.load(c, STATE) === STARTING && clock() < until) {
       atomics.wait(c, STATE, STARTING, 10);
     }
     return atomics.load(c, STATE) === IDLE;
   }
 
   #spawn(): void {
-    const control = new SharedArrayBuffer(WORDS * 4);
+    const control = new SharedArrayBufferCtor(WORDS * 4);
     try {
       const worker = new Worker(HELPER_SOURCE, { eval: true });
-      worker.unref();
-      worker.on("error", () => {}); // a helper that fails is simply not used
-      worker.postMessage({ bytes: this.#bytes, memory: this.#memory, control });
+      workerUnref(worker);
+      workerOn(worker, "error", () => {}); // a helper that fails is simply not used
+      workerPost(worker, { bytes: this.#bytes, memory: this.#memory, control });
       this.#c = new Int32ArrayCtor(control);
     } catch {
       this.#broken = true;
@@ -251,14 +267,14 @@ export class SearchHelper {
    */
   #collect(c: Int32Array): boolean {
     let seen = atomics.load(c, PROGRESS);
-    let still = Date.now();
+    let still = clock();
     while (atomics.load(c, STATE) === BUSY) {
       atomics.wait(c, STATE, BUSY, 1000);
       const now = atomics.load(c, PROGRESS);
       if (now !== seen) {
         seen = now;
-        still = Date.now();
-      } else if (Date.now() - still > STALL_MS && atomics.load(c, STATE) === BUSY) {
+        still = clock();
+      } else if (clock() - still > STALL_MS && atomics.load(c, STATE) === BUSY) {
         this.#broken = true; // never used again: it may still be running
         c[FAILED] = 1;
         return false;

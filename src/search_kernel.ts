@@ -22,7 +22,7 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
-import { memoryBuffer, memoryGrow } from "../ffi/memory_brand.ts";
+import { instantiate, memoryBuffer, memoryGrow, newMemory } from "../ffi/memory_brand.ts";
 import {
   bufferByteLength,
   mathCeil,
@@ -81,16 +81,23 @@ let kernel: Kernel | null | undefined;
 /** The map whose pages are in the kernel's memory now, and how many bytes. */
 let placed: { mapping: Mapping; length: number } | null = null;
 
+/** The kernel's module, decoded at load (`atob` and `Uint8Array.from` as they are then). */
+const KERNEL_BYTES: Uint8Array | null = (() => {
+  try {
+    return Uint8Array.from(atob(SEARCH_KERNEL_WASM), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+})();
+
 function load(): Kernel | null {
   try {
-    const bytes = Uint8Array.from(atob(SEARCH_KERNEL_WASM), (c) => c.charCodeAt(0));
+    const bytes = KERNEL_BYTES!;
     // Shared, so that the helper's instance sees the same pages.
-    const memory = new WebAssembly.Memory(
+    const memory = newMemory(
       { initial: 4, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor,
     );
-    const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    const exports = instance.exports as {
+    const exports = instantiate(bytes, { env: { memory } }) as unknown as {
       count(p: number, n: number, byte: number): number;
       find: NeedleSearch;
       rfind: NeedleSearch;

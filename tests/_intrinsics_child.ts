@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
+import { Worker } from "node:worker_threads";
 import { MADV_DONTNEED, MMap } from "../mod.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 import { Mapping } from "../ffi/mapping.ts";
@@ -276,6 +277,53 @@ switch (how) {
         faulted,
         joined,
       };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    break;
+  }
+  case "kernel-globals": {
+    // The search kernel and its helper thread are made on the first long
+    // search, after the program ran: a replaced WebAssembly.Instance was
+    // handed the kernel's memory (a map's pages in it) and answered count
+    // and find itself (Deno: a count of 123456789 in a 9 MiB map, a match
+    // past its end); a replaced Worker.prototype.postMessage got the memory
+    // and the helper's control words; a replaced SharedArrayBuffer chose them.
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    try {
+      const path = `${dir}/f.bin`;
+      const size = 9 << 20;
+      const bytes = new Uint8Array(size).fill(0x61);
+      bytes[size - 3] = bytes[size - 2] = 10;
+      writeFileSync(path, bytes);
+      const leaked: string[] = [];
+      const Instance = WebAssembly.Instance;
+      (WebAssembly as { Instance: unknown }).Instance = function (mod: WebAssembly.Module) {
+        leaked.push("Instance");
+        return {
+          exports: { count: () => 123456789, find: () => 0x7ffffff0, rfind: () => 0x7ffffff0 },
+        };
+      };
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (this: Worker, value: unknown) {
+        leaked.push("postMessage");
+        return post.call(this, value);
+      };
+      const SAB = SharedArrayBuffer;
+      g.SharedArrayBuffer = function (n: number) {
+        leaked.push("SharedArrayBuffer");
+        return new SAB(n);
+      };
+      const m = MMap.open(path);
+      const seen = [];
+      for (let i = 0; i < 3; i++) {
+        seen.push(attempt(() => [m.count("\n"), m.find("\n\n"), m.rfind("a\n")]));
+      }
+      m.close();
+      (WebAssembly as { Instance: unknown }).Instance = Instance;
+      Worker.prototype.postMessage = post;
+      g.SharedArrayBuffer = SAB;
+      result = { seen, leaked };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -69,6 +69,12 @@ describe("patched globals never reach libc", () => {
     });
   });
 
+  it("WebAssembly, Worker and SharedArrayBuffer replaced before the first search reach neither kernel nor helper", () => {
+    const size = 9 << 20;
+    const right = { ok: true, value: [2, size - 3, size - 4] };
+    assert.deepEqual(run("kernel-globals").result, { seen: [right, right, right], leaked: [] });
+  });
+
   it("Bun: a replaced bun:ffi ptr never picks where files are mapped", {
     skip: runtime !== "bun" && "Bun only",
   }, () => {
