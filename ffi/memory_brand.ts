@@ -65,7 +65,7 @@ const Wasm = typeof WebAssembly === "undefined" ? undefined : {
   exports: uncurryThis(
     Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, "exports")!.get! as (
       this: WebAssembly.Instance,
-    ) => WebAssembly.Exports,
+    ) => Record<string, unknown>,
   ),
 };
 
@@ -77,9 +77,9 @@ export function newMemory(descriptor: WebAssembly.MemoryDescriptor): WebAssembly
 
 /** The exports of a new instance of `bytes`, by the captured constructors and getter. */
 export function instantiate(
-  bytes: Uint8Array,
-  imports?: WebAssembly.Imports,
-): WebAssembly.Exports {
+  bytes: Uint8Array<ArrayBuffer>,
+  imports?: Record<string, Record<string, unknown>>,
+): Record<string, unknown> {
   if (!Wasm) return noWebAssembly();
-  return Wasm.exports(new Wasm.Instance(new Wasm.Module(bytes), imports));
+  return Wasm.exports(new Wasm.Instance(new Wasm.Module(bytes), imports as never));
 }

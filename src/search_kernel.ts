@@ -82,7 +82,7 @@ let kernel: Kernel | null | undefined;
 let placed: { mapping: Mapping; length: number } | null = null;
 
 /** The kernel's module, decoded at load (`atob` and `Uint8Array.from` as they are then). */
-const KERNEL_BYTES: Uint8Array | null = (() => {
+const KERNEL_BYTES: Uint8Array<ArrayBuffer> | null = (() => {
   try {
     return Uint8Array.from(atob(SEARCH_KERNEL_WASM), (c) => c.charCodeAt(0));
   } catch {
