@@ -7,9 +7,11 @@
 //   shared <name>    MMap.shared(create, 8 MiB) under a full /dev/shm (run it
 //                    in a private mount namespace with a 1 MiB tmpfs there)
 //   guest <dir>      the C guest wasm_guests/mmap_space.wasm, with <dir> as /space
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+//   ring <path>      a Ring over a hole of a full tmpfs (no reservation: the file was
+//                    made by someone else)
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { MMap, MMapOSError } from "../mod.ts";
+import { MMap, MMapOSError, Ring } from "../mod.ts";
 import { WASI } from "../wasm/mod.ts";
 
 const [how, target] = process.argv.slice(2);
@@ -53,6 +55,20 @@ if (how === "open" || how === "sparse") {
   say({ sparse: m.length, size: statSync(file).size });
   m.close();
   MMap.unlinkShared(target);
+} else if (how === "ring") {
+  writeFileSync(target, "");
+  truncateSync(target, Ring.bytesFor(65536));
+  try {
+    writeFileSync(`${target}.fill`, new Uint8Array(2 << 20));
+  } catch { /* full now */ }
+  using m = MMap.open(target, { access: "write" });
+  // Before: the header went to the guard's zero page and the Ring was made over it.
+  try {
+    new Ring(m, 0, Ring.bytesFor(65536));
+    say({ made: true });
+  } catch (e) {
+    say({ error: (e as MMapOSError).code ?? (e as Error).name, faulted: m.faulted });
+  }
 } else if (how === "guest") {
   const wasm = readFileSync(
     decodeURIComponent(new URL("./wasm_guests/mmap_space.wasm", import.meta.url).pathname),

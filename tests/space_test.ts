@@ -229,6 +229,14 @@ describe("space is reserved before it is promised", () => {
     });
   });
 
+  it("a Ring over a hole of a full file system: its first store is EIO from the constructor, in a child", () => {
+    withTinyTmpfs((fs) => {
+      const res = runChild(["ring", fs.path("ring.bin")]);
+      assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
+      assert.deepEqual(res.lines, [{ error: "EIO", faulted: true }]);
+    });
+  });
+
   it("MMap.shared with create on a full /dev/shm: ENOSPC, no region left behind", () => {
     // A private mount namespace, so that only this child sees a 1 MiB /dev/shm.
     const name = `mmap-space-${process.pid}-${Math.random().toString(36).slice(2)}`;

@@ -267,6 +267,9 @@ export class Ring {
    * @throws {RangeError} a misaligned offset, bytes outside the map, too short
    * @throws {RingCorruptError} the memory holds something other than a ring
    *   of this size and version
+   * @throws {MMapOSError} `EIO`: a page of the map faulted (its file was
+   *   cut, or a hole of it found no room on a full file system); every
+   *   later call of the ring throws it too
    *
    * @example A ring of 64 KiB after a 4 KiB area of one's own
    * ```ts
@@ -326,6 +329,8 @@ export class Ring {
     this.#strategy = strategy;
     this.#spins = spins;
     setUpHeader(this.#h, capacity, "Ring");
+    // A header that went to the guard's zero page (a hole of a full file system, a cut file) is no ring.
+    this.#settle();
     this.#headAt = wordAddress(this.#h, HEAD);
     this.#tailAt = wordAddress(this.#h, TAIL);
     this.#producerWatch = this.#watch(TAIL, CONSUMER, "consumer");
