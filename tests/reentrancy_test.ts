@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
-import { MMap } from "../mod.ts";
+import { MMap, Ring } from "../mod.ts";
 import { tempDir } from "./_helpers.ts";
 
 const CLOSED = /mmap closed or invalid/;
@@ -51,5 +51,26 @@ describe("a map closed by user code in the middle of a call", () => {
     const v = m.view(Closing, 0);
     assert.equal(v.length, 0);
     assert.equal(seen!.byteLength, 0);
+  });
+
+  it("a Ring whose map user code closed (after reserve, in popMany) says so, not the engine", () => {
+    const ring = (m: MMap) => new Ring(m, 0, 8192);
+    // commit() of a reservation whose map was closed since.
+    const a = MMap.anonymous(8192);
+    const ra = ring(a);
+    ra.reserve(16, 0);
+    a.close();
+    assert.throws(() => ra.commit(8), { name: "TypeError", message: CLOSED });
+    // popMany whose result array runs an index setter (on Array.prototype) that closes the map.
+    const b = MMap.anonymous(8192);
+    const rb = ring(b);
+    rb.push(Uint8Array.of(1));
+    rb.push(Uint8Array.of(2));
+    Object.defineProperty(Array.prototype, 0, { set: () => b.close(), configurable: true });
+    try {
+      assert.throws(() => rb.popMany(5, 0), { name: "TypeError", message: CLOSED });
+    } finally {
+      delete (Array.prototype as unknown as Record<number, unknown>)[0];
+    }
   });
 });

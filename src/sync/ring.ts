@@ -726,6 +726,7 @@ export class Ring {
       this.#cursor = (this.#cursor - align8(RECORD_HEADER + reserved) +
         align8(RECORD_HEADER + n)) | 0;
     }
+    this.#open(); // `used`'s valueOf, or any code since reserve(), may have closed the map
     this.#publish();
   }
 
@@ -897,6 +898,7 @@ export class Ring {
       do out[k++] = this.#copy(at, this.#length); while (k < most && (at = this.#next()) >= 0);
     } finally {
       this.#busy = false;
+      this.#open(); // the setter may have closed the map: its error, not the engine's
       this.#free();
     }
     return out;
