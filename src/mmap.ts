@@ -76,7 +76,7 @@ import { alignedOffset } from "./pages.ts";
 import { byteStream, chunkSizeOf, type StreamOptions } from "./stream.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
-import { readInto } from "./read_into.ts";
+import { readInto, readIntoMain } from "./read_into.ts";
 import { mapWindows, type WindowSource } from "./windows.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
 import { type ConcatOptions, MMapConcat } from "./concat.ts";
@@ -1016,14 +1016,12 @@ export class MMap {
    */
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
     this.#check();
-    const n = readInto(
-      target,
-      this.#pos,
-      this.#length,
-      this.#windows(),
-      this.#views.mainBuffer,
-      copyBetween === null ? null : this.#views.main,
-    );
+    // Bun: the native copy from the internal view, tried first (one call).
+    const main = copyBetween === null ? null : this.#views.main;
+    let n = main === null ? -1 : readIntoMain(target, this.#pos, this.#length, main);
+    if (n < 0) {
+      n = readInto(target, this.#pos, this.#length, this.#windows(), this.#views.mainBuffer, main);
+    }
     this.#settle();
     this.#pos += n;
     return n;

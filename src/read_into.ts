@@ -14,7 +14,7 @@ import {
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { checkAttached, IMMUTABLE_BUFFERS, writableBytes } from "./byte_views.ts";
-import { type CopyBetween, copyBetween } from "./fastpaths.ts";
+import { copyBetween } from "./fastpaths.ts";
 import { isMapBuffer } from "./views.ts";
 import type { WindowSource } from "./windows.ts";
 
@@ -38,10 +38,6 @@ export function readInto(
   whole: ArrayBuffer | null = null,
   main: Uint8Array | null = null,
 ): number {
-  if (main !== null && copyBetween !== null) {
-    const n = intoFromMain(target, pos, length, main, copyBetween);
-    if (n >= 0) return n;
-  }
   const dst = writableBytes(target);
   const room = typedArrayByteLength(dst);
   if (room === 0) checkAttached(dst);
@@ -74,29 +70,33 @@ export function readInto(
 }
 
 /**
- * Bun, a typed-array target: one native copy from the internal view, the
- * target taken as bytes whatever its kind (Bun's copy counts bytes). Its
- * size is the engine's own slot, whose getter is also the brand check (it
- * throws for anything but a real typed array, a Proxy of one included):
- * cheaper there than `writableBytes`' `Symbol.toStringTag` (~10 ns against
- * ~40 a call, measured in Bun). Returns -1 for every other case (another
- * kind of target, an empty or detached one, an engine with immutable
- * buffers), which the general path handles.
+ * Bun, a typed-array target, from `main` (the internal view over the whole
+ * map): one native copy ({@linkcode copyBetween}), the target taken as
+ * bytes whatever its kind (Bun's copy counts bytes). The caller tries this
+ * first and calls {@linkcode readInto} only when it returns -1, so that a
+ * random 4 KiB record costs one call and one slot read on top of the copy.
+ * The target's size is the engine's own slot, whose getter is also the brand
+ * check (it throws for anything but a real typed array, a Proxy of one
+ * included): cheaper there than `writableBytes`' `Symbol.toStringTag` (~10
+ * ns against ~40 a call, measured in Bun). Returns -1 for every other case
+ * (no native copy, another kind of target, an empty or detached one, an
+ * engine with immutable buffers), which the general path handles.
  */
-function intoFromMain(
+export function readIntoMain(
   target: unknown,
   pos: number,
   length: number,
   main: Uint8Array,
-  copy: CopyBetween,
 ): number {
+  const copy = copyBetween;
+  if (copy === null || IMMUTABLE_BUFFERS) return -1;
   let room: number;
   try {
     room = typedArrayByteLength(target);
   } catch {
     return -1;
   }
-  if (room === 0 || IMMUTABLE_BUFFERS) return -1;
+  if (room === 0) return -1;
   const left = pos < length ? length - pos : 0;
   const n = room < left ? room : left;
   if (n > 0) copy(main, target as Uint8Array, 0, pos, pos + n);
