@@ -6,13 +6,17 @@
  * ~16-20). The API stays synchronous: the caller wakes the helper, both
  * take chunks of the range in order from a shared counter (from the start
  * for `find`, from the end for `rfind`) until one holds a match, and the
- * caller waits for the helper with `Atomics.wait`. A chunk is taken only
+ * caller waits for the helper with `Atomics.wait` if it joined. A chunk is taken only
  * while no match was found in an earlier one, and every chunk taken is
  * searched in full, so the earliest chunk with a match is known and exact;
  * a busy second core costs nothing but the helper's share.
  *
  * The helper is started on the first long search and used from the next one
- * on, once it says it is ready (the caller never waits for it to start). It
+ * on, once it says it is ready. The caller never waits for it to start: a
+ * helper claims each search before it takes a chunk, and one that has not
+ * claimed it when the caller has searched every chunk (asleep still, or its
+ * core busy with another process: measured, woken helpers joining 2-4 ms
+ * late on a loaded machine) is told it is taken back, and never touches it. It
  * is unref'd, so it never keeps the process alive, and it ends by itself
  * after {@linkcode IDLE_MS} without work; the next long search starts a new
  * one. Every request is answered: a kernel error in the helper is a result
@@ -69,12 +73,14 @@ const FAILED = 19;
 const PROGRESS = 20;
 const WORDS = 24;
 
-// STATE: starting, waiting for work, working, answered, ended (or unusable).
+// STATE: starting, waiting for work, work offered, answered, ended (or
+// unusable), work claimed by the helper.
 const STARTING = 0;
 const IDLE = 1;
 const BUSY = 2;
 const DONE = 3;
 const GONE = 4;
+const WORKING = 5;
 
 /** The `Atomics` functions that `share` uses. */
 type Atomic = Pick<typeof Atomics, "load" | "add" | "compareExchange">;
@@ -150,6 +156,8 @@ parentPort.once("message", ({ bytes, memory, control }) => {
           Atomics.compareExchange(c, ${STATE}, ${IDLE}, ${GONE}) === ${IDLE}) return;
       continue;
     }
+    // Claimed before any chunk is taken; the caller may have taken it back.
+    if (Atomics.compareExchange(c, ${STATE}, ${BUSY}, ${WORKING}) !== ${BUSY}) continue;
     try {
       share(ex, c, 1, Atomics);
     } catch {
@@ -167,8 +175,12 @@ export class SearchHelper {
   #memory: WebAssembly.Memory;
   #c: Int32Array | null = null;
   #broken = false;
-  /** How many searches the helper took part in (for the tests). */
+  /** How many searches the helper was offered (for the tests). */
   searches = 0;
+  /** How many of them it had not claimed when the caller was done (for the tests). */
+  takenBack = 0;
+  /** For the tests: false offers searches without waking the helper, as if its core were busy. */
+  wakes = true;
 
   /** `bytes`: the kernel's module; `memory`: its shared memory. */
   constructor(bytes: Uint8Array, memory: WebAssembly.Memory) {
@@ -243,7 +255,7 @@ export class SearchHelper {
     // The helper reads the words only once it sees BUSY.
     const helping = words === c && atomics.compareExchange(c, STATE, IDLE, BUSY) === IDLE;
     if (helping) {
-      atomics.notify(words, STATE);
+      if (this.wakes) atomics.notify(words, STATE);
       this.searches++;
     }
     try {
@@ -262,19 +274,24 @@ export class SearchHelper {
   }
 
   /**
-   * Waits for the helper to finish its chunk and gives it back; false when it
+   * Takes the search back if the helper has not claimed it yet (it found
+   * nothing, then), else waits for it to finish its chunk; false when it
    * stood still too long (it is given up, and its chunks are searched again).
    */
   #collect(c: Int32Array): boolean {
+    if (atomics.compareExchange(c, STATE, BUSY, IDLE) === BUSY) {
+      this.takenBack++;
+      return true;
+    }
     let seen = atomics.load(c, PROGRESS);
     let still = clock();
-    while (atomics.load(c, STATE) === BUSY) {
-      atomics.wait(c, STATE, BUSY, 1000);
+    while (atomics.load(c, STATE) === WORKING) {
+      atomics.wait(c, STATE, WORKING, 1000);
       const now = atomics.load(c, PROGRESS);
       if (now !== seen) {
         seen = now;
         still = clock();
-      } else if (clock() - still > STALL_MS && atomics.load(c, STATE) === BUSY) {
+      } else if (clock() - still > STALL_MS && atomics.load(c, STATE) === WORKING) {
         this.#broken = true; // never used again: it may still be running
         c[FAILED] = 1;
         return false;

@@ -253,6 +253,19 @@ export function searchHelperReady(ms: number): number {
   return kernel.helper.searches;
 }
 
+/**
+ * For the tests: whether long searches wake the helper (false: they are
+ * offered to it, but it sleeps on, as when its core is busy); returns how
+ * many searches it had not claimed when the caller was done, or -1 when
+ * there is no helper.
+ */
+export function searchHelperWakes(wakes: boolean): number {
+  if (kernel === undefined) kernel = load();
+  if (!kernel) return -1;
+  kernel.helper.wakes = wakes;
+  return kernel.helper.takenBack;
+}
+
 const FIND = 0;
 const RFIND = 1;
 /** From this many bytes, the helper thread searches too (src/search_helper.ts). */

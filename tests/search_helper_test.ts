@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { writeFileSync } from "node:fs";
 import { ACCESS_WRITE, MMap } from "../mod.ts";
-import { HELPED_MIN, KERNEL_WINDOW, searchHelperReady } from "../src/search_kernel.ts";
+import {
+  HELPED_MIN,
+  KERNEL_WINDOW,
+  searchHelperReady,
+  searchHelperWakes,
+} from "../src/search_kernel.ts";
 import { EMULATION_TIME } from "./_emulation.ts";
 import { runScript, tempDir } from "./_helpers.ts";
 
@@ -85,6 +90,45 @@ describe("the search helper thread", () => {
       using w = MMap.open(t.path("hay.bin"), { access: ACCESS_WRITE });
       using m = MMap.open(t.path("hay.bin"));
       shareAndCheck(w.bytes, m, before);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it("never makes a search wait for a helper that has not started on it", EMULATION_TIME, () => {
+    assert.ok(searchHelperReady(60_000) >= 0, "no helper thread started");
+    const size = HELPED_MIN + 2 * KERNEL_WINDOW;
+    const needle = new TextEncoder().encode("~late-helper~");
+    const hay = new Uint8Array(size);
+    hay.set(needle, size - 100);
+    const t = tempDir("mmap-helper-late-");
+    writeFileSync(t.path("hay.bin"), hay);
+    try {
+      using m = MMap.open(t.path("hay.bin"));
+      // A helped search just before: the helper now sleeps with its whole idle wait (10 s)
+      // ahead of it, which a search that waited for it to wake would sit out.
+      let start = performance.now();
+      assert.equal(m.find(needle), size - 100);
+      const woken = performance.now() - start;
+      const takenBack = searchHelperWakes(false);
+      start = performance.now();
+      let found: number;
+      try {
+        found = m.find(needle);
+      } finally {
+        searchHelperWakes(true);
+      }
+      const asleep = performance.now() - start;
+      assert.equal(found, size - 100);
+      assert.equal(searchHelperWakes(true), takenBack + 1, "the search was taken back");
+      assert.ok(
+        asleep < 3 * woken + 2_000,
+        `a search with the helper asleep took ${asleep.toFixed(0)} ms (${woken.toFixed(0)} woken)`,
+      );
+      // And the helper still works afterwards.
+      const before = searchHelperReady(60_000);
+      assert.equal(m.rfind(needle), size - 100);
+      assert.equal(searchHelperReady(0), before + 1);
     } finally {
       t.cleanup();
     }
