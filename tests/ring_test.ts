@@ -381,6 +381,31 @@ describe("Ring messages in one process", () => {
     }
   });
 
+  it("popManyInto's word-by-word run checks small records too: past head, beyond maxMessage", () => {
+    // Lies the run of small whole-word records (src/sync/ring_records.ts)
+    // must catch itself: lengths of at most 32 bytes, a multiple of 4.
+    const cases: [string, number, number, number][] = [
+      // what, capacity, which record, its lie
+      ["a 12-byte record where 8 are published", 4096, 4, 12],
+      ["a 28-byte record where maxMessage is 24", 64, 1, 28],
+    ];
+    for (const [what, capacity, which, lie] of cases) {
+      using m = MMap.anonymous(Ring.bytesFor(capacity));
+      const ring = new Ring(m, 0, Ring.bytesFor(capacity));
+      const count = capacity === 64 ? 4 : 5;
+      const data = new Uint8Array(8 * count).map((_, i) => i + 1);
+      assert.equal(ring.pushManyFrom(data, new Uint32Array(count).fill(8)), count, what);
+      m.view(Int32Array, 256, capacity / 4)[which * 4] = lie;
+      const target = new Uint8Array(8 * count + 64).fill(0xee);
+      const lengths = new Uint32Array(count);
+      assert.throws(() => ring.popManyInto(target, lengths), RingCorruptError, what);
+      const before = [...lengths].slice(0, which);
+      assert.deepEqual(before, new Array(which).fill(8), `${what}: those before it were copied`);
+      assert.deepEqual(target.subarray(0, 8 * which), data.subarray(0, 8 * which), what);
+      assert.ok(target.subarray(8 * which).every((x) => x === 0xee), `${what}: nothing more`);
+    }
+  });
+
   it("pushManyFrom refuses a tail that lies, also in the middle of a batch", () => {
     using m = MMap.anonymous(BYTES);
     const ring = ringOf(m);

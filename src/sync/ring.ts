@@ -69,6 +69,7 @@ import {
   STATE,
   TAIL,
 } from "./ring_layout.ts";
+import { endIndex, endOffset, readRecords, writeRecords } from "./ring_records.ts";
 import {
   SLEEP,
   sleepUntilChange,
@@ -607,8 +608,29 @@ export class Ring {
     let cur = this.#cursor;
     let free = cap - ((cur - this.#tailSeen) >>> 0);
     let run = cap - (cur & mask);
+    const limit = max < SMALL ? max : SMALL;
     try {
       for (; done < count; done++) {
+        if (s32 !== null) {
+          done = writeRecords(
+            d32,
+            mask,
+            cur,
+            run < free ? run : free,
+            s32,
+            from,
+            sizes,
+            done,
+            count,
+            limit,
+          );
+          const used = (endIndex - cur) | 0;
+          cur = endIndex;
+          from = endOffset;
+          run -= used;
+          free -= used;
+          if (done === count) break;
+        }
         const n = sizes[done]!;
         const rec = (RECORD_HEADER + n + 7) & ~7;
         if (rec > run || rec > free) {
@@ -960,6 +982,7 @@ export class Ring {
     let count = 0;
     let filled = 0;
     let n = this.#length;
+    const limit = max < SMALL ? max : SMALL;
     // The read cursor past the record at `at`, in a local; a plain record
     // inside what was published is read here, the rest (a padding record, a
     // new look at head) by #next.
@@ -975,6 +998,25 @@ export class Ring {
         filled += n;
         lengths[count++] = n;
         if (count === most) break;
+        if (t32 !== null) {
+          count = readRecords(
+            d32,
+            mask,
+            cap,
+            cur,
+            head,
+            limit,
+            t32,
+            filled,
+            room,
+            lengths,
+            count,
+            most,
+          );
+          cur = endIndex;
+          filled = endOffset;
+          if (count === most) break;
+        }
         const avail = (head - cur) >>> 0;
         const pos = cur & mask;
         let after: number;
