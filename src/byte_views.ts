@@ -19,6 +19,7 @@ import {
   typedArrayByteLength,
   typedArrayByteOffset,
   typedArrayKind,
+  typedArraySet,
   Uint8ArrayCtor,
   uncurryThis,
 } from "../ffi/primordials.ts";
@@ -66,6 +67,23 @@ function notWritable(target: unknown, why: string): TypeError {
 const DETACHED = " (its ArrayBuffer is detached: a view of a closed or resized map, " +
   "or a buffer that was transferred)";
 const IMMUTABLE = " (its ArrayBuffer is immutable)";
+const OUT_OF_BOUNDS = " (its ArrayBuffer was resized below it: the view is out of bounds)";
+const NO_ELEMENTS: number[] = Object.freeze([]) as never;
+
+/**
+ * A fixed-length view of a resizable ArrayBuffer that shrank below it is
+ * out of bounds: every getter says 0 bytes, yet it is no empty buffer (a
+ * `readInto` of 0 would read as the end of the map). `set` of nothing is the
+ * engine's own check; only asked of views that say 0 bytes.
+ */
+function outOfBounds(view: unknown): boolean {
+  try {
+    typedArraySet(view, NO_ELEMENTS);
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 /**
  * A `Uint8Array` over exactly the bytes of `target` (any typed array, a
@@ -95,6 +113,7 @@ function otherBytes(target: unknown): Uint8Array {
     const n = typedArrayByteLength(target);
     const buffer = typedArrayBuffer(target);
     if (n === 0 && detached(buffer)) throw notWritable(target, DETACHED);
+    if (n === 0 && outOfBounds(target)) throw notWritable(target, OUT_OF_BOUNDS);
     if (immutable(buffer)) throw notWritable(target, IMMUTABLE);
     return new Uint8ArrayCtor(buffer, typedArrayByteOffset(target), n);
   }
@@ -117,8 +136,10 @@ function otherBytes(target: unknown): Uint8Array {
 
 /**
  * Throws the error {@linkcode writableBytes} gives a detached target, when
- * `view` (its result, 0 bytes long) is over a detached buffer.
+ * `view` (its result, 0 bytes long) is over a detached buffer, or is out of
+ * the bounds of a resizable one.
  */
 export function checkAttached(view: Uint8Array): void {
   if (detached(typedArrayBuffer(view))) throw notWritable(view, DETACHED);
+  if (outOfBounds(view)) throw notWritable(view, OUT_OF_BOUNDS);
 }

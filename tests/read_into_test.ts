@@ -271,6 +271,25 @@ print(json.dumps(out))
     assert.equal(text(tracking), "234567");
   });
 
+  it(
+    "refuses a view that a resizable buffer shrank out of bounds (it read 0, as at the end)",
+    needsKernel("resizableBuffer"),
+    () => {
+      using m = filled("0123456789");
+      const rab = new ArrayBuffer(16, { maxByteLength: 16 });
+      const fixed = new Uint8Array(rab, 8, 8);
+      const wide = new Float64Array(rab, 8, 1);
+      rab.resize(4);
+      const OOB = { name: "TypeError", message: /resized below it: the view is out of bounds/ };
+      assert.throws(() => m.readInto(fixed), OOB);
+      assert.throws(() => m.readInto(wide), OOB);
+      assert.equal(m.tell(), 0);
+      rab.resize(16);
+      assert.equal(m.readInto(fixed), 8);
+      assert.equal(text(fixed), "01234567");
+    },
+  );
+
   it("reads across the files of a concatenation, with the same rules", () => {
     const t = tempDir("mmap-readinto-");
     try {
