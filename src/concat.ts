@@ -1119,7 +1119,9 @@ export class MMapConcat {
   #faultedFile(): string | undefined {
     const pieces = this.#pieces;
     if (!pieces) return undefined;
-    for (const seg of this.#segments) {
+    const segments = this.#segments;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
       if (seg.end === seg.start) continue;
       const piece = pieces.pieceAt(seg.start);
       if (piece.mapping.faulted(seg.start - piece.start, seg.end - seg.start)) return seg.path;

@@ -81,6 +81,9 @@ import { mapWindows, type WindowSource } from "./windows.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
 import { type ConcatOptions, MMapConcat } from "./concat.ts";
 
+/** What `#prefault` asks for, in order (a kernel without the first refuses it). */
+const PREFAULT_ADVICE: readonly number[] = [MADV_POPULATE_READ, MADV_WILLNEED];
+
 export type { AccessMode } from "./access.ts";
 export type { BytesLike, Needle } from "./bytes.ts";
 export type { SharedOptions } from "./shared.ts";
@@ -1740,7 +1743,9 @@ export class MMap {
   #prefault(): void {
     const m = this.#res.mapping;
     if (!m || this.#length === 0) return;
-    for (const advice of [MADV_POPULATE_READ, MADV_WILLNEED]) {
+    // By index: a replaced array iterator chose the advice (any madvise).
+    for (let i = 0; i < PREFAULT_ADVICE.length; i++) {
+      const advice = PREFAULT_ADVICE[i]!;
       if (advice < 0) continue;
       try {
         m.advise(0, this.#length, advice);

@@ -11,6 +11,7 @@
  */
 import type { Mapping } from "../ffi/mapping.ts";
 import {
+  appendOwn,
   byteArray,
   detachBuffer,
   typedArrayBuffer,
@@ -51,10 +52,15 @@ export class Pieces {
     this.#pieces = pieces;
     this.#page = page;
     this.#length = pieces.length ? pieces[pieces.length - 1]!.end : 0;
-    this.#buffers = pieces.map((p) => {
-      const n = p.end - p.start;
-      return n <= maxBufferLength ? new Uint8ArrayCtor(p.mapping.buffer(0, n)) : null;
-    });
+    // By index into own properties: a replaced Array.prototype.map (or an
+    // index setter) kept the real buffers from release(), which then
+    // unmapped memory they still covered.
+    const buffers: (Uint8Array | null)[] = [];
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i]!, n = p.end - p.start;
+      appendOwn(buffers, n <= maxBufferLength ? new Uint8ArrayCtor(p.mapping.buffer(0, n)) : null);
+    }
+    this.#buffers = buffers;
   }
 
   /** Total bytes. */
@@ -83,7 +89,8 @@ export class Pieces {
       }
     }
     let first: unknown;
-    for (const p of this.#pieces) {
+    for (let i = 0; i < this.#pieces.length; i++) {
+      const p = this.#pieces[i]!;
       try {
         if (reachable) p.mapping.retire();
         else p.mapping.unmap();

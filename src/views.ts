@@ -11,6 +11,7 @@
  */
 import type { Mapping } from "../ffi/mapping.ts";
 import {
+  appendOwn,
   arrayBufferDetached,
   detachBuffer,
   Uint8ArrayCtor,
@@ -168,7 +169,9 @@ export class ViewSet {
     if (length === 0) return new ArrayBuffer(0); // over no memory: nothing to track
     const buffer = this.#own(mapping.buffer(offset, length));
     if (this.#windows.length > 1024) this.#prune();
-    this.#windows[this.#windows.length] = new WeakRefCtor(buffer);
+    // An own data property: an index setter on Array.prototype must not lose
+    // the window (it would outlive the unmap undetached: SIGSEGV on use).
+    appendOwn(this.#windows, new WeakRefCtor(buffer));
     return buffer;
   }
 
@@ -213,7 +216,7 @@ export class ViewSet {
     for (let i = 0; i < this.#windows.length; i++) {
       const ref = this.#windows[i]!;
       if (deref(ref) === undefined) this.#lost = true;
-      else live[live.length] = ref;
+      else appendOwn(live, ref);
     }
     this.#windows = live;
   }

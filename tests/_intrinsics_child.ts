@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { MADV_DONTNEED, MMap } from "../mod.ts";
+import { MADV_DONTNEED, MADV_WILLNEED, MMap, Ring } from "../mod.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 import { Mapping } from "../ffi/mapping.ts";
 
@@ -324,6 +324,64 @@ switch (how) {
       Worker.prototype.postMessage = post;
       g.SharedArrayBuffer = SAB;
       result = { seen, leaked };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    break;
+  }
+  case "lists": {
+    // The library's own lists of buffers over a map, which close() detaches
+    // before it unmaps. An index setter on Array.prototype lost the Ring's
+    // window and a concatenation's views (they outlived the unmap: SIGSEGV
+    // at the next push or read, in both runtimes); a replaced
+    // Array.prototype.map kept a concatenation's internal buffers from it;
+    // a replaced array iterator chose the advice MMap.open's populate gives.
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    try {
+      const paths = [0, 1].map((i) => {
+        const p = `${dir}/c${i}.bin`;
+        writeFileSync(p, new Uint8Array(4096 + 10).fill(0x41 + i));
+        return p;
+      });
+      const arrayMap = Array.prototype.map;
+      const iterator = Array.prototype[Symbol.iterator];
+      const kept: Uint8Array[] = [];
+      let advised = false;
+      Array.prototype.map = function (this: unknown[], f: (v: unknown, i: number) => unknown) {
+        const r = arrayMap.call(this, f as never) as unknown[];
+        for (let i = 0; i < r.length; i++) {
+          if (r[i] instanceof Uint8Array) kept[kept.length] = r[i] as Uint8Array;
+        }
+        return r;
+      } as typeof arrayMap;
+      Array.prototype[Symbol.iterator] = function (this: unknown[]) {
+        if (this.length === 2 && this[1] === MADV_WILLNEED) advised = true;
+        return iterator.call(this);
+      } as typeof iterator;
+      const copy = MMap.open(paths[0]!, { access: "copy", populate: true });
+      copy.close();
+      const joined = MMap.concat(paths);
+      Array.prototype.map = arrayMap;
+      Array.prototype[Symbol.iterator] = iterator;
+      for (let i = 0; i < 8; i++) {
+        Object.defineProperty(Array.prototype, i, {
+          set() {},
+          get: () => undefined,
+          configurable: true,
+        });
+      }
+      const m = MMap.anonymous(1 << 16);
+      const ring = new Ring(m, 0, 1 << 16);
+      const across = joined.view(Uint8Array, 4106, 100) as Uint8Array;
+      for (let i = 0; i < 8; i++) delete (Array.prototype as unknown as Record<number, unknown>)[i];
+      m.close();
+      joined.close();
+      result = {
+        push: attempt(() => ring.tryPush(Uint8Array.of(1))),
+        across: across.length,
+        kept: kept.map((v) => v.length),
+        advised,
+      };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

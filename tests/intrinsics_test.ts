@@ -91,6 +91,15 @@ describe("patched globals never reach libc", () => {
     });
   });
 
+  it("patched array methods and index setters lose no buffer that close() must detach", () => {
+    assert.deepEqual(run("lists").result, {
+      push: { error: "TypeError", message: "mmap closed or invalid" },
+      across: 0,
+      kept: [],
+      advised: false,
+    });
+  });
+
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
     const { result } = run("mapping");
     for (const r of result as { error?: string; message?: string }[]) {
