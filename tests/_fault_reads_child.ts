@@ -35,6 +35,11 @@ try {
         tryPush: code(() => ring.tryPush(Uint8Array.of(4))),
         peek: code(() => ring.peek(0)),
         popMany: code(() => ring.popMany(10, 0)),
+        popInto: code(() => ring.popInto(new Uint8Array(8), 0)),
+        popManyInto: code(() => ring.popManyInto(new Uint8Array(8), new Uint32Array(4), 0)),
+        tryPushMany: code(() => ring.tryPushMany([Uint8Array.of(5)])),
+        pushManyFrom: code(() => ring.pushManyFrom(Uint8Array.of(6), Uint32Array.of(1), 0)),
+        reserve: code(() => ring.reserve(4, 0)),
         faulted: m.faulted,
       }));
     } else {

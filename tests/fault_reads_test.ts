@@ -40,6 +40,11 @@ describe(
         tryPush: eio,
         peek: eio,
         popMany: eio,
+        popInto: eio,
+        popManyInto: eio,
+        tryPushMany: eio,
+        pushManyFrom: eio,
+        reserve: eio,
         faulted: true,
       });
     });
