@@ -224,7 +224,8 @@ export function ownAt<T>(list: readonly T[], i: number): T | undefined {
   return hasOwn(list, i) ? list[i] : undefined;
 }
 
-const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
+/** `Object.hasOwn`, captured. */
+export const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
 
 // A descriptor with no prototype: a `get` or `value` on Object.prototype must not join it.
 const ownValue = (value: unknown): PropertyDescriptor =>
@@ -255,6 +256,8 @@ export function byteArray(value: number): Uint8Array {
 export const Uint8ArrayPrototype: object = Uint8Array.prototype;
 /** `Object.getPrototypeOf`, captured. */
 export const getPrototypeOf: (o: object) => object | null = Object.getPrototypeOf;
+/** `Object.prototype`, as it was when the library loaded. */
+export const ObjectPrototype: object = Object.prototype;
 
 const encoder = new TextEncoder();
 const encodeRaw: (self: TextEncoder, s: string) => Uint8Array = uncurryThis(

@@ -4,7 +4,16 @@
  *
  * @module
  */
-import { BigIntCtor, isArray, isInteger, isSafeInteger, NumberCtor } from "../ffi/primordials.ts";
+import {
+  BigIntCtor,
+  getPrototypeOf,
+  hasOwn,
+  isArray,
+  isInteger,
+  isSafeInteger,
+  NumberCtor,
+  ObjectPrototype,
+} from "../ffi/primordials.ts";
 
 /** A short description of a value's type, for error messages. */
 export function typeName(value: unknown): string {
@@ -136,10 +145,26 @@ export function checkOptions(
   }
   for (let i = 0; i < allowed.length; i++) {
     const key = allowed[i]!;
+    if (fromObjectPrototype(options, key)) continue;
     const value = (options as Record<string, unknown>)[key];
     if (value !== undefined) snapshot[key] = value;
   }
   return snapshot;
+}
+
+/**
+ * Whether the nearest object holding `key` on the chain of `o` is
+ * `Object.prototype`: an option nobody gave, put there by a program (or a
+ * library that merges JSON into objects) for every object at once. With
+ * `Object.prototype.guard = false` every map opened without options lost
+ * the fault guard, and a cut file then killed the process. Options given by
+ * the object itself or by a class of the caller's still count.
+ */
+function fromObjectPrototype(o: object, key: string): boolean {
+  for (let p: object | null = o; p !== null; p = getPrototypeOf(p)) {
+    if (hasOwn(p, key)) return p === ObjectPrototype;
+  }
+  return false;
 }
 
 /** A boolean option; `undefined` gives the default. */

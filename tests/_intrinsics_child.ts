@@ -387,6 +387,36 @@ switch (how) {
     }
     break;
   }
+  case "object-prototype": {
+    // Options put on Object.prototype (prototype pollution, as a library
+    // that merges JSON into objects can do) counted for every options bag:
+    // `guard = false` took the fault guard from maps opened with `{}`, and
+    // a cut file then killed the process (SIGBUS, both runtimes);
+    // `preopens` gave every WASI guest made without preopens the host's "/".
+    const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
+    const proto = Object.prototype as Record<string, unknown>;
+    try {
+      const path = `${dir}/f.bin`;
+      writeFileSync(path, new Uint8Array(3 * 4096).fill(1));
+      proto.guard = false;
+      proto.preopens = { "/host": "/" };
+      const m = MMap.open(path, {});
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const wasi = new WASI({ memory });
+      delete proto.guard;
+      delete proto.preopens;
+      truncateSync(path, 4096);
+      const cut = attempt(() => m.at(2 * 4096 + 5));
+      m.close();
+      const w = wasi.wasiImport as Record<string, (...a: unknown[]) => number>;
+      result = { cut: "error" in cut ? cut.error : cut, preopen: w.fd_prestat_get!(3, 0) };
+    } finally {
+      delete proto.guard;
+      delete proto.preopens;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    break;
+  }
   default:
     throw new Error(`unknown case ${how}`);
 }
