@@ -5,7 +5,7 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
-import { typedArrayByteLength as lengthOf, uncurryThis } from "./primordials.ts";
+import { hasOwn, typedArrayByteLength as lengthOf, uncurryThis } from "./primordials.ts";
 import { type Platform, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from "./platform.ts";
 
 /** The error of the call that just failed. Read it before any other libc call. */
@@ -73,12 +73,16 @@ export interface OpenRequest {
 /** Opens `path`, checking the runtime's permissions first. Returns the fd. */
 export function openFile(path: string, req: OpenRequest, mode = 0o666): number {
   const b = backend();
-  b.checkPathAccess(path, req.write);
+  // Own properties only: `Object.prototype.create = true` must not make an
+  // open that never asked for it create the file.
+  const asked = (key: keyof OpenRequest) => hasOwn(req, key) && req[key] === true;
+  const write = asked("write");
+  b.checkPathAccess(path, write);
   const o = b.platform.open;
-  let flags = (req.write ? o.O_RDWR : o.O_RDONLY) | o.O_CLOEXEC;
-  if (req.create) flags |= o.O_CREAT;
-  if (req.exclusive) flags |= o.O_EXCL;
-  if (req.nonblock) flags |= o.O_NONBLOCK;
+  let flags = (write ? o.O_RDWR : o.O_RDONLY) | o.O_CLOEXEC;
+  if (asked("create")) flags |= o.O_CREAT;
+  if (asked("exclusive")) flags |= o.O_EXCL;
+  if (asked("nonblock")) flags |= o.O_NONBLOCK;
   const fd = b.libc.open(cString(path), flags, mode);
   if (fd < 0) throw lastError("open", path);
   return fd;

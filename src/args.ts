@@ -145,11 +145,15 @@ export function checkOptions(
   }
   for (let i = 0; i < allowed.length; i++) {
     const key = allowed[i]!;
-    if (fromObjectPrototype(options, key)) continue;
-    const value = (options as Record<string, unknown>)[key];
+    const value = optionValue(options, key);
     if (value !== undefined) snapshot[key] = value;
   }
   return snapshot;
+}
+
+/** `o[key]`, read once, or `undefined` when only Object.prototype has it (see below). */
+export function optionValue(o: object, key: string): unknown {
+  return fromObjectPrototype(o, key) ? undefined : (o as Record<string, unknown>)[key];
 }
 
 /**

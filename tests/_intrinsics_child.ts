@@ -4,7 +4,15 @@
 // killed the process (SIGSEGV) or made libc touch memory outside the map.
 // It prints one JSON line with what it saw, then exits 0: a crash is an exit
 // status the parent asserts on. Run by the current runtime; never imported.
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
@@ -392,7 +400,9 @@ switch (how) {
     // that merges JSON into objects can do) counted for every options bag:
     // `guard = false` took the fault guard from maps opened with `{}`, and
     // a cut file then killed the process (SIGBUS, both runtimes);
-    // `preopens` gave every WASI guest made without preopens the host's "/".
+    // `preopens` gave every WASI guest made without preopens the host's "/";
+    // `create` made MMap.concat create a file that was missing (the library's
+    // own open request is an object literal too); `wait` chose every Ring's.
     const dir = mkdtempSync(`${tmpdir()}/seed-intrinsics-`);
     const proto = Object.prototype as Record<string, unknown>;
     try {
@@ -400,19 +410,29 @@ switch (how) {
       writeFileSync(path, new Uint8Array(3 * 4096).fill(1));
       proto.guard = false;
       proto.preopens = { "/host": "/" };
+      proto.create = true;
+      proto.wait = "spin";
       const m = MMap.open(path, {});
       const memory = new WebAssembly.Memory({ initial: 1 });
       const wasi = new WASI({ memory });
-      delete proto.guard;
-      delete proto.preopens;
+      const concat = attempt(() => MMap.concat([path, `${dir}/missing.bin`]).close());
+      const ringMap = MMap.anonymous(4096);
+      const wait = new Ring(ringMap, 0, 4096).wait;
+      ringMap.close();
+      for (const key of ["guard", "preopens", "create", "wait"]) delete proto[key];
       truncateSync(path, 4096);
       const cut = attempt(() => m.at(2 * 4096 + 5));
       m.close();
       const w = wasi.wasiImport as Record<string, (...a: unknown[]) => number>;
-      result = { cut: "error" in cut ? cut.error : cut, preopen: w.fd_prestat_get!(3, 0) };
+      result = {
+        cut: "error" in cut ? cut.error : cut,
+        preopen: w.fd_prestat_get!(3, 0),
+        concat: "error" in concat ? concat.error : concat,
+        created: existsSync(`${dir}/missing.bin`),
+        wait,
+      };
     } finally {
-      delete proto.guard;
-      delete proto.preopens;
+      for (const key of ["guard", "preopens", "create", "wait"]) delete proto[key];
       rmSync(dir, { recursive: true, force: true });
     }
     break;

@@ -102,7 +102,13 @@ describe("patched globals never reach libc", () => {
 
   it("options on Object.prototype count for nobody: the guard stays, no guest gets a preopen", () => {
     // The cut file's fault is the map's MMapOSError, and fd 3 is EBADF (8): no preopen.
-    assert.deepEqual(run("object-prototype").result, { cut: "MMapOSError", preopen: 8 });
+    assert.deepEqual(run("object-prototype").result, {
+      cut: "MMapOSError",
+      preopen: 8,
+      concat: "MMapOSError", // ENOENT: the missing file stays missing
+      created: false,
+      wait: "sleep",
+    });
   });
 
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {

@@ -17,7 +17,7 @@
  * @module
  */
 import { futexWakeAt, processAlive, threadIdentity, wordAddress } from "../../ffi/futex.ts";
-import { toInt, typeName } from "../args.ts";
+import { optionValue, toInt, typeName } from "../args.ts";
 import { COPY_WAY, freshBytes } from "../fastpaths.ts";
 import {
   beforeUnmap,
@@ -290,12 +290,14 @@ export class Ring {
     if (typeof o !== "object") {
       throw new TypeError(`Ring: options must be an object, not ${typeName(o)}`);
     }
-    const strategy = o.wait ?? "sleep";
+    // Each read once, and never from Object.prototype (see optionValue).
+    const wait = optionValue(o, "wait"), givenSpins = optionValue(o, "spins");
+    const strategy = (wait ?? "sleep") as WaitStrategy;
     if (!STRATEGIES.includes(strategy)) {
       throw new TypeError(`Ring: wait must be "spin", "yield" or "sleep", not ${String(strategy)}`);
     }
-    const spins = o.spins === undefined ? DEFAULT_SPINS : toInt(o.spins, "spins");
-    this.#spinMs = o.spins === undefined ? DEFAULT_SPIN_MS : 0;
+    const spins = givenSpins === undefined ? DEFAULT_SPINS : toInt(givenSpins, "spins");
+    this.#spinMs = givenSpins === undefined ? DEFAULT_SPIN_MS : 0;
     if (spins < 0) throw new RangeError(`Ring: spins must be 0 or more, not ${spins}`);
     if (map.closed) throw new TypeError("mmap closed or invalid");
     if (!isSharedMap(map)) {
