@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { MADV_SEQUENTIAL, MADV_WILLNEED, MMap } from "../mod.ts";
 import { type Case, type Driver, type Impl, runtime } from "./_harness.ts";
 import { type Inputs, NEEDLES } from "./inputs.ts";
-import { CEILING, ceilingRef } from "./ceiling.ts";
+import { CEILING, ceilingRef, COLLECT_IN_BUN } from "./ceiling.ts";
 
 /** How much work the random-access cases do per repetition. */
 export interface Counts {
@@ -314,6 +314,7 @@ export function buildCases(
   const randomBun = bunRef("Bun.mmap slice", (u8) => ({
     name: "Bun.mmap slice",
     kind: "Bun.mmap",
+    before: COLLECT_IN_BUN,
     run: () => {
       const v = u8();
       let r = 0;
@@ -329,7 +330,7 @@ export function buildCases(
       r += out[0];
     }
     return r;
-  });
+  }, COLLECT_IN_BUN);
   const randomCase = (
     what: "read" | "slice",
     run: (t: MMap, o: number) => number,
@@ -346,6 +347,7 @@ export function buildCases(
       name: what,
       kind: "lib",
       setup: setupOffsets,
+      before: COLLECT_IN_BUN,
       run: () => {
         const t = m();
         let r = 0;
@@ -360,9 +362,14 @@ export function buildCases(
       { ref: "Bun.mmap slice", min: 1 },
       { ref: CEILING, min: 0.9 },
     ],
-    note: what === "read"
-      ? "file I/O references read into one reused buffer; the library returns a new copy each time"
-      : undefined,
+    note:
+      (what === "read"
+          ? "file I/O references read into one reused buffer; the library returns a new copy each time"
+          : "") +
+        (runtime === "bun"
+          ? `${what === "read" ? "; " : ""}Bun: the library, Bun.mmap and the engine row start ` +
+            "each repetition after a full collection (Bun.gc(true)), as the 1 MiB cases do"
+          : "") || undefined,
   });
   const cMemcpy = cRef("C memcpy", `random-memcpy - ${n}`);
   const pySlice = pyRef("CPython m[o:o+4096]", `random-slice - ${n}`);

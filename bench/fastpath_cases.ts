@@ -7,30 +7,16 @@
  * @module
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { MMap } from "../mod.ts";
 import type { Case, Driver, Impl } from "./_harness.ts";
 import { type Counts, offsets, referenceRows } from "./cases.ts";
 import type { Inputs } from "./inputs.ts";
-import { CEILING } from "./ceiling.ts";
+import { CEILING, collect } from "./ceiling.ts";
 
 interface BunGlobal {
   mmap(path: string, opts?: { shared?: boolean }): Uint8Array;
-  gc(force: boolean): void;
 }
 const bun = (globalThis as unknown as { Bun?: BunGlobal }).Bun;
-
-/**
- * A full collection, before a repetition whose time depends on the
- * collector's state (fresh 1 MiB buffers): Bun's `gc(true)`, V8's `gc()`
- * (exposed here, so that `deno run -A bench/main.ts` needs no flag).
- */
-export const collect: () => void = bun ? () => bun.gc(true) : (() => {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = vm.runInNewContext("gc") as () => void;
-  return () => gc();
-})();
 
 /** Builds the cases. `c` and `py` are the drivers, or null when missing. */
 export function fastPathCases(
