@@ -6,6 +6,7 @@ import { rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { MMap, PAGESIZE, Ring } from "../mod.ts";
+import { searchHelperReady } from "../src/search_kernel.ts";
 
 const how = process.argv[2];
 const path = `${tmpdir()}/seed-fault-reads-${process.pid}.bin`;
@@ -52,6 +53,28 @@ try {
       );
       console.log(JSON.stringify({ seen, faulted: m.faulted }));
     }
+  } else if (how === "helper") {
+    // The search kernel's helper thread reads its chunks of a file that was
+    // cut under it: the fault is on the helper's thread, in the kernel's
+    // copy of the map's pages, and must still be the map's EIO.
+    m.close();
+    const size = 9 << 20;
+    writeFileSync(path, new Uint8Array(size).fill(0x61));
+    using big = MMap.open(path);
+    big.find("\n\n"); // starts the helper
+    const before = searchHelperReady(60_000);
+    truncateSync(path, PAGESIZE);
+    const seen = [];
+    for (const f of [() => big.find("\n\n"), () => big.rfind("\n\n"), () => big.count("\n")]) {
+      try {
+        seen.push({ value: f() });
+      } catch (e) {
+        seen.push({ error: (e as { code?: string }).code });
+      }
+    }
+    console.log(
+      JSON.stringify({ seen, helped: searchHelperReady(0) > before, faulted: big.faulted }),
+    );
   } else if (how === "stream" || how === "byob") {
     const chunks: number[][] = [];
     let error: string | undefined;

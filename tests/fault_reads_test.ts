@@ -53,6 +53,11 @@ describe(
       assert.deepEqual(run("ring-wait"), { seen: { error: "EIO" }, faulted: true });
     });
 
+    it("a file cut under a search the helper thread shares: EIO, from its thread too", () => {
+      const eio = { error: "EIO" };
+      assert.deepEqual(run("helper"), { seen: [eio, eio, eio], helped: true, faulted: true });
+    });
+
     it("a replaced Array.prototype.push does not hide a fault (the map still says EIO)", () => {
       assert.deepEqual(run("push"), { seen: { error: "EIO" }, faulted: true });
     });
