@@ -13,6 +13,7 @@
  * @module
  */
 import type { SymbolDef } from "./symbols.ts";
+import { appendOwn, uncurryThis } from "./primordials.ts";
 
 /** Bun's Worker: a DOM Worker that can stop keeping the process alive. */
 interface BunWorker extends Worker {
@@ -41,27 +42,64 @@ const KEEP_IDLE = 4;
 const idle: Helper[] = [];
 const script = new URL("./bun_thread_worker.ts", import.meta.url).href;
 
+// Bun's Worker, its methods and handler setters, and MessageEvent's `data`,
+// captured at load: the request names the C function the helper calls and
+// its arguments (addresses), so a replaced `Worker` or
+// `Worker.prototype.postMessage` would choose any libc call on any memory,
+// and a replaced `data` getter the result the caller acts on.
+type AnyFn = (...args: never[]) => unknown;
+const WorkerCtor = (globalThis as unknown as { Worker?: new (url: string) => BunWorker }).Worker;
+const workerProto = WorkerCtor?.prototype as Record<string, unknown> | undefined;
+const noWorker = (): never => {
+  throw new TypeError("this runtime has no Worker");
+};
+const method = <F extends AnyFn>(
+  name: string,
+): (self: BunWorker, ...a: Parameters<F>) => unknown => {
+  const f = workerProto?.[name];
+  return typeof f === "function" ? uncurryThis(f as F) as never : noWorker;
+};
+const accessor = (proto: object | undefined, name: string, kind: "get" | "set") => {
+  const f = proto && Object.getOwnPropertyDescriptor(proto, name)?.[kind];
+  return f ? uncurryThis(f as AnyFn) : noWorker;
+};
+const post = method<(value: unknown) => void>("postMessage");
+const ref = method<() => void>("ref");
+const unref = method<() => void>("unref");
+const terminate = method<() => void>("terminate");
+const setOnMessage = accessor(workerProto, "onmessage", "set") as (
+  w: BunWorker,
+  f: unknown,
+) => void;
+const setOnError = accessor(workerProto, "onerror", "set") as (w: BunWorker, f: unknown) => void;
+const messageData = accessor(
+  (globalThis as { MessageEvent?: { prototype: object } }).MessageEvent?.prototype,
+  "data",
+  "get",
+) as (e: unknown) => Reply;
+
 function spawn(): Helper {
-  const worker = new Worker(script) as BunWorker;
+  if (!WorkerCtor) noWorker();
+  const worker = new WorkerCtor!(script);
   const helper: Helper = { worker, settle: null };
-  worker.onmessage = (e: MessageEvent<Reply>) => {
+  setOnMessage(worker, (e: MessageEvent<Reply>) => {
     const settle = helper.settle;
     helper.settle = null;
     if (idle.length < KEEP_IDLE) {
-      worker.unref();
-      idle.push(helper);
+      unref(worker);
+      appendOwn(idle, helper);
     } else {
-      worker.terminate();
+      terminate(worker);
     }
-    settle?.(e.data);
-  };
-  worker.onerror = (e: ErrorEvent) => {
+    settle?.(messageData(e));
+  });
+  setOnError(worker, (e: ErrorEvent) => {
     e.preventDefault();
     const settle = helper.settle;
     helper.settle = null;
-    worker.terminate();
+    terminate(worker);
     settle?.({ error: e.message });
-  };
+  });
   return helper;
 }
 
@@ -77,13 +115,18 @@ export function offThread(
   const plain: SymbolDef = { parameters: def.parameters, result: def.result };
   return (...args) =>
     new Promise((resolve, reject) => {
-      const helper = idle.pop() ?? spawn();
+      // By index, not a patchable `pop`.
+      let helper: Helper;
+      if (idle.length > 0) {
+        helper = idle[idle.length - 1]!;
+        idle.length--;
+      } else helper = spawn();
       helper.settle = (reply) => {
         if ("error" in reply) reject(new Error(`${cName} on a helper Worker: ${reply.error}`));
         else resolve(reply.result);
       };
-      helper.worker.ref();
+      ref(helper.worker);
       const request: Request = { libPath, cName, def: plain, args };
-      helper.worker.postMessage(request);
+      post(helper.worker, request);
     });
 }

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
-import { MADV_DONTNEED, MADV_WILLNEED, MMap, Ring } from "../mod.ts";
+import { MADV_DONTNEED, MADV_WILLNEED, MMap, Mutex, Ring } from "../mod.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 import { Mapping } from "../ffi/mapping.ts";
 
@@ -435,6 +435,36 @@ switch (how) {
       for (const key of ["guard", "preopens", "create", "wait"]) delete proto[key];
       rmSync(dir, { recursive: true, force: true });
     }
+    break;
+  }
+  case "bun-worker": {
+    // Bun runs a blocking libc call (a futex wait) on a helper Worker, and
+    // its request names the C function and its arguments (addresses): a
+    // replaced global Worker or Worker.prototype.postMessage was handed it,
+    // free to call any libc function on any memory.
+    const seen: string[] = [];
+    const RealWorker = g.Worker as typeof globalThis.Worker; // the global one, not node:worker_threads
+    const post = RealWorker.prototype.postMessage;
+    g.Worker = class extends RealWorker {
+      constructor(url: string | URL) {
+        seen.push("Worker");
+        super(url);
+      }
+    };
+    RealWorker.prototype.postMessage = function (this: globalThis.Worker, v: unknown) {
+      seen.push("postMessage");
+      return post.call(this, v);
+    } as typeof post;
+    const shared = MMap.anonymous(4096);
+    const lock = new Mutex(shared, 0);
+    lock.lock();
+    setTimeout(() => lock.unlock(), 20);
+    const guard = await lock.lockAsync(5000);
+    g.Worker = RealWorker;
+    RealWorker.prototype.postMessage = post;
+    result = { locked: guard !== null, seen };
+    guard?.unlock();
+    shared.close();
     break;
   }
   default:

@@ -111,6 +111,16 @@ describe("patched globals never reach libc", () => {
     });
   });
 
+  it(
+    "Bun: a replaced Worker or Worker.prototype.postMessage never sees a blocking call's request",
+    {
+      skip: runtime !== "bun" && "Bun only",
+    },
+    () => {
+      assert.deepEqual(run("bun-worker").result, { locked: true, seen: [] });
+    },
+  );
+
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
     const { result } = run("mapping");
     for (const r of result as { error?: string; message?: string }[]) {
