@@ -64,7 +64,10 @@ export function receiveAll(
   for (let seq = 0; seq < count;) {
     let k = 0;
     if (batch > 1) {
-      k = ring.popManyInto(data, lengths.subarray(0, Math.min(batch, count - seq)), WAIT_MS);
+      // A subarray only near the end: one per batch was garbage whose
+      // collection took a core from the other side.
+      const most = count - seq;
+      k = ring.popManyInto(data, most >= batch ? lengths : lengths.subarray(0, most), WAIT_MS);
     } else if (copies) {
       const b = ring.pop(WAIT_MS);
       if (b) data.set(b.subarray(0, 8)), lengths[0] = b.length, k = 1;

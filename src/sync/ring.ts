@@ -110,6 +110,8 @@ export interface RingOptions {
 const DEFAULT_SPINS = 1000;
 /** The default spin before yielding or sleeping, in milliseconds. */
 const DEFAULT_SPIN_MS = 0.05;
+/** The longest batch whose lengths `pushManyFrom` copies into a buffer it keeps. */
+const SIZES_KEPT = 4096;
 
 /** `deadline`'s checks without reading the clock, for the paths that need no wait. */
 function checkTimeout(timeoutMs: unknown, what: string): void {
@@ -218,6 +220,8 @@ export class Ring {
   readonly #d: Uint8Array;
   readonly #d32: Int32Array;
   #shown: ArrayBuffer | null = null;
+  /** `pushManyFrom`'s copy of the lengths of a batch (made at its first call). */
+  #sizes: Uint32Array | null = null;
   /** The process's fault count when this ring last found none in its map (see `#settle`). */
   #faultsSeen = faultCounter.words[TOTAL_FAULTS];
   /** A call is under way that may run user code (see `#enter`). */
@@ -582,8 +586,13 @@ export class Ring {
     }
     const count = lengthOf(lengths as unknown as Uint8Array);
     const end = timeoutMs === 0 ? 0 : deadline(timeoutMs, "Ring.pushManyFrom");
-    // The lengths are the caller's memory: read once, into a copy, and checked.
-    const sizes = new Uint32Array(count);
+    // The lengths are the caller's memory: read once, into a copy, and
+    // checked. The copy of a batch of up to SIZES_KEPT is this ring's own,
+    // kept between calls: a new one per call was 4 KiB of garbage a batch of
+    // 1024, and the collections it caused took a core from the other side.
+    let sizes = this.#sizes;
+    if (count > SIZES_KEPT) sizes = new Uint32Array(count);
+    else if (sizes === null) sizes = this.#sizes = new Uint32Array(SIZES_KEPT);
     const max = this.maxMessage;
     let total = 0;
     for (let i = 0; i < count; i++) {
