@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { MMapOSError, Ring } from "../mod.ts";
+import { type MMap, MMapOSError, Ring } from "../mod.ts";
 import { produce, RING_BYTES } from "../examples/ring_buffer.ts";
 import {
   finished,
@@ -36,6 +36,21 @@ function run(which: Runtime, script: string, args: string[]): ChildProcess {
   });
 }
 
+/**
+ * Waits (`patience(60 s)` at most) until one of the header words `which`
+ * (4 producer, 5 consumer, 16 head) of the ring at the start of `m` is not
+ * 0: the other process has started and taken its role. A side of this
+ * process waits 30 s at most for the other, and an emulated start-up on a
+ * busy machine can take longer than that.
+ */
+async function untilStarted(m: MMap, which: number[]): Promise<void> {
+  const words = m.view(Int32Array, 0, 64);
+  const end = performance.now() + patience(60_000);
+  while (which.every((i) => words[i] === 0) && performance.now() < end) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 interface Tally {
   messages: number;
   hash: number;
@@ -51,10 +66,11 @@ describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
       }): exact order and content`,
       SLOW,
       async () => {
-        await withRegion(RING_BYTES, async (name) => {
+        await withRegion(RING_BYTES, async (name, m) => {
           const consumer = finished(
             run(otherRuntime, example, ["--consume", name, `${count}`, `${batch}`, "sleep"]),
           );
+          await untilStarted(m, [5]);
           const sent = produce(name, count, batch);
           const done = await consumer;
           assert.equal(done.status, 0);
@@ -75,13 +91,8 @@ describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
           run(otherRuntime, example, ["--produce", name, `${n}`, "64", "spin"]),
         );
         // The consumer spins on a core of its own: start it once the producer has
-        // claimed its role or published (a start-up under emulation on a busy
-        // machine can take longer than the consumer's 30 s wait).
-        const words = m.view(Int32Array, 0, 64);
-        const end = performance.now() + patience(60_000);
-        while (words[4] === 0 && words[16] === 0 && performance.now() < end) {
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        // claimed its role or published.
+        await untilStarted(m, [4, 16]);
         const { consume } = await import("../examples/ring_buffer.ts");
         const got = consume(name, n, 64, "spin");
         const done = await producer;
