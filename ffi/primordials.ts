@@ -214,16 +214,6 @@ export function appendOwn<T>(list: T[], item: T): void {
   defineProperty(list, list.length, ownValue(item));
 }
 
-/** `list[i] = item` as an own data property, whatever `Array.prototype` holds at `i`. */
-export function setOwn<T>(list: T[], i: number, item: T): void {
-  defineProperty(list, i, ownValue(item));
-}
-
-/** `list[i]` if the list itself holds it: never a getter on `Array.prototype`. */
-export function ownAt<T>(list: readonly T[], i: number): T | undefined {
-  return hasOwn(list, i) ? list[i] : undefined;
-}
-
 /** `Object.hasOwn`, captured. */
 export const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
 
