@@ -71,6 +71,8 @@ const FOUND = 15;
 const FAILED = 19;
 /** Chunks the helper searched (its heartbeat). */
 const PROGRESS = 20;
+/** For the tests: 1 while the helper must not claim what it is offered. */
+const HOLD = 21;
 const WORDS = 24;
 
 // STATE: starting, waiting for work, work offered, answered, ended (or
@@ -150,7 +152,7 @@ parentPort.once("message", ({ bytes, memory, control }) => {
   Atomics.store(c, ${STATE}, ${IDLE});
   for (;;) {
     const s = Atomics.load(c, ${STATE});
-    if (s !== ${BUSY}) {
+    if (s !== ${BUSY} || Atomics.load(c, ${HOLD}) === 1) {
       // Waiting for work (or for the caller to take an answer): an idle helper ends in time.
       if (Atomics.wait(c, ${STATE}, s, ${IDLE_MS}) === "timed-out" && s === ${IDLE} &&
           Atomics.compareExchange(c, ${STATE}, ${IDLE}, ${GONE}) === ${IDLE}) return;
@@ -179,7 +181,12 @@ export class SearchHelper {
   searches = 0;
   /** How many of them it had not claimed when the caller was done (for the tests). */
   takenBack = 0;
-  /** For the tests: false offers searches without waking the helper, as if its core were busy. */
+  /**
+   * For the tests: false offers searches without waking the helper, and
+   * tells it not to claim them, as if its core were busy (a helper that
+   * had just answered the search before would otherwise see the offer
+   * without being woken).
+   */
   wakes = true;
 
   /** `bytes`: the kernel's module; `memory`: its shared memory. */
@@ -252,6 +259,7 @@ export class SearchHelper {
     words[BEST] = 0x7fffffff;
     words[FOUND] = words[FOUND + 2] = -1;
     words[FAILED] = 0;
+    words[HOLD] = this.wakes ? 0 : 1;
     // The helper reads the words only once it sees BUSY.
     const helping = words === c && atomics.compareExchange(c, STATE, IDLE, BUSY) === IDLE;
     if (helping) {
