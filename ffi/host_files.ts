@@ -11,11 +11,15 @@ import type { Backend } from "./backend.ts";
 import { closeFd, cString, encodePath, lastError, statMode } from "./files.ts";
 import { backend } from "./load.ts";
 import {
+  appendOwn,
+  decodeUtf8,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayByteOffset,
   typedArrayIndexOf,
+  typedArraySet,
   typedArraySlice,
+  typedArraySubarray,
   Uint8ArrayCtor,
 } from "./primordials.ts";
 
@@ -287,15 +291,15 @@ export function readDirectory(fd: number, path: string): KernelListing {
     const n = b.libc.syscall(nr, fd, address, DIRENT_BUFFER, 0, 0, 0);
     if (n < 0) throw lastError("getdents64", path);
     if (n === 0) break;
-    batches.push(typedArraySlice(bytes, 0, n));
+    appendOwn(batches, typedArraySlice(bytes, 0, n));
     total += n;
   }
   if (batches.length === 1) return { ino, raw: batches[0]! };
   const raw = new Uint8Array(total);
   let at = 0;
-  for (const batch of batches) {
-    raw.set(batch, at);
-    at += batch.length;
+  for (let i = 0; i < batches.length; i++) {
+    typedArraySet(raw, batches[i]!, at);
+    at += typedArrayByteLength(batches[i]!);
   }
   return { ino, raw };
 }
@@ -318,7 +322,8 @@ export function direntsOf(listing: KernelListing): KernelDirent[] {
     const isDot = bytes[start] === 0x2e &&
       (end === start + 1 || (end === start + 2 && bytes[start + 1] === 0x2e));
     if (!isDot) {
-      out.push({
+      // Own elements (no Array.prototype setter sees the names).
+      appendOwn(out, {
         // The captured constructor (no Symbol.species), over the copy.
         name: new Uint8ArrayCtor(buffer, base + start, end - start),
         ino: view.getBigUint64(at, true),
@@ -331,7 +336,6 @@ export function direntsOf(listing: KernelListing): KernelDirent[] {
   return out;
 }
 
-const utf8 = new TextDecoder();
 let procLink: { path: Uint8Array; pathAt: number; out: Uint8Array; outAt: number } | undefined;
 
 /**
@@ -356,7 +360,7 @@ export function descriptorPath(fd: number): string | undefined {
   path[name.length] = 0;
   const n = b.libc.syscall(nr, pathAt, outAt, typedArrayByteLength(out), 0, 0, 0);
   if (n < 0) throw lastError("readlink", name);
-  return utf8.decode(out.subarray(0, n));
+  return decodeUtf8(typedArraySubarray(out, 0, n));
 }
 
 function timespecs(atime: TimeSpec, mtime: TimeSpec): Uint8Array {

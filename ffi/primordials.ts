@@ -214,6 +214,43 @@ export function appendOwn<T>(list: T[], item: T): void {
   defineProperty(list, list.length, ownValue(item));
 }
 
+/**
+ * A list that no prototype reaches: an array whose prototype is null, so a
+ * hole or an index past its end reads `undefined` and a store past its end
+ * makes an own property, whatever a program put on `Array.prototype` or
+ * `Object.prototype` (an index getter, a setter, a proxy under them). It has
+ * no methods: the library's bookkeeping walks it with index loops.
+ */
+export function ownList<T>(): T[] {
+  return setPrototypeOf([], null) as T[];
+}
+const setPrototypeOf = Object.setPrototypeOf;
+
+/** Inserts `item` at index `at` of a list (`0 <= at <= length`), by index stores only. */
+export function insertOwn<T>(list: T[], at: number, item: T): void {
+  let i = list.length;
+  if (i === 0) return appendOwn(list, item);
+  appendOwn(list, list[i - 1]!);
+  for (i--; i > at; i--) list[i] = list[i - 1]!;
+  list[at] = item;
+}
+
+/** Removes the item at index `at` of a list (`0 <= at < length`), by index stores only. */
+export function removeOwn<T>(list: T[], at: number): void {
+  const n = list.length;
+  for (let i = at + 1; i < n; i++) list[i - 1] = list[i]!;
+  list.length = n - 1;
+}
+
+/**
+ * `Array.prototype.sort`, captured: on a dense list of the library's own it
+ * reads and stores own elements only (a patched `sort` could reorder,
+ * drop or add what the library lists).
+ */
+export const arraySort: <T>(list: T[], compare?: (a: T, b: T) => number) => T[] = uncurryThis(
+  Array.prototype.sort as AnyFn,
+);
+
 /** `Object.hasOwn`, captured. */
 export const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
 
@@ -249,6 +286,27 @@ export const getPrototypeOf: (o: object) => object | null = Object.getPrototypeO
 /** `Object.prototype`, as it was when the library loaded. */
 export const ObjectPrototype: object = Object.prototype;
 
+/** `String.prototype.slice`, captured. */
+export const stringSlice: (s: string, start: number, end?: number) => string = uncurryThis(
+  String.prototype.slice as AnyFn,
+);
+/** `String.prototype.indexOf`, captured. */
+export const stringIndexOf: (s: string, search: string, from?: number) => number = uncurryThis(
+  String.prototype.indexOf as AnyFn,
+);
+/** `WeakMap.prototype.get`, captured. */
+export const weakMapGet: <K extends WeakKey, V>(map: WeakMap<K, V>, key: K) => V | undefined =
+  uncurryThis(WeakMap.prototype.get as AnyFn);
+/** `WeakMap.prototype.set`, captured. */
+export const weakMapSet: <K extends WeakKey, V>(map: WeakMap<K, V>, key: K, value: V) => void =
+  uncurryThis(WeakMap.prototype.set as AnyFn);
+/** `FinalizationRegistry.prototype.register`, captured. */
+export const registerFinalizer: (
+  registry: FinalizationRegistry<unknown>,
+  target: WeakKey,
+  held: unknown,
+) => void = uncurryThis(FinalizationRegistry.prototype.register as AnyFn);
+
 const encoder = new TextEncoder();
 const encodeRaw: (self: TextEncoder, s: string) => Uint8Array = uncurryThis(
   TextEncoder.prototype.encode as AnyFn,
@@ -256,6 +314,22 @@ const encodeRaw: (self: TextEncoder, s: string) => Uint8Array = uncurryThis(
 /** UTF-8 bytes of `s`, by the captured `TextEncoder.prototype.encode`. */
 export function encodeUtf8(s: string): Uint8Array {
   return encodeRaw(encoder, s);
+}
+const decodeRaw: (self: TextDecoder, bytes: ArrayBufferView) => string = uncurryThis(
+  TextDecoder.prototype.decode as AnyFn,
+);
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const lenientDecoder = new TextDecoder();
+/** The string of UTF-8 `bytes` (not shared memory), bad bytes as U+FFFD, by the captured `decode`. */
+export function decodeUtf8(bytes: ArrayBufferView): string {
+  return decodeRaw(lenientDecoder, bytes);
+}
+/**
+ * The string of UTF-8 `bytes` (not a view of shared memory), by the captured
+ * `TextDecoder.prototype.decode`; a `TypeError` for bytes that are not UTF-8.
+ */
+export function decodeUtf8Strict(bytes: ArrayBufferView): string {
+  return decodeRaw(strictDecoder, bytes);
 }
 
 /** `Atomics`' functions, captured (the lock words of src/sync/). */

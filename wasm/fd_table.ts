@@ -5,6 +5,7 @@
  * @module
  */
 import { closeFd } from "../ffi/files.ts";
+import { ownList } from "../ffi/primordials.ts";
 import type { KernelListing } from "../ffi/host_files.ts";
 import { Errno } from "./errno.ts";
 import { ERRNO } from "./wasi_defs.ts";
@@ -72,15 +73,21 @@ export interface DirListing {
 /** Any open guest descriptor. */
 export type FdEntry = FileEntry | DirEntry | StreamEntry;
 
-/** Guest fd numbers to entries. */
+/**
+ * Guest fd numbers to entries. Neither the table nor an entry has a
+ * prototype: a number the guest never opened, or a field an entry lacks (a
+ * preopen's `hostFd`, `listing`), reads `undefined`, whatever a program put
+ * on Array.prototype or Object.prototype (an `Object.prototype.hostFd` made
+ * `fd_readdir` list, and `fd_close` close, a descriptor of the host's).
+ */
 export class FdTable {
-  #entries: (FdEntry | undefined)[] = [];
+  #entries: (FdEntry | undefined)[] = ownList();
 
-  /** Puts `entry` at the lowest free number from `from`; returns the number. */
+  /** Puts a copy of `entry` at the lowest free number from `from`; returns the number. */
   add(entry: FdEntry, from = 0): number {
     let fd = from;
     while (this.#entries[fd]) fd++;
-    this.#entries[fd] = entry;
+    this.#entries[fd] = { __proto__: null, ...entry } as never;
     return fd;
   }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import { fstatFull, lstatFull } from "../ffi/host_files.ts";
+import { appendOwn, ownList, removeOwn } from "../ffi/primordials.ts";
 
 /** One live mapping of part of a file: the file's identity and the end of the mapped bytes. */
 export interface FileGuard {
@@ -16,7 +17,11 @@ export interface FileGuard {
   readonly end: number;
 }
 
-const live = new Map<string, Set<FileGuard>>();
+// File keys to their live records, in a dictionary and lists with no
+// prototype, walked by index: a patched `Map.prototype.get` (or Set's
+// iterator) made `mappedEnd` answer 0 and let a guest cut a mapped file.
+const live: Record<string, FileGuard[] | undefined> = { __proto__: null } as never;
+let files = 0;
 
 /** A file's identity (`dev:ino`), from an open descriptor. */
 export function fileKeyOfFd(fd: number): string {
@@ -37,33 +42,45 @@ export function fileKeyOfPath(path: string): string | undefined {
 /** Records that bytes up to `end` of the file `key` are mapped; returns the record to release. */
 export function guardFile(key: string, end: number): FileGuard {
   const guard = { key, end };
-  let set = live.get(key);
-  if (!set) live.set(key, set = new Set());
-  set.add(guard);
+  let list = live[key];
+  if (!list) {
+    live[key] = list = ownList();
+    files++;
+  }
+  appendOwn(list, guard);
   return guard;
 }
 
 /** Forgets a record made by `guardFile`. Idempotent. */
 export function releaseFile(guard: FileGuard): void {
-  const set = live.get(guard.key);
-  if (!set) return;
-  set.delete(guard);
-  if (set.size === 0) live.delete(guard.key);
+  const list = live[guard.key];
+  if (!list) return;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === guard) {
+      removeOwn(list, i);
+      break;
+    }
+  }
+  if (list.length === 0) {
+    delete live[guard.key];
+    files--;
+  }
 }
 
 /** The smallest size the file `key` may be cut to without losing mapped pages (0 if unmapped). */
 export function mappedEnd(key: string | undefined): number {
+  const list = key === undefined ? undefined : live[key];
   let end = 0;
-  for (const g of (key && live.get(key)) || []) end = Math.max(end, g.end);
+  if (list) { for (let i = 0; i < list.length; i++) if (list[i]!.end > end) end = list[i]!.end; }
   return end;
 }
 
 /** `mappedEnd` of the file at a host path; asks the file system only while something is mapped. */
 export function mappedEndOfPath(path: string): number {
-  return live.size === 0 ? 0 : mappedEnd(fileKeyOfPath(path));
+  return files === 0 ? 0 : mappedEnd(fileKeyOfPath(path));
 }
 
 /** True while any file is mapped (then `mappedEndOfPath` asks the file system). */
 export function anyFileMapped(): boolean {
-  return live.size > 0;
+  return files > 0;
 }

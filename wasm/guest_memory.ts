@@ -11,7 +11,17 @@
  * @module
  */
 import { Mapping } from "../ffi/mapping.ts";
-import { bufferByteLength, isSharedArrayBuffer } from "../ffi/primordials.ts";
+import {
+  appendOwn,
+  bufferByteLength,
+  insertOwn,
+  isSharedArrayBuffer,
+  ownList,
+  registerFinalizer,
+  removeOwn,
+  weakMapGet,
+  weakMapSet,
+} from "../ffi/primordials.ts";
 import { isMemory, memoryBuffer, memoryGrow } from "../ffi/memory_brand.ts";
 import { reserveSpace } from "../ffi/space.ts";
 import { MAP_PRIVATE, MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
@@ -34,13 +44,19 @@ export interface Region {
 }
 
 // File guards outlive a memory nobody unmapped: release them when it is collected.
-const orphaned = new FinalizationRegistry<Set<FileGuard>>((guards) => {
-  for (const g of guards) releaseFile(g);
+const orphaned = new FinalizationRegistry<FileGuard[]>((guards) => {
+  for (let i = 0; i < guards.length; i++) releaseFile(guards[i]!);
 });
 
 const known = new WeakMap<WebAssembly.Memory, GuestMemory>();
 
-/** The memory under a guest, as seen by every mapping placed into it. */
+/**
+ * The memory under a guest, as seen by every mapping placed into it. Its
+ * bookkeeping (the regions, the file guards) is walked by index loops over
+ * lists with no prototype, through captured WeakMap methods: a patched
+ * `Array.prototype.findIndex` made `claim` miss an overlap, and so map a
+ * file over a live one.
+ */
 export class GuestMemory {
   /** The engine's memory object. */
   readonly memory: WebAssembly.Memory;
@@ -48,17 +64,17 @@ export class GuestMemory {
   readonly index64: boolean;
   /** True for a shared memory (its buffer is a SharedArrayBuffer). */
   readonly shared: boolean;
-  /** Mapped ranges, sorted by start, never overlapping. */
-  readonly regions: Region[] = [];
+  /** Mapped ranges, sorted by start, never overlapping (a list with no methods). */
+  readonly regions: Region[] = ownList();
   #base: Mapping | null = null;
-  #guards = new Set<FileGuard>();
+  #guards: FileGuard[] = ownList();
 
   private constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
     this.shared = isSharedArrayBuffer(memoryBuffer(memory));
     this.index64 = isMemory64(memory);
     this.#base = this.#borrow();
-    orphaned.register(memory, this.#guards);
+    registerFinalizer(orphaned, memory, this.#guards);
   }
 
   /** The one `GuestMemory` of a memory. */
@@ -66,8 +82,8 @@ export class GuestMemory {
     if (!isMemory(memory)) {
       throw new TypeError("memory must be a WebAssembly.Memory");
     }
-    let g = known.get(memory);
-    if (!g) known.set(memory, g = new GuestMemory(memory));
+    let g = weakMapGet(known, memory);
+    if (!g) weakMapSet(known, memory, g = new GuestMemory(memory));
     return g;
   }
 
@@ -119,43 +135,64 @@ export class GuestMemory {
 
   /** Records `[start, end)` as mapped by `owner`; a `RangeError` if it overlaps a mapping. */
   claim(start: number, end: number, owner: object): Region {
-    const i = this.regions.findIndex((r) => r.end > start);
-    const next = this.regions[i];
+    const regions = this.regions;
+    let i = 0;
+    while (i < regions.length && regions[i]!.end <= start) i++;
+    const next = regions[i];
     if (next && next.start < end) {
       throw new RangeError(
         `[${start}, ${end}) overlaps a file already mapped at [${next.start}, ${next.end})`,
       );
     }
-    const region: Region = { start, end, owner };
-    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+    // Every field its own, `guard` too: a `guard` on Object.prototype is no region's.
+    const region: Region = { start, end, owner, guard: undefined };
+    insertOwn(regions, i, region);
     return region;
   }
 
   /** The region that holds all of `[start, end)`, if one does. */
   regionAt(start: number, end: number): Region | undefined {
-    return this.regions.find((r) => r.start <= start && end <= r.end);
+    const regions = this.regions;
+    for (let i = 0; i < regions.length; i++) {
+      const r = regions[i]!;
+      if (r.start <= start && end <= r.end) return r;
+    }
+    return undefined;
   }
 
   /** Forgets a region (its pages must already be zero pages again). */
   forget(region: Region): void {
-    const i = this.regions.indexOf(region);
-    if (i >= 0) this.regions.splice(i, 1);
-    if (region.guard && !this.regions.some((r) => r.guard === region.guard)) {
-      this.#guards.delete(region.guard);
-      releaseFile(region.guard);
+    const regions = this.regions;
+    const guard = region.guard;
+    let shared = false;
+    for (let i = regions.length - 1; i >= 0; i--) {
+      if (regions[i] === region) removeOwn(regions, i);
+      else if (guard && regions[i]!.guard === guard) shared = true;
+    }
+    if (guard && !shared) {
+      const guards = this.#guards;
+      for (let i = 0; i < guards.length; i++) {
+        if (guards[i] === guard) {
+          removeOwn(guards, i);
+          break;
+        }
+      }
+      releaseFile(guard);
     }
   }
 
   /** Adds a region made by splitting another (it shares the other's file guard). */
   insert(region: Region): void {
-    const i = this.regions.findIndex((r) => r.start > region.start);
-    this.regions.splice(i < 0 ? this.regions.length : i, 0, region);
+    const regions = this.regions;
+    let i = 0;
+    while (i < regions.length && regions[i]!.start <= region.start) i++;
+    insertOwn(regions, i, region);
   }
 
   /** Keeps the file behind `region` from being cut below `end` while the region lives. */
   guard(region: Region, key: string, end: number): void {
     region.guard = guardFile(key, end);
-    this.#guards.add(region.guard);
+    appendOwn(this.#guards, region.guard);
   }
 
   /**

@@ -26,6 +26,7 @@ import {
   PROT_WRITE,
 } from "../src/constants.ts";
 import type { Mapping } from "../ffi/mapping.ts";
+import { insertOwn, ownList, removeOwn } from "../ffi/primordials.ts";
 import { kernelProtection } from "../src/access.ts";
 import { Errno, errnoOf } from "./errno.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
@@ -81,11 +82,15 @@ const ADVICE: readonly (number | undefined)[] = [
 /** The functions of the `"mmap"` import module for one WASI instance. */
 export function guestMmap(ctx: HostContext): Record<string, Syscall> {
   const owner = {};
-  const free: { start: number; end: number }[] = [];
+  // Ranges given back, sorted by start, never touching: a list with no
+  // prototype, walked by index (a patched `push`, `sort` or `splice` could
+  // otherwise hand out a range the guest still uses).
+  const free = ownList<{ start: number; end: number }>();
 
   const take = (gm: GuestMemory, span: number): number => {
-    const i = free.findIndex((f) => f.end - f.start >= span);
-    if (i < 0) {
+    let i = 0;
+    while (i < free.length && free[i]!.end - free[i]!.start < span) i++;
+    if (i === free.length) {
       try {
         return gm.grow(span);
       } catch (e) {
@@ -96,19 +101,24 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
     const range = free[i]!;
     const start = range.start;
     range.start += span;
-    if (range.start === range.end) free.splice(i, 1);
+    if (range.start === range.end) removeOwn(free, i);
     return start;
   };
 
   const giveBack = (start: number, end: number): void => {
-    free.push({ start, end });
-    free.sort((a, b) => a.start - b.start);
-    for (let i = free.length - 1; i > 0; i--) {
-      const before = free[i - 1]!, after = free[i]!;
-      if (before.end === after.start) {
-        before.end = after.end;
-        free.splice(i, 1);
-      }
+    let i = 0;
+    while (i < free.length && free[i]!.start < start) i++;
+    insertOwn(free, i, { start, end });
+    // Joined with its neighbours where they touch.
+    const after = free[i + 1];
+    if (after && after.start === end) {
+      free[i]!.end = after.end;
+      removeOwn(free, i + 1);
+    }
+    const before = free[i - 1];
+    if (before && before.end === start) {
+      before.end = free[i]!.end;
+      removeOwn(free, i);
     }
   };
 

@@ -7,7 +7,10 @@
  * @module
  */
 import {
+  appendOwn,
+  decodeUtf8Strict,
   isSharedArrayBuffer,
+  ownList,
   typedArrayLength,
   typedArraySlice,
   Uint8ArrayCtor,
@@ -16,15 +19,15 @@ import { Errno } from "./errno.ts";
 import { memoryBuffer } from "../ffi/memory_brand.ts";
 import { ERRNO, SIZE } from "./wasi_defs.ts";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 const IOV_MAX = 1024;
 /** The longest string decoded by `String.fromCharCode` (one argument per byte). */
 const ASCII_MAX = 256;
-// Captured, and given a plain array (its length cannot be patched, as a
-// typed array's prototype getter can).
+// Captured, and given a list with no prototype (its length cannot be
+// patched, as a typed array's prototype getter can, and no index getter or
+// setter on Array.prototype sees or changes the codes).
 const fromCharCode = String.fromCharCode;
 const apply = Reflect.apply;
-const codes: number[] = [];
+const codes: number[] = ownList();
 
 /** The guest memory as it is now. Pointers are unsigned 32-bit guest offsets. */
 export class GuestView {
@@ -78,7 +81,7 @@ export class GuestView {
     }
     try {
       // TextDecoder refuses views of shared memory: those it gets a copy of.
-      return utf8.decode(this.shared ? typedArraySlice(bytes, 0, len) : bytes);
+      return decodeUtf8Strict(this.shared ? typedArraySlice(bytes, 0, len) : bytes);
     } catch {
       throw new Errno(ERRNO.ILSEQ);
     }
@@ -87,14 +90,16 @@ export class GuestView {
   /**
    * The buffers of an iovec array (`{ buf: u32, buf_len: u32 }[count]`).
    * More than IOV_MAX (1024) is `EINVAL`, as readv(2) has it: a guest with a
-   * large memory must not make the host build an array of millions.
+   * large memory must not make the host build an array of millions. The
+   * list has no prototype (no methods, no iterator): walk it by index, so
+   * that no patched `Array.prototype` swaps a buffer.
    */
   iovecs(ptr: number, count: number): Uint8Array[] {
     if (count > IOV_MAX) throw new Errno(ERRNO.INVAL);
-    const out: Uint8Array[] = [];
+    const out = ownList<Uint8Array>();
     for (let i = 0; i < count; i++) {
       const at = ptr + i * SIZE.iovec;
-      out.push(this.slice(this.u32(at), this.u32(at + 4)));
+      appendOwn(out, this.slice(this.u32(at), this.u32(at + 4)));
     }
     return out;
   }

@@ -23,17 +23,23 @@
  */
 import { readlinkSync } from "node:fs";
 import { lstatMode } from "../ffi/host_files.ts";
+import { appendOwn, ownList, stringIndexOf, stringSlice } from "../ffi/primordials.ts";
 import { Errno } from "./errno.ts";
 import { filetypeOf } from "./host_context.ts";
 import { ERRNO, FILETYPE } from "./wasi_defs.ts";
+
+// Every step below is an index loop over strings and own lists, through
+// captured `slice`/`indexOf`: this is the sandbox's boundary, and a program
+// that patched `Array.prototype.includes` or `join`, or `String.prototype.split`,
+// made `..` pass the check or the host path differ from the one checked.
 
 /** Symbolic links followed in one resolution before `ELOOP` (Linux's limit). */
 const MAX_LINKS = 40;
 
 /** A resolved guest path. */
 export interface Resolved {
-  /** Components below the directory; empty for the directory itself. */
-  parts: string[];
+  /** Components below the directory; empty for the directory itself (a list with no methods). */
+  parts: readonly string[];
   /** The host path (the root joined with `parts`). */
   host: string;
   /** The guest path ended in `/`: the target must be a directory. */
@@ -42,11 +48,32 @@ export interface Resolved {
 
 /** The host path of `parts` below `root`. */
 export function hostPath(root: string, parts: readonly string[]): string {
-  return parts.length ? `${root}/${parts.join("/")}` : root;
+  let host = root;
+  for (let i = 0; i < parts.length; i++) host = `${host}/${parts[i]}`;
+  return host;
 }
 
+/** True if `path` ends in `/`. */
+export function endsWithSlash(path: string): boolean {
+  return path.length > 0 && path[path.length - 1] === "/";
+}
+
+/** True if `path` begins with `prefix`. */
+export function startsWith(path: string, prefix: string): boolean {
+  return stringSlice(path, 0, prefix.length) === prefix;
+}
+
+/** The components of `path` other than empty ones and `.`, in order (an own list). */
 function split(path: string): string[] {
-  return path.split("/").filter((c) => c !== "" && c !== ".");
+  const out = ownList<string>();
+  for (let from = 0; from <= path.length;) {
+    let to = stringIndexOf(path, "/", from);
+    if (to < 0) to = path.length;
+    const c = stringSlice(path, from, to);
+    if (c !== "" && c !== ".") appendOwn(out, c);
+    from = to + 1;
+  }
+  return out;
 }
 
 /**
@@ -57,27 +84,30 @@ function split(path: string): string[] {
  */
 export function resolve(root: string, path: string, follow: boolean): Resolved {
   checkPath(path);
-  const dirOnly = path.endsWith("/");
-  const parts: string[] = [];
-  const todo = split(path);
+  const dirOnly = endsWithSlash(path);
+  const parts = ownList<string>();
+  // Components still to walk, the next one last.
+  const todo = ownList<string>();
+  pushReversed(todo, split(path));
   let links = 0;
   while (todo.length) {
-    const name = todo.shift()!;
+    const name = todo[todo.length - 1]!;
+    todo.length--;
     if (name === "..") {
       if (parts.length === 0) throw new Errno(ERRNO.NOTCAPABLE);
-      parts.pop();
+      parts.length--;
       continue;
     }
     const last = todo.length === 0;
     const host = `${hostPath(root, parts)}/${name}`;
     if (last && !follow) {
-      parts.push(name);
+      appendOwn(parts, name);
       break;
     }
     const mode = lstatMode(host);
     if (!mode) {
       if (last) {
-        parts.push(name);
+        appendOwn(parts, name);
         break;
       }
       throw new Errno(ERRNO.NOENT);
@@ -86,21 +116,25 @@ export function resolve(root: string, path: string, follow: boolean): Resolved {
     if (type === FILETYPE.SYMBOLIC_LINK) {
       if (++links > MAX_LINKS) throw new Errno(ERRNO.LOOP);
       const target = readlinkSync(host, "utf8");
-      if (target.startsWith("/")) throw new Errno(ERRNO.NOTCAPABLE);
-      todo.unshift(...split(target));
+      if (target[0] === "/") throw new Errno(ERRNO.NOTCAPABLE);
+      pushReversed(todo, split(target));
       continue;
     }
     if (!last && type !== FILETYPE.DIRECTORY) throw new Errno(ERRNO.NOTDIR);
-    parts.push(name);
+    appendOwn(parts, name);
   }
   return { parts, host: hostPath(root, parts), dirOnly };
+}
+
+function pushReversed(stack: string[], items: readonly string[]): void {
+  for (let i = items.length - 1; i >= 0; i--) appendOwn(stack, items[i]!);
 }
 
 /** `ENOENT` for an empty path, `EINVAL` for a NUL byte, `ENOTCAPABLE` for an absolute path. */
 function checkPath(path: string): void {
   if (path === "") throw new Errno(ERRNO.NOENT);
-  if (path.includes("\0")) throw new Errno(ERRNO.INVAL);
-  if (path.startsWith("/")) throw new Errno(ERRNO.NOTCAPABLE);
+  if (stringIndexOf(path, "\0") >= 0) throw new Errno(ERRNO.INVAL);
+  if (path[0] === "/") throw new Errno(ERRNO.NOTCAPABLE);
 }
 
 /**
@@ -114,21 +148,23 @@ function checkPath(path: string): void {
 export function literal(root: string, path: string): Resolved | undefined {
   checkPath(path);
   const parts = split(path);
-  if (parts.includes("..")) return undefined;
-  return { parts, host: hostPath(root, parts), dirOnly: path.endsWith("/") };
+  for (let i = 0; i < parts.length; i++) if (parts[i] === "..") return undefined;
+  return { parts, host: hostPath(root, parts), dirOnly: endsWithSlash(path) };
 }
 
 /**
  * Refuses (`ENOTCAPABLE`) a symbolic link target that is absolute or that,
- * read from the directory `linkDir` (components below the root), climbs
- * above the root: such a link could only ever lead a reader out.
+ * read from a directory `depth` components below the root, climbs above the
+ * root: such a link could only ever lead a reader out.
  */
-export function checkLinkTarget(linkDir: readonly string[], target: string): void {
+export function checkLinkTarget(depth: number, target: string): void {
   if (target === "") throw new Errno(ERRNO.NOENT);
-  if (target.startsWith("/") || target.includes("\0")) throw new Errno(ERRNO.NOTCAPABLE);
-  let depth = linkDir.length;
-  for (const c of split(target)) {
-    depth += c === ".." ? -1 : 1;
+  if (target[0] === "/" || stringIndexOf(target, "\0") >= 0) {
+    throw new Errno(ERRNO.NOTCAPABLE);
+  }
+  const parts = split(target);
+  for (let i = 0; i < parts.length; i++) {
+    depth += parts[i] === ".." ? -1 : 1;
     if (depth < 0) throw new Errno(ERRNO.NOTCAPABLE);
   }
 }

@@ -11,7 +11,14 @@ import { truncateFd } from "../ffi/files.ts";
 // `length` on the typed-array prototype would otherwise set how many bytes
 // pread(2) stores into guest memory, or pwrite(2) sends to a file.
 import {
+  appendOwn,
+  arraySort,
+  decodeUtf8,
+  encodeUtf8,
+  ownList,
+  typedArrayBuffer,
   typedArrayByteLength as lengthOf,
+  typedArrayByteOffset,
   typedArraySet,
   typedArraySlice,
   typedArraySubarray,
@@ -20,6 +27,7 @@ import { allocateRange } from "../ffi/space.ts";
 import {
   direntsOf,
   fstatFull,
+  type KernelListing,
   lastInode,
   listsDirectories,
   lstatFull,
@@ -54,14 +62,13 @@ import {
 } from "./wasi_defs.ts";
 
 const R = RIGHTS;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Reads into `bufs` from a stream; stops at the first short read. */
 function readStream(e: StreamEntry, bufs: Uint8Array[]): number {
   const s = e.stream;
   let total = 0;
-  for (const buf of bufs) {
+  for (let i = 0; i < bufs.length; i++) {
+    const buf = bufs[i]!;
     let n: number;
     if (s.kind === "source") {
       n = Math.min(lengthOf(buf), lengthOf(s.data) - s.pos);
@@ -82,7 +89,8 @@ function readStream(e: StreamEntry, bufs: Uint8Array[]): number {
 function writeStream(e: StreamEntry, bufs: Uint8Array[]): number {
   const s = e.stream;
   let total = 0;
-  for (const buf of bufs) {
+  for (let i = 0; i < bufs.length; i++) {
+    const buf = bufs[i]!;
     if (s.kind === "sink") s.write(typedArraySlice(buf, 0, lengthOf(buf)));
     else if (s.kind === "fd") {
       for (let off = 0; off < lengthOf(buf);) off += writeSync(s.fd, buf, off, lengthOf(buf) - off);
@@ -100,7 +108,8 @@ function sizeOf(e: FileEntry): number {
 /** Reads into `bufs` from a file at `pos`; stops at the first short read. */
 function readAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
   let total = 0;
-  for (const buf of bufs) {
+  for (let i = 0; i < bufs.length; i++) {
+    const buf = bufs[i]!;
     const n = preadInto(e.hostFd, buf, pos + total);
     total += n;
     if (n < lengthOf(buf)) break;
@@ -111,7 +120,8 @@ function readAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
 /** Writes all of `bufs` to a file at `pos` (then syncs, for the `SYNC`/`DSYNC` flags). */
 function writeAt(e: FileEntry, bufs: Uint8Array[], pos: number): number {
   let total = 0;
-  for (const buf of bufs) {
+  for (let i = 0; i < bufs.length; i++) {
+    const buf = bufs[i]!;
     for (let off = 0; off < lengthOf(buf);) {
       const rest = off === 0 ? buf : typedArraySubarray(buf, off);
       off += pwriteFrom(e.hostFd, rest, pos + total + off);
@@ -150,26 +160,29 @@ function listDir(e: DirEntry): DirListing {
     if (last?.kernel && last.kernel.ino === listed.ino && sameBytes(last.kernel.raw, listed.raw)) {
       return last;
     }
-    const entries = direntsOf(listed).sort((a, b) => compareBytes(a.name, b.name));
+    const entries = arraySort(direntsOf(listed), (a, b) => compareBytes(a.name, b.name));
     const out = dots(listed.ino);
     let typed = true;
-    for (const d of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const d = entries[i]!;
       // A file system that gives no type (DT_UNKNOWN) gets an lstat.
       typed &&= d.type !== 0;
-      const mode = d.type || lstatMode(`${e.root}/${decoder.decode(d.name)}`);
-      if (mode) out.push({ name: d.name, ino: d.ino, type: filetypeOf(mode) });
+      const mode = d.type || lstatMode(`${e.root}/${decodeUtf8(d.name)}`);
+      if (mode) appendOwn(out, { name: d.name, ino: d.ino, type: filetypeOf(mode) });
     }
     // Types from lstat may change where the kernel's bytes do not: no reuse then.
-    return { ...layOut(out), ...(typed ? { kernel: listed } : {}) };
+    return layOut(out, typed ? listed : undefined);
   }
   if (!lstatMode(e.root)) throw new Errno(ERRNO.NOENT);
   const out = dots(lastInode());
-  for (const name of readdirSync(e.root).sort()) {
+  const names = arraySort(readdirSync(e.root));
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     const mode = lstatMode(`${e.root}/${name}`);
     if (!mode) continue; // removed meanwhile
-    out.push({ name: encoder.encode(name), ino: lastInode(), type: filetypeOf(mode) });
+    appendOwn(out, { name: encodeUtf8(name), ino: lastInode(), type: filetypeOf(mode) });
   }
-  return layOut(out);
+  return layOut(out, undefined);
 }
 
 const DOT = new Uint8Array([0x2e]);
@@ -177,12 +190,12 @@ const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 
 /** Equal contents (4 bytes at a time where both allow it). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  const n = a.length;
-  if (b.length !== n) return false;
-  if (n % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const x = new Int32Array(a.buffer, a.byteOffset, n / 4);
-    const y = new Int32Array(b.buffer, b.byteOffset, n / 4);
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  const n = lengthOf(a);
+  if (lengthOf(b) !== n) return false;
+  if (n % 4 === 0 && typedArrayByteOffset(a) % 4 === 0 && typedArrayByteOffset(b) % 4 === 0) {
+    const x = new Int32Array(typedArrayBuffer(a), typedArrayByteOffset(a), n / 4);
+    const y = new Int32Array(typedArrayBuffer(b), typedArrayByteOffset(b), n / 4);
+    for (let i = 0; i < n / 4; i++) if (x[i] !== y[i]) return false;
     return true;
   }
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
@@ -191,31 +204,35 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Byte order, as C's strcmp sorts names. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
+  const n = Math.min(lengthOf(a), lengthOf(b));
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
+  return lengthOf(a) - lengthOf(b);
 }
 
-/** `__wasi_dirent_t` headers and names back to back; entry `i`'s cookie (`d_next`) is `i + 1`. */
-function layOut(list: Listed[]): DirListing {
+/**
+ * `__wasi_dirent_t` headers and names back to back; entry `i`'s cookie
+ * (`d_next`) is `i + 1`. No prototype on the listing: a `kernel` or
+ * `starts` on Object.prototype is not the listing's.
+ */
+function layOut(list: Listed[], kernel: KernelListing | undefined): DirListing {
   let total = 0;
-  for (const d of list) total += SIZE.dirent + d.name.length;
+  for (let i = 0; i < list.length; i++) total += SIZE.dirent + lengthOf(list[i]!.name);
   const bytes = new Uint8Array(total);
-  const dv = new DataView(bytes.buffer);
-  const starts: number[] = [];
+  const dv = new DataView(typedArrayBuffer(bytes));
+  const starts = ownList<number>();
   let at = 0;
   for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
-    starts.push(at);
+    appendOwn(starts, at);
     dv.setUint32(at, i + 1, true);
     dv.setBigUint64(at + 8, d.ino, true);
-    dv.setUint32(at + 16, d.name.length, true);
+    dv.setUint32(at + 16, lengthOf(d.name), true);
     dv.setUint8(at + 20, d.type);
-    bytes.set(d.name, at + SIZE.dirent);
-    at += SIZE.dirent + d.name.length;
+    typedArraySet(bytes, d.name, at + SIZE.dirent);
+    at += SIZE.dirent + lengthOf(d.name);
   }
-  starts.push(at);
-  return { bytes, starts };
+  appendOwn(starts, at);
+  return { __proto__: null, bytes, starts, kernel } as DirListing;
 }
 
 /** Writes directory entries from `cookie` into `buf`, the last one cut short if it must be. */
@@ -223,8 +240,8 @@ function writeDirents(buf: Uint8Array, list: DirListing, cookie: number): number
   const { bytes, starts } = list;
   if (cookie >= starts.length - 1) return 0;
   const from = starts[cookie]!;
-  const n = Math.min(bytes.length - from, buf.length);
-  buf.set(bytes.subarray(from, from + n));
+  const n = Math.min(lengthOf(bytes) - from, lengthOf(buf));
+  typedArraySet(buf, typedArraySubarray(bytes, from, from + n));
   return n;
 }
 
@@ -395,15 +412,15 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
       if (e.kind !== "dir" || e.preopen === undefined) return ERRNO.BADF;
       const v = ctx.view();
       v.setU32(ptr >>> 0, PREOPENTYPE_DIR);
-      v.setU32((ptr >>> 0) + 4, encoder.encode(e.preopen).length);
+      v.setU32((ptr >>> 0) + 4, lengthOf(encodeUtf8(e.preopen)));
     },
 
     fd_prestat_dir_name(fd: number, ptr: number, len: number) {
       const e = fds.get(fd >>> 0);
       if (e.kind !== "dir" || e.preopen === undefined) return ERRNO.BADF;
-      const name = encoder.encode(e.preopen);
-      if ((len >>> 0) < name.length) return ERRNO.NAMETOOLONG;
-      ctx.view().slice(ptr >>> 0, name.length).set(name);
+      const name = encodeUtf8(e.preopen);
+      if ((len >>> 0) < lengthOf(name)) return ERRNO.NAMETOOLONG;
+      typedArraySet(ctx.view().slice(ptr >>> 0, lengthOf(name)), name);
     },
 
     fd_readdir(fd: number, buf: number, len: number, cookie: bigint, used: number) {

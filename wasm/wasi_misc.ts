@@ -7,6 +7,12 @@
  */
 import process from "node:process";
 import { fstatFull } from "../ffi/host_files.ts";
+import {
+  appendOwn,
+  ownList,
+  typedArrayByteLength as lengthOf,
+  typedArraySet,
+} from "../ffi/primordials.ts";
 import type { HostContext, Syscall } from "./host_context.ts";
 import { CLOCK, ERRNO, EVENTTYPE, SIZE, SUBSCRIPTION_CLOCK_ABSTIME } from "./wasi_defs.ts";
 
@@ -39,19 +45,25 @@ function sleep(ns: bigint): void {
 function writeStrings(ctx: HostContext, list: readonly Uint8Array[], ptrs: number, buf: number) {
   const v = ctx.view();
   let at = buf >>> 0;
-  list.forEach((s, i) => {
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!, n = lengthOf(s);
     v.setU32((ptrs >>> 0) + 4 * i, at);
-    v.slice(at, s.length + 1).set([...s, 0]);
-    at += s.length + 1;
-  });
+    const to = v.slice(at, n + 1);
+    typedArraySet(to, s);
+    to[n] = 0;
+    at += n + 1;
+  }
 }
 
 function writeSizes(ctx: HostContext, list: readonly Uint8Array[], count: number, size: number) {
   const v = ctx.view();
+  let total = 0;
+  for (let i = 0; i < list.length; i++) total += lengthOf(list[i]!) + 1;
   v.setU32(count >>> 0, list.length);
-  v.setU32(size >>> 0, list.reduce((n, s) => n + s.length + 1, 0));
+  v.setU32(size >>> 0, total);
 }
 
+// Made with no prototype: a `deadline` or `error` on Object.prototype is no subscription's.
 interface Subscription {
   userdata: bigint;
   type: number;
@@ -71,9 +83,16 @@ function readSubscription(ctx: HostContext, ptr: number): Subscription {
     const timeout = v.u64(ptr + 24);
     const flags = v.dv.getUint16(ptr + 40, true);
     const t = now(id);
-    if (t === undefined) return { userdata, type, error: ERRNO.INVAL };
+    if (t === undefined) {
+      return { __proto__: null, userdata, type, error: ERRNO.INVAL } as Subscription;
+    }
     const left = flags & SUBSCRIPTION_CLOCK_ABSTIME ? timeout - t : timeout;
-    return { userdata, type, deadline: process.hrtime.bigint() + left };
+    return {
+      __proto__: null,
+      userdata,
+      type,
+      deadline: process.hrtime.bigint() + left,
+    } as Subscription;
   }
   if (type === EVENTTYPE.FD_READ || type === EVENTTYPE.FD_WRITE) {
     try {
@@ -83,12 +102,12 @@ function readSubscription(ctx: HostContext, ptr: number): Subscription {
         const left = fstatFull(e.hostFd).size - BigInt(e.pos);
         nbytes = left > 0n ? left : 0n;
       }
-      return { userdata, type, nbytes };
+      return { __proto__: null, userdata, type, nbytes } as Subscription;
     } catch {
-      return { userdata, type, error: ERRNO.BADF };
+      return { __proto__: null, userdata, type, error: ERRNO.BADF } as Subscription;
     }
   }
-  return { userdata, type, error: ERRNO.INVAL };
+  return { __proto__: null, userdata, type, error: ERRNO.INVAL } as Subscription;
 }
 
 /** The calls that are not about files. */
@@ -125,29 +144,37 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
       const n = count >>> 0;
       // Like the iovec limit: no host array of millions for one call.
       if (n === 0 || n > MAX_SUBSCRIPTIONS) return ERRNO.INVAL;
-      const subs: Subscription[] = [];
+      // Lists with no prototype, walked by index: no patched Array method
+      // decides which events the guest is told of.
+      const subs = ownList<Subscription>();
       for (let i = 0; i < n; i++) {
-        subs.push(readSubscription(ctx, (inPtr >>> 0) + i * SIZE.subscription));
+        appendOwn(subs, readSubscription(ctx, (inPtr >>> 0) + i * SIZE.subscription));
       }
-      let ready = subs.filter((s) => s.deadline === undefined);
+      const pick = (take: (s: Subscription) => boolean) => {
+        const out = ownList<Subscription>();
+        for (let i = 0; i < subs.length; i++) if (take(subs[i]!)) appendOwn(out, subs[i]!);
+        return out;
+      };
+      let ready = pick((s) => s.deadline === undefined);
       if (!ready.length) {
-        const first = subs.reduce(
-          (a, s) => (s.deadline! < a ? s.deadline! : a),
-          subs[0]!.deadline!,
-        );
+        let first = subs[0]!.deadline!;
+        for (let i = 1; i < subs.length; i++) {
+          if (subs[i]!.deadline! < first) first = subs[i]!.deadline!;
+        }
         sleep(first - process.hrtime.bigint());
         const t = process.hrtime.bigint();
-        ready = subs.filter((s) => s.deadline! <= t || s.deadline === first);
+        ready = pick((s) => s.deadline! <= t || s.deadline === first);
       }
       const v = ctx.view();
-      ready.forEach((s, i) => {
+      for (let i = 0; i < ready.length; i++) {
+        const s = ready[i]!;
         const at = (outPtr >>> 0) + i * SIZE.event;
         v.slice(at, SIZE.event).fill(0);
         v.setU64(at, s.userdata);
         v.setU16(at + 8, s.error ?? ERRNO.SUCCESS);
         v.setU8(at + 10, s.type);
         v.setU64(at + 16, s.nbytes ?? 0n);
-      });
+      }
       v.setU32(nevents >>> 0, ready.length);
     },
 

@@ -29,7 +29,15 @@ import {
   type Syscall,
   writeFilestat,
 } from "./host_context.ts";
-import { checkLinkTarget, hostPath, literal, resolve, type Resolved } from "./sandbox.ts";
+import {
+  checkLinkTarget,
+  endsWithSlash,
+  hostPath,
+  literal,
+  resolve,
+  type Resolved,
+  startsWith,
+} from "./sandbox.ts";
 import {
   ALL_RIGHTS,
   DIR_RIGHTS,
@@ -71,7 +79,7 @@ function opensInside(fd: number, root: string): boolean {
     procFd = false;
     return true;
   }
-  return root === "/" || real === root || real.startsWith(`${root}/`);
+  return root === "/" || real === root || startsWith(real, `${root}/`);
 }
 
 /**
@@ -102,7 +110,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
   // calls that act on the entry itself (unlink, rename, rmdir) never do.
   const at = (dir: DirEntry, ptr: number, len: number, follow: boolean, lookup = false) => {
     const path = ctx.view().string(ptr >>> 0, len >>> 0);
-    return resolve(dir.root, path, follow || (lookup && path.endsWith("/")));
+    return resolve(dir.root, path, follow || (lookup && endsWithSlash(path)));
   };
 
   return {
@@ -142,7 +150,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       // itself never follows one (O_NOFOLLOW), so try the name as it is:
       // only a link there fails (ELOOP; EEXIST under O_EXCL; ENOTDIR under
       // O_DIRECTORY), and is then resolved and opened again.
-      const optimistic = follow && !path.endsWith("/");
+      const optimistic = follow && !endsWithSlash(path);
       const retry = (e: unknown) => {
         const errno = errnoOf(e);
         return errno === ERRNO.LOOP ||
@@ -166,7 +174,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
         }
       };
       const walked = (): [Resolved, number] => {
-        const r = resolve(dir.root, path, follow && !optimistic || path.endsWith("/"));
+        const r = resolve(dir.root, path, follow && !optimistic || endsWithSlash(path));
         try {
           return [r, open(r)];
         } catch (e) {
@@ -296,7 +304,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       const contents = ctx.view().string(oldPtr >>> 0, oldLen >>> 0);
       const r = at(dir, newPtr, newLen, false);
       if (!r.parts.length) return ERRNO.EXIST;
-      checkLinkTarget(r.parts.slice(0, -1), contents);
+      checkLinkTarget(r.parts.length - 1, contents);
       symlinkSync(contents, target(r));
     },
 
