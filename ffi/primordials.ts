@@ -222,9 +222,13 @@ export function appendOwn<T>(list: T[], item: T): void {
  * no methods: the library's bookkeeping walks it with index loops.
  */
 export function ownList<T>(): T[] {
-  return setPrototypeOf([], null) as T[];
+  return setPrototypeOf([], null);
 }
-const setPrototypeOf = Object.setPrototypeOf;
+/** `Object.setPrototypeOf`, captured. */
+export const setPrototypeOf: <T extends object>(o: T, proto: object | null) => T =
+  Object.setPrototypeOf;
+/** `Array.prototype`, as it was when the library loaded. */
+export const ArrayPrototype: object = Array.prototype;
 
 /** Inserts `item` at index `at` of a list (`0 <= at <= length`), by index stores only. */
 export function insertOwn<T>(list: T[], at: number, item: T): void {

@@ -61,16 +61,19 @@ describe("a map closed by user code in the middle of a call", () => {
     ra.reserve(16, 0);
     a.close();
     assert.throws(() => ra.commit(8), { name: "TypeError", message: CLOSED });
-    // popMany whose result array runs an index setter (on Array.prototype) that closes the map.
+    // An index setter (on Array.prototype) that would close the map never
+    // runs: popMany fills its result as own elements.
     const b = MMap.anonymous(8192);
     const rb = ring(b);
     rb.push(Uint8Array.of(1));
     rb.push(Uint8Array.of(2));
     Object.defineProperty(Array.prototype, 0, { set: () => b.close(), configurable: true });
     try {
-      assert.throws(() => rb.popMany(5, 0), { name: "TypeError", message: CLOSED });
+      assert.deepEqual(rb.popMany(5, 0).map((x) => x[0]), [1, 2]);
+      assert.equal(b.closed, false);
     } finally {
       delete (Array.prototype as unknown as Record<number, unknown>)[0];
+      b.close();
     }
   });
 });

@@ -31,10 +31,13 @@ import { faultCounter } from "../../ffi/guard/install.ts";
 import { TOTAL_FAULTS } from "../../ffi/guard/table.ts";
 import {
   arrayBufferDetached,
+  ArrayPrototype,
   atomics,
   Int32ArrayCtor,
   isArray,
   isDetachedView,
+  ownList,
+  setPrototypeOf,
   typedArrayKind as tagOf,
   typedArrayLength as lengthOf,
   typedArraySet as copyInto,
@@ -914,27 +917,27 @@ export class Ring {
     const most = max === Infinity ? Infinity : toInt(max, "max");
     checkTimeout(timeoutMs, "Ring.popMany");
     this.#startPop("Ring.popMany");
-    const out: Uint8Array[] = [];
-    if (most < 1) return out;
+    if (most < 1) return [];
     let at = this.#next();
     if (at < 0) {
-      if (timeoutMs === 0) return out;
+      if (timeoutMs === 0) return [];
       at = this.#awaitRecord(timeoutMs);
-      if (at < 0) return out;
+      if (at < 0) return [];
     }
-    // Index stores (no patchable `push`); an index setter on
-    // Array.prototype could still run user code here: `#busy` refuses it
-    // any call on this ring until the batch is freed.
+    // Filled with no prototype, so that each store makes an own element
+    // (an index setter on Array.prototype saw, or kept, the messages), then
+    // made a plain Array. `#busy` stays as a second wall.
+    const out = ownList<Uint8Array>();
     let k = 0;
     this.#busy = true;
     try {
       do out[k++] = this.#copy(at, this.#length); while (k < most && (at = this.#next()) >= 0);
     } finally {
       this.#busy = false;
-      this.#open(); // the setter may have closed the map: its error, not the engine's
+      this.#open(); // a map closed meanwhile: its error, not the engine's
       this.#free();
     }
-    return out;
+    return setPrototypeOf(out, ArrayPrototype);
   }
 
   /**
@@ -1189,7 +1192,8 @@ export class Ring {
       throw new TypeError(`${what}: messages must be an Array, not ${typeName(messages)}`);
     }
     const count = messages.length;
-    const list: Uint8Array[] = [];
+    // No prototype: no Array.prototype setter or getter swaps a checked message.
+    const list = ownList<Uint8Array>();
     for (let i = 0; i < count; i++) list[i] = messageBytes(messages[i], what);
     return list;
   }
