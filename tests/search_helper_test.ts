@@ -134,15 +134,18 @@ describe("the search helper thread", () => {
     }
   });
 
-  it("does not keep a process alive", EMULATION_TIME, () => {
+  it("sleeps when idle and does not keep a process alive", EMULATION_TIME, () => {
     const child = fileURLToPath(new URL("./_search_helper_child.ts", import.meta.url));
     const r = runScript(child);
     const ended = Date.now();
     assert.equal(r.status, 0, r.stderr);
-    const { doneAt, ...out } = JSON.parse(r.stdout);
+    const { doneAt, idleCpuMs, ...out } = JSON.parse(r.stdout);
     const at = (32 << 20) - 1000;
     // The first search starts the helper; the next two have it.
     assert.deepEqual(out, { first: at, second: at, last: at, helped: 2 });
+    // A helper stays awake at most 2 ms after a search: one that spun on would have used up
+    // to 500 ms of CPU in the child's 500 ms asleep (210 and 300 of 400 on a busy machine).
+    assert.ok(idleCpuMs < 100, `${idleCpuMs} ms of CPU in 500 ms asleep`);
     // An idle helper waits 10 s for work before it ends by itself: had it kept the process
     // alive, the process would have ended 10 s or more after its last line.
     assert.ok(ended - doneAt < 8_000, `the process ended ${ended - doneAt} ms after its program`);
