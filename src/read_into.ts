@@ -27,6 +27,7 @@ const MEMCPY_MIN = 1024;
  * map, never handed out, so never moved away: the fastest source; in Bun
  * its native copy from `main`, the internal view over it) or from
  * the window holding `pos`, or one per window when the bytes lie in several.
+ * `main` is given only where {@linkcode copyBetween} exists (the caller checks).
  * A target over the map's own memory is right either way (`set` and libc's
  * `memmove` both copy as if through a temporary).
  */
@@ -44,8 +45,8 @@ export function readInto(
   const left = pos < length ? length - pos : 0;
   const n = room < left ? room : left;
   if (n === 0) return 0;
-  if (main !== null && copyBetween !== null) {
-    copyBetween(main, dst, 0, pos, pos + n);
+  if (main !== null) {
+    copyBetween!(main, dst, 0, pos, pos + n);
     return n;
   }
   const copy = src.memcpy;
@@ -79,8 +80,9 @@ export function readInto(
  * check (it throws for anything but a real typed array, a Proxy of one
  * included): cheaper there than `writableBytes`' `Symbol.toStringTag` (~10
  * ns against ~40 a call, measured in Bun). Returns -1 for every other case
- * (no native copy, another kind of target, an empty or detached one, an
- * engine with immutable buffers), which the general path handles.
+ * (another kind of target, an empty or detached one, an engine with
+ * immutable buffers), which the general path handles. Called only where
+ * {@linkcode copyBetween} exists (the caller checks, once).
  */
 export function readIntoMain(
   target: unknown,
@@ -88,8 +90,7 @@ export function readIntoMain(
   length: number,
   main: Uint8Array,
 ): number {
-  const copy = copyBetween;
-  if (copy === null || IMMUTABLE_BUFFERS) return -1;
+  if (IMMUTABLE_BUFFERS) return -1;
   let room: number;
   try {
     room = typedArrayByteLength(target);
@@ -99,7 +100,7 @@ export function readIntoMain(
   if (room === 0) return -1;
   const left = pos < length ? length - pos : 0;
   const n = room < left ? room : left;
-  if (n > 0) copy(main, target as Uint8Array, 0, pos, pos + n);
+  if (n > 0) copyBetween!(main, target as Uint8Array, 0, pos, pos + n);
   return n;
 }
 
