@@ -13,7 +13,7 @@
  * @module
  */
 import type { SymbolDef } from "./symbols.ts";
-import { appendOwn, uncurryThis } from "./primordials.ts";
+import { accessorOf, appendOwn, uncurryThis } from "./primordials.ts";
 
 /** Bun's Worker: a DOM Worker that can stop keeping the process alive. */
 interface BunWorker extends Worker {
@@ -59,10 +59,8 @@ const method = <F extends AnyFn>(
   const f = workerProto?.[name];
   return typeof f === "function" ? uncurryThis(f as F) as never : noWorker;
 };
-const accessor = (proto: object | undefined, name: string, kind: "get" | "set") => {
-  const f = proto && Object.getOwnPropertyDescriptor(proto, name)?.[kind];
-  return f ? uncurryThis(f as AnyFn) : noWorker;
-};
+const accessor = (proto: object | undefined, name: string, kind: "get" | "set") =>
+  accessorOf(proto, name, kind) ?? noWorker;
 const post = method<(value: unknown) => void>("postMessage");
 const ref = method<() => void>("ref");
 const unref = method<() => void>("unref");

@@ -23,6 +23,7 @@ import { adaptVariadic, symbolTableFor } from "./variadic.ts";
 // (which a spread call runs), would otherwise choose the addresses and sizes
 // handed to libc.
 import {
+  accessorOf,
   BigIntCtor as BigInt,
   NumberCtor as Number,
   reflectApply,
@@ -164,10 +165,8 @@ function permissionCheckOf(Deno: DenoApi): (path: string, write: boolean) => voi
   const query = uncurryThis(permissions.querySync);
   const first = query(permissions, { name: "read" });
   const status = Object.getPrototypeOf(first) as object;
-  const getter = (key: string) => {
-    const get = Object.getOwnPropertyDescriptor(status, key)?.get;
-    return get ? uncurryThis(get) : (s: unknown) => (s as Record<string, unknown>)[key];
-  };
+  const getter = (key: string) =>
+    accessorOf(status, key) ?? ((s: unknown) => (s as Record<string, unknown>)[key]);
   const stateOf = getter("state") as (s: unknown) => string;
   const partialOf = getter("partial") as (s: unknown) => boolean | undefined;
   const NotCapable = Deno.errors.NotCapable;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { uncurryThis } from "./primordials.ts";
+import { accessorOf, uncurryThis } from "./primordials.ts";
 
 // A runtime without WebAssembly (the library then searches without its
 // kernels) has no memory to check: every call below is a TypeError there.
@@ -21,13 +21,8 @@ const MemoryPrototype = typeof WebAssembly === "undefined"
 const noWebAssembly = (): never => {
   throw new TypeError("WebAssembly is not available in this runtime");
 };
-const bufferGetter: (memory: WebAssembly.Memory) => ArrayBuffer = MemoryPrototype
-  ? uncurryThis(
-    Object.getOwnPropertyDescriptor(MemoryPrototype, "buffer")!.get! as (
-      this: WebAssembly.Memory,
-    ) => ArrayBuffer,
-  )
-  : noWebAssembly;
+const bufferGetter: (memory: WebAssembly.Memory) => ArrayBuffer =
+  accessorOf(MemoryPrototype, "buffer") ?? noWebAssembly;
 const growMethod: (memory: WebAssembly.Memory, delta: number) => number = MemoryPrototype
   ? uncurryThis(MemoryPrototype.grow as (this: WebAssembly.Memory, delta: number) => number)
   : noWebAssembly;
@@ -62,11 +57,9 @@ const Wasm = typeof WebAssembly === "undefined" ? undefined : {
   Memory: WebAssembly.Memory,
   Module: WebAssembly.Module,
   Instance: WebAssembly.Instance,
-  exports: uncurryThis(
-    Object.getOwnPropertyDescriptor(WebAssembly.Instance.prototype, "exports")!.get! as (
-      this: WebAssembly.Instance,
-    ) => Record<string, unknown>,
-  ),
+  exports: accessorOf(WebAssembly.Instance.prototype, "exports")! as (
+    instance: WebAssembly.Instance,
+  ) => Record<string, unknown>,
 };
 
 /** `new WebAssembly.Memory(descriptor)` by the captured constructor. */

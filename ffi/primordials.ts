@@ -42,8 +42,24 @@ export function uncurryThis<F extends AnyFn>(
     pinned.call(self, a, b, c, d)) as never;
 }
 
+/**
+ * The engine's own `get` or `set` accessor of `key` on `proto`, uncurried
+ * (`accessorOf(P, "k", "get")(x)` is `x.k` as `P` defines it, whatever
+ * changes later), or `undefined` where `proto` is missing or has no such
+ * accessor: the one place the library captures an accessor.
+ */
+export function accessorOf(
+  proto: object | undefined,
+  key: PropertyKey,
+  kind: "get" | "set" = "get",
+  // deno-lint-ignore no-explicit-any
+): ((self: unknown, ...args: any[]) => any) | undefined {
+  const fn = proto && Object.getOwnPropertyDescriptor(proto, key)?.[kind];
+  return fn ? uncurryThis(fn as AnyFn) : undefined;
+}
+
 const getter = (proto: object, key: PropertyKey): AnyFn => {
-  const fn = Object.getOwnPropertyDescriptor(proto, key)?.get;
+  const fn = accessorOf(proto, key, "get");
   if (!fn) throw new Error(`@seed/mmap: the engine has no ${String(key)} getter`);
   return fn;
 };
@@ -51,28 +67,30 @@ const getter = (proto: object, key: PropertyKey): AnyFn => {
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 
 /** `ta.byteLength` of a real typed array (a `TypeError` for anything else). */
-export const typedArrayByteLength: (ta: unknown) => number = uncurryThis(
-  getter(TypedArrayPrototype, "byteLength"),
+export const typedArrayByteLength: (ta: unknown) => number = getter(
+  TypedArrayPrototype,
+  "byteLength",
 );
 /** `ta.byteOffset` of a real typed array. */
-export const typedArrayByteOffset: (ta: unknown) => number = uncurryThis(
-  getter(TypedArrayPrototype, "byteOffset"),
+export const typedArrayByteOffset: (ta: unknown) => number = getter(
+  TypedArrayPrototype,
+  "byteOffset",
 );
 /** `ta.length` (elements) of a real typed array. */
-export const typedArrayLength: (ta: unknown) => number = uncurryThis(
-  getter(TypedArrayPrototype, "length"),
-);
+export const typedArrayLength: (ta: unknown) => number = getter(TypedArrayPrototype, "length");
 /** `ta.buffer` of a real typed array. */
-export const typedArrayBuffer: (ta: unknown) => ArrayBufferLike = uncurryThis(
-  getter(TypedArrayPrototype, "buffer"),
+export const typedArrayBuffer: (ta: unknown) => ArrayBufferLike = getter(
+  TypedArrayPrototype,
+  "buffer",
 );
 /**
  * The typed array's kind (`"Uint8Array"`, ...) for a real typed array and
  * `undefined` for anything else, Proxies included: a brand check that no
  * prototype chain or `Symbol.hasInstance` can fake.
  */
-export const typedArrayKind: (value: unknown) => string | undefined = uncurryThis(
-  getter(TypedArrayPrototype, Symbol.toStringTag),
+export const typedArrayKind: (value: unknown) => string | undefined = getter(
+  TypedArrayPrototype,
+  Symbol.toStringTag,
 );
 /** `%TypedArray%.prototype.set`. */
 export const typedArraySet: (ta: unknown, src: ArrayLike<number>, offset?: number) => void =
@@ -141,27 +159,26 @@ export function typedArrayLastIndexOf(ta: Uint8Array, value: number): number {
 }
 
 /** `DataView.prototype` getters (a `TypeError` for anything but a DataView). */
-export const dataViewBuffer: (dv: unknown) => ArrayBufferLike = uncurryThis(
-  getter(DataView.prototype, "buffer"),
+export const dataViewBuffer: (dv: unknown) => ArrayBufferLike = getter(
+  DataView.prototype,
+  "buffer",
 );
 /** `dv.byteOffset` of a real DataView. */
-export const dataViewByteOffset: (dv: unknown) => number = uncurryThis(
-  getter(DataView.prototype, "byteOffset"),
-);
+export const dataViewByteOffset: (dv: unknown) => number = getter(DataView.prototype, "byteOffset");
 /** `dv.byteLength` of a real DataView. */
-export const dataViewByteLength: (dv: unknown) => number = uncurryThis(
-  getter(DataView.prototype, "byteLength"),
-);
+export const dataViewByteLength: (dv: unknown) => number = getter(DataView.prototype, "byteLength");
 
 /** `ArrayBuffer.isView`, captured. */
 export const isView: (value: unknown) => value is ArrayBufferView = ArrayBuffer.isView;
 
-const arrayBufferByteLengthRaw: (ab: unknown) => number = uncurryThis(
-  getter(ArrayBuffer.prototype, "byteLength"),
+const arrayBufferByteLengthRaw: (ab: unknown) => number = getter(
+  ArrayBuffer.prototype,
+  "byteLength",
 );
 /** `ab.detached` of a real ArrayBuffer. */
-export const arrayBufferDetached: (ab: ArrayBuffer) => boolean = uncurryThis(
-  getter(ArrayBuffer.prototype, "detached"),
+export const arrayBufferDetached: (ab: ArrayBuffer) => boolean = getter(
+  ArrayBuffer.prototype,
+  "detached",
 );
 /** `ArrayBuffer.prototype.transfer`, captured. */
 export const arrayBufferTransfer: (ab: ArrayBuffer, length?: number) => ArrayBuffer = uncurryThis(
@@ -171,7 +188,7 @@ export const arrayBufferTransfer: (ab: ArrayBuffer, length?: number) => ArrayBuf
 const sharedByteLength: ((sab: unknown) => number) | undefined =
   typeof SharedArrayBuffer === "undefined"
     ? undefined
-    : uncurryThis(getter(SharedArrayBuffer.prototype, "byteLength"));
+    : getter(SharedArrayBuffer.prototype, "byteLength");
 
 /**
  * The true `byteLength` of an ArrayBuffer or SharedArrayBuffer (a WebAssembly

@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  accessorOf,
   arrayBufferDetached,
   dataViewBuffer,
   dataViewByteLength,
@@ -21,15 +22,12 @@ import {
   typedArrayKind,
   typedArraySet,
   Uint8ArrayCtor,
-  uncurryThis,
 } from "../ffi/primordials.ts";
 import { typeName } from "./args.ts";
 
 /** Immutable ArrayBuffers (a TC39 proposal) cannot be written; null where the engine has none. */
-const arrayBufferImmutable: ((b: ArrayBufferLike) => boolean) | null = (() => {
-  const get = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "immutable")?.get;
-  return get ? uncurryThis(get) : null;
-})();
+const arrayBufferImmutable: ((b: ArrayBufferLike) => boolean) | null =
+  accessorOf(ArrayBuffer.prototype, "immutable") ?? null;
 
 /** Whether an ArrayBuffer (not a SharedArrayBuffer, which cannot be) is detached. */
 export function detached(buffer: ArrayBufferLike): boolean {
