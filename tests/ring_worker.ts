@@ -11,6 +11,8 @@ interface Task {
   n: number;
   /** Each wait's timeout (default: patience(20_000)). */
   timeoutMs?: number;
+  /** The Worker's wait strategy (default: the Ring's). */
+  wait?: "spin" | "yield" | "sleep";
 }
 
 const scope = globalThis as unknown as {
@@ -38,7 +40,7 @@ interface Outcome {
  */
 function run(data: Task): Outcome {
   using m = MMap.shared(data.name);
-  using ring = new Ring(m, 0, Ring.bytesFor(4096));
+  using ring = new Ring(m, 0, Ring.bytesFor(4096), { wait: data.wait });
   const word = new Uint32Array(1);
   const bytes = new Uint8Array(word.buffer);
   const timeoutMs = data.timeoutMs ?? patience(20_000);

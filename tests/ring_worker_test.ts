@@ -14,6 +14,7 @@ function runWorker(
   name: string,
   n = N,
   timeoutMs?: number,
+  wait?: "spin" | "yield" | "sleep",
 ): Promise<{ inOrder: boolean }> {
   const worker = new Worker(script, { type: "module" });
   return new Promise<{ inOrder: boolean }>((resolve, reject) => {
@@ -22,7 +23,7 @@ function runWorker(
       e.preventDefault();
       reject(new Error(e.message));
     };
-    worker.postMessage({ task, name, n, timeoutMs });
+    worker.postMessage({ task, name, n, timeoutMs, wait });
   }).finally(() => worker.terminate());
 }
 
@@ -101,4 +102,33 @@ describe(`Ring between Workers of one ${thisRuntime} process`, () => {
       });
     });
   });
+
+  it(
+    "an index overwritten while the other side spins on it: RingCorruptError, no message made of it",
+    SLOW,
+    async () => {
+      await withRegion(BYTES, async (name, m) => {
+        const header = m.view(Int32Array, 0, 64);
+        const ring = new Ring(m, 0, BYTES);
+        /** Waits for the Worker to claim its role and spin a while, then writes `value` at `word`. */
+        const overwrite = async (role: () => number, word: number, value: number) => {
+          while (role() === 0) await new Promise((r) => setTimeout(r, 1));
+          await new Promise((r) => setTimeout(r, 20));
+          header[word] = value;
+        };
+        // A head no producer could publish (12340 bytes ahead of tail, in a 4096-byte ring).
+        let consumer = runWorker("consume", name, 1, patience(20_000), "spin");
+        await overwrite(() => ring.consumer, 16, 12340);
+        await assert.rejects(consumer, /RingCorruptError: Ring: head index 12340/);
+        // A tail no consumer could store, while the producer spins for room.
+        m.view(Uint8Array).fill(0);
+        const full = new Ring(m, 0, BYTES);
+        while (full.tryPush(new Uint8Array(500)));
+        full.close();
+        consumer = runWorker("produce", name, 1, patience(20_000), "yield");
+        await overwrite(() => full.producer, 32, 12340);
+        await assert.rejects(consumer, /RingCorruptError: Ring: tail index 12340/);
+      });
+    },
+  );
 });

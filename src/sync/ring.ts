@@ -74,6 +74,7 @@ import {
 } from "./ring_layout.ts";
 import { endIndex, endOffset, readRecords, writeRecords } from "./ring_records.ts";
 import {
+  changedTo,
   SLEEP,
   sleepUntilChange,
   spinWait,
@@ -230,6 +231,8 @@ export class Ring {
   /** A call is under way that may run user code (see `#enter`). */
   #busy = false;
   readonly #mask: number;
+  /** The longest message the batch forms' word-copying loops (ring_records.ts) take. */
+  readonly #limit: number;
   readonly #strategy: WaitStrategy;
   readonly #spins: number;
   readonly #spinMs: number;
@@ -330,6 +333,7 @@ export class Ring {
     this.capacity = capacity;
     this.maxMessage = capacity / 2 - RECORD_HEADER;
     this.#mask = capacity - 1;
+    this.#limit = this.maxMessage < SMALL ? this.maxMessage : SMALL;
     this.#map = map;
     this.#offset = offset;
     const own = this.#own = privateWindow(map, offset, HEADER_BYTES + capacity);
@@ -622,7 +626,7 @@ export class Ring {
     let cur = this.#cursor;
     let free = cap - ((cur - this.#tailSeen) >>> 0);
     let run = cap - (cur & mask);
-    const limit = max < SMALL ? max : SMALL;
+    const limit = this.#limit;
     try {
       for (; done < count; done++) {
         if (s32 !== null) {
@@ -996,7 +1000,7 @@ export class Ring {
     let count = 0;
     let filled = 0;
     let n = this.#length;
-    const limit = max < SMALL ? max : SMALL;
+    const limit = this.#limit;
     // The read cursor past the record at `at`, in a local; a plain record
     // inside what was published is read here, the rest (a padding record, a
     // new look at head) by #next.
@@ -1288,7 +1292,11 @@ export class Ring {
 
   /** The tail index, checked against `head`: at most `capacity` behind it. */
   #loadTail(head: number): number {
-    const t = atomics.load(this.#h, TAIL) & ~ASLEEP;
+    return this.#checkTail(head, atomics.load(this.#h, TAIL) & ~ASLEEP);
+  }
+
+  /** `t`, a tail index read from memory, once checked against `head`. */
+  #checkTail(head: number, t: number): number {
     const used = (head - t) >>> 0;
     if (used > this.capacity || (used & 7) !== 0) {
       this.#corrupt(`tail index ${t >>> 0} is ${used} bytes behind head ${head >>> 0}`);
@@ -1355,6 +1363,7 @@ export class Ring {
       const found = spinWait(w, this.#tailSeen, timeoutMs);
       if (found === TIMED_OUT) return -1;
       if (found === SLEEP) return runBlocking(this.#roomSteps(n, w.end, true, b));
+      this.#tailSeen = this.#checkTail(this.#head, changedTo);
       const at = this.#place(n);
       if (at >= 0) {
         if (b) this.#fill(at, b, n), this.#publish();
@@ -1416,7 +1425,11 @@ export class Ring {
 
   /** The head index, checked against tail and the read cursor. */
   #loadHead(): number {
-    const hd = atomics.load(this.#h, HEAD) & ~ASLEEP;
+    return this.#checkHead(atomics.load(this.#h, HEAD) & ~ASLEEP);
+  }
+
+  /** `hd`, a head index read from memory, once checked against tail and the read cursor. */
+  #checkHead(hd: number): number {
     const used = (hd - this.#tail) >>> 0;
     if (
       used > this.capacity || (used & 7) !== 0 || used < ((this.#readCursor - this.#tail) >>> 0)
@@ -1524,6 +1537,8 @@ export class Ring {
       const found = spinWait(w, this.#headSeen, timeoutMs);
       if (found === TIMED_OUT) return -1;
       if (found === SLEEP) return runBlocking(this.#dataSteps(w.end, true));
+      // The head the wait saw, checked, not loaded again.
+      this.#headSeen = this.#checkHead(changedTo);
       const at = this.#next();
       if (at >= 0) return at;
     }

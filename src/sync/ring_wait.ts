@@ -80,6 +80,14 @@ export const CHANGED = 1;
 export const TIMED_OUT = 0;
 export const SLEEP = 2;
 
+/**
+ * The word (less its ASLEEP bit) that the last CHANGED of `spinWait` saw:
+ * the caller checks and uses it rather than loading the word again (a
+ * second atomic load on the critical path of every pop that waited, a
+ * builtin call in V8).
+ */
+export let changedTo = 0;
+
 /** Looks between two clock reads of a spinning wait (a clock read costs up to 0.2 us in Deno). */
 const LOOKS = 1024;
 /** The same for a spin of a time (`spinMs`): 1 to 2 us of looks between clock reads. */
@@ -125,7 +133,8 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
   for (;;) {
     const looks = budget < chunk ? budget : chunk;
     for (let i = 0; i < looks; i++) {
-      if ((atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
+      const v = atomics.load(h, index) & ~ASLEEP;
+      if (v !== seen) return changedTo = v, CHANGED;
     }
     const t = now();
     if (!inTime(w, t, timeoutMs)) return TIMED_OUT;
@@ -141,7 +150,8 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
   if (w.strategy === "sleep") return SLEEP;
   for (let i = 1;; i++) {
     schedYield();
-    if ((atomics.load(h, index) & ~ASLEEP) !== seen) return CHANGED;
+    const v = atomics.load(h, index) & ~ASLEEP;
+    if (v !== seen) return changedTo = v, CHANGED;
     if ((i & 15) === 0 && !inTime(w, now(), timeoutMs)) return TIMED_OUT;
   }
 }
