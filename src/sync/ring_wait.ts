@@ -88,6 +88,14 @@ export const SLEEP = 2;
  */
 export let changedTo = 0;
 
+/**
+ * Milliseconds after which a spinning wait yields once per chunk of looks:
+ * far beyond the waits of a running peer (a batch of 1024 messages is made
+ * or read in tens of microseconds), so only a peer that lost its core is
+ * waited for this way; a yield with nothing else to run returns at once.
+ */
+const LONE_SPIN_MS = 0.2;
+
 /** Looks between two clock reads of a spinning wait (a clock read costs up to 0.2 us in Deno). */
 const LOOKS = 1024;
 /** The same for a spin of a time (`spinMs`): 1 to 2 us of looks between clock reads. */
@@ -130,6 +138,7 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
   const chunk = spinMs > 0 ? TIMED_LOOKS : LOOKS;
   let budget = forever || spinMs > 0 ? chunk : w.spins;
   let spinEnd = NaN;
+  let lone = NaN;
   for (;;) {
     const looks = budget < chunk ? budget : chunk;
     for (let i = 0; i < looks; i++) {
@@ -138,7 +147,14 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
     }
     const t = now();
     if (!inTime(w, t, timeoutMs)) return TIMED_OUT;
-    if (forever) continue;
+    if (forever) {
+      // A spin this long means the other side is not running: most likely
+      // it waits for a core, maybe this one. Yielding once per chunk lets
+      // it run here at once instead of after this thread's time slice.
+      if (lone !== lone) lone = t + LONE_SPIN_MS;
+      else if (t >= lone) schedYield();
+      continue;
+    }
     if (spinMs > 0) {
       if (spinEnd !== spinEnd) spinEnd = t + spinMs;
       if (t < spinEnd) continue;
