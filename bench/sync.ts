@@ -618,7 +618,35 @@ async function ringRows(x: RingContext): Promise<Row[]> {
       } (bench/refs/sync_refs.c, gcc -O2)`,
     });
   }
+  const floors = jsFloors();
+  rows.push({
+    workload:
+      `JS floor, spinning round trips ${me} <-> ${them}, fastest | median of 5 (bench/proto/pingpong.ts)`,
+    shared: "",
+    socket: floors
+      ? Object.entries(floors).map(([k, [min, med]]) =>
+        `${k} ${min.toFixed(3)} | ${med.toFixed(3)} us`
+      ).join("; ")
+      : "(the probe failed)",
+  });
   return rows;
+}
+
+/**
+ * The raw protocols of bench/proto/pingpong.ts (a one-word ping-pong, the
+ * Ring's protocol without the library, a one-cache-line protocol) beside
+ * the Ring and C's spin ping-pong, in a process pair of its own.
+ */
+function jsFloors(): Record<string, [number, number]> | null {
+  const file = decodeURIComponent(new URL("./proto/pingpong.ts", import.meta.url).pathname);
+  const args = thisRuntime === "deno" ? ["run", "-A", file] : [file];
+  const r = spawnSync(process.execPath, [...args, "0.3", "5", "--json"], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (r.status !== 0) return null;
+  const lines = r.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]) as Record<string, [number, number]>;
 }
 
 /**

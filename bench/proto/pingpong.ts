@@ -4,7 +4,7 @@
  * atomics are made. The driver runs each variant for SECONDS against its
  * peer (the other runtime), then C's spin ping-pong (bench/refs/sync_refs.c).
  *
- *   deno run -A bench/proto/pingpong.ts [SECONDS [REPS]]   |   bun bench/proto/pingpong.ts [SECONDS [REPS]]
+ *   deno run -A bench/proto/pingpong.ts [SECONDS [REPS]] [--json]   |   bun bench/proto/pingpong.ts ...
  *
  * Prints, per variant, the fastest and the median of REPS runs, and C's in between.
  * SPIN_WASM is bench/proto/spin.wat, assembled by `node bench/proto/wat.mjs IN OUT`.
@@ -325,7 +325,7 @@ function cSpin(seconds: number): number {
   }
 }
 
-async function driver(seconds: number, reps: number): Promise<void> {
+async function driver(seconds: number, reps: number, json: boolean): Promise<void> {
   const name = `proto-pp-${process.pid}`;
   const m = MMap.shared(name, BYTES, { exclusive: true });
   const v = m.view(Int32Array, 0, BYTES / 4);
@@ -364,6 +364,15 @@ async function driver(seconds: number, reps: number): Promise<void> {
     Atomics.store(v, SEQ, ++seq);
     await new Promise((r) => child.on("close", r));
     const c = Math.min(...seen["C spin ping-pong"]);
+    if (json) {
+      const out: Record<string, [number, number]> = {};
+      for (const [k, xs] of Object.entries(seen)) {
+        const s = [...xs].sort((a, b) => a - b);
+        out[k] = [s[0], s[s.length >> 1]];
+      }
+      console.log(JSON.stringify(out));
+      return;
+    }
     console.log(
       `${thisRuntime} drives, ${otherRuntime} echoes; round trip, min | median of ${reps} (${seconds} s each), ${
         new Date().toISOString()
@@ -388,4 +397,7 @@ async function driver(seconds: number, reps: number): Promise<void> {
 
 const args = process.argv.slice(2);
 if (args[0] === "--peer") peer(args[1]);
-else await driver(Number(args[0] ?? 0.3), Number(args[1] ?? 5));
+else {
+  const numbers = args.filter((a) => a !== "--json");
+  await driver(Number(numbers[0] ?? 0.3), Number(numbers[1] ?? 5), args.includes("--json"));
+}
