@@ -5,7 +5,12 @@
  */
 import { MMapOSError } from "../src/errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
-import { hasOwn, typedArrayByteLength as lengthOf, uncurryThis } from "./primordials.ts";
+import {
+  hasOwn,
+  typedArrayByteLength as lengthOf,
+  typedArraySubarray,
+  uncurryThis,
+} from "./primordials.ts";
 import { type Platform, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from "./platform.ts";
 
 /** The error of the call that just failed. Read it before any other libc call. */
@@ -20,6 +25,9 @@ const encoder = new TextEncoder();
 // and libc would read past the buffer looking for one.
 const encodeInto = uncurryThis(TextEncoder.prototype.encodeInto);
 const includes = uncurryThis(String.prototype.includes);
+// Captured too: a patched charCodeAt (or a subarray through Symbol.species)
+// made libc open another path than the one Deno's permissions were asked about.
+const charCodeAt = uncurryThis(String.prototype.charCodeAt);
 let pathBuffer = new Uint8Array(256);
 
 /**
@@ -44,7 +52,7 @@ export function encodePath(path: string, out: Uint8Array, room: number): number 
   const n = path.length;
   let i = 0;
   for (; i < n && i < room; i++) {
-    const c = path.charCodeAt(i);
+    const c = charCodeAt(path, i);
     if (c === 0) throw new TypeError("embedded null byte");
     if (c > 0x7f) break;
     out[i] = c;
@@ -55,7 +63,7 @@ export function encodePath(path: string, out: Uint8Array, room: number): number 
     return n;
   }
   if (includes(path, "\0")) throw new TypeError("embedded null byte");
-  const { read, written } = encodeInto(encoder, path, out.subarray(0, room - 1));
+  const { read, written } = encodeInto(encoder, path, typedArraySubarray(out, 0, room - 1));
   if (read < n) return -1;
   out[written] = 0;
   return written;

@@ -311,6 +311,13 @@ export const ObjectPrototype: object = Object.prototype;
 export const stringSlice: (s: string, start: number, end?: number) => string = uncurryThis(
   String.prototype.slice as AnyFn,
 );
+/** `String.prototype.lastIndexOf`, captured (the whole string: `from` is not passed). */
+export function stringLastIndexOf(s: string, search: string): number {
+  return lastIndexOfString(s, search, s.length);
+}
+const lastIndexOfString: (s: string, search: string, from: number) => number = uncurryThis(
+  String.prototype.lastIndexOf as AnyFn,
+);
 /** `String.prototype.indexOf`, captured. */
 export const stringIndexOf: (s: string, search: string, from?: number) => number = uncurryThis(
   String.prototype.indexOf as AnyFn,

@@ -9,7 +9,16 @@
  */
 import { closeFd, openFile } from "./files.ts";
 import { backend } from "./load.ts";
-import { typedArrayByteLength as lengthOf } from "./primordials.ts";
+import {
+  decodeUtf8,
+  isSafeInteger,
+  NumberCtor,
+  stringIndexOf,
+  stringLastIndexOf,
+  stringSlice,
+  typedArrayByteLength as lengthOf,
+  typedArraySubarray,
+} from "./primordials.ts";
 
 /** The two fields of `/proc/<pid>/stat` a lock owner's liveness needs. */
 export interface ProcStat {
@@ -20,7 +29,6 @@ export interface ProcStat {
 }
 
 const buffer = new Uint8Array(1024);
-const decoder = new TextDecoder();
 
 /**
  * `/proc/<pid>/stat` (`"self"` for this process), or null where it cannot be
@@ -43,15 +51,30 @@ export function procStat(pid: number | "self"): ProcStat | null {
   try {
     const n = b.libc.pread(fd, buffer, lengthOf(buffer), 0);
     if (n <= 0) return null;
-    const text = decoder.decode(buffer.subarray(0, n));
+    // Parsed with captured string methods: a patched `split` answering "Z"
+    // made a live lock owner look dead, and its lock was taken from it.
+    const text = decodeUtf8(typedArraySubarray(buffer, 0, n));
     // The command name (field 2) is in parentheses and may hold any byte.
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    const startTime = Number(fields[19]);
-    if (!fields[0] || !Number.isSafeInteger(startTime)) return null;
-    return { state: fields[0], startTime };
+    const from = stringLastIndexOf(text, ")") + 2;
+    const state = field(text, from, 0);
+    const startTime = NumberCtor(field(text, from, 19));
+    if (!state || !isSafeInteger(startTime)) return null;
+    return { state, startTime };
   } finally {
     closeFd(fd);
   }
+}
+
+/** The space-separated field `k` of `text` from `from` ("" past the end). */
+function field(text: string, from: number, k: number): string {
+  let at = from;
+  for (let i = 0; i < k; i++) {
+    const space = stringIndexOf(text, " ", at);
+    if (space < 0) return "";
+    at = space + 1;
+  }
+  const end = stringIndexOf(text, " ", at);
+  return stringSlice(text, at, end < 0 ? text.length : end);
 }
 
 /** A process's start time folded into 1..511 (0 means unknown), for a lock word's spare bits. */

@@ -9,6 +9,12 @@ import { type Created, openCreating } from "../ffi/create.ts";
 import { platform } from "../ffi/load.ts";
 import { shmOpen, shmUnlink } from "../ffi/shm.ts";
 import { growFile } from "../ffi/space.ts";
+import {
+  encodeUtf8,
+  stringIndexOf,
+  stringSlice,
+  typedArrayByteLength as lengthOf,
+} from "../ffi/primordials.ts";
 import { checkOptions, toBool, toOptionalInt, typeName } from "./args.ts";
 
 /**
@@ -58,19 +64,22 @@ export function sharedName(name: unknown): string {
   if (typeof name !== "string") {
     throw new TypeError(`shared memory name must be a string, not ${typeName(name)}`);
   }
-  const bare = name.startsWith("/") ? name.slice(1) : name;
+  // Captured string methods: a patched `includes` let "a/../../x" through.
+  const bare = name[0] === "/" ? stringSlice(name, 1) : name;
   if (bare.length === 0) throw new RangeError("shared memory name must not be empty");
-  if (bare.includes("/")) {
+  if (stringIndexOf(bare, "/") >= 0) {
     throw new TypeError(
       `shared memory name must not contain '/' after its first character: '${name}'`,
     );
   }
-  if (bare.includes("\0")) throw new TypeError("shared memory name must not contain a null byte");
+  if (stringIndexOf(bare, "\0") >= 0) {
+    throw new TypeError("shared memory name must not contain a null byte");
+  }
   if (bare === "." || bare === "..") {
     throw new TypeError(`shared memory name must not be '.' or '..': '${name}'`);
   }
   const max = platform.shm?.nameMax ?? 255;
-  const bytes = new TextEncoder().encode(bare).length;
+  const bytes = lengthOf(encodeUtf8(bare));
   if (bytes > max) {
     throw new RangeError(`shared memory name is too long: ${bytes} bytes, at most ${max}`);
   }
