@@ -4,7 +4,7 @@
 // error). Run by the current runtime; never imported.
 import { renameSync, truncateSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { MMap, PAGESIZE } from "../mod.ts";
+import { MMap, Mutex, PAGESIZE, Semaphore } from "../mod.ts";
 
 const [path, how] = process.argv.slice(2);
 const page = PAGESIZE;
@@ -22,4 +22,29 @@ try {
 } catch (e) {
   const err = e as { code?: string };
   console.log(JSON.stringify({ error: err.code, faulted: m.faulted, closed: m.closed }));
+}
+
+if (how === "truncate") {
+  // Locks over a file cut to nothing: each lock word now reads as a zero page
+  // that only this process sees, so taking it would exclude no one. Every
+  // operation says EIO instead (before: lock() and acquire() succeeded).
+  writeFileSync(path + ".locks", new Uint8Array(page));
+  const l = MMap.open(path + ".locks", { access: "write" });
+  const mutex = new Mutex(l, 0), held = new Mutex(l, 64), semaphore = new Semaphore(l, 128, 1);
+  const guard = held.lock();
+  truncateSync(path + ".locks", 0);
+  const code = (f: () => unknown) => {
+    try {
+      return `ok ${f()}`;
+    } catch (e) {
+      return (e as { code?: string }).code ?? String(e);
+    }
+  };
+  console.log(JSON.stringify({
+    lock: code(() => mutex.lock(100)),
+    tryLock: code(() => new Mutex(l, 256).tryLock()),
+    acquire: code(() => semaphore.acquire(100)),
+    tryAcquire: code(() => semaphore.tryAcquire()),
+    unlock: code(() => guard.unlock()),
+  }));
 }

@@ -19,13 +19,15 @@ function run(how: string): ReturnType<typeof runScript> & { lines: unknown[] } {
 }
 
 describe("a file changed under its map by someone else", () => {
-  it("truncated: size() reports it, length does not change, and touching a lost page is the fault error", () => {
+  it("truncated: size() reports it, length does not change, and touching a lost page (a lock word too) is the fault error", () => {
     const res = run("truncate");
     // The fault guard (ffi/guard/) keeps the process alive; fault_guard_test.ts has the rest.
     assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
     assert.deepEqual(res.lines, [
       { size: PAGESIZE, length: 3 * PAGESIZE, first: 7 },
       { error: "EIO", faulted: true, closed: false },
+      // Mutex and Semaphore over a file cut to nothing: EIO, never a lock on a lost page.
+      { lock: "EIO", tryLock: "EIO", acquire: "EIO", tryAcquire: "EIO", unlock: "EIO" },
     ], res.stderr);
   });
 

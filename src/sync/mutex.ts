@@ -27,6 +27,7 @@ import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
 import { atomics } from "../../ffi/primordials.ts";
 import type { MMap } from "../mmap.ts";
 import {
+  checkIntact,
   checkOpen,
   deadline,
   lockError,
@@ -279,6 +280,7 @@ export class Mutex {
     this.#live();
     const guard = this.#takeFree();
     if (guard) return guard;
+    checkIntact(this.#map);
     const w = this.#words;
     const s = atomics.load(w, 0);
     const owner = s & OWNER;
@@ -308,6 +310,7 @@ export class Mutex {
     const w = this.#live();
     const me = threadIdentity();
     if ((atomics.load(w, 0) & OWNER) !== me.pid || (atomics.load(w, 1) & TID) !== me.tid) {
+      checkIntact(this.#map); // a word read as 0 from a page the file lost: EIO, not EPERM
       throw lockError("EPERM", "Mutex.unlock", "this thread does not hold the lock");
     }
     atomics.store(w, 1, 0);
@@ -339,6 +342,7 @@ export class Mutex {
   #took(deadOwner: number): MutexGuard {
     const me = threadIdentity();
     atomics.store(this.#words, 1, me.tid | (me.start << START_SHIFT));
+    checkIntact(this.#map);
     return new MutexGuard(this, deadOwner);
   }
 

@@ -13,6 +13,7 @@ import { atomics } from "../../ffi/primordials.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
 import {
+  checkIntact,
   checkOpen,
   deadline,
   now,
@@ -227,6 +228,8 @@ export class Semaphore {
     const w = this.#words;
     const s = atomics.load(w, 0);
     if (s !== 0) return s;
+    // A word of 0 is a fresh region (initialised here), or a page its file lost.
+    checkIntact(this.#map);
     atomics.compareExchange(w, 0, 0, this.#initial + 1);
     return atomics.load(w, 0);
   }

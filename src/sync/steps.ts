@@ -22,7 +22,7 @@ import { toInt, typeName } from "../args.ts";
 import { errnoValue, MMapOSError } from "../errors.ts";
 import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
 import { CLOSED } from "../cursor.ts";
-import { fileOfMap, isSharedMap, MMap } from "../mmap.ts";
+import { fileOfMap, isSharedMap, MMap, settleFaults } from "../mmap.ts";
 
 /** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
 export interface Sleep {
@@ -156,6 +156,17 @@ export function requireShared(map: MMap, what: string): void {
 /** The library's closed-map `TypeError` when `map` is closed. */
 export function checkOpen(map: MMap): void {
   if (map.closed) throw new TypeError(CLOSED);
+}
+
+/**
+ * Throws the map's `EIO` error when its pages faulted (another process cut
+ * the file under it): the fault guard put zero pages there, so a lock word
+ * read or taken now is this process's alone, and the lock excludes no one.
+ * Called after a lock operation touched its words; one load and compare
+ * when nothing in the process faulted.
+ */
+export function checkIntact(map: MMap): void {
+  settleFaults(map);
 }
 
 /**
