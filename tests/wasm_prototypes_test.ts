@@ -12,7 +12,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
-import { tempDir } from "./_helpers.ts";
+import { openFdCount, tempDir } from "./_helpers.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 
 const ALL = BigInt(2 ** 29 - 1);
@@ -286,5 +286,25 @@ describe("the WASI host under patched prototypes", () => {
     assert.equal(dv.getBigUint64(100, true), 7n);
     assert.equal(dv.getUint16(108, true), 0, "no error from Object.prototype.error");
     assert.equal(new TextDecoder().decode(new Uint8Array(memory.buffer, 500, 7)), "prog\0x\0");
+  });
+});
+
+describe("the WASI host under hostile guest pointers", () => {
+  it("a path_open whose fd_out lies past the memory (EFAULT) leaves no host descriptor open", () => {
+    const h = host();
+    try {
+      const before = openFdCount();
+      const b = enc.encode("a.bin");
+      h.u8().set(b, 0);
+      const errnos = [];
+      for (let i = 0; i < 8; i++) {
+        errnos.push(h.w.path_open!(3, 0, 0, b.length, 0, ALL, ALL, 0, 0xfffffffc));
+      }
+      assert.deepEqual(errnos, new Array(8).fill(21)); // EFAULT
+      assert.equal(openFdCount(), before);
+      assert.equal(h.open("a.bin")[1], 4, "the guest's next descriptor is the lowest free one");
+    } finally {
+      h.done();
+    }
   });
 });

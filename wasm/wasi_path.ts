@@ -222,7 +222,14 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
         } catch { /* closed above */ }
         throw e;
       }
-      ctx.view().setU32(fdOut >>> 0, fds.add(entry, 3));
+      const guestFd = fds.add(entry, 3);
+      try {
+        ctx.view().setU32(fdOut >>> 0, guestFd);
+      } catch (e) {
+        // An fd_out past the memory (EFAULT) must not leave a host descriptor open.
+        fds.close(guestFd);
+        throw e;
+      }
     },
 
     path_create_directory(fd: number, ptr: number, len: number) {
