@@ -24,7 +24,8 @@ import { now, type Steps } from "./steps.ts";
  * consumer, a full one for the producer):
  *
  * - `"spin"`: loads the other side's index in a loop (lowest latency; one
- *   core at 100% while waiting);
+ *   core at 100% while waiting; after 0.2 ms with no change, it also yields
+ *   once every 1024 looks, for a peer that waits for this core);
  * - `"yield"`: spins a little, then calls `sched_yield(2)` between looks
  *   (lets other threads run; still busy);
  * - `"sleep"` (the default): spins a little, then sleeps on a futex until
