@@ -145,3 +145,34 @@ export function runScript(
   const res = spawnSync(cmd, full, { encoding: "utf8" });
   return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
 }
+
+/**
+ * Runs `fn` with each `obj[key]` defined as the descriptor given (a property
+ * not configurable, such as Bun's TextDecoder methods, gets only its value
+ * changed), and puts every one back afterwards, also when `fn` throws.
+ */
+export function withPatches<T>(
+  patches: [object, PropertyKey, PropertyDescriptor][],
+  fn: () => T,
+): T {
+  const saved = patches.map(([o, k]) => [o, k, Object.getOwnPropertyDescriptor(o, k)] as const);
+  try {
+    for (const [o, k, d] of patches) {
+      const old = Object.getOwnPropertyDescriptor(o, k);
+      Object.defineProperty(
+        o,
+        k,
+        old && !old.configurable ? { value: d.value } : { configurable: true, ...d },
+      );
+    }
+    return fn();
+  } finally {
+    for (const [o, k, d] of saved) {
+      if (d) Object.defineProperty(o, k, d);
+      else delete (o as Record<PropertyKey, unknown>)[k];
+    }
+  }
+}
+
+/** A data property's descriptor, for `withPatches`. */
+export const dataValue = (value: unknown): PropertyDescriptor => ({ value, writable: true });

@@ -11,31 +11,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import process from "node:process";
-import { tempDir } from "./_helpers.ts";
+import { dataValue, tempDir, withPatches } from "./_helpers.ts";
 import { MMap } from "../mod.ts";
 import { processAlive, threadIdentity } from "../ffi/futex.ts";
 
-/** Runs `fn` with each `obj[key]` replaced by `value`, restoring them after. */
-function patched<T>(patches: [object, PropertyKey, unknown][], fn: () => T): T {
-  const saved = patches.map(([o, k]) => [o, k, Object.getOwnPropertyDescriptor(o, k)] as const);
-  try {
-    for (const [o, k, v] of patches) {
-      // An existing property keeps its attributes (Bun's TextDecoder methods
-      // are writable but not configurable).
-      Object.defineProperty(
-        o,
-        k,
-        Object.hasOwn(o, k) ? { value: v } : { value: v, writable: true, configurable: true },
-      );
-    }
-    return fn();
-  } finally {
-    for (const [o, k, d] of saved) {
-      if (d) Object.defineProperty(o, k, d);
-      else delete (o as Record<PropertyKey, unknown>)[k];
-    }
-  }
-}
+/** `withPatches` with a value for each property. */
+const patched = <T>(patches: [object, PropertyKey, unknown][], fn: () => T): T =>
+  withPatches(patches.map(([o, k, v]) => [o, k, dataValue(v)]), fn);
 
 const firstByte = (path: string) => {
   const m = MMap.open(path);

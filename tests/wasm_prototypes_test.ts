@@ -12,26 +12,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
-import { openFdCount, tempDir } from "./_helpers.ts";
+import { dataValue as value, openFdCount, tempDir, withPatches as patched } from "./_helpers.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 
 const ALL = BigInt(2 ** 29 - 1);
 const enc = new TextEncoder();
-
-/** Runs `fn` with `obj[key]` replaced by `value` (a descriptor), restoring it after. */
-function patched<T>(patches: [object, PropertyKey, PropertyDescriptor][], fn: () => T): T {
-  const saved = patches.map(([o, k]) => [o, k, Object.getOwnPropertyDescriptor(o, k)] as const);
-  try {
-    for (const [o, k, d] of patches) Object.defineProperty(o, k, { configurable: true, ...d });
-    return fn();
-  } finally {
-    for (const [o, k, d] of saved) {
-      if (d) Object.defineProperty(o, k, d);
-      else delete (o as Record<PropertyKey, unknown>)[k];
-    }
-  }
-}
-const value = (v: unknown): PropertyDescriptor => ({ value: v, writable: true });
 
 /** A host with a preopen `/` over `<tmp>/guest` (holding a.bin) and a `<tmp>/secret` beside it. */
 function host() {
