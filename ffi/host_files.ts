@@ -12,6 +12,7 @@ import { closeFd, cString, encodePath, lastError, statMode } from "./files.ts";
 import { backend } from "./load.ts";
 import {
   appendOwn,
+  BigIntCtor,
   decodeUtf8,
   typedArrayBuffer,
   typedArrayByteLength,
@@ -365,14 +366,17 @@ export function descriptorPath(fd: number): string | undefined {
 
 function timespecs(atime: TimeSpec, mtime: TimeSpec): Uint8Array {
   const { UTIME_NOW, UTIME_OMIT } = backend().platform.at;
-  const buf = new Uint8Array(32);
-  const dv = new DataView(buf.buffer);
-  [atime, mtime].forEach((t, i) => {
+  const buf = new Uint8ArrayCtor(32);
+  // No patchable forEach, buffer getter or BigInt: a program that patched
+  // them set a file's times to 1970 where the guest asked to leave them.
+  const dv = new DataView(typedArrayBuffer(buf));
+  for (let i = 0; i < 2; i++) {
+    const t = i === 0 ? atime : mtime;
     const sec = typeof t === "bigint" ? t / 1_000_000_000n : 0n;
     const nsec = typeof t === "bigint" ? t % 1_000_000_000n : t === "now" ? UTIME_NOW : UTIME_OMIT;
     dv.setBigInt64(16 * i, sec, true);
-    dv.setBigInt64(16 * i + 8, BigInt(nsec), true);
-  });
+    dv.setBigInt64(16 * i + 8, BigIntCtor(nsec), true);
+  }
   return buf;
 }
 

@@ -274,6 +274,27 @@ describe("the WASI host under patched prototypes", () => {
   });
 });
 
+describe("the WASI host's file times under a patched forEach or buffer getter", () => {
+  it("fd_filestat_set_times sets the access time asked and leaves the modification time", () => {
+    const h = host();
+    try {
+      const [, fd] = h.open("a.bin");
+      const path = h.t.path("guest/a.bin");
+      const mtime = statSync(path).mtimeMs;
+      const typed = Object.getPrototypeOf(Uint8Array.prototype);
+      const e = patched([
+        [Array.prototype, "forEach", value(() => {})],
+        [typed, "buffer", { get: () => new ArrayBuffer(32) }],
+      ], () => h.w.fd_filestat_set_times!(fd, 5_000_000_000n, 0n, 1 /* ATIM */));
+      assert.equal(e, 0);
+      const st = statSync(path);
+      assert.deepEqual([st.atimeMs, st.mtimeMs], [5000, mtime]); // before: [0, 0]
+    } finally {
+      h.done();
+    }
+  });
+});
+
 describe("the WASI host under hostile guest pointers", () => {
   it("a path_open whose fd_out lies past the memory (EFAULT) leaves no host descriptor open", () => {
     const h = host();
