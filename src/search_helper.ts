@@ -16,10 +16,12 @@
  * helper claims each search before it takes a chunk, and one that has not
  * claimed it when the caller has searched every chunk (asleep still, or its
  * core busy with another process: measured, woken helpers joining 2-4 ms
- * late on a loaded machine) is told it is taken back, and never touches it. It
- * is unref'd, so it never keeps the process alive, and it ends by itself
- * after {@linkcode IDLE_MS} without work; the next long search starts a new
- * one. Every request is answered: a kernel error in the helper is a result
+ * late on a loaded machine) is told it is taken back, and never touches it.
+ * After a search it stays awake as long as the search took, at most
+ * {@linkcode SPIN_MS}, so that a search soon after finds it running; then it
+ * sleeps in `Atomics.wait` and uses no CPU. It is unref'd, so it never
+ * keeps the process alive, and it ends by itself after {@linkcode IDLE_MS}
+ * without work; the next long search starts a new one. Every request is answered: a kernel error in the helper is a result
  * (the caller then searches the range alone), and a helper that makes no
  * progress for {@linkcode STALL_MS} is given up for good.
  *
