@@ -263,6 +263,13 @@ export function removeOwn<T>(list: T[], at: number): void {
   list.length = n - 1;
 }
 
+/** Removes the first element of a list that is `item` (by identity), if any, by index stores only. */
+export function removeItemOwn<T>(list: T[], item: T): void {
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === item) return removeOwn(list, i);
+  }
+}
+
 /**
  * `Array.prototype.sort`, captured: on a dense list of the library's own it
  * reads and stores own elements only (a patched `sort` could reorder,

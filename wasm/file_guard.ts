@@ -9,7 +9,7 @@
  * @module
  */
 import { fstatFull, lstatFull } from "../ffi/host_files.ts";
-import { appendOwn, ownList, removeOwn } from "../ffi/primordials.ts";
+import { appendOwn, ownList, removeItemOwn } from "../ffi/primordials.ts";
 
 /** One live mapping of part of a file: the file's identity and the end of the mapped bytes. */
 export interface FileGuard {
@@ -55,12 +55,7 @@ export function guardFile(key: string, end: number): FileGuard {
 export function releaseFile(guard: FileGuard): void {
   const list = live[guard.key];
   if (!list) return;
-  for (let i = 0; i < list.length; i++) {
-    if (list[i] === guard) {
-      removeOwn(list, i);
-      break;
-    }
-  }
+  removeItemOwn(list, guard);
   if (list.length === 0) {
     delete live[guard.key];
     files--;

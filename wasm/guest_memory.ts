@@ -18,6 +18,7 @@ import {
   isSharedArrayBuffer,
   ownList,
   registerFinalizer,
+  removeItemOwn,
   removeOwn,
   weakMapGet,
   weakMapSet,
@@ -170,13 +171,7 @@ export class GuestMemory {
       else if (guard && regions[i]!.guard === guard) shared = true;
     }
     if (guard && !shared) {
-      const guards = this.#guards;
-      for (let i = 0; i < guards.length; i++) {
-        if (guards[i] === guard) {
-          removeOwn(guards, i);
-          break;
-        }
-      }
+      removeItemOwn(this.#guards, guard);
       releaseFile(guard);
     }
   }
