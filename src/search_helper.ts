@@ -21,9 +21,10 @@
  * {@linkcode SPIN_MS}, so that a search soon after finds it running; then it
  * sleeps in `Atomics.wait` and uses no CPU. It is unref'd, so it never
  * keeps the process alive, and it ends by itself after {@linkcode IDLE_MS}
- * without work; the next long search starts a new one. Every request is answered: a kernel error in the helper is a result
- * (the caller then searches the range alone), and a helper that makes no
- * progress for {@linkcode STALL_MS} is given up for good.
+ * without work; the next long search starts a new one. Every request is
+ * answered: a kernel error in the helper is a result (the caller then
+ * searches the range alone), and a helper that makes no progress for
+ * {@linkcode STALL_MS} is given up for good.
  *
  * @module
  */
