@@ -32,15 +32,14 @@ export {
   type AnonymousOptions,
   type BytesLike,
   type FaultGuardStatus,
-  type FlushOptions,
   MMap,
   type MMapOptions,
   type Needle,
   type OpenOptions,
   type ResizeOptions,
-  type TypedArrayConstructor,
 } from "./src/mmap.ts";
-export { MMapOSError } from "./src/errors.ts";
+export { MMapOSError } from "./ffi/errors.ts";
+export { type FlushOptions, type TypedArrayConstructor } from "./src/types.ts";
 export { type FileSource } from "./src/open_source.ts";
 export { type StreamOptions } from "./src/stream.ts";
 export { type ConcatOptions, type ConcatSegment, MMapConcat } from "./src/concat.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MMapOSError } from "../src/errors.ts";
+import { MMapOSError } from "./errors.ts";
 import { closeFd, cString, lastError, openFile, truncateFd } from "./files.ts";
 import { backend } from "./load.ts";
 import { growFile } from "./space.ts";

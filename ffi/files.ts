@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { MMapOSError } from "../src/errors.ts";
+import { MMapOSError } from "./errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
 import {
   hasOwn,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { MMapOSError } from "../src/errors.ts";
+import { MMapOSError } from "./errors.ts";
 import { backend } from "./load.ts";
 import { atomics, typedArrayByteLength as lengthOf } from "./primordials.ts";
 import { procStat, startFingerprint } from "./proc_stat.ts";

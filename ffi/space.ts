@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { MMapOSError } from "../src/errors.ts";
+import { MMapOSError } from "./errors.ts";
 import { lastError, statFd, truncateFd } from "./files.ts";
 import { backend } from "./load.ts";
 

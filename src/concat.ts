@@ -37,9 +37,9 @@ import {
   writeByteOutOfRange,
   writeSlice,
 } from "./cursor.ts";
-import type { FlushOptions, TypedArrayConstructor } from "./mmap.ts";
+import type { FlushOptions, TypedArrayConstructor } from "./types.ts";
 import { toPath } from "./path.ts";
-import { faultError } from "./errors.ts";
+import { faultError } from "../ffi/errors.ts";
 import { faultCounter } from "../ffi/guard/install.ts";
 import { TOTAL_FAULTS } from "../ffi/guard/table.ts";
 import { lastStartingBy, Pieces } from "./pieces.ts";

@@ -15,7 +15,7 @@ import { Mapping } from "../ffi/mapping.ts";
 import { appendOwn } from "../ffi/primordials.ts";
 import { PAGESIZE } from "./constants.ts";
 import { contiguousRuns, roundUpToPage } from "./pages.ts";
-import { errnoValue, MMapOSError } from "./errors.ts";
+import { errnoValue, MMapOSError } from "../ffi/errors.ts";
 import type { Piece } from "./pieces.ts";
 
 /** A file of the concatenation, opened. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { PAGESIZE } from "./constants.ts";
-import { MMapOSError } from "./errors.ts";
+import { MMapOSError } from "../ffi/errors.ts";
 
 /** After "cannot mmap an empty file". */
 export const EMPTY_FILE_HINT =

@@ -64,7 +64,7 @@ import {
   writeByteOutOfRange,
   writeSlice,
 } from "./cursor.ts";
-import { errnoValue, faultError, MMapOSError } from "./errors.ts";
+import { errnoValue, faultError, MMapOSError } from "../ffi/errors.ts";
 import { BorrowedFile, type FileSource, resolveSource } from "./open_source.ts";
 import { ALIGN_HINT, EMPTY_FILE_HINT, flushFailureHint, mmapFailureHint } from "./hints.ts";
 import { faultCounter, type FaultGuardStatus, faultGuardStatus } from "../ffi/guard/install.ts";
@@ -80,6 +80,7 @@ import { readInto, readIntoMain } from "./read_into.ts";
 import { mapWindows, type WindowSource } from "./windows.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
 import { type ConcatOptions, MMapConcat } from "./concat.ts";
+import type { FlushOptions, TypedArrayConstructor } from "./types.ts";
 
 /** What `#prefault` asks for, in order (a kernel without the first refuses it). */
 const PREFAULT_ADVICE: readonly number[] = [MADV_POPULATE_READ, MADV_WILLNEED];
@@ -202,39 +203,6 @@ export interface AnonymousOptions {
   /** `MAP_SHARED` (the default, as CPython's `mmap(-1, n)`) or `MAP_PRIVATE`. */
   shared?: boolean;
 }
-
-/**
- * Options of {@linkcode MMap.flush} beyond CPython 3.13's.
- *
- * @example
- * ```ts
- * import { MMap } from "@seed/mmap";
- * using m = MMap.anonymous(4096);
- * m.flush(0, 4096, { async: true, invalidate: true });
- * ```
- */
-export interface FlushOptions {
-  /** Schedule the write-back and return at once (`MS_ASYNC`). */
-  async?: boolean;
-  /** Also invalidate other mappings of the file (`MS_INVALIDATE`). */
-  invalidate?: boolean;
-}
-
-/**
- * A typed-array constructor that {@linkcode MMap.view} accepts.
- *
- * @example
- * ```ts
- * import { MMap } from "@seed/mmap";
- * using m = MMap.anonymous(64);
- * const words = m.view(BigUint64Array, 8, 2);
- * ```
- */
-export type TypedArrayConstructor<T> = {
-  new (buffer: ArrayBuffer, byteOffset?: number, length?: number): T;
-  readonly BYTES_PER_ELEMENT: number;
-  readonly name: string;
-};
 
 /** What the FinalizationRegistry needs to release a map nobody closed. */
 interface Resources {

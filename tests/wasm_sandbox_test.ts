@@ -17,7 +17,7 @@ import { lines, runGuest } from "./wasm_helpers.ts";
 import { closeFd } from "../ffi/files.ts";
 import { openWithoutLinks, pretendNoOpenat2 } from "../ffi/host_files.ts";
 import { platform } from "../ffi/load.ts";
-import type { MMapOSError } from "../src/errors.ts";
+import type { MMapOSError } from "../ffi/errors.ts";
 
 const EXPECTED: readonly [string, string][] = [
   ["open ../secret.txt", "ENOTCAPABLE"],

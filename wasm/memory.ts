@@ -9,7 +9,7 @@ import { closeFd, openFile, statFd } from "../ffi/files.ts";
 import { ACCESS_COPY, ACCESS_READ, ACCESS_WRITE, MS_SYNC, PAGESIZE } from "../src/constants.ts";
 import { kernelProtection, parseAccess, resolveProtection } from "../src/access.ts";
 import { checkOptions, toBool, toInt, toOptionalInt, typeName } from "../src/args.ts";
-import { errnoValue, faultError, MMapOSError } from "../src/errors.ts";
+import { errnoValue, faultError, MMapOSError } from "../ffi/errors.ts";
 import { fileOfMap, MMap } from "../src/mmap.ts";
 import { type FileSource, resolveSource } from "../src/open_source.ts";
 import { fileKeyOfFd } from "./file_guard.ts";

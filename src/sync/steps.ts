@@ -19,7 +19,7 @@ import {
   requireLocks,
 } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
-import { errnoValue, MMapOSError } from "../errors.ts";
+import { errnoValue, MMapOSError } from "../../ffi/errors.ts";
 import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
 import { CLOSED } from "../cursor.ts";
 import { fileOfMap, isSharedMap, MMap, settleFaults } from "../mmap.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { platform } from "../ffi/load.ts";
+import { platform } from "./load.ts";
 
 // strerror() texts, as glibc (and so CPython) prints them.
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
