@@ -279,6 +279,21 @@ export const arraySort: <T>(list: T[], compare?: (a: T, b: T) => number) => T[] 
   Array.prototype.sort as AnyFn,
 );
 
+/**
+ * `Array.prototype.includes`, captured: on the library's own lists of names
+ * it reads own elements only (a patched `includes` answering `true` let any
+ * option name, or wait strategy, through).
+ */
+export const arrayIncludes: <T>(list: readonly T[], item: unknown) => boolean = uncurryThis(
+  Array.prototype.includes as AnyFn,
+);
+/** `Array.prototype.join`, captured. */
+export const arrayJoin: (list: readonly unknown[], separator: string) => string = uncurryThis(
+  Array.prototype.join as AnyFn,
+);
+/** `Object.keys`, captured. */
+export const objectKeys: (o: object) => string[] = Object.keys;
+
 /** `Object.hasOwn`, captured. */
 export const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
 

@@ -5,6 +5,8 @@
  * @module
  */
 import {
+  arrayIncludes,
+  arrayJoin,
   BigIntCtor,
   getPrototypeOf,
   hasOwn,
@@ -12,6 +14,7 @@ import {
   isInteger,
   isSafeInteger,
   NumberCtor,
+  objectKeys,
   ObjectPrototype,
 } from "../ffi/primordials.ts";
 
@@ -134,12 +137,12 @@ export function checkOptions(
   if (typeof options !== "object" || isArray(options)) {
     throw new TypeError(`${what} options must be an object, not ${typeName(options)}`);
   }
-  const keys = Object.keys(options);
+  const keys = objectKeys(options);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (!allowed.includes(key)) {
+    if (!arrayIncludes(allowed, key)) {
       throw new TypeError(
-        `'${key}' is an invalid option for ${what} (expected ${allowed.join(", ")})`,
+        `'${key}' is an invalid option for ${what} (expected ${arrayJoin(allowed, ", ")})`,
       );
     }
   }

@@ -46,6 +46,7 @@ import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
 import {
   byteArray,
+  mathMin,
   typedArrayBuffer,
   typedArrayByteLength,
   Uint8ArrayCtor,
@@ -887,11 +888,15 @@ export class MMapConcat {
   *[Symbol.iterator](): IterableIterator<number> {
     this.#check();
     for (let at = 0; at < this.#length; at += ITERATION_CHUNK) {
-      const chunk = this.#live().copy(at, Math.min(ITERATION_CHUNK, this.#length - at));
+      const n = mathMin(ITERATION_CHUNK, this.#length - at);
+      const chunk = this.#live().copy(at, n);
       this.#settle();
-      for (const byte of chunk) {
+      // By index, to the count asked for: `for...of` would run the typed
+      // array's iterator and ArrayIteratorPrototype.next, which a program
+      // can replace to skip, repeat or invent bytes.
+      for (let i = 0; i < n; i++) {
         this.#check();
-        yield byte;
+        yield chunk[i]!;
       }
     }
   }

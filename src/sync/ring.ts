@@ -31,6 +31,7 @@ import { faultCounter } from "../../ffi/guard/install.ts";
 import { TOTAL_FAULTS } from "../../ffi/guard/table.ts";
 import {
   arrayBufferDetached,
+  arrayIncludes,
   ArrayPrototype,
   atomics,
   Int32ArrayCtor,
@@ -303,7 +304,7 @@ export class Ring {
     // Each read once, and never from Object.prototype (see optionValue).
     const wait = optionValue(o, "wait"), givenSpins = optionValue(o, "spins");
     const strategy = (wait ?? "sleep") as WaitStrategy;
-    if (!STRATEGIES.includes(strategy)) {
+    if (!arrayIncludes(STRATEGIES, strategy)) {
       throw new TypeError(`Ring: wait must be "spin", "yield" or "sleep", not ${String(strategy)}`);
     }
     const spins = givenSpins === undefined ? DEFAULT_SPINS : toInt(givenSpins, "spins");
