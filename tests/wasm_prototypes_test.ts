@@ -11,7 +11,16 @@
 // patch is undone before the case yields.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dataValue as value, openFdCount, tempDir, withPatches as patched } from "./_helpers.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 
@@ -311,6 +320,61 @@ describe("the WASI host under hostile guest pointers", () => {
       assert.equal(h.open("a.bin")[1], 4, "the guest's next descriptor is the lowest free one");
     } finally {
       h.done();
+    }
+  });
+
+  it("a result pointer past the memory (EFAULT) fails the call before it acts", () => {
+    const h = host();
+    const BAD = 0xfffffffc;
+    try {
+      const fd = h.open("a.bin")[1];
+      writeFileSync(h.t.path("guest/a.bin"), "0123456789");
+      // One iovec at 300: 4 bytes into 400.
+      const iovec = () => {
+        h.dv().setUint32(300, 400, true);
+        h.dv().setUint32(304, 4, true);
+      };
+      iovec();
+      const tell = () => (h.w.fd_tell!(fd, 500), Number(h.dv().getBigUint64(500, true)));
+      // Before: fd_read read the bytes and moved the position, fd_write and
+      // fd_pwrite wrote the file, fd_seek moved, and path_open made the file.
+      const errnos = [
+        h.w.fd_read!(fd, 300, 1, BAD),
+        h.w.fd_pread!(fd, 300, 1, 0n, BAD),
+        h.w.fd_seek!(fd, 6n, 0, BAD),
+      ];
+      const pos = tell();
+      h.u8().set(enc.encode("WXYZ"), 400);
+      errnos.push(h.w.fd_write!(fd, 300, 1, BAD), h.w.fd_pwrite!(fd, 300, 1, 2n, BAD));
+      const created = enc.encode("new.bin");
+      h.u8().set(created, 0);
+      errnos.push(h.w.path_open!(3, 0, 0, created.length, 1, /* CREAT */ ALL, ALL, 0, BAD));
+      assert.deepEqual(errnos, new Array(6).fill(21));
+      assert.equal(pos, 0, "the position stays");
+      assert.equal(readFileSync(h.t.path("guest/a.bin"), "latin1"), "0123456789");
+      assert.equal(existsSync(h.t.path("guest/new.bin")), false, "no file made");
+      // And the read that follows gets the first bytes.
+      assert.equal(h.w.fd_read!(fd, 300, 1, 600), 0);
+      assert.equal(new TextDecoder().decode(h.u8().slice(400, 404)), "0123");
+    } finally {
+      h.done();
+    }
+  });
+
+  it("stdin's bytes stay unread when fd_read's nread lies past the memory", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const wasi = new WASI({ memory, stdin: "hello" });
+    const w = wasi.wasiImport as Record<string, (...a: unknown[]) => number>;
+    try {
+      const dv = new DataView(memory.buffer);
+      dv.setUint32(0, 100, true);
+      dv.setUint32(4, 5, true);
+      assert.equal(w.fd_read!(0, 0, 1, 0xfffffffc), 21);
+      assert.equal(w.fd_read!(0, 0, 1, 200), 0);
+      assert.equal(dv.getUint32(200, true), 5);
+      assert.equal(new TextDecoder().decode(new Uint8Array(memory.buffer, 100, 5)), "hello");
+    } finally {
+      wasi.close();
     }
   });
 });

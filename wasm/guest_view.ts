@@ -64,6 +64,16 @@ export class GuestView {
     return new Uint8ArrayCtor(this.buffer, ptr, len);
   }
 
+  /**
+   * `EFAULT` unless the `len` bytes at `ptr` lie inside the memory: a call
+   * checks where it will store its results before it acts, so that a bad
+   * result pointer fails the call with no effect (no bytes read from a file
+   * or written to one, no position moved, no file created).
+   */
+  fits(ptr: number, len: number): void {
+    if (ptr + len > this.#size) throw new Errno(ERRNO.FAULT);
+  }
+
   /** The UTF-8 string at `ptr`; `EILSEQ` for bytes that are not UTF-8. */
   string(ptr: number, len: number): string {
     const bytes = this.slice(ptr, len);

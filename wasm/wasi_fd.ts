@@ -348,20 +348,25 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
       const e = positioned(fd >>> 0, R.FD_READ | R.FD_SEEK, ERRNO.ISDIR);
       if (typeof e === "number") return e;
       const v = ctx.view();
-      v.setU32(nread >>> 0, readAt(e, v.iovecs(iovs >>> 0, count >>> 0), u64(offset)));
+      const bufs = v.iovecs(iovs >>> 0, count >>> 0);
+      v.fits(nread >>> 0, 4);
+      v.setU32(nread >>> 0, readAt(e, bufs, u64(offset)));
     },
 
     fd_pwrite(fd: number, iovs: number, count: number, offset: bigint, nwritten: number) {
       const e = positioned(fd >>> 0, R.FD_WRITE | R.FD_SEEK, ERRNO.ISDIR);
       if (typeof e === "number") return e;
       const v = ctx.view();
-      v.setU32(nwritten >>> 0, writeAt(e, v.iovecs(iovs >>> 0, count >>> 0), u64(offset)));
+      const bufs = v.iovecs(iovs >>> 0, count >>> 0);
+      v.fits(nwritten >>> 0, 4);
+      v.setU32(nwritten >>> 0, writeAt(e, bufs, u64(offset)));
     },
 
     fd_read(fd: number, iovs: number, count: number, nread: number) {
       const e = fds.file(fd >>> 0, R.FD_READ);
       const v = ctx.view();
       const bufs = v.iovecs(iovs >>> 0, count >>> 0);
+      v.fits(nread >>> 0, 4);
       let n: number;
       if (e.kind === "file") {
         n = readAt(e, bufs, e.pos);
@@ -374,6 +379,7 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
       const e = fds.file(fd >>> 0, R.FD_WRITE);
       const v = ctx.view();
       const bufs = v.iovecs(iovs >>> 0, count >>> 0);
+      v.fits(nwritten >>> 0, 4);
       let n: number;
       if (e.kind === "file") {
         if (e.flags & FDFLAGS.APPEND) e.pos = sizeOf(e);
@@ -397,8 +403,10 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
       if (Number.isNaN(from)) return ERRNO.INVAL;
       const pos = from + Number(BigInt.asIntN(64, offset));
       if (pos < 0 || !Number.isSafeInteger(pos)) return ERRNO.INVAL;
+      const v = ctx.view();
+      v.fits(newOffset >>> 0, 8);
       e.pos = pos;
-      ctx.view().setU64(newOffset >>> 0, pos);
+      v.setU64(newOffset >>> 0, pos);
     },
 
     fd_tell(fd: number, ptr: number) {
@@ -427,9 +435,11 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
       const e = fds.get(fd >>> 0, R.FD_READDIR);
       if (e.kind !== "dir") return ERRNO.NOTDIR;
       const c = u64(cookie);
-      if (c === 0 || !e.listing) e.listing = listDir(e);
       const v = ctx.view();
-      v.setU32(used >>> 0, writeDirents(v.slice(buf >>> 0, len >>> 0), e.listing, c));
+      const into = v.slice(buf >>> 0, len >>> 0);
+      v.fits(used >>> 0, 4);
+      if (c === 0 || !e.listing) e.listing = listDir(e);
+      v.setU32(used >>> 0, writeDirents(into, e.listing, c));
     },
 
     fd_renumber(from: number, to: number) {

@@ -144,6 +144,11 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
       const n = count >>> 0;
       // Like the iovec limit: no host array of millions for one call.
       if (n === 0 || n > MAX_SUBSCRIPTIONS) return ERRNO.INVAL;
+      // Room for an event per subscription, as the call's contract has it,
+      // checked before it sleeps: a bad pointer answers at once.
+      const out = ctx.view();
+      out.fits(outPtr >>> 0, n * SIZE.event);
+      out.fits(nevents >>> 0, 4);
       // Lists with no prototype, walked by index: no patched Array method
       // decides which events the guest is told of.
       const subs = ownList<Subscription>();

@@ -132,6 +132,8 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       }
       const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
       const path = ctx.view().string(pathPtr >>> 0, pathLen >>> 0);
+      // Before anything is opened: an fd_out past the memory created the file (O_CREAT).
+      ctx.view().fits(fdOut >>> 0, 4);
       const mask = BigInt(ALL_RIGHTS);
       const rights = Number(BigInt.asUintN(64, base) & mask) & dir.inheriting;
       const inherit = Number(BigInt.asUintN(64, inheriting) & mask) & dir.inheriting;
