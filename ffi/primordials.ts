@@ -232,6 +232,14 @@ export function appendOwn<T>(list: T[], item: T): void {
 }
 
 /**
+ * Stores `value` as `o`'s own data property `key`, as `Object.fromEntries`
+ * does: an assignment would reach a setter a program put on the prototype.
+ */
+export function setOwn(o: object, key: PropertyKey, value: unknown): void {
+  defineProperty(o, key, ownValue(value));
+}
+
+/**
  * A list that no prototype reaches: an array whose prototype is null, so a
  * hole or an index past its end reads `undefined` and a store past its end
  * makes an own property, whatever a program put on `Array.prototype` or
@@ -424,6 +432,8 @@ export function detachBuffer(buffer: ArrayBuffer): "detached" | "moved" | "faile
  * a program can replace to change the arguments of a libc call.
  */
 export const reflectApply: typeof Reflect.apply = Reflect.apply;
+/** The captured `String` (a function: `StringCtor(x)` converts). */
+export const StringCtor: StringConstructor = String;
 /** The captured `Number` (a function: `NumberCtor(x)` converts). */
 export const NumberCtor: NumberConstructor = Number;
 /** The captured `BigInt` (a function: `BigIntCtor(x)` converts). */

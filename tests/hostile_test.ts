@@ -10,9 +10,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { MMap, Ring } from "../mod.ts";
+import { WASI } from "../wasm/mod.ts";
 import { tempDir } from "./_helpers.ts";
 
-/** Runs `fn` with `obj[key]` replaced by `value`, then puts the original back. */
+/**
+ * Runs `fn` with `obj[key]` replaced by `value`, then puts the original back.
+ * One key, and no loop: `withPatches` (tests/_helpers.ts) walks its list by
+ * `for...of`, which the iterator patched here would answer.
+ */
 function patched<T>(obj: object, key: PropertyKey, value: unknown, fn: () => T): T {
   const saved = Object.getOwnPropertyDescriptor(obj, key);
   Object.defineProperty(obj, key, { value, writable: true, configurable: true });
@@ -80,6 +85,68 @@ describe("patched engine methods decide nothing", () => {
       tryName(() => new Ring(m, 0, 4096, { wait: "spin" })),
     ]);
     assert.deepEqual(kept, ["ok", "ok"]);
+  });
+});
+
+const enc = new TextEncoder();
+
+describe("the WASI host's options, read once by the engine's own functions", () => {
+  /** [argc, environ count, errno of fd_prestat_get(3), stdin's first 2 bytes] of a host. */
+  const seen = (wasi: WASI, memory: WebAssembly.Memory) => {
+    const w = wasi.wasiImport as Record<string, (...a: unknown[]) => number>;
+    const dv = new DataView(memory.buffer);
+    w.args_sizes_get!(0, 4);
+    w.environ_sizes_get!(8, 12);
+    const prestat = w.fd_prestat_get!(3, 16);
+    dv.setUint32(32, 100, true);
+    dv.setUint32(36, 2, true);
+    w.fd_read!(0, 32, 1, 40);
+    const bytes = new Uint8Array(memory.buffer, 100, 2);
+    wasi.close();
+    return [dv.getUint32(0, true), dv.getUint32(8, true), prestat, bytes[0], bytes[1]];
+  };
+
+  it("patched iterators, Object.entries and map add no argument, variable or preopen", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const arrayIterator = Object.getPrototypeOf([][Symbol.iterator]());
+    const three = function* () {
+      yield "a";
+      yield "b";
+      yield "c";
+    };
+    const done = () => ({ done: true, value: undefined });
+    const fakeEntries = () => [["/", "/"], ["X", "1"]];
+    const fakeMap = () => [enc.encode("/"), enc.encode("/")];
+    // Before: the spread of args ran the iterator, Object.entries chose the
+    // preopens and the variables, and map made the lists.
+    const make = () => new WASI({ memory, args: ["prog"], env: { A: "1" }, stdin: "hi" });
+    const wasi = patched(
+      Array.prototype,
+      Symbol.iterator,
+      three,
+      () =>
+        patched(
+          Object,
+          "entries",
+          fakeEntries,
+          () => patched(Array.prototype, "map", fakeMap, make),
+        ),
+    );
+    assert.deepEqual(seen(wasi, memory), [1, 1, 8, /* EBADF: no preopen */ 0x68, 0x69]);
+    const again = patched(arrayIterator, "next", done, make);
+    assert.deepEqual(seen(again, memory), [1, 1, 8, 0x68, 0x69]);
+  });
+
+  it("stdin bytes are a copy taken once; a fake Uint8Array or non-array args are a TypeError", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const bytes = new Uint8Array([0x61, 0x62]);
+    const wasi = new WASI({ memory, stdin: bytes });
+    bytes.fill(0x7a); // before: the guest read "zz"
+    assert.deepEqual(seen(wasi, memory), [0, 0, 8, 0x61, 0x62]);
+    const fake = Object.create(Uint8Array.prototype);
+    assert.throws(() => new WASI({ stdin: fake }), TypeError);
+    assert.throws(() => new WASI({ args: new Set(["a"]) as never }), TypeError);
+    assert.throws(() => new WASI({ env: "A=1" as never }), TypeError);
   });
 });
 

@@ -18,6 +18,20 @@ import { fdCalls } from "./wasi_fd.ts";
 import { miscCalls } from "./wasi_misc.ts";
 import { pathCalls } from "./wasi_path.ts";
 import { DIR_RIGHTS, ERRNO, FILE_RIGHTS, FILETYPE, RIGHTS } from "./wasi_defs.ts";
+import {
+  appendOwn,
+  encodeUtf8,
+  isArray,
+  isInteger,
+  objectKeys,
+  ownList,
+  reflectApply,
+  setOwn,
+  StringCtor,
+  typedArrayKind,
+  typedArrayLength,
+  typedArraySlice,
+} from "../ffi/primordials.ts";
 
 /**
  * Options of {@linkcode WASI}.
@@ -29,7 +43,10 @@ import { DIR_RIGHTS, ERRNO, FILE_RIGHTS, FILETYPE, RIGHTS } from "./wasi_defs.ts
  * ```
  */
 export interface WASIOptions {
-  /** The guest's `argv` (conventionally starting with the program name). Default: none. */
+  /**
+   * The guest's `argv` (conventionally starting with the program name): an
+   * array, each element made a string once. Default: none.
+   */
   args?: readonly string[];
   /** The guest's environment. Default: empty (the host's is not passed on). */
   env?: Readonly<Record<string, string>>;
@@ -38,7 +55,10 @@ export interface WASIOptions {
    * to host directory. Nothing outside them can be reached.
    */
   preopens?: Readonly<Record<string, string | URL>>;
-  /** The guest's standard input: a host descriptor (default 0), or the bytes to read. */
+  /**
+   * The guest's standard input: a host descriptor (default 0), or the bytes
+   * to read (a string, or a `Uint8Array`, copied when the host is made).
+   */
   stdin?: number | Uint8Array | string;
   /** Standard output: a host descriptor (default 1), or a function that receives each write. */
   stdout?: number | ((data: Uint8Array) => void);
@@ -75,7 +95,6 @@ export class WASIProcExit extends Error {
   }
 }
 
-const encoder = new TextEncoder();
 const STDIN_RIGHTS = RIGHTS.FD_READ | RIGHTS.FD_FDSTAT_SET_FLAGS | RIGHTS.FD_FILESTAT_GET |
   RIGHTS.POLL_FD_READWRITE;
 const STDOUT_RIGHTS = RIGHTS.FD_WRITE | RIGHTS.FD_FDSTAT_SET_FLAGS | RIGHTS.FD_FILESTAT_GET |
@@ -83,19 +102,56 @@ const STDOUT_RIGHTS = RIGHTS.FD_WRITE | RIGHTS.FD_FDSTAT_SET_FLAGS | RIGHTS.FD_F
 
 function toStream(value: unknown, fallback: number, name: string, input: boolean): Stream {
   if (value === undefined) return { kind: "fd", fd: fallback };
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) {
+  if (typeof value === "number" && isInteger(value) && value >= 0) {
     return { kind: "fd", fd: value };
   }
   if (input && typeof value === "string") {
-    return { kind: "source", data: encoder.encode(value), pos: 0 };
+    return { kind: "source", data: encodeUtf8(value), pos: 0 };
   }
-  if (input && value instanceof Uint8Array) return { kind: "source", data: value, pos: 0 };
+  // A copy, by the brand and the engine's own length: the program keeps its
+  // array, and may fill, transfer or shrink its buffer while the guest reads.
+  if (input && typedArrayKind(value) === "Uint8Array") {
+    const bytes = value as Uint8Array;
+    return { kind: "source", data: typedArraySlice(bytes, 0, typedArrayLength(bytes)), pos: 0 };
+  }
   if (!input && typeof value === "function") {
     return { kind: "sink", write: value as (data: Uint8Array) => void };
   }
   throw new TypeError(
     `${name} must be a descriptor or ${input ? "bytes" : "a function"}, not ${typeName(value)}`,
   );
+}
+
+/**
+ * The guest's arguments, UTF-8 encoded: an array, its length and each
+ * element read once (no iterator a program can replace runs), each turned
+ * into a string once.
+ */
+function argList(value: unknown): Uint8Array[] {
+  const out = ownList<Uint8Array>();
+  if (value === undefined) return out;
+  if (!isArray(value)) throw new TypeError(`args must be an array, not ${typeName(value)}`);
+  const n = value.length;
+  for (let i = 0; i < n; i++) appendOwn(out, encodeUtf8(StringCtor(value[i])));
+  return out;
+}
+
+/**
+ * An object's own enumerable names and values, each read once, as one flat
+ * list `[name, value, name, value...]` with no prototype (`env`, `preopens`).
+ */
+function record(value: unknown, name: string): unknown[] {
+  const out = ownList<unknown>();
+  if (value === undefined) return out;
+  if (typeof value !== "object" || value === null || isArray(value)) {
+    throw new TypeError(`${name} must be an object, not ${typeName(value)}`);
+  }
+  const keys = objectKeys(value);
+  for (let i = 0; i < keys.length; i++) {
+    appendOwn(out, keys[i]!);
+    appendOwn(out, (value as Record<string, unknown>)[keys[i]!]);
+  }
+  return out;
 }
 
 function streamType(s: Stream): number {
@@ -172,24 +228,21 @@ export class WASI {
       throw new TypeError("memory must be a WebAssembly.Memory");
     }
     this.#memory = o.memory;
-    const args = [...(o.args ?? [])].map((a) => encoder.encode(String(a)));
-    const env = Object.entries(o.env ?? {}).map(([k, v]) => encoder.encode(`${k}=${v}`));
-    const streams: [Stream, number][] = [
-      [toStream(o.stdin, 0, "stdin", true), STDIN_RIGHTS],
-      [toStream(o.stdout, 1, "stdout", false), STDOUT_RIGHTS],
-      [toStream(o.stderr, 2, "stderr", false), STDOUT_RIGHTS],
-    ];
-    for (const [stream, rights] of streams) {
-      this.#fds.add({
-        kind: "stream",
-        stream,
-        filetype: streamType(stream),
-        flags: 0,
-        rights,
-        inheriting: 0,
-      });
+    const args = argList(o.args);
+    const env = ownList<Uint8Array>();
+    const vars = record(o.env, "env");
+    for (let i = 0; i < vars.length; i += 2) {
+      appendOwn(env, encodeUtf8(`${vars[i]}=${StringCtor(vars[i + 1])}`));
     }
-    for (const [guest, host] of Object.entries(o.preopens ?? {})) {
+    const stdin = toStream(o.stdin, 0, "stdin", true);
+    const stdout = toStream(o.stdout, 1, "stdout", false);
+    const stderr = toStream(o.stderr, 2, "stderr", false);
+    this.#addStream(stdin, STDIN_RIGHTS);
+    this.#addStream(stdout, STDOUT_RIGHTS);
+    this.#addStream(stderr, STDOUT_RIGHTS);
+    const preopens = record(o.preopens, "preopens");
+    for (let i = 0; i < preopens.length; i += 2) {
+      const guest = preopens[i] as string, host = preopens[i + 1];
       const root = realpathSync(toPath(host));
       if (!statSync(root).isDirectory()) {
         throw new TypeError(`preopen ${guest}: ${root} is not a directory`);
@@ -225,13 +278,27 @@ export class WASI {
       },
     };
     const calls = { ...fdCalls(ctx), ...pathCalls(ctx), ...miscCalls(ctx) };
-    this.wasiImport = Object.fromEntries(
-      Object.entries(calls).map(([name, fn]) => [name, this.#guard(fn)]),
-    );
-    const mmap = guestMmap(ctx);
-    this.mmapImport = Object.fromEntries(
-      Object.entries(mmap).map(([name, fn]) => [name, this.#guard(fn)]),
-    );
+    this.wasiImport = this.#guardAll(calls);
+    this.mmapImport = this.#guardAll(guestMmap(ctx));
+  }
+
+  /** An import module: each call guarded, by own names (no iterator, no `map`). */
+  #guardAll(calls: Record<string, Syscall>): Record<string, Syscall> {
+    const out: Record<string, Syscall> = {};
+    const names = objectKeys(calls);
+    for (let i = 0; i < names.length; i++) setOwn(out, names[i]!, this.#guard(calls[names[i]!]!));
+    return out;
+  }
+
+  #addStream(stream: Stream, rights: number): void {
+    this.#fds.add({
+      kind: "stream",
+      stream,
+      filetype: streamType(stream),
+      flags: 0,
+      rights,
+      inheriting: 0,
+    });
   }
 
   /** Every call returns an errno; only `proc_exit` unwinds, and keeps unwinding after it. */
@@ -243,7 +310,7 @@ export class WASI {
       const code = exited();
       if (code !== undefined) throw new WASIProcExit(code);
       try {
-        return fn.apply(undefined, arguments as unknown as unknown[]) ?? ERRNO.SUCCESS;
+        return reflectApply(fn, undefined, arguments) ?? ERRNO.SUCCESS;
       } catch (e) {
         if (e instanceof WASIProcExit) throw e;
         return errnoOf(e);
