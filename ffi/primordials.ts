@@ -168,6 +168,34 @@ export const dataViewByteOffset: (dv: unknown) => number = getter(DataView.proto
 /** `dv.byteLength` of a real DataView. */
 export const dataViewByteLength: (dv: unknown) => number = getter(DataView.prototype, "byteLength");
 
+/** The captured `DataView` constructor. */
+export const DataViewCtor: typeof DataView = DataView;
+const DataViewPrototype = DataView.prototype;
+/** `DataView.prototype.getUint8`, captured. */
+export const dataViewGetUint8: (dv: DataView, at: number) => number = uncurryThis(
+  DataViewPrototype.getUint8,
+);
+/** `DataView.prototype.setUint8`, captured. */
+export const dataViewSetUint8: (dv: DataView, at: number, v: number) => void = uncurryThis(
+  DataViewPrototype.setUint8,
+);
+/** `DataView.prototype.getUint32`, captured. */
+export const dataViewGetUint32: (dv: DataView, at: number, little: boolean) => number = uncurryThis(
+  DataViewPrototype.getUint32,
+);
+/** `DataView.prototype.setUint32`, captured. */
+export const dataViewSetUint32: (dv: DataView, at: number, v: number, little: boolean) => void =
+  uncurryThis(DataViewPrototype.setUint32);
+/** `DataView.prototype.setInt32`, captured. */
+export const dataViewSetInt32: (dv: DataView, at: number, v: number, little: boolean) => void =
+  uncurryThis(DataViewPrototype.setInt32);
+/** `DataView.prototype.getBigUint64`, captured. */
+export const dataViewGetBigUint64: (dv: DataView, at: number, little: boolean) => bigint =
+  uncurryThis(DataViewPrototype.getBigUint64);
+/** `DataView.prototype.setBigUint64`, captured. */
+export const dataViewSetBigUint64: (dv: DataView, at: number, v: bigint, little: boolean) => void =
+  uncurryThis(DataViewPrototype.setBigUint64);
+
 /** `ArrayBuffer.isView`, captured. */
 export const isView: (value: unknown) => value is ArrayBufferView = ArrayBuffer.isView;
 

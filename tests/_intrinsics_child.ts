@@ -19,6 +19,7 @@ import { Worker } from "node:worker_threads";
 import { MADV_DONTNEED, MADV_WILLNEED, MMap, Mutex, Ring } from "../mod.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 import { Mapping } from "../ffi/mapping.ts";
+import { faultGuardStatus } from "../ffi/guard/install.ts";
 
 const how = process.argv[2];
 /** Memory the engine owns, next to the map in the address space, that must stay intact. */
@@ -465,6 +466,46 @@ switch (how) {
     result = { locked: guard !== null, seen };
     guard?.unlock();
     shared.close();
+    break;
+  }
+  case "guard-install": {
+    // The fault guard installs its SIGBUS handler at the first guarded map,
+    // and publishes each map's range in its table: both after the program's
+    // code ran. Each of these replacements alone made a cut file's SIGBUS
+    // kill the process (parseInt chose the handler's machine code).
+    const dir = mkdtempSync(`${tmpdir()}/mmap-guard-install-`);
+    const path = `${dir}/cut.bin`;
+    writeFileSync(path, new Uint8Array(3 * 4096).fill(7));
+    const RealBigInt = BigInt;
+    const saved: [object, string, PropertyDescriptor | undefined][] = [];
+    const patch = (o: object, k: string, value: unknown) => {
+      saved.push([o, k, Object.getOwnPropertyDescriptor(o, k)]);
+      Object.defineProperty(o, k, { value, writable: true, configurable: true });
+    };
+    const restore = () => {
+      for (const [o, k, d] of saved.splice(0)) {
+        if (d) Object.defineProperty(o, k, d);
+        else delete (o as Record<string, unknown>)[k];
+      }
+    };
+    patch(Math, "floor", () => 0);
+    patch(Atomics, "store", () => 0);
+    patch(Atomics, "compareExchange", (_a: unknown, _i: number, expected: number) => expected);
+    patch(DataView.prototype, "setBigUint64", () => {});
+    patch(Uint8Array.prototype, "set", () => {});
+    patch(globalThis, "parseInt", () => 0xcc);
+    patch(globalThis, "BigInt", (x: number) => RealBigInt(x) + 4096n);
+    let cut: ReturnType<typeof attempt>;
+    try {
+      const file = MMap.open(path, { access: "read" });
+      restore();
+      truncateSync(path, 4096);
+      cut = attempt(() => file.at(2 * 4096 + 5));
+    } finally {
+      restore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    result = { cut: "error" in cut ? cut.error : cut, status: faultGuardStatus().reason };
     break;
   }
   default:

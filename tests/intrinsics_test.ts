@@ -121,6 +121,11 @@ describe("patched globals never reach libc", () => {
     },
   );
 
+  it("replaced Math.floor, Atomics, parseInt, BigInt, set and setBigUint64 leave the fault guard whole", () => {
+    // The cut file's fault is the map's EIO, from the handler this library installed.
+    assert.deepEqual(run("guard-install").result, { cut: "MMapOSError", status: "installed" });
+  });
+
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
     const { result } = run("mapping");
     for (const r of result as { error?: string; message?: string }[]) {

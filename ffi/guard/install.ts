@@ -18,6 +18,22 @@ import { pageSize } from "../files.ts";
 import { backend, platform } from "../load.ts";
 import { SIGBUS_HANDLER } from "./code.ts";
 import { GuardTable, TABLE_BYTES, TOTAL_FAULTS } from "./table.ts";
+import {
+  BigIntCtor,
+  DataViewCtor,
+  dataViewGetBigUint64 as getU64,
+  dataViewGetUint32 as getU32,
+  dataViewGetUint8 as getU8,
+  dataViewSetBigUint64 as setU64,
+  dataViewSetInt32 as setI32,
+  dataViewSetUint32 as setU32,
+  dataViewSetUint8 as setU8,
+  Int32ArrayCtor,
+  NumberCtor,
+  typedArraySet,
+  typedArraySubarray,
+  Uint8ArrayCtor,
+} from "../primordials.ts";
 
 /**
  * Whether faults in mapped files are caught in this process, and why or why not.
@@ -39,6 +55,18 @@ export interface FaultGuardStatus {
 /** Where the data area starts in the handler's page (the sources' DATA). */
 const DATA = 2048;
 const MAGIC = "seedmmap";
+/**
+ * The handler's machine code and its magic bytes, decoded at load, and every
+ * step of the install by the engine's own functions (captured in
+ * ffi/primordials.ts): the install runs at the first guarded map, after the
+ * program's code, and a replaced `parseInt` chose the bytes made executable
+ * as the SIGBUS handler, a replaced `BigInt`, `Uint8Array.prototype.set` or
+ * `DataView.prototype.setBigUint64` gave it the wrong table: each killed the
+ * process at the first cut file, or ran the program's bytes in the handler.
+ */
+const CODE: Readonly<Record<string, Uint8Array>> = decodeAll(SIGBUS_HANDLER);
+const MAGIC_BYTES = new Uint8ArrayCtor(MAGIC.length);
+for (let i = 0; i < MAGIC.length; i++) MAGIC_BYTES[i] = MAGIC.charCodeAt(i);
 const VERSION = 1;
 
 /**
@@ -47,7 +75,7 @@ const VERSION = 1;
  * is a zero that never changes.
  */
 export const faultCounter: { words: Int32Array; readonly at: number } = {
-  words: new Int32Array(TOTAL_FAULTS + 1),
+  words: new Int32ArrayCtor(TOTAL_FAULTS + 1),
   at: TOTAL_FAULTS,
 };
 
@@ -81,7 +109,7 @@ function install(b: Backend): GuardTable | null {
     status = { active: false, reason: "switched off by SEED_MMAP_GUARD" };
     return null;
   }
-  const code = SIGBUS_HANDLER[platform.arch];
+  const code = CODE[platform.arch];
   const sigaction = b.libc.sigaction;
   const numbers = platform.sigbus;
   if (platform.os !== "linux" || !code || !sigaction || !numbers) {
@@ -94,12 +122,12 @@ function install(b: Backend): GuardTable | null {
   }
   const { SIGBUS } = numbers;
   const page = pageSize();
-  const old = new Uint8Array(numbers.sigactionBytes);
+  const old = new Uint8ArrayCtor(numbers.sigactionBytes);
   if (sigaction(SIGBUS, 0, b.addressOf(old)) !== 0) {
     throw new Error(`sigaction failed (errno ${b.errno()})`);
   }
-  const oldView = new DataView(old.buffer);
-  const previous = Number(oldView.getBigUint64(0, true));
+  const oldView = new DataViewCtor(old.buffer);
+  const previous = NumberCtor(getU64(oldView, 0, true));
 
   const found = previous > 1 && previous % page === 0 ? ours(b, previous) : 0;
   if (found) {
@@ -129,15 +157,16 @@ function install(b: Backend): GuardTable | null {
     b.libc.munmap(tableAddress, TABLE_BYTES);
     throw new Error(`mmap of the handler's page failed (errno ${b.errno()})`);
   }
-  const bytes = new Uint8Array(b.arrayBuffer(codeAddress, page));
-  bytes.set(hexBytes(code), 0);
-  const data = new DataView(bytes.buffer, DATA, 48);
-  for (let i = 0; i < MAGIC.length; i++) data.setUint8(i, MAGIC.charCodeAt(i));
-  data.setUint32(8, VERSION, true);
-  data.setBigUint64(16, BigInt(tableAddress), true);
-  data.setBigUint64(24, BigInt(previous), true);
-  data.setBigUint64(32, ~BigInt(page - 1) & 0xffffffffffffffffn, true);
-  data.setBigUint64(40, BigInt(page), true);
+  const codePage = b.arrayBuffer(codeAddress, page);
+  const bytes = new Uint8ArrayCtor(codePage);
+  typedArraySet(bytes, code, 0);
+  const data = new DataViewCtor(codePage, DATA, 48);
+  for (let i = 0; i < MAGIC_BYTES.length; i++) setU8(data, i, MAGIC_BYTES[i]!);
+  setU32(data, 8, VERSION, true);
+  setU64(data, 16, BigIntCtor(tableAddress), true);
+  setU64(data, 24, BigIntCtor(previous), true);
+  setU64(data, 32, ~BigIntCtor(page - 1) & 0xffffffffffffffffn, true);
+  setU64(data, 40, BigIntCtor(page), true);
   // Executable only once it is no longer writable. (On aarch64, making a
   // page executable brings the instruction cache up to date.)
   if (b.libc.mprotect(codeAddress, page, prot.PROT_READ | prot.PROT_EXEC) !== 0) {
@@ -151,20 +180,24 @@ function install(b: Backend): GuardTable | null {
     return null;
   }
 
-  const act = new Uint8Array(numbers.sigactionBytes);
-  const actView = new DataView(act.buffer);
-  actView.setBigUint64(0, BigInt(codeAddress), true);
+  const act = new Uint8ArrayCtor(numbers.sigactionBytes);
+  const actView = new DataViewCtor(act.buffer);
+  setU64(actView, 0, BigIntCtor(codeAddress), true);
   // The previous handler is entered from this one: let it run with the mask it asked for.
-  act.set(old.subarray(numbers.maskAt, numbers.maskAt + numbers.maskBytes), numbers.maskAt);
-  actView.setInt32(numbers.flagsAt, numbers.SA_SIGINFO | numbers.SA_ONSTACK, true);
-  const before = new Uint8Array(numbers.sigactionBytes);
+  typedArraySet(
+    act,
+    typedArraySubarray(old, numbers.maskAt, numbers.maskAt + numbers.maskBytes),
+    numbers.maskAt,
+  );
+  setI32(actView, numbers.flagsAt, numbers.SA_SIGINFO | numbers.SA_ONSTACK, true);
+  const before = new Uint8ArrayCtor(numbers.sigactionBytes);
   if (sigaction(SIGBUS, b.addressOf(act), b.addressOf(before)) !== 0) {
     const errno = b.errno();
     b.libc.munmap(codeAddress, page);
     b.libc.munmap(tableAddress, TABLE_BYTES);
     throw new Error(`sigaction failed (errno ${errno})`);
   }
-  const replaced = Number(new DataView(before.buffer).getBigUint64(0, true));
+  const replaced = NumberCtor(getU64(new DataViewCtor(before.buffer), 0, true));
   if (replaced !== previous) {
     // Another thread (a Worker) installed a handler between the two calls:
     // put it back, and use its table if it is ours. (The page and table made
@@ -182,16 +215,23 @@ function install(b: Backend): GuardTable | null {
 
 /** The table address if `handler` is the start of a page of ours, else 0. */
 function ours(b: Backend, handler: number): number {
-  const data = new DataView(b.arrayBuffer(handler + DATA, 24));
-  for (let i = 0; i < MAGIC.length; i++) {
-    if (data.getUint8(i) !== MAGIC.charCodeAt(i)) return 0;
+  const data = new DataViewCtor(b.arrayBuffer(handler + DATA, 24));
+  for (let i = 0; i < MAGIC_BYTES.length; i++) {
+    if (getU8(data, i) !== MAGIC_BYTES[i]) return 0;
   }
-  if (data.getUint32(8, true) !== VERSION) return 0;
-  return Number(data.getBigUint64(16, true));
+  if (getU32(data, 8, true) !== VERSION) return 0;
+  return NumberCtor(getU64(data, 16, true));
+}
+
+/** Each architecture's code as bytes (run at load, before any program code). */
+function decodeAll(hex: Readonly<Record<string, string>>): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = { __proto__: null } as never;
+  for (const arch of Object.keys(hex)) out[arch] = hexBytes(hex[arch]!);
+  return out;
 }
 
 function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
+  const out = new Uint8ArrayCtor(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
 }

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { atomics, Int32ArrayCtor, mathFloor } from "../primordials.ts";
+
 /** Header bytes before the first slot. */
 const HEADER = 64;
 /** Bytes per slot. */
@@ -25,6 +27,12 @@ const SLOT = 32;
 export const SLOTS = 1 << 16;
 /** Bytes of memory the table needs. */
 export const TABLE_BYTES = HEADER + SLOTS * SLOT;
+
+// The engine's own Atomics, Math.floor and Int32Array, captured at load: a
+// program that replaced them made slots that never went live, or ranges with
+// the wrong high word, and the handler then let a cut file's SIGBUS kill the
+// process.
+const { compareExchange, load, store } = atomics;
 
 const FREE = 0;
 const BUSY = 1;
@@ -46,7 +54,7 @@ export class GuardTable {
 
   /** @param buffer the table's memory (TABLE_BYTES long) */
   constructor(buffer: ArrayBuffer) {
-    this.words = new Int32Array(buffer, 0, TABLE_BYTES / 4);
+    this.words = new Int32ArrayCtor(buffer, 0, TABLE_BYTES / 4);
   }
 
   /**
@@ -65,15 +73,15 @@ export class GuardTable {
       // Claim it: another thread may be claiming the same slot. While it is
       // BUSY the handler skips it, and the release store of LIVE below orders
       // these plain stores before it.
-      if (Atomics.compareExchange(w, at, state, state | BUSY) !== state) continue;
+      if (compareExchange(w, at, state, state | BUSY) !== state) continue;
       w[at + 1] = 0;
       storeAddress(w, at + 2, start);
       storeAddress(w, at + 4, end);
       // The handler scans slots below the high-water mark: raise it first.
-      for (let high = w[0] ?? 0; high <= slot; high = Atomics.load(w, 0)) {
-        if (Atomics.compareExchange(w, 0, high, slot + 1) === high) break;
+      for (let high = w[0] ?? 0; high <= slot; high = load(w, 0)) {
+        if (compareExchange(w, 0, high, slot + 1) === high) break;
       }
-      Atomics.store(w, at, bump(state, LIVE));
+      store(w, at, bump(state, LIVE));
       this.#hint = slot + 1;
       return slot;
     }
@@ -91,7 +99,7 @@ export class GuardTable {
     const at = (HEADER + slot * SLOT) >> 2;
     // Only the claimer writes a live slot's state: a plain load is exact.
     const faults = w[at + 1] ?? 0;
-    Atomics.store(w, at, bump(w[at] ?? 0, FREE));
+    store(w, at, bump(w[at] ?? 0, FREE));
     if (slot < this.#hint) this.#hint = slot;
     return faults;
   }
@@ -100,5 +108,5 @@ export class GuardTable {
 /** Stores a u64 address as two 32-bit words (little-endian, as both architectures are). */
 function storeAddress(w: Int32Array, at: number, address: number): void {
   w[at] = address % 2 ** 32;
-  w[at + 1] = Math.floor(address / 2 ** 32);
+  w[at + 1] = mathFloor(address / 2 ** 32);
 }
