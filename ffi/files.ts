@@ -6,9 +6,16 @@
 import { MMapOSError } from "./errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
 import {
+  DataViewCtor,
+  dataViewGetBigInt64,
+  dataViewGetUint16,
+  dataViewGetUint32,
   hasOwn,
+  NumberCtor,
+  typedArrayBuffer,
   typedArrayByteLength as lengthOf,
   typedArraySubarray,
+  Uint8ArrayCtor,
   uncurryThis,
 } from "./primordials.ts";
 import { type Platform, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from "./platform.ts";
@@ -28,7 +35,7 @@ const includes = uncurryThis(String.prototype.includes);
 // Captured too: a patched charCodeAt (or a subarray through Symbol.species)
 // made libc open another path than the one Deno's permissions were asked about.
 const charCodeAt = uncurryThis(String.prototype.charCodeAt);
-let pathBuffer = new Uint8Array(256);
+let pathBuffer = new Uint8ArrayCtor(256);
 
 /**
  * `path` as a NUL-terminated C string for libc, in a buffer reused by the next
@@ -36,7 +43,9 @@ let pathBuffer = new Uint8Array(256);
  */
 export function cString(path: string): Uint8Array {
   // UTF-16 to UTF-8 takes at most 3 bytes per code unit.
-  if (lengthOf(pathBuffer) < path.length * 3 + 1) pathBuffer = new Uint8Array(path.length * 3 + 1);
+  if (lengthOf(pathBuffer) < path.length * 3 + 1) {
+    pathBuffer = new Uint8ArrayCtor(path.length * 3 + 1);
+  }
   encodePath(path, pathBuffer, lengthOf(pathBuffer));
   return pathBuffer;
 }
@@ -122,7 +131,9 @@ let statBuffer: { bytes: Uint8Array; view: DataView } | null = null;
 
 /** `st_mode` of a `struct stat` read into `dv` (its width differs by platform). */
 export function statMode(dv: DataView, layout: Platform["stat"]): number {
-  return layout.modeBytes === 4 ? dv.getUint32(layout.mode, true) : dv.getUint16(layout.mode, true);
+  return layout.modeBytes === 4
+    ? dataViewGetUint32(dv, layout.mode, true)
+    : dataViewGetUint16(dv, layout.mode, true);
 }
 
 /** `fstat(2)`. */
@@ -130,14 +141,14 @@ export function statFd(fd: number, path?: string): FileStat {
   const b = backend();
   const layout = b.platform.stat;
   if (!statBuffer || lengthOf(statBuffer.bytes) < layout.size) {
-    const bytes = new Uint8Array(layout.size);
-    statBuffer = { bytes, view: new DataView(bytes.buffer) };
+    const bytes = new Uint8ArrayCtor(layout.size);
+    statBuffer = { bytes, view: new DataViewCtor(typedArrayBuffer(bytes)) };
   }
   if (b.libc.fstat(fd, statBuffer.bytes) !== 0) throw lastError("fstat", path);
   const dv = statBuffer.view;
   const mode = statMode(dv, layout);
   return {
-    size: Number(dv.getBigInt64(layout.fileSize, true)),
+    size: NumberCtor(dataViewGetBigInt64(dv, layout.fileSize, true)),
     isFile: (mode & S_IFMT) === S_IFREG,
     isDirectory: (mode & S_IFMT) === S_IFDIR,
     isStream: (mode & S_IFMT) === S_IFIFO || (mode & S_IFMT) === S_IFSOCK,

@@ -10,7 +10,15 @@
  */
 import { MMapOSError } from "./errors.ts";
 import { backend } from "./load.ts";
-import { atomics, typedArrayByteLength as lengthOf } from "./primordials.ts";
+import {
+  ArrayBufferCtor,
+  atomics,
+  BigInt64ArrayCtor,
+  BigIntCtor,
+  mathFloor,
+  mathMin,
+  typedArrayByteLength as lengthOf,
+} from "./primordials.ts";
 import { procStat, startFingerprint } from "./proc_stat.ts";
 import type { FutexNumbers, Platform } from "./platform.ts";
 
@@ -53,10 +61,10 @@ const address = wordAddress;
 
 /** Writes a relative timeout of `ms` milliseconds into a `struct timespec`. */
 function fillTimespec(ts: BigInt64Array, ms: number): void {
-  const sec = Math.floor(ms / 1000);
-  const nsec = Math.min(Math.floor((ms - sec * 1000) * 1e6), 999_999_999);
-  ts[0] = BigInt(sec);
-  ts[1] = BigInt(nsec);
+  const sec = mathFloor(ms / 1000);
+  const nsec = mathMin(mathFloor((ms - sec * 1000) * 1e6), 999_999_999);
+  ts[0] = BigIntCtor(sec);
+  ts[1] = BigIntCtor(nsec);
 }
 
 // One timespec per thread for blocking waits (each Worker has its own copy of
@@ -91,7 +99,7 @@ export function futexWaitAt(
   let ts = 0;
   if (ms !== Infinity) {
     if (!timespec) {
-      timespec = new BigInt64Array(new ArrayBuffer(16));
+      timespec = new BigInt64ArrayCtor(new ArrayBufferCtor(16));
       timespecAddress = b.addressOf(timespec);
     }
     fillTimespec(timespec, ms);
@@ -130,7 +138,7 @@ export async function futexWaitAtAsync(
   if (lengthOf(view) === 0) throw new TypeError("mmap closed or invalid");
   const f = futexNumbers();
   const b = backend();
-  const ts = ms === Infinity ? undefined : new BigInt64Array(new ArrayBuffer(16));
+  const ts = ms === Infinity ? undefined : new BigInt64ArrayCtor(new ArrayBufferCtor(16));
   if (ts) fillTimespec(ts, ms);
   const end = performance.now() + ms;
   const r = await b.libc.syscallAsync(
@@ -164,7 +172,7 @@ export function futexWakeAt(view: Int32Array, at: number, count: number = WAKE_A
     f.sysFutex,
     at,
     f.wake,
-    Math.min(count, WAKE_ALL),
+    mathMin(count, WAKE_ALL),
     0,
     0,
     0,

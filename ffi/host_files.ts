@@ -13,6 +13,14 @@ import { backend } from "./load.ts";
 import {
   appendOwn,
   BigIntCtor,
+  DataViewCtor,
+  dataViewGetBigInt64,
+  dataViewGetBigUint64,
+  dataViewGetUint16,
+  dataViewGetUint32,
+  dataViewGetUint8,
+  dataViewSetBigInt64,
+  dataViewSetUint32,
   decodeUtf8,
   typedArrayBuffer,
   typedArrayByteLength,
@@ -79,13 +87,19 @@ function openat2Buffers(b: Backend) {
   const nr = b.platform.sysOpenat2;
   openat2 = null;
   if (nr === undefined) return null;
-  const bytes = new Uint8Array(PATH_MAX + HOW_SIZE);
-  const buffers = { bytes, view: new DataView(bytes.buffer), at: b.addressOf(bytes), nr };
+  const bytes = new Uint8ArrayCtor(PATH_MAX + HOW_SIZE);
+  const buffers = {
+    bytes,
+    view: new DataViewCtor(typedArrayBuffer(bytes)),
+    at: b.addressOf(bytes),
+    nr,
+  };
   // Kernels before 5.6, and seccomp filters that predate it, refuse the call itself.
-  bytes.set([0x2f, 0]);
+  bytes[0] = 0x2f;
+  bytes[1] = 0;
   const o = b.platform.open;
-  buffers.view.setUint32(PATH_MAX, o.O_RDONLY | o.O_DIRECTORY | o.O_CLOEXEC, true);
-  buffers.view.setUint32(PATH_MAX + 16, RESOLVE_NO_SYMLINKS, true);
+  dataViewSetUint32(buffers.view, PATH_MAX, o.O_RDONLY | o.O_DIRECTORY | o.O_CLOEXEC, true);
+  dataViewSetUint32(buffers.view, PATH_MAX + 16, RESOLVE_NO_SYMLINKS, true);
   const fd = b.libc.syscall(nr, 0, buffers.at, buffers.at + PATH_MAX, HOW_SIZE, 0, 0);
   if (fd < 0) return null;
   closeFd(fd);
@@ -109,9 +123,9 @@ export function openWithoutLinks(path: string, flags: number, mode: number): num
   checkOpen(b, path, flags);
   const o = b.platform.open;
   // The how struct: flags, mode (which must be 0 without O_CREAT), resolve; all below 2^32.
-  view.setUint32(PATH_MAX, flags | o.O_CLOEXEC, true);
-  view.setUint32(PATH_MAX + 8, flags & o.O_CREAT ? mode : 0, true);
-  view.setUint32(PATH_MAX + 16, RESOLVE_NO_SYMLINKS, true);
+  dataViewSetUint32(view, PATH_MAX, flags | o.O_CLOEXEC, true);
+  dataViewSetUint32(view, PATH_MAX + 8, flags & o.O_CREAT ? mode : 0, true);
+  dataViewSetUint32(view, PATH_MAX + 16, RESOLVE_NO_SYMLINKS, true);
   // An absolute path: the directory descriptor is not read.
   const fd = b.libc.syscall(nr, 0, at, at + PATH_MAX, HOW_SIZE, 0, 0);
   if (fd < 0) throw lastError("open", path);
@@ -145,19 +159,23 @@ export function syncFd(fd: number, dataOnly: boolean): void {
 
 function parseStat(buf: Uint8Array): FullStat {
   const { stat, statMore: m } = backend().platform;
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const dv = new DataViewCtor(
+    typedArrayBuffer(buf),
+    typedArrayByteOffset(buf),
+    typedArrayByteLength(buf),
+  );
   const uint = (at: number, bytes: number) =>
     bytes === 8
-      ? dv.getBigUint64(at, true)
-      : BigInt(bytes === 4 ? dv.getUint32(at, true) : dv.getUint16(at, true));
+      ? dataViewGetBigUint64(dv, at, true)
+      : BigIntCtor(bytes === 4 ? dataViewGetUint32(dv, at, true) : dataViewGetUint16(dv, at, true));
   const time = (at: number) =>
-    dv.getBigInt64(at, true) * 1_000_000_000n + dv.getBigInt64(at + 8, true);
+    dataViewGetBigInt64(dv, at, true) * 1_000_000_000n + dataViewGetBigInt64(dv, at + 8, true);
   return {
     dev: uint(m.dev, m.devBytes),
-    ino: dv.getBigUint64(m.ino, true),
+    ino: dataViewGetBigUint64(dv, m.ino, true),
     mode: statMode(dv, stat),
     nlink: uint(m.nlink, m.nlinkBytes),
-    size: dv.getBigInt64(stat.fileSize, true),
+    size: dataViewGetBigInt64(dv, stat.fileSize, true),
     atimeNs: time(m.atime),
     mtimeNs: time(m.mtime),
     ctimeNs: time(m.ctime),
@@ -167,7 +185,7 @@ function parseStat(buf: Uint8Array): FullStat {
 /** `fstat(2)`, every field. */
 export function fstatFull(fd: number): FullStat {
   const b = backend();
-  const buf = new Uint8Array(b.platform.stat.size);
+  const buf = new Uint8ArrayCtor(b.platform.stat.size);
   if (b.libc.fstat(fd, buf) !== 0) throw lastError("fstat");
   return parseStat(buf);
 }
@@ -177,7 +195,7 @@ export function lstatFull(path: string): FullStat {
   const b = backend();
   if (!b.libc.fstatat) throw new Error("this C library has no fstatat (glibc 2.33 or later has)");
   b.checkPathAccess(path, false);
-  const buf = new Uint8Array(b.platform.stat.size);
+  const buf = new Uint8ArrayCtor(b.platform.stat.size);
   const { AT_FDCWD, AT_SYMLINK_NOFOLLOW } = b.platform.at;
   if (b.libc.fstatat(AT_FDCWD, cString(path), buf, AT_SYMLINK_NOFOLLOW) !== 0) {
     throw lastError("lstat", path);
@@ -196,8 +214,8 @@ let lite: { bytes: Uint8Array; view: DataView } | undefined;
 
 function liteBuffer(size: number): Uint8Array {
   if (!lite || typedArrayByteLength(lite.bytes) < size) {
-    const bytes = new Uint8Array(size);
-    lite = { bytes, view: new DataView(bytes.buffer) };
+    const bytes = new Uint8ArrayCtor(size);
+    lite = { bytes, view: new DataViewCtor(typedArrayBuffer(bytes)) };
   }
   return lite.bytes;
 }
@@ -231,7 +249,7 @@ export function fstatMode(fd: number): number {
 
 /** The inode number that the last successful `lstatMode` or `fstatMode` read. */
 export function lastInode(): bigint {
-  return lite!.view.getBigUint64(backend().platform.statMore.ino, true);
+  return dataViewGetBigUint64(lite!.view, backend().platform.statMore.ino, true);
 }
 
 /** A directory entry as the kernel lists it: raw name bytes, inode number, file-type bits. */
@@ -282,7 +300,7 @@ export function readDirectory(fd: number, path: string): KernelListing {
   fstatMode(fd);
   const ino = lastInode();
   if (!dirents) {
-    const bytes = new Uint8Array(DIRENT_BUFFER);
+    const bytes = new Uint8ArrayCtor(DIRENT_BUFFER);
     dirents = { bytes, address: b.addressOf(bytes) };
   }
   const { bytes, address } = dirents;
@@ -296,7 +314,7 @@ export function readDirectory(fd: number, path: string): KernelListing {
     total += n;
   }
   if (batches.length === 1) return { ino, raw: batches[0]! };
-  const raw = new Uint8Array(total);
+  const raw = new Uint8ArrayCtor(total);
   let at = 0;
   for (let i = 0; i < batches.length; i++) {
     typedArraySet(raw, batches[i]!, at);
@@ -311,11 +329,11 @@ export function direntsOf(listing: KernelListing): KernelDirent[] {
   const buffer = typedArrayBuffer(bytes);
   const base = typedArrayByteOffset(bytes);
   const size = typedArrayByteLength(bytes);
-  const view = new DataView(buffer, base, size);
+  const view = new DataViewCtor(buffer, base, size);
   const out: KernelDirent[] = [];
   // struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16, d_type u8, d_name.
   for (let at = 0; at + 19 < size;) {
-    const reclen = view.getUint16(at + 16, true);
+    const reclen = dataViewGetUint16(view, at + 16, true);
     if (reclen < 20) break; // never from the kernel; never a loop without end either
     const start = at + 19;
     let end = typedArrayIndexOf(bytes, 0, start);
@@ -327,9 +345,9 @@ export function direntsOf(listing: KernelListing): KernelDirent[] {
       appendOwn(out, {
         // The captured constructor (no Symbol.species), over the copy.
         name: new Uint8ArrayCtor(buffer, base + start, end - start),
-        ino: view.getBigUint64(at, true),
+        ino: dataViewGetBigUint64(view, at, true),
         // DT_* values are the S_IF* bits shifted down by 12.
-        type: view.getUint8(at + 18) << 12,
+        type: dataViewGetUint8(view, at + 18) << 12,
       });
     }
     at += reclen;
@@ -351,8 +369,8 @@ export function descriptorPath(fd: number): string | undefined {
   const nr = b.platform.sysReadlink;
   if (nr === undefined) return undefined;
   if (!procLink) {
-    const path = new Uint8Array(64);
-    const out = new Uint8Array(4096);
+    const path = new Uint8ArrayCtor(64);
+    const out = new Uint8ArrayCtor(4096);
     procLink = { path, pathAt: b.addressOf(path), out, outAt: b.addressOf(out) };
   }
   const { path, pathAt, out, outAt } = procLink;
@@ -369,13 +387,13 @@ function timespecs(atime: TimeSpec, mtime: TimeSpec): Uint8Array {
   const buf = new Uint8ArrayCtor(32);
   // No patchable forEach, buffer getter or BigInt: a program that patched
   // them set a file's times to 1970 where the guest asked to leave them.
-  const dv = new DataView(typedArrayBuffer(buf));
+  const dv = new DataViewCtor(typedArrayBuffer(buf));
   for (let i = 0; i < 2; i++) {
     const t = i === 0 ? atime : mtime;
     const sec = typeof t === "bigint" ? t / 1_000_000_000n : 0n;
     const nsec = typeof t === "bigint" ? t % 1_000_000_000n : t === "now" ? UTIME_NOW : UTIME_OMIT;
-    dv.setBigInt64(16 * i, sec, true);
-    dv.setBigInt64(16 * i + 8, BigIntCtor(nsec), true);
+    dataViewSetBigInt64(dv, 16 * i, sec, true);
+    dataViewSetBigInt64(dv, 16 * i + 8, BigIntCtor(nsec), true);
   }
   return buf;
 }

@@ -14,6 +14,7 @@ import type { Backend, SearchView } from "./backend.ts";
 import { lastError, pageSize } from "./files.ts";
 import { backend } from "./load.ts";
 import {
+  ArrayBufferCtor,
   bufferByteLength,
   detachBuffer,
   isInteger,
@@ -229,7 +230,7 @@ export class Mapping {
   /** A new zero-copy ArrayBuffer over `[offset, offset + length)`. */
   buffer(offset: number, length: number): ArrayBuffer {
     this.#within(offset, length);
-    if (length === 0) return new ArrayBuffer(0);
+    if (length === 0) return new ArrayBufferCtor(0);
     return this.#b.arrayBuffer(this.#address + offset, length);
   }
 

@@ -189,6 +189,16 @@ export const dataViewSetUint32: (dv: DataView, at: number, v: number, little: bo
 /** `DataView.prototype.setInt32`, captured. */
 export const dataViewSetInt32: (dv: DataView, at: number, v: number, little: boolean) => void =
   uncurryThis(DataViewPrototype.setInt32);
+/** `DataView.prototype.getUint16`, captured. */
+export const dataViewGetUint16: (dv: DataView, at: number, little: boolean) => number = uncurryThis(
+  DataViewPrototype.getUint16,
+);
+/** `DataView.prototype.getBigInt64`, captured. */
+export const dataViewGetBigInt64: (dv: DataView, at: number, little: boolean) => bigint =
+  uncurryThis(DataViewPrototype.getBigInt64);
+/** `DataView.prototype.setBigInt64`, captured. */
+export const dataViewSetBigInt64: (dv: DataView, at: number, v: bigint, little: boolean) => void =
+  uncurryThis(DataViewPrototype.setBigInt64);
 /** `DataView.prototype.getBigUint64`, captured. */
 export const dataViewGetBigUint64: (dv: DataView, at: number, little: boolean) => bigint =
   uncurryThis(DataViewPrototype.getBigUint64);
@@ -339,6 +349,12 @@ const ownValue = (value: unknown): PropertyDescriptor =>
 
 /** The captured `Uint8Array` constructor. */
 export const Uint8ArrayCtor: typeof Uint8Array = Uint8Array;
+/** The captured `Uint32Array` constructor. */
+export const Uint32ArrayCtor: typeof Uint32Array = Uint32Array;
+/** The captured `BigInt64Array` constructor. */
+export const BigInt64ArrayCtor: typeof BigInt64Array = BigInt64Array;
+/** The captured `ArrayBuffer` constructor. */
+export const ArrayBufferCtor: typeof ArrayBuffer = ArrayBuffer;
 /** The captured `Int32Array` constructor. */
 export const Int32ArrayCtor: typeof Int32Array = Int32Array;
 /** The captured `Array.isArray`. */

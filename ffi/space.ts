@@ -22,6 +22,7 @@
 import { MMapOSError } from "./errors.ts";
 import { lastError, statFd, truncateFd } from "./files.ts";
 import { backend } from "./load.ts";
+import { Uint8ArrayCtor } from "./primordials.ts";
 
 /**
  * The stride of the fallback's one-byte writes. glibc's own fallback writes
@@ -64,7 +65,7 @@ export function reserveSpace(fd: number, offset: number, length: number, path?: 
 export function writeZeroBlocks(fd: number, offset: number, length: number, path?: string): void {
   const b = backend();
   const size = statFd(fd, path).size;
-  const one = new Uint8Array(1);
+  const one = new Uint8ArrayCtor(1);
   for (
     let at = offset + (length - 1) % FALLBACK_STRIDE;
     at < offset + length;

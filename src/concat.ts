@@ -45,7 +45,9 @@ import { TOTAL_FAULTS } from "../ffi/guard/table.ts";
 import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
 import {
+  ArrayBufferCtor,
   byteArray,
+  DataViewCtor,
   mathMin,
   typedArrayBuffer,
   typedArrayByteLength,
@@ -403,7 +405,7 @@ export class MMapConcat {
     }
     const buffer = this.#length
       ? this.#views.window(pieces.pieceAt(0).mapping, 0, this.#length)
-      : new ArrayBuffer(0);
+      : new ArrayBufferCtor(0);
     return (this.#bytes = new Uint8ArrayCtor(buffer));
   }
 
@@ -437,7 +439,7 @@ export class MMapConcat {
     this.#held.exposed = true;
     const r = viewRange(type, size, byteOffset, length, this.#length);
     const bytes = r.count * size;
-    if (bytes === 0) return new type(new ArrayBuffer(0), 0, 0);
+    if (bytes === 0) return new type(new ArrayBufferCtor(0), 0, 0);
     const piece = pieces.pieceAt(r.start);
     if (r.start + bytes > piece.end) {
       throw new RangeError(
@@ -471,7 +473,7 @@ export class MMapConcat {
    */
   dataView(byteOffset: number = 0, byteLength?: number): DataView {
     const bytes = this.view(Uint8Array, byteOffset, byteLength);
-    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return new DataViewCtor(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   // --- the position ---------------------------------------------------------------

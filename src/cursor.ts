@@ -15,7 +15,14 @@
  *
  * @module
  */
-import { BigIntCtor, isInteger, mathFloor, mathMin, NumberCtor } from "../ffi/primordials.ts";
+import {
+  BigIntCtor,
+  isInteger,
+  mathFloor,
+  mathMin,
+  NumberCtor,
+  Uint8ArrayCtor,
+} from "../ffi/primordials.ts";
 import {
   checkOptions,
   SSIZE_MAX,
@@ -139,7 +146,7 @@ export interface ByteAccess {
 /** A copy of the bytes of a resolved slice, any step. */
 export function readSlice(s: Slice, at: ByteAccess): Uint8Array {
   if (s.step === 1) return at.copy(s.start, s.count);
-  const out = new Uint8Array(s.count);
+  const out = new Uint8ArrayCtor(s.count);
   for (let k = 0, i = s.start; k < s.count; k++, i += s.step) out[k] = at.get(i);
   return out;
 }

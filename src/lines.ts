@@ -13,7 +13,7 @@
  * @module
  */
 import { toOptionalInt } from "./args.ts";
-import { Uint8ArrayCtor } from "../ffi/primordials.ts";
+import { ArrayBufferCtor, Uint8ArrayCtor } from "../ffi/primordials.ts";
 import { detached } from "./byte_views.ts";
 import { found, SCAN_CHUNK, scanNewlines } from "./lines_kernel.ts";
 import { clampRange } from "./slice.ts";
@@ -54,7 +54,7 @@ export class LineIterator extends IteratorBase {
   #done = false;
   #epoch: unknown;
   #window: ByteWindow | null = null;
-  #buffer: ArrayBufferLike = new ArrayBuffer(0);
+  #buffer: ArrayBufferLike = new ArrayBufferCtor(0);
   /** `#buffer` offset minus map offset, for the current window. */
   #delta = 0;
   #mayMove = false;

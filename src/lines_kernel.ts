@@ -13,7 +13,12 @@
  *
  * @module
  */
-import { typedArrayIndexOf, typedArraySet, Uint8ArrayCtor } from "../ffi/primordials.ts";
+import {
+  Int32ArrayCtor,
+  typedArrayIndexOf,
+  typedArraySet,
+  Uint8ArrayCtor,
+} from "../ffi/primordials.ts";
 
 /** lines_kernel.wat, assembled with wabt's wat2wasm (base64). */
 const LINES_KERNEL_WASM =
@@ -43,7 +48,7 @@ function load(): Kernel | null {
     const buffer = exports.memory.buffer as ArrayBuffer;
     return {
       newlines: exports.newlines,
-      input: new Uint8Array(buffer, 0, SCAN_CHUNK),
+      input: new Uint8ArrayCtor(buffer, 0, SCAN_CHUNK),
       buffer,
     };
   } catch {
@@ -57,7 +62,7 @@ const kernel = load();
  * The newlines of the last scan, as offsets from where it started (shared by
  * every scan: read them before the next).
  */
-export const found: Int32Array = new Int32Array(kernel ? MAX : 1);
+export const found: Int32Array = new Int32ArrayCtor(kernel ? MAX : 1);
 
 /**
  * Scans `[from, to)` of `buffer` (at most {@linkcode SCAN_CHUNK} bytes; the

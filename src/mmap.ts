@@ -9,6 +9,7 @@ import { growFile } from "../ffi/space.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import {
   byteArray,
+  DataViewCtor,
   mathMin,
   typedArrayBuffer,
   typedArrayByteLength,
@@ -893,7 +894,7 @@ export class MMap {
    */
   dataView(byteOffset: number = 0, byteLength?: number): DataView {
     const bytes = this.view(Uint8Array, byteOffset, byteLength);
-    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return new DataViewCtor(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   // --- the file position ---------------------------------------------------

@@ -14,6 +14,7 @@ import {
   appendOwn,
   byteArray,
   detachBuffer,
+  Int32ArrayCtor,
   typedArrayBuffer,
   typedArrayByteLength as lengthOf,
   typedArraySet,
@@ -323,7 +324,7 @@ export function lastStartingBy(ranges: readonly { start: number }[], offset: num
  */
 export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, last: boolean): number {
   const n = lengthOf(needle);
-  const fail = new Int32Array(n);
+  const fail = new Int32ArrayCtor(n);
   for (let i = 1, k = 0; i < n; i++) {
     while (k > 0 && needle[i] !== needle[k]) k = fail[k - 1]!;
     if (needle[i] === needle[k]) k++;

@@ -146,7 +146,12 @@ export function share(ex: NeedleKernel, c: Int32Array, me: number, A: Atomic): v
   }
 }
 
-/** The helper's program: the kernel over the shared memory, answering requests. */
+/**
+ * The helper's program: the kernel over the shared memory, answering
+ * requests. Source text run in a fresh Worker, where no module binding (the
+ * captured constructors included) exists: it names the Worker's own globals,
+ * which no program of ours has touched.
+ */
 const HELPER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 ${share.toString()}

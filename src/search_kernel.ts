@@ -30,6 +30,7 @@ import {
   typedArrayByteLength as lengthOf,
   typedArraySet,
   typedArraySubarray,
+  Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.ts";
 import { type NeedleKernel, SearchHelper } from "./search_helper.ts";
@@ -121,7 +122,7 @@ function load(): Kernel | null {
 function refresh(k: Kernel): void {
   // By WebAssembly.Memory's own getter: a patched one must not choose where pages go.
   const buffer = memoryBuffer(k.memory);
-  k.chunk = new Uint8Array(buffer, 0, CHUNK);
+  k.chunk = new Uint8ArrayCtor(buffer, 0, CHUNK);
   k.borrowed = Mapping.borrow(buffer);
 }
 

@@ -12,6 +12,7 @@
 import type { Mapping } from "../ffi/mapping.ts";
 import {
   appendOwn,
+  ArrayBufferCtor,
   arrayBufferDetached,
   detachBuffer,
   Uint8ArrayCtor,
@@ -110,7 +111,7 @@ export class ViewSet {
       this.#main = this.#mainBuffer = null;
       return;
     }
-    const buffer = mapping && length ? mapping.buffer(0, length) : new ArrayBuffer(0);
+    const buffer = mapping && length ? mapping.buffer(0, length) : new ArrayBufferCtor(0);
     this.#main = new Uint8ArrayCtor(buffer);
     this.#mainBuffer = length ? buffer : null; // an empty buffer is not over the mapping
   }
@@ -153,7 +154,7 @@ export class ViewSet {
     if (!this.#main) return null;
     if (buffer !== null) this.#lost = true; // moved away by someone else
     const length = this.#mainBuffer ? this.#mapping!.length : 0;
-    const fresh = this.#own(length ? this.#mapping!.buffer(0, length) : new ArrayBuffer(0));
+    const fresh = this.#own(length ? this.#mapping!.buffer(0, length) : new ArrayBufferCtor(0));
     this.#public = new Uint8ArrayCtor(fresh);
     this.#publicBuffer = length ? fresh : null;
     return this.#public;
@@ -166,7 +167,7 @@ export class ViewSet {
         `a view of ${length} bytes is larger than the largest ArrayBuffer this runtime can make (${this.#max} bytes)`,
       );
     }
-    if (length === 0) return new ArrayBuffer(0); // over no memory: nothing to track
+    if (length === 0) return new ArrayBufferCtor(0); // over no memory: nothing to track
     const buffer = this.#own(mapping.buffer(offset, length));
     if (this.#windows.length > 1024) this.#prune();
     // An own data property: an index setter on Array.prototype must not lose

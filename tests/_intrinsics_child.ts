@@ -508,6 +508,49 @@ switch (how) {
     result = { cut: "error" in cut ? cut.error : cut, status: faultGuardStatus().reason };
     break;
   }
+  case "constructors": {
+    // The library's own buffers for libc (fstat's struct stat, paths, the
+    // openat2 request, getdents64's batch) were made by the global
+    // constructors when first needed: one that hands back a single byte
+    // had fstat write past it (SIGSEGV). And a patched getBigInt64 told
+    // MMap.open the file's size.
+    const dir = mkdtempSync(`${tmpdir()}/mmap-ctors-`);
+    writeFileSync(`${dir}/a.txt`, "hello world");
+    const RealU8 = Uint8Array;
+    const oneByte = function () {
+      return new RealU8(1);
+    };
+    oneByte.prototype = RealU8.prototype;
+    const getBigInt64 = DataView.prototype.getBigInt64;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    let seen: unknown;
+    try {
+      g.Uint8Array = oneByte;
+      DataView.prototype.getBigInt64 = () => 1n << 20n;
+      const opened = attempt(() => {
+        using file = MMap.open(`${dir}/a.txt`);
+        return [file.length, file.at(0)];
+      });
+      const wasi = new WASI({ memory, preopens: { "/": dir } });
+      const w = wasi.wasiImport as Record<string, (...a: (number | bigint)[]) => number>;
+      const stat = w.fd_filestat_get!(3, 0);
+      const listed = w.fd_readdir!(3, 1024, 4096, 0n, 8192);
+      seen = { opened, stat, listed };
+      wasi.close();
+    } finally {
+      g.Uint8Array = RealU8;
+      DataView.prototype.getBigInt64 = getBigInt64;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const dv = new DataView(memory.buffer);
+    result = {
+      ...(seen as object),
+      // The preopen is a directory (3), and a.txt is listed after . and ..
+      filetype: dv.getUint8(16),
+      used: dv.getUint32(8192, true) > 3 * 24,
+    };
+    break;
+  }
   default:
     throw new Error(`unknown case ${how}`);
 }

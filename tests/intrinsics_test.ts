@@ -126,6 +126,16 @@ describe("patched globals never reach libc", () => {
     assert.deepEqual(run("guard-install").result, { cut: "MMapOSError", status: "installed" });
   });
 
+  it("a replaced Uint8Array constructor or DataView getter sizes no buffer libc writes into", () => {
+    assert.deepEqual(run("constructors").result, {
+      opened: { ok: true, value: [11, 0x68] },
+      stat: 0,
+      listed: 0,
+      filetype: 3,
+      used: true,
+    });
+  });
+
   it("Mapping refuses every range outside its pages with a RangeError, before libc", () => {
     const { result } = run("mapping");
     for (const r of result as { error?: string; message?: string }[]) {

@@ -8,6 +8,7 @@
  */
 import {
   appendOwn,
+  DataViewCtor,
   decodeUtf8Strict,
   isSharedArrayBuffer,
   ownList,
@@ -52,7 +53,7 @@ export class GuestView {
     this.buffer = buffer;
     this.bytes = new Uint8ArrayCtor(buffer);
     this.#size = typedArrayLength(this.bytes);
-    this.dv = new DataView(buffer);
+    this.dv = new DataViewCtor(buffer);
     this.shared = isSharedArrayBuffer(buffer);
   }
 

@@ -13,8 +13,10 @@ import { truncateFd } from "../ffi/files.ts";
 import {
   appendOwn,
   arraySort,
+  DataViewCtor,
   decodeUtf8,
   encodeUtf8,
+  Int32ArrayCtor,
   ownList,
   typedArrayBuffer,
   typedArrayByteLength as lengthOf,
@@ -22,6 +24,7 @@ import {
   typedArraySet,
   typedArraySlice,
   typedArraySubarray,
+  Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { allocateRange } from "../ffi/space.ts";
 import {
@@ -185,16 +188,16 @@ function listDir(e: DirEntry): DirListing {
   return layOut(out, undefined);
 }
 
-const DOT = new Uint8Array([0x2e]);
-const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
+const DOT = new Uint8ArrayCtor([0x2e]);
+const DOT_DOT = new Uint8ArrayCtor([0x2e, 0x2e]);
 
 /** Equal contents (4 bytes at a time where both allow it). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = lengthOf(a);
   if (lengthOf(b) !== n) return false;
   if (n % 4 === 0 && typedArrayByteOffset(a) % 4 === 0 && typedArrayByteOffset(b) % 4 === 0) {
-    const x = new Int32Array(typedArrayBuffer(a), typedArrayByteOffset(a), n / 4);
-    const y = new Int32Array(typedArrayBuffer(b), typedArrayByteOffset(b), n / 4);
+    const x = new Int32ArrayCtor(typedArrayBuffer(a), typedArrayByteOffset(a), n / 4);
+    const y = new Int32ArrayCtor(typedArrayBuffer(b), typedArrayByteOffset(b), n / 4);
     for (let i = 0; i < n / 4; i++) if (x[i] !== y[i]) return false;
     return true;
   }
@@ -217,8 +220,8 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 function layOut(list: Listed[], kernel: KernelListing | undefined): DirListing {
   let total = 0;
   for (let i = 0; i < list.length; i++) total += SIZE.dirent + lengthOf(list[i]!.name);
-  const bytes = new Uint8Array(total);
-  const dv = new DataView(typedArrayBuffer(bytes));
+  const bytes = new Uint8ArrayCtor(total);
+  const dv = new DataViewCtor(typedArrayBuffer(bytes));
   const starts = ownList<number>();
   let at = 0;
   for (let i = 0; i < list.length; i++) {

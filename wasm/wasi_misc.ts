@@ -9,9 +9,11 @@ import process from "node:process";
 import { fstatFull } from "../ffi/host_files.ts";
 import {
   appendOwn,
+  Int32ArrayCtor,
   ownList,
   typedArrayByteLength as lengthOf,
   typedArraySet,
+  Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import type { HostContext, Syscall } from "./host_context.ts";
 import { CLOCK, ERRNO, EVENTTYPE, SIZE, SUBSCRIPTION_CLOCK_ABSTIME } from "./wasi_defs.ts";
@@ -34,7 +36,7 @@ function now(id: number): bigint | undefined {
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleeper = new Int32ArrayCtor(new SharedArrayBuffer(4));
 
 /** Blocks this thread for `ns` nanoseconds. */
 function sleep(ns: bigint): void {
@@ -132,7 +134,7 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
     random_get(ptr: number, len: number) {
       const out = ctx.view().slice(ptr >>> 0, len >>> 0);
       // getRandomValues takes at most 64 KiB, and no views of shared memory.
-      const chunk = new Uint8Array(65536);
+      const chunk = new Uint8ArrayCtor(65536);
       for (let at = 0; at < out.length; at += chunk.length) {
         const n = Math.min(chunk.length, out.length - at);
         crypto.getRandomValues(chunk.subarray(0, n));

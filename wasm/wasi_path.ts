@@ -50,6 +50,7 @@ import {
   RIGHTS,
   WRITE_RIGHTS,
 } from "./wasi_defs.ts";
+import { Uint8ArrayCtor } from "../ffi/primordials.ts";
 
 const R = RIGHTS;
 
@@ -280,7 +281,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
 
     path_readlink(fd: number, ptr: number, len: number, buf: number, bufLen: number, used: number) {
       const r = at(fds.dir(fd >>> 0, R.PATH_READLINK), ptr, len, false);
-      const link = new Uint8Array(readlinkSync(target(r), { encoding: "buffer" }));
+      const link = new Uint8ArrayCtor(readlinkSync(target(r), { encoding: "buffer" }));
       const v = ctx.view();
       const n = Math.min(link.length, bufLen >>> 0);
       v.slice(buf >>> 0, n).set(link.subarray(0, n));

@@ -44,6 +44,7 @@ import {
   typedArraySet as copyInto,
   typedArraySlice,
   typedArraySubarray,
+  Uint32ArrayCtor,
   Uint8ArrayCtor,
 } from "../../ffi/primordials.ts";
 import {
@@ -599,8 +600,8 @@ export class Ring {
     // kept between calls: a new one per call was 4 KiB of garbage a batch of
     // 1024, and the collections it caused took a core from the other side.
     let sizes = this.#sizes;
-    if (count > SIZES_KEPT) sizes = new Uint32Array(count);
-    else if (sizes === null) sizes = this.#sizes = new Uint32Array(SIZES_KEPT);
+    if (count > SIZES_KEPT) sizes = new Uint32ArrayCtor(count);
+    else if (sizes === null) sizes = this.#sizes = new Uint32ArrayCtor(SIZES_KEPT);
     const max = this.maxMessage;
     let total = 0;
     for (let i = 0; i < count; i++) {
