@@ -19,6 +19,8 @@ import {
   detachBuffer,
   isInteger,
   isSafeInteger,
+  mathMax,
+  mathMin,
   typedArrayByteLength as lengthOf,
   typedArrayLastIndexOf,
   Uint8ArrayCtor,
@@ -407,9 +409,9 @@ export class Mapping {
       const at = native.lastIndexOf(needle, start, end);
       return at < 0 ? -1 : start + at;
     }
-    let block = Math.max(1 << 16, 2 * n);
+    let block = mathMax(1 << 16, 2 * n);
     for (let hi = end;;) {
-      const lo = Math.max(start, hi - block);
+      const lo = mathMax(start, hi - block);
       const at = this.indexOf(needle, lo, hi);
       if (at >= 0) return this.#lastFrom(needle, at, hi);
       if (lo === start) return -1;
@@ -433,7 +435,7 @@ export class Mapping {
         continue;
       }
       // None starts at mid or later: look before it.
-      hi = Math.min(hi, mid + n - 1);
+      hi = mathMin(hi, mid + n - 1);
       const left = this.indexOf(needle, from, hi);
       if (left < 0) break;
       at = left;
@@ -459,9 +461,9 @@ export class Mapping {
       return at === 0 ? -1 : at - this.#address;
     }
     // No memrchr (macOS): scan back through bounded windows.
-    const step = Math.min(this.#b.maxBufferLength, 1 << 26);
+    const step = mathMin(this.#b.maxBufferLength, 1 << 26);
     for (let hi = end; hi > start; hi -= step) {
-      const lo = Math.max(start, hi - step);
+      const lo = mathMax(start, hi - step);
       // Captured intrinsics on a buffer nobody else sees, detached at once:
       // it is not tracked, so it must not outlive this call (or munmap).
       const window = this.buffer(lo, hi - lo);

@@ -17,7 +17,8 @@ type AnyFn = (...args: any[]) => any;
 
 const { bind, call } = Function.prototype;
 const defineProperty = Object.defineProperty;
-const mathTrunc = Math.trunc;
+/** `Math.trunc`, captured. */
+export const mathTrunc: (x: number) => number = Math.trunc;
 
 /**
  * `uncurryThis(f)(self, ...args)` is `f.call(self, ...args)`, immune to a

@@ -15,6 +15,8 @@ import {
   byteArray,
   detachBuffer,
   Int32ArrayCtor,
+  mathMax,
+  mathMin,
   typedArrayBuffer,
   typedArrayByteLength as lengthOf,
   typedArraySet,
@@ -161,11 +163,11 @@ export class Pieces {
       p.mapping.move(dest - p.start, src - p.start, count);
       return;
     }
-    const chunk = new Uint8ArrayCtor(Math.min(count, MOVE_CHUNK));
+    const chunk = new Uint8ArrayCtor(mathMin(count, MOVE_CHUNK));
     // Copy in the direction that never overwrites bytes not yet read.
     const forward = dest <= src;
     for (let done = 0; done < count;) {
-      const n = Math.min(chunk.length, count - done);
+      const n = mathMin(lengthOf(chunk), count - done);
       const at = forward ? done : count - done - n;
       const part = subarray(chunk, 0, n);
       this.copyOut(src + at, part);
@@ -183,8 +185,8 @@ export class Pieces {
     for (let k = this.#locate(start); k < this.#pieces.length; k++) {
       const p = this.#pieces[k]!;
       if (p.start >= end) break;
-      const lo = Math.max(start, p.start);
-      const hi = Math.min(end, p.end);
+      const lo = mathMax(start, p.start);
+      const hi = mathMin(end, p.end);
       const at = findIn(p.mapping, needle, lo - p.start, hi - p.start);
       if (at >= 0) return p.start + at;
       const across = this.#across(p, needle, lo, end);
@@ -203,8 +205,8 @@ export class Pieces {
     for (let k = this.#locate(end - 1); k >= 0; k--) {
       const p = this.#pieces[k]!;
       if (p.end <= start) break;
-      const lo = Math.max(start, p.start);
-      const hi = Math.min(end, p.end);
+      const lo = mathMax(start, p.start);
+      const hi = mathMin(end, p.end);
       // Matches that run into later pieces start after any match inside this one.
       const across = this.#across(p, needle, lo, end);
       if (across) {
@@ -267,7 +269,7 @@ export class Pieces {
     for (let k = this.#locate(offset), done = 0; done < count; k++) {
       const p = this.#pieces[k]!;
       const local = offset + done - p.start;
-      const n = Math.min(count - done, p.end - p.start - local);
+      const n = mathMin(count - done, p.end - p.start - local);
       fn(k, local, done, n);
       done += n;
     }
@@ -286,8 +288,8 @@ export class Pieces {
   ): { from: number; window: Uint8Array } | null {
     const n = lengthOf(needle);
     if (n < 2 || p.end >= end) return null;
-    const from = Math.max(lo, p.end - n + 1);
-    const to = Math.min(end, p.end + n - 1);
+    const from = mathMax(lo, p.end - n + 1);
+    const to = mathMin(end, p.end + n - 1);
     if (to - from < n) return null;
     return { from, window: this.copy(from, to - from) };
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  mathMin,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayByteOffset,
@@ -123,7 +124,7 @@ function acrossWindows(dst: Uint8Array, pos: number, n: number, src: WindowSourc
   for (let done = 0; done < n;) {
     const at = pos + done;
     const part = src.window(at);
-    const k = Math.min(n - done, part.end - at);
+    const k = mathMin(n - done, part.end - at);
     typedArraySet(
       new Uint8ArrayCtor(buffer, offset + done, k),
       new Uint8ArrayCtor(part.buffer, part.byteOffset + at - part.start, k),

@@ -8,6 +8,7 @@
  */
 import { checkOptions, toOptionalInt } from "./args.ts";
 import {
+  mathMin,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayByteOffset,
@@ -58,7 +59,7 @@ export function byteStream(
   return new ReadableStream({
     type: "bytes",
     pull(controller) {
-      const stop = Math.min(to, end());
+      const stop = mathMin(to, end());
       const request = controller.byobRequest;
       if (at >= stop) {
         controller.close();
@@ -68,13 +69,13 @@ export function byteStream(
       const view = request?.view;
       if (request && view) {
         // The reader's view, measured by the engine's getters (not its properties).
-        const n = Math.min(typedArrayByteLength(view), stop - at);
+        const n = mathMin(typedArrayByteLength(view), stop - at);
         const into = new Uint8ArrayCtor(typedArrayBuffer(view), typedArrayByteOffset(view), n);
         copy(at, into);
         at += n;
         request.respond(n);
       } else {
-        const n = Math.min(chunkSize, stop - at);
+        const n = mathMin(chunkSize, stop - at);
         const chunk = new Uint8ArrayCtor(n);
         copy(at, chunk);
         at += n;

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Mapping } from "../ffi/mapping.ts";
-import { typedArrayBuffer, uncurryThis } from "../ffi/primordials.ts";
+import { mathMin, typedArrayBuffer, uncurryThis } from "../ffi/primordials.ts";
 import { detached } from "./byte_views.ts";
 import { COPY_BY_MEMCPY } from "./fastpaths.ts";
 import { PAGESIZE } from "./constants.ts";
@@ -74,7 +74,7 @@ function windowOf(
   if (size > views.maxBufferLength) {
     const local = offset - pieceStart;
     from = local - (local % PAGESIZE);
-    n = Math.min(size - from, WINDOW, views.maxBufferLength);
+    n = mathMin(size - from, WINDOW, views.maxBufferLength);
   }
   const start = pieceStart + from;
   return { buffer: views.window(mapping, from, n), byteOffset: 0, start, end: start + n, mayMove };

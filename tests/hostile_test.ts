@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { MMap, Ring } from "../mod.ts";
 import { WASI } from "../wasm/mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { tempDir, withPatches } from "./_helpers.ts";
 
 /**
  * Runs `fn` with `obj[key]` replaced by `value`, then puts the original back.
@@ -89,6 +89,42 @@ describe("patched engine methods decide nothing", () => {
 });
 
 const enc = new TextEncoder();
+
+describe("a patched Math or typed-array length", () => {
+  it("Math.min answering Math.max moves the right bytes across a concatenation's files", () => {
+    const t = tempDir();
+    try {
+      // Not page multiples: the files are apart in memory, and the move goes through a chunk.
+      const a = new Uint8Array(3000).map((_, i) => i & 0xff);
+      const b = new Uint8Array(3000).map((_, i) => (i * 7) & 0xff);
+      writeFileSync(t.path("a"), a);
+      writeFileSync(t.path("b"), b);
+      using m = MMap.concat([t.path("a"), t.path("b")], { access: "write" });
+      const want = new Uint8Array(6000);
+      want.set(a);
+      want.set(b, 3000);
+      want.copyWithin(2950, 2850, 3150);
+      // Before: a RangeError, after 299 wrong bytes were written into the files.
+      patched(Math, "min", Math.max, () => m.move(2950, 2850, 300));
+      assert.deepEqual(m.slice(), want);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it("random_get fills the guest's buffer whatever a typed array's length says", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const wasi = new WASI({ memory });
+    const proto = Object.getPrototypeOf(Uint8Array.prototype);
+    const errno = withPatches(
+      [[proto, "length", { get: () => 0 }]],
+      () => (wasi.wasiImport.random_get as (p: number, n: number) => number)(64, 64),
+    );
+    assert.equal(errno, 0);
+    // Before: nothing written. 64 random bytes all zero: one chance in 2^512.
+    assert.ok(new Uint8Array(memory.buffer, 64, 64).some((x) => x !== 0));
+  });
+});
 
 describe("the WASI host's options, read once by the engine's own functions", () => {
   /** [argc, environ count, errno of fd_prestat_get(3), stdin's first 2 bytes] of a host. */

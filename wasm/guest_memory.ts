@@ -16,6 +16,9 @@ import {
   bufferByteLength,
   insertOwn,
   isSharedArrayBuffer,
+  mathCeil,
+  mathMax,
+  mathMin,
   ownList,
   registerFinalizer,
   removeItemOwn,
@@ -33,7 +36,7 @@ export const WASM_PAGE = 65536;
 
 /** Rounds `n` up to a multiple of `to`. */
 export function roundUp(n: number, to: number): number {
-  return Math.ceil(n / to) * to;
+  return mathCeil(n / to) * to;
 }
 
 /** A mapped range `[start, end)` of guest memory and who placed it. */
@@ -207,7 +210,7 @@ export class GuestMemory {
     guard = true,
   ): number {
     const base = this.base();
-    const fileBytes = Math.max(0, Math.min(span, fileSize - fileOffset));
+    const fileBytes = mathMax(0, mathMin(span, fileSize - fileOffset));
     // Stores through a shared writable map need the file's blocks: holes in
     // the range (a guest's ftruncate makes them) are reserved now, so that a
     // full disk is ENOSPC from this call, not SIGBUS at the first store.

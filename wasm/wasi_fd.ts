@@ -17,6 +17,7 @@ import {
   decodeUtf8,
   encodeUtf8,
   Int32ArrayCtor,
+  mathMin,
   ownList,
   typedArrayBuffer,
   typedArrayByteLength as lengthOf,
@@ -74,7 +75,7 @@ function readStream(e: StreamEntry, bufs: Uint8Array[]): number {
     const buf = bufs[i]!;
     let n: number;
     if (s.kind === "source") {
-      n = Math.min(lengthOf(buf), lengthOf(s.data) - s.pos);
+      n = mathMin(lengthOf(buf), lengthOf(s.data) - s.pos);
       typedArraySet(buf, typedArraySubarray(s.data, s.pos, s.pos + n));
       s.pos += n;
     } else if (s.kind === "fd") {
@@ -207,7 +208,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Byte order, as C's strcmp sorts names. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(lengthOf(a), lengthOf(b));
+  const n = mathMin(lengthOf(a), lengthOf(b));
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return lengthOf(a) - lengthOf(b);
 }
@@ -243,7 +244,7 @@ function writeDirents(buf: Uint8Array, list: DirListing, cookie: number): number
   const { bytes, starts } = list;
   if (cookie >= starts.length - 1) return 0;
   const from = starts[cookie]!;
-  const n = Math.min(lengthOf(bytes) - from, lengthOf(buf));
+  const n = mathMin(lengthOf(bytes) - from, lengthOf(buf));
   typedArraySet(buf, typedArraySubarray(bytes, from, from + n));
   return n;
 }

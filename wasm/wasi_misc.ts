@@ -10,9 +10,12 @@ import { fstatFull } from "../ffi/host_files.ts";
 import {
   appendOwn,
   Int32ArrayCtor,
+  mathMin,
+  mathTrunc,
   ownList,
   typedArrayByteLength as lengthOf,
   typedArraySet,
+  typedArraySubarray,
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import type { HostContext, Syscall } from "./host_context.ts";
@@ -25,7 +28,7 @@ const MAX_SUBSCRIPTIONS = 4096;
 function now(id: number): bigint | undefined {
   switch (id) {
     case CLOCK.REALTIME:
-      return BigInt(Math.trunc((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+      return BigInt(mathTrunc((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
     case CLOCK.MONOTONIC:
       return process.hrtime.bigint();
     case CLOCK.PROCESS_CPUTIME:
@@ -135,10 +138,11 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
       const out = ctx.view().slice(ptr >>> 0, len >>> 0);
       // getRandomValues takes at most 64 KiB, and no views of shared memory.
       const chunk = new Uint8ArrayCtor(65536);
-      for (let at = 0; at < out.length; at += chunk.length) {
-        const n = Math.min(chunk.length, out.length - at);
-        crypto.getRandomValues(chunk.subarray(0, n));
-        out.set(chunk.subarray(0, n), at);
+      const size = len >>> 0;
+      for (let at = 0; at < size; at += 65536) {
+        const part = typedArraySubarray(chunk, 0, mathMin(65536, size - at));
+        crypto.getRandomValues(part);
+        typedArraySet(out, part, at);
       }
     },
 

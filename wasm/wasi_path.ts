@@ -50,7 +50,13 @@ import {
   RIGHTS,
   WRITE_RIGHTS,
 } from "./wasi_defs.ts";
-import { Uint8ArrayCtor } from "../ffi/primordials.ts";
+import {
+  mathMin,
+  typedArrayLength,
+  typedArraySet,
+  typedArraySubarray,
+  Uint8ArrayCtor,
+} from "../ffi/primordials.ts";
 
 const R = RIGHTS;
 
@@ -283,8 +289,8 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       const r = at(fds.dir(fd >>> 0, R.PATH_READLINK), ptr, len, false);
       const link = new Uint8ArrayCtor(readlinkSync(target(r), { encoding: "buffer" }));
       const v = ctx.view();
-      const n = Math.min(link.length, bufLen >>> 0);
-      v.slice(buf >>> 0, n).set(link.subarray(0, n));
+      const n = mathMin(typedArrayLength(link), bufLen >>> 0);
+      typedArraySet(v.slice(buf >>> 0, n), typedArraySubarray(link, 0, n));
       v.setU32(used >>> 0, n);
     },
 

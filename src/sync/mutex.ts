@@ -24,7 +24,7 @@
  * @module
  */
 import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
-import { atomics } from "../../ffi/primordials.ts";
+import { atomics, mathMin } from "../../ffi/primordials.ts";
 import type { MMap } from "../mmap.ts";
 import {
   checkIntact,
@@ -393,7 +393,7 @@ export class Mutex {
           `still held by process ${owner} when the timeout ran out`,
         );
       }
-      const outcome = yield { view: w, index: 0, expected: s, ms: Math.min(left, LIVENESS_MS) };
+      const outcome = yield { view: w, index: 0, expected: s, ms: mathMin(left, LIVENESS_MS) };
       this.#live(); // the map may have been closed while this locker slept
       // A full slice asleep without a wake: time to ask whether the owner lives.
       checkOwner = outcome === "timed-out";

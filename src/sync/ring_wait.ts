@@ -15,7 +15,7 @@
  * @module
  */
 import { schedYield } from "../../ffi/futex.ts";
-import { atomics } from "../../ffi/primordials.ts";
+import { atomics, mathMin } from "../../ffi/primordials.ts";
 import { ASLEEP } from "./ring_layout.ts";
 import { now, type Steps } from "./steps.ts";
 
@@ -202,6 +202,6 @@ export function* sleepUntilChange(
     if (t >= end) return false;
     if (nextCheck < 0) nextCheck = t + LIVENESS_MS;
     else if (t >= nextCheck) w.check(), nextCheck = t + LIVENESS_MS;
-    yield { view: h, index, expected: marked, ms: Math.min(end - t, LIVENESS_MS), at: w.at };
+    yield { view: h, index, expected: marked, ms: mathMin(end - t, LIVENESS_MS), at: w.at };
   }
 }

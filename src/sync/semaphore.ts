@@ -9,7 +9,7 @@
  * @module
  */
 import { futexWake } from "../../ffi/futex.ts";
-import { atomics } from "../../ffi/primordials.ts";
+import { atomics, mathMax } from "../../ffi/primordials.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
 import {
@@ -118,7 +118,7 @@ export class Semaphore {
    * ```
    */
   get value(): number {
-    return Math.max(this.#load() - 1, 0);
+    return mathMax(this.#load() - 1, 0);
   }
 
   /**
