@@ -90,6 +90,35 @@ describe("patched engine methods decide nothing", () => {
 
 const enc = new TextEncoder();
 
+describe("paths that pose as URLs", () => {
+  it("a Proxy of a URL, or an object that only inherits from URL, is the path TypeError", () => {
+    const t = tempDir();
+    try {
+      const path = t.path("a");
+      writeFileSync(path, "abc");
+      const url = new URL(`file://${path}`);
+      const message = /path must be a string or a file: URL, not an object posing as a URL/;
+      // Before: the engine's own error from inside URL's getters.
+      assert.throws(() => MMap.open(new Proxy(url, {})), { name: "TypeError", message });
+      assert.throws(() => MMap.open(Object.create(URL.prototype)), { name: "TypeError", message });
+      assert.throws(() => new WASI({ preopens: { "/": new Proxy(url, {}) } }), {
+        name: "TypeError",
+        message,
+      });
+      // A subclass whose pathname getter would answer another file is read by URL's own getter.
+      class Elsewhere extends URL {
+        override get pathname(): string {
+          return "/nonexistent/elsewhere";
+        }
+      }
+      using m = MMap.open(new Elsewhere(url));
+      assert.equal(m.length, 3);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe("a patched Math or typed-array length", () => {
   it("Math.min answering Math.max moves the right bytes across a concatenation's files", () => {
     const t = tempDir();
