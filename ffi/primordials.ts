@@ -483,6 +483,10 @@ export const StringCtor: StringConstructor = String;
 export const NumberCtor: NumberConstructor = Number;
 /** The captured `BigInt` (a function: `BigIntCtor(x)` converts). */
 export const BigIntCtor: BigIntConstructor = BigInt;
+/** `BigInt.asUintN`, captured. */
+export const bigIntAsUintN: (bits: number, value: bigint) => bigint = BigInt.asUintN;
+/** `BigInt.asIntN`, captured. */
+export const bigIntAsIntN: (bits: number, value: bigint) => bigint = BigInt.asIntN;
 /** `Number.isSafeInteger`, captured. */
 export const isSafeInteger: (value: unknown) => value is number = Number.isSafeInteger as never;
 /** `Number.isInteger`, captured. */

@@ -8,9 +8,11 @@ import { OpenedFile } from "../ffi/create.ts";
 import { growFile } from "../ffi/space.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import {
+  BigIntCtor as BigInt,
   byteArray,
   DataViewCtor,
   mathMin,
+  NumberCtor as Number,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayIndexOf,

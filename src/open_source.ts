@@ -10,6 +10,7 @@ import { closeFd, dupFd, truncateFd } from "../ffi/files.ts";
 import { growFile } from "../ffi/space.ts";
 import { typeName } from "./args.ts";
 import { toPath } from "./path.ts";
+import { isInteger } from "../ffi/primordials.ts";
 
 /**
  * A file to map: a path (string or `file:` URL), a descriptor, or a `node:fs`
@@ -41,7 +42,7 @@ const FsFile = (globalThis as { Deno?: { FsFile?: abstract new (...args: never[]
   .Deno?.FsFile;
 
 function checkDescriptor(fd: unknown, what: string): number {
-  if (typeof fd !== "number" || !Number.isInteger(fd)) {
+  if (typeof fd !== "number" || !isInteger(fd)) {
     throw new TypeError(`${what} must be an integer, not ${typeName(fd)}`);
   }
   if (fd < 0 || fd > 0x7fffffff) {

@@ -90,6 +90,46 @@ describe("patched engine methods decide nothing", () => {
 
 const enc = new TextEncoder();
 
+describe("a replaced Number, BigInt.asIntN or Number.isInteger", () => {
+  it("choose neither the file offset mapped, nor a WASI position, nor the descriptor", () => {
+    const t = tempDir();
+    try {
+      const path = t.path("a");
+      const bytes = new Uint8Array(3 * 4096).map((_, i) => (i * 13) & 0xff);
+      writeFileSync(path, bytes);
+      const RealNumber = Number;
+      const plusOne = Object.assign((x: unknown) => RealNumber(x) + 1, RealNumber);
+      // Before: the unaligned offset went through Number(), and the map began a byte late.
+      const first = patched(globalThis, "Number", plusOne, () => {
+        using m = MMap.open(path, { offset: 4101, align: true });
+        return m.at(0);
+      });
+      assert.equal(first, bytes[4101]);
+
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const wasi = new WASI({ memory, preopens: { "/": t.dir } });
+      const w = wasi.wasiImport as Record<string, (...a: unknown[]) => number>;
+      new Uint8Array(memory.buffer).set(enc.encode("a"), 0);
+      assert.equal(w.path_open!(3, 0, 0, 1, 0, 0x1fffffffn, 0x1fffffffn, 0, 100), 0);
+      const fd = new DataView(memory.buffer).getUint32(100, true);
+      // Before: fd_seek's offset went through BigInt.asIntN, and the position became 5.
+      const five = () => 5n;
+      assert.equal(patched(BigInt, "asIntN", five, () => w.fd_seek!(fd, 0n, 0, 200)), 0);
+      assert.equal(new DataView(memory.buffer).getBigUint64(200, true), 0n);
+      wasi.close();
+
+      // Before: NaN passed a patched isInteger, and reached the FFI call to dup(2).
+      const open = () => MMap.open(NaN as never);
+      assert.throws(() => patched(Number, "isInteger", () => true, open), {
+        name: "TypeError",
+        message: /descriptor must be an integer/,
+      });
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe("paths that pose as URLs", () => {
   it("a Proxy of a URL, or an object that only inherits from URL, is the path TypeError", () => {
     const t = tempDir();

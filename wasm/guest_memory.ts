@@ -13,12 +13,14 @@
 import { Mapping } from "../ffi/mapping.ts";
 import {
   appendOwn,
+  BigIntCtor as BigInt,
   bufferByteLength,
   insertOwn,
   isSharedArrayBuffer,
   mathCeil,
   mathMax,
   mathMin,
+  NumberCtor as Number,
   ownList,
   registerFinalizer,
   removeItemOwn,

@@ -26,7 +26,14 @@ import {
   PROT_WRITE,
 } from "../src/constants.ts";
 import type { Mapping } from "../ffi/mapping.ts";
-import { insertOwn, ownList, removeOwn } from "../ffi/primordials.ts";
+import {
+  bigIntAsIntN,
+  BigIntCtor as BigInt,
+  insertOwn,
+  NumberCtor as Number,
+  ownList,
+  removeOwn,
+} from "../ffi/primordials.ts";
 import { kernelProtection } from "../src/access.ts";
 import { Errno, errnoOf } from "./errno.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
@@ -160,7 +167,7 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
       guarded(() => {
         const gm = GuestMemory.of(ctx.memory());
         const len = length >>> 0;
-        const off = BigInt.asIntN(64, offset);
+        const off = bigIntAsIntN(64, offset);
         const share = flags & (GUEST_MAP.SHARED | GUEST_MAP.PRIVATE);
         if (gm.index64 || len === 0 || prot & ~3 || flags & ~7) return -ERRNO.INVAL;
         if (share !== GUEST_MAP.SHARED && share !== GUEST_MAP.PRIVATE) return -ERRNO.INVAL;

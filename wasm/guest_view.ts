@@ -8,6 +8,8 @@
  */
 import {
   appendOwn,
+  bigIntAsUintN,
+  BigIntCtor as BigInt,
   DataViewCtor,
   decodeUtf8Strict,
   isSharedArrayBuffer,
@@ -143,7 +145,7 @@ export class GuestView {
       this.dv.setUint32(ptr, v, true);
       return;
     }
-    this.dv.setBigUint64(ptr, BigInt.asUintN(64, BigInt(v)), true);
+    this.dv.setBigUint64(ptr, bigIntAsUintN(64, BigInt(v)), true);
   }
 
   /** u64 at `ptr`, as a BigInt. */

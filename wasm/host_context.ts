@@ -9,6 +9,7 @@ import { Errno } from "./errno.ts";
 import type { FdTable } from "./fd_table.ts";
 import type { GuestView } from "./guest_view.ts";
 import { ERRNO, FILETYPE, FSTFLAGS, SIZE } from "./wasi_defs.ts";
+import { bigIntAsUintN, BigIntCtor as BigInt, NumberCtor as Number } from "../ffi/primordials.ts";
 
 /** The state the calls act on. */
 export interface HostContext {
@@ -40,7 +41,7 @@ export type Syscall = (...args: any[]) => number | void;
 
 /** A u64 argument (a BigInt from the engine) as a Number; `EOVERFLOW` beyond 2^53. */
 export function u64(value: bigint): number {
-  const v = BigInt.asUintN(64, value);
+  const v = bigIntAsUintN(64, value);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Errno(ERRNO.OVERFLOW);
   return Number(v);
 }
@@ -87,7 +88,7 @@ export function newTimes(fst: number, atim: bigint, mtim: bigint): [TimeSpec, Ti
     throw new Errno(ERRNO.INVAL);
   }
   const pick = (given: number, now: number, t: bigint): TimeSpec =>
-    fst & given ? BigInt.asUintN(64, t) : fst & now ? "now" : "omit";
+    fst & given ? bigIntAsUintN(64, t) : fst & now ? "now" : "omit";
   return [
     pick(FSTFLAGS.ATIM, FSTFLAGS.ATIM_NOW, atim),
     pick(FSTFLAGS.MTIM, FSTFLAGS.MTIM_NOW, mtim),

@@ -13,11 +13,16 @@ import { truncateFd } from "../ffi/files.ts";
 import {
   appendOwn,
   arraySort,
+  bigIntAsIntN,
+  bigIntAsUintN,
+  BigIntCtor as BigInt,
   DataViewCtor,
   decodeUtf8,
   encodeUtf8,
   Int32ArrayCtor,
+  isSafeInteger,
   mathMin,
+  NumberCtor as Number,
   ownList,
   typedArrayBuffer,
   typedArrayByteLength as lengthOf,
@@ -312,8 +317,8 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
 
     fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint) {
       const e = fds.get(fd >>> 0);
-      const b = BigInt.asUintN(64, base);
-      const i = BigInt.asUintN(64, inheriting);
+      const b = bigIntAsUintN(64, base);
+      const i = bigIntAsUintN(64, inheriting);
       if ((b & ~BigInt(e.rights)) !== 0n || (i & ~BigInt(e.inheriting)) !== 0n) {
         return ERRNO.NOTCAPABLE;
       }
@@ -404,9 +409,9 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
         : whence === WHENCE.END
         ? sizeOf(e)
         : NaN;
-      if (Number.isNaN(from)) return ERRNO.INVAL;
-      const pos = from + Number(BigInt.asIntN(64, offset));
-      if (pos < 0 || !Number.isSafeInteger(pos)) return ERRNO.INVAL;
+      if (from !== from) return ERRNO.INVAL;
+      const pos = from + Number(bigIntAsIntN(64, offset));
+      if (pos < 0 || !isSafeInteger(pos)) return ERRNO.INVAL;
       const v = ctx.view();
       v.fits(newOffset >>> 0, 8);
       e.pos = pos;

@@ -9,9 +9,11 @@ import process from "node:process";
 import { fstatFull } from "../ffi/host_files.ts";
 import {
   appendOwn,
+  BigIntCtor as BigInt,
   Int32ArrayCtor,
   mathMin,
   mathTrunc,
+  NumberCtor as Number,
   ownList,
   typedArrayByteLength as lengthOf,
   typedArraySet,

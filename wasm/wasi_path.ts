@@ -51,7 +51,10 @@ import {
   WRITE_RIGHTS,
 } from "./wasi_defs.ts";
 import {
+  bigIntAsUintN,
+  BigIntCtor as BigInt,
   mathMin,
+  NumberCtor as Number,
   typedArrayLength,
   typedArraySet,
   typedArraySubarray,
@@ -142,8 +145,8 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       // Before anything is opened: an fd_out past the memory created the file (O_CREAT).
       ctx.view().fits(fdOut >>> 0, 4);
       const mask = BigInt(ALL_RIGHTS);
-      const rights = Number(BigInt.asUintN(64, base) & mask) & dir.inheriting;
-      const inherit = Number(BigInt.asUintN(64, inheriting) & mask) & dir.inheriting;
+      const rights = Number(bigIntAsUintN(64, base) & mask) & dir.inheriting;
+      const inherit = Number(bigIntAsUintN(64, inheriting) & mask) & dir.inheriting;
       const flags = openFlags(oflags, rights);
       // Where the kernel can refuse every symbolic link on the way (openat2),
       // the resolved path, made of real directories only, is opened as it is
