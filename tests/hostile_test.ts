@@ -9,7 +9,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import { MMap, Ring } from "../mod.ts";
+import { MMap, Mutex, Ring, Semaphore } from "../mod.ts";
 import { WASI } from "../wasm/mod.ts";
 import { tempDir, withPatches } from "./_helpers.ts";
 
@@ -127,6 +127,24 @@ describe("a replaced Number, BigInt.asIntN or Number.isInteger", () => {
     } finally {
       t.cleanup();
     }
+  });
+});
+
+describe("locks given something posing as a map", () => {
+  it("a Proxy of an MMap, or any object MMap[Symbol.hasInstance] lets through, is the map TypeError", () => {
+    using m = MMap.anonymous(4096);
+    const message = /map must be an MMap, not an MMap look-alike/;
+    // Before: the engine's private-field error from inside map.length.
+    assert.throws(() => new Mutex(new Proxy(m, {}), 0), { name: "TypeError", message });
+    assert.throws(() => new Semaphore(new Proxy(m, {}), 0), { name: "TypeError", message });
+    const fake = Object.create(MMap.prototype);
+    const made = patched(
+      MMap,
+      Symbol.hasInstance,
+      () => true,
+      () => tryName(() => new Mutex(fake, 0)),
+    );
+    assert.equal(made, "TypeError");
   });
 });
 

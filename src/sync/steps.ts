@@ -22,7 +22,8 @@ import { toInt, typeName } from "../args.ts";
 import { errnoValue, MMapOSError } from "../../ffi/errors.ts";
 import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
 import { CLOSED } from "../cursor.ts";
-import { fileOfMap, isSharedMap, MMap, settleFaults } from "../mmap.ts";
+import { fileOfMap, isMMap, isSharedMap, type MMap, settleFaults } from "../mmap.ts";
+import { brandName } from "./ring_bytes.ts";
 
 /** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
 export interface Sleep {
@@ -107,14 +108,17 @@ export function deadline(timeoutMs: unknown, what: string): number {
  * there. The offset must be a multiple of 4 and the words inside the map.
  */
 export function wordsOf(
-  map: unknown,
+  given: unknown,
   byteOffset: unknown,
   count: number,
   what: string,
 ): Int32Array {
-  if (!(map instanceof MMap)) {
-    throw new TypeError(`${what}: map must be an MMap, not ${typeName(map)}`);
+  // By its private state, as the Ring checks: a Proxy of an MMap, or an
+  // object that an `MMap[Symbol.hasInstance]` lets through, is no map.
+  if (!isMMap(given)) {
+    throw new TypeError(`${what}: map must be an MMap, not ${brandName(given)}`);
   }
+  const map = given as MMap;
   requireLocks(what);
   const offset = toInt(byteOffset, "byteOffset");
   const bytes = count * 4;
