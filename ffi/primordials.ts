@@ -341,6 +341,10 @@ export const arrayJoin: (list: readonly unknown[], separator: string) => string 
 /** `Object.keys`, captured. */
 export const objectKeys: (o: object) => string[] = Object.keys;
 
+/** `Object.getOwnPropertyDescriptor`, captured. */
+export const ownDescriptor: (o: object, key: PropertyKey) => PropertyDescriptor | undefined =
+  Object.getOwnPropertyDescriptor;
+
 /** `Object.hasOwn`, captured. */
 export const hasOwn: (o: object, key: PropertyKey) => boolean = Object.hasOwn;
 

@@ -16,16 +16,30 @@ import {
   NumberCtor,
   objectKeys,
   ObjectPrototype,
+  ownDescriptor,
 } from "../ffi/primordials.ts";
 
-/** A short description of a value's type, for error messages. */
+/**
+ * A short description of a value's type, for error messages: the name of
+ * the nearest `constructor` on its chain, read from data properties only.
+ * It runs no getter and lets no trap's error out (a Proxy, a `constructor`
+ * getter that throws a RangeError or closes the map): the message of a
+ * misuse must not become another error.
+ */
 export function typeName(value: unknown): string {
   if (value === null) return "null";
-  if (isArray(value)) return "Array";
-  if (typeof value === "object") {
-    return (value as object).constructor?.name ?? "object";
-  }
-  return typeof value;
+  if (typeof value !== "object") return typeof value;
+  try {
+    if (isArray(value)) return "Array";
+    for (let p: object | null = value; p !== null; p = getPrototypeOf(p)) {
+      const ctor = ownDescriptor(p, "constructor");
+      if (!ctor) continue;
+      const fn: unknown = ctor.value;
+      const name = typeof fn === "function" ? ownDescriptor(fn, "name")?.value : undefined;
+      return typeof name === "string" && name !== "" ? name : "object";
+    }
+  } catch { /* a Proxy's trap threw, or it was revoked */ }
+  return "object";
 }
 
 /** The range of C's `ssize_t` (CPython's `Py_ssize_t`) on 64-bit platforms. */

@@ -148,6 +148,41 @@ describe("locks given something posing as a map", () => {
   });
 });
 
+describe("values whose description runs code", () => {
+  it("a constructor getter that throws or closes the map leaves the misuse's own TypeError", () => {
+    using m = MMap.anonymous(4096);
+    const boom = {
+      get constructor(): never {
+        throw new RangeError("boom");
+      },
+    };
+    const closing = {
+      get constructor() {
+        m.close();
+        return Object;
+      },
+    };
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    // Before: the RangeError from inside the message, the engine's revoked-Proxy
+    // error, and a map closed by the message of an error about something else.
+    assert.throws(() => MMap.anonymous(boom as never), {
+      name: "TypeError",
+      message: "length must be an integer, not object",
+    });
+    assert.throws(() => MMap.anonymous(revoked.proxy as never), {
+      name: "TypeError",
+      message: "length must be an integer, not object",
+    });
+    assert.throws(() => m.seek(closing as never), { name: "TypeError", message: /pos must be/ });
+    assert.equal(m.closed, false);
+    assert.throws(() => new Ring(m, 0, 4096, { wait: boom as never }), {
+      name: "TypeError",
+      message: /wait must be "spin", "yield" or "sleep", not object/,
+    });
+  });
+});
+
 describe("paths that pose as URLs", () => {
   it("a Proxy of a URL, or an object that only inherits from URL, is the path TypeError", () => {
     const t = tempDir();

@@ -306,7 +306,11 @@ export class Ring {
     const wait = optionValue(o, "wait"), givenSpins = optionValue(o, "spins");
     const strategy = (wait ?? "sleep") as WaitStrategy;
     if (!arrayIncludes(STRATEGIES, strategy)) {
-      throw new TypeError(`Ring: wait must be "spin", "yield" or "sleep", not ${String(strategy)}`);
+      throw new TypeError(
+        `Ring: wait must be "spin", "yield" or "sleep", not ${
+          typeof strategy === "string" ? strategy : typeName(strategy)
+        }`,
+      );
     }
     const spins = givenSpins === undefined ? DEFAULT_SPINS : toInt(givenSpins, "spins");
     this.#spinMs = givenSpins === undefined ? DEFAULT_SPIN_MS : 0;
