@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { MMap, Mutex, Ring, Semaphore } from "../mod.ts";
-import { WASI } from "../wasm/mod.ts";
+import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 import { tempDir, withPatches } from "./_helpers.ts";
 
 /**
@@ -145,6 +145,23 @@ describe("locks given something posing as a map", () => {
       () => tryName(() => new Mutex(fake, 0)),
     );
     assert.equal(made, "TypeError");
+  });
+
+  it("mapIntoMemory takes a real MMap whatever instanceof says, and names a look-alike", () => {
+    const t = tempDir();
+    try {
+      writeFileSync(t.path("a"), "abc");
+      using m = MMap.open(t.path("a"));
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const message = /source must be an open MMap, not an MMap look-alike/;
+      // Before: the engine's private-field error, and a real map refused as a bad path.
+      assert.throws(() => mapIntoMemory(memory, new Proxy(m, {})), { name: "TypeError", message });
+      const mapped = patched(MMap, Symbol.hasInstance, () => false, () => mapIntoMemory(memory, m));
+      assert.equal(mapped.length, 3);
+      mapped.unmap();
+    } finally {
+      t.cleanup();
+    }
   });
 });
 

@@ -10,7 +10,8 @@ import { ACCESS_COPY, ACCESS_READ, ACCESS_WRITE, MS_SYNC, PAGESIZE } from "../sr
 import { kernelProtection, parseAccess, resolveProtection } from "../src/access.ts";
 import { checkOptions, toBool, toInt, toOptionalInt, typeName } from "../src/args.ts";
 import { errnoValue, faultError, MMapOSError } from "../ffi/errors.ts";
-import { fileOfMap, MMap } from "../src/mmap.ts";
+import { fileOfMap, isMMap, type MMap } from "../src/mmap.ts";
+import { brandName } from "../src/sync/ring_bytes.ts";
 import { type FileSource, resolveSource } from "../src/open_source.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
 import { GuestMemory, type Region, roundUp } from "./guest_memory.ts";
@@ -256,13 +257,18 @@ function openSource(
   source: unknown,
   access: number | undefined,
 ): { fd: number; owned: boolean; access: number; path?: string } {
-  if (source instanceof MMap) {
-    const f = fileOfMap(source);
+  // By its private state: a Proxy of an MMap or an object an
+  // `MMap[Symbol.hasInstance]` vouches for is no map (nor a real one refused).
+  if (isMMap(source)) {
+    const f = fileOfMap(source as MMap);
     if (f.fd < 0) {
       throw new TypeError("the MMap has no file descriptor (anonymous, or trackfd: false)");
     }
     const own = f.access === ACCESS_READ || f.access === ACCESS_COPY ? f.access : ACCESS_WRITE;
     return { fd: f.fd, owned: false, access: access ?? own, path: f.path };
+  }
+  if (typeName(source) === "MMap") {
+    throw new TypeError(`source must be an open MMap, not ${brandName(source)}`);
   }
   const a = access ?? ACCESS_READ;
   if (typeof source === "number" || typeof source === "bigint") {
