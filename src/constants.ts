@@ -689,13 +689,19 @@ export const MADV_DONTNEED_LOCKED: number = madv("MADV_DONTNEED_LOCKED");
  */
 export const MADV_COLLAPSE: number = madv("MADV_COLLAPSE");
 /**
- * `madvise` advice `MADV_HWPOISON` (Linux only; -1 on macOS).
+ * `madvise` advice `MADV_HWPOISON` (Linux only; -1 on macOS). `madvise()`
+ * refuses it (`MMapOSError` `EPERM`, as the kernel answers any caller but
+ * root): the kernel would poison the pages, and their next access would
+ * kill the process.
  *
  * @example
  * ```ts
- * import { MADV_HWPOISON, MMap, PAGESIZE } from "@seed/mmap";
+ * import { MADV_HWPOISON, MMap, type MMapOSError, PAGESIZE } from "@seed/mmap";
  * using m = MMap.anonymous(PAGESIZE);
- * try { m.madvise(MADV_HWPOISON); } catch { // not every kernel takes every advice
+ * try {
+ *   m.madvise(MADV_HWPOISON);
+ * } catch (e) {
+ *   console.log((e as MMapOSError).code); // "EPERM" on Linux: the page stays whole
  * }
  * ```
  */

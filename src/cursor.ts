@@ -34,8 +34,12 @@ import {
   typeName,
 } from "./args.ts";
 import { byteLength } from "./bytes.ts";
-import { ACCESS_READ, MS_ASYNC, MS_INVALIDATE, MS_SYNC } from "./constants.ts";
+import { ACCESS_READ, MADV_HWPOISON, MS_ASYNC, MS_INVALIDATE, MS_SYNC } from "./constants.ts";
+import { errnoValue, MMapOSError } from "../ffi/errors.ts";
 import { clampRange, type Slice } from "./slice.ts";
+
+/** What the kernel answers an unprivileged MADV_HWPOISON. */
+const EPERM = errnoValue("EPERM") ?? 1;
 
 /** CPython's message for any use of a closed map. */
 export const CLOSED = "mmap closed or invalid";
@@ -252,6 +256,17 @@ export function madviseArgs(
   if (from < 0 || from >= total) throw new RangeError("madvise start out of bounds");
   if (exact < 0n) throw new RangeError("madvise length invalid");
   if (SSIZE_MAX - BigIntCtor(from) < exact) throw new RangeError("madvise length too large");
+  // The kernel takes MADV_HWPOISON from root: it poisons the pages, and the
+  // next access is a SIGBUS no guard may recover from (the process dies, and
+  // the physical page stays offline). Refused as an unprivileged caller is.
+  if (advice === MADV_HWPOISON && advice !== -1) {
+    throw new MMapOSError(
+      EPERM,
+      "madvise",
+      undefined,
+      "MADV_HWPOISON poisons the pages, and their next access would kill the process",
+    );
+  }
   return [advice, from, mathMin(NumberCtor(exact), total - from)];
 }
 
