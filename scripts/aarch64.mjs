@@ -255,7 +255,7 @@ function setup() {
  */
 const COST = {
   "tests/fault_guard_test.ts": 120,
-  "tests/escape_test.ts": 161,
+  "tests/escape_test.ts": 96,
   "tests/concat_test.ts": 138,
   "tests/lifetime_test.ts": 138,
   "tests/lines_test.ts": 137,

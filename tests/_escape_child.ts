@@ -1,12 +1,15 @@
-// Child process for escape_test.ts: one hostile case per run (argv[2]),
-// each of which used to kill the process with SIGSEGV. It prints one JSON
-// line with what it saw, then exits 0; a crash is an exit status the parent
-// asserts on. Run by the current runtime; never imported.
-import { readFileSync, writeFileSync } from "node:fs";
+// Child process for escape_test.ts: the hostile cases named in argv[2]
+// (comma-separated), each of which used to kill the process with SIGSEGV,
+// one after another, each in a folder of its own under argv[3]. For each it
+// prints `@case NAME JSON` with what it saw, then exits 0; a crash is an exit
+// status the parent asserts on. Run by the current runtime; never imported.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { MMap, PAGESIZE } from "../mod.ts";
 
-const [how, dir] = process.argv.slice(2);
+const [names, root] = process.argv.slice(2);
+/** The running case's own folder. */
+let dir = root;
 const g = globalThis as unknown as { gc?: () => void; Bun?: { gc(force: boolean): void } };
 
 function gc(): Promise<void> {
@@ -20,10 +23,6 @@ function gc(): Promise<void> {
     };
     step();
   });
-}
-
-function out(value: unknown): void {
-  console.log(JSON.stringify(value));
 }
 
 /** A file of one page of 7s, mapped for writing. */
@@ -267,4 +266,8 @@ function closeAfter(buffer: (m: MMap) => ArrayBuffer, way: string): unknown {
   return probe(k, path);
 }
 
-out(await cases[how]());
+for (const name of names.split(",")) {
+  dir = `${root}/${name}`;
+  mkdirSync(dir);
+  console.log(`@case ${name} ${JSON.stringify(await cases[name]())}`);
+}
