@@ -6,9 +6,12 @@ import { MMap, Mutex, Semaphore, wait } from "../mod.ts";
 import { wakeWhenAsleep } from "./sync_helpers.ts";
 
 interface Task {
-  task: "count" | "countAsync" | "hold" | "wait" | "notify" | "acquire";
+  task: "count" | "countAsync" | "hold" | "wait" | "notify" | "acquire" | "watch";
   name: string;
   n?: number;
+  /** "watch": the lock's state to look out for. */
+  pid?: number;
+  word1?: number;
 }
 
 const scope = globalThis as unknown as {
@@ -54,5 +57,24 @@ scope.onmessage = async ({ data }) => {
     case "acquire":
       scope.postMessage(new Semaphore(m, 8).acquire(10_000));
       break;
+    case "watch": {
+      // Until told to stop: how often the lock's words read, at one instant
+      // (word 1 between two equal reads of word 0), as owned by `pid` while
+      // word 1 still holds `word1`, a fingerprint `pid` never writes.
+      const words = m.view(Int32Array, 0, 2);
+      let seen = 0;
+      let looks = 0;
+      scope.postMessage("watching");
+      while (Atomics.load(flag, 0) !== 2) {
+        const s = Atomics.load(words, 0);
+        const word1 = Atomics.load(words, 1);
+        if (Atomics.load(words, 0) === s && (s & 0x3fffffff) === data.pid && word1 === data.word1) {
+          seen++;
+        }
+        looks++;
+      }
+      scope.postMessage({ seen, looks });
+      break;
+    }
   }
 };

@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMapOSError, Mutex, notify, Semaphore, waitAsync } from "../mod.ts";
-import { SLOW, thisRuntime, wakeWhenAsleep, withRegion } from "./sync_helpers.ts";
+import { deadPid, SLOW, thisRuntime, wakeWhenAsleep, withRegion } from "./sync_helpers.ts";
+import process from "node:process";
+import { scaled } from "./_emulation.ts";
 
 const script = new URL("./sync_worker.ts", import.meta.url).href;
 
@@ -81,6 +83,48 @@ describe(`Workers in one ${thisRuntime} process`, () => {
           assert.equal(guard.ownerDied, false);
           assert.equal(await w.next(), "unlocked");
           guard.unlock();
+        } finally {
+          w.worker.terminate();
+        }
+      });
+    },
+  );
+
+  it(
+    "a takeover from a dead owner never shows the new owner beside the dead one's fingerprint",
+    SLOW,
+    async () => {
+      // A locker that reads that state judges the live new owner by the dead
+      // one's start time, calls it dead, and takes the lock from it: two
+      // holders. A Worker watches the words while this thread takes the lock
+      // over again and again from a dead process.
+      await withRegion(4096, async (name, m) => {
+        const dead = await deadPid();
+        const stale = 12345 | (777 << 22);
+        const words = m.view(Int32Array, 0, 2);
+        const flag = m.view(Int32Array, 16, 1);
+        const w = startWorker();
+        try {
+          w.worker.postMessage({ task: "watch", name, pid: process.pid, word1: stale });
+          assert.equal(await w.next(), "watching");
+          const mutex = new Mutex(m, 0);
+          let taken = 0;
+          const rounds = scaled(20_000, 2_000);
+          for (let i = 0; i < rounds; i++) {
+            // The dead owner's state, written as the lock writes a change of owner.
+            Atomics.store(words, 1, 0);
+            Atomics.store(words, 0, dead);
+            Atomics.store(words, 1, stale);
+            const guard = mutex.tryLock();
+            if (guard?.ownerDied) taken++;
+          }
+          Atomics.store(flag, 0, 2);
+          const { seen, looks } = await w.next() as { seen: number; looks: number };
+          assert.equal(taken, rounds);
+          assert.ok(looks > 0);
+          assert.equal(seen, 0, `${seen} of ${looks} looks saw this process beside the stale word`);
+          Atomics.store(words, 1, 0);
+          Atomics.store(words, 0, 0);
         } finally {
           w.worker.terminate();
         }

@@ -281,11 +281,11 @@ export class Mutex {
     const guard = this.#takeFree();
     if (guard) return guard;
     checkIntact(this.#map);
-    const w = this.#words;
-    const s = atomics.load(w, 0);
+    const s = atomics.load(this.#words, 0);
     const owner = s & OWNER;
-    if (owner === 0 || !this.#ownerGone(owner, atomics.load(w, 1))) return null;
-    return atomics.compareExchange(w, 0, s, threadIdentity().pid | WAITERS) === s
+    if (owner === 0) return null;
+    const word1 = this.#ownerWord(s);
+    return word1 !== null && this.#ownerGone(owner, word1) && this.#takeOver(s, word1)
       ? this.#took(owner)
       : null;
   }
@@ -351,6 +351,38 @@ export class Mutex {
     return owner !== threadIdentity().pid && !processAlive(owner, word1 >>> START_SHIFT);
   }
 
+  /**
+   * Word 1 as it belongs to word 0's value `s` (0, or the fingerprint of
+   * `s`'s owner), or null when word 0 moved on meanwhile: look again.
+   *
+   * Every change of owner clears word 1 before word 0 changes (unlock;
+   * takeover, `#takeOver`; a free lock has it cleared already), and the new
+   * owner writes its own only after. So word 1, when not 0, is the current
+   * owner's at every instant: read between two equal reads of word 0, it is
+   * `s`'s owner's unless the lock went round to another owner and back in
+   * between. A locker that took word 1 after word 0 once judged a live
+   * owner by the fingerprint of the dead one it had just taken over from,
+   * and took the lock from it.
+   */
+  #ownerWord(s: number): number | null {
+    const w = this.#words;
+    const word1 = atomics.load(w, 1);
+    return atomics.load(w, 0) === s ? word1 : null;
+  }
+
+  /**
+   * Takes the lock from its dead owner (word 0 `s`, word 1 `word1`): word 1
+   * cleared first, by compare-and-swap (it fails once anyone else took over
+   * or the owner changed), then word 0 moved to this thread, which writes
+   * its own word 1 (`#took`). A failed second step leaves word 1 cleared,
+   * which the next look at the dead owner reads as "pid only" (`processAlive`).
+   */
+  #takeOver(s: number, word1: number): boolean {
+    const w = this.#words;
+    if (atomics.load(w, 0) !== s || atomics.compareExchange(w, 1, word1, 0) !== word1) return false;
+    return atomics.compareExchange(w, 0, s, threadIdentity().pid | WAITERS) === s;
+  }
+
   /** The lock algorithm: returns the guard; throws on timeout or self-deadlock. */
   *#lockSteps(end: number, blocking: boolean): Steps<MutexGuard> {
     const w = this.#words;
@@ -376,9 +408,13 @@ export class Mutex {
       if (blocking && owner === me.pid && (atomics.load(w, 1) & TID) === me.tid) {
         throw lockError("EDEADLK", "Mutex.lock", "this thread already holds the lock");
       }
-      if (checkOwner && this.#ownerGone(owner, atomics.load(w, 1))) {
-        if (atomics.compareExchange(w, 0, s, me.pid | WAITERS) === s) return this.#took(owner);
-        continue;
+      if (checkOwner) {
+        const word1 = this.#ownerWord(s);
+        if (word1 === null) continue;
+        if (this.#ownerGone(owner, word1)) {
+          if (this.#takeOver(s, word1)) return this.#took(owner);
+          continue;
+        }
       }
       if ((s & WAITERS) === 0) {
         if (atomics.compareExchange(w, 0, s, s | WAITERS) !== s) continue;
