@@ -50,12 +50,12 @@ import {
 import {
   brandName,
   type ByteArray,
-  byteArrayLength,
   copyBytes,
+  measure,
+  Measured,
+  measuredWords,
   messageBytes,
   SMALL,
-  smallLength,
-  wordsOf,
 } from "./ring_bytes.ts";
 import {
   ASLEEP,
@@ -226,6 +226,12 @@ export class Ring {
   readonly #d: Uint8Array;
   readonly #d32: Int32Array;
   #shown: ArrayBuffer | null = null;
+  // The last argument each call site measured (see `measure`).
+  #pushed = new Measured();
+  #pushedAsync = new Measured();
+  #target = new Measured();
+  #batchData = new Measured();
+  #batchTarget = new Measured();
   /** `pushManyFrom`'s copy of the lengths of a batch (made at its first call). */
   #sizes: Uint32Array | null = null;
   /** The process's fault count when this ring last found none in its map (see `#settle`). */
@@ -424,8 +430,8 @@ export class Ring {
    */
   push(bytes: Uint8Array, timeoutMs?: number): boolean {
     let b = bytes;
-    let n = smallLength(b);
-    if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.push"));
+    let n = measure(this.#pushed, b);
+    if (n < 0 || n > SMALL) n = lengthOf(b = messageBytes(b, "Ring.push"));
     checkTimeout(timeoutMs, "Ring.push");
     this.#startPush(n, "Ring.push");
     const at = this.#place(n);
@@ -478,8 +484,8 @@ export class Ring {
   pushAsync(bytes: Uint8Array, timeoutMs?: number): Promise<boolean> {
     try {
       let b = bytes;
-      let n = smallLength(b);
-      if (n < 0) n = lengthOf(b = messageBytes(b, "Ring.pushAsync"));
+      let n = measure(this.#pushedAsync, b);
+      if (n < 0 || n > SMALL) n = lengthOf(b = messageBytes(b, "Ring.pushAsync"));
       const end = deadline(timeoutMs, "Ring.pushAsync");
       this.#startPush(n, "Ring.pushAsync");
       const at = this.#place(n);
@@ -591,7 +597,7 @@ export class Ring {
     lengths: Uint32Array,
     timeoutMs?: number,
   ): number {
-    const room = this.#targetLength(data, "Ring.pushManyFrom", "data");
+    const room = this.#targetLength(this.#batchData, data, "Ring.pushManyFrom", "data");
     if (tagOf(lengths) !== "Uint32Array") {
       throw new TypeError(
         `Ring.pushManyFrom: lengths must be a Uint32Array, not ${brandName(lengths)}`,
@@ -620,7 +626,7 @@ export class Ring {
     }
     if (count === 0) return 0;
     this.#startPush(sizes[0]!, "Ring.pushManyFrom");
-    const s32 = wordsOf(data);
+    const s32 = measuredWords(this.#batchData);
     const d = this.#d, d32 = this.#d32;
     const cap = this.capacity, mask = this.#mask;
     let done = 0;
@@ -887,7 +893,7 @@ export class Ring {
     target: Uint8Array | Int8Array | Uint8ClampedArray,
     timeoutMs?: number,
   ): number | null {
-    const room = this.#targetLength(target, "Ring.popInto");
+    const room = this.#targetLength(this.#target, target, "Ring.popInto");
     checkTimeout(timeoutMs, "Ring.popInto");
     this.#startPop("Ring.popInto");
     let at = this.#next();
@@ -978,7 +984,7 @@ export class Ring {
     lengths: Uint32Array,
     timeoutMs?: number,
   ): number {
-    const room = this.#targetLength(target, "Ring.popManyInto");
+    const room = this.#targetLength(this.#batchTarget, target, "Ring.popManyInto");
     checkTimeout(timeoutMs, "Ring.popManyInto");
     if (tagOf(lengths) !== "Uint32Array") {
       throw new TypeError(
@@ -1000,7 +1006,7 @@ export class Ring {
         `Ring.popManyInto: the message is ${this.#length} bytes, the target only ${room}`,
       );
     }
-    const t32 = wordsOf(target);
+    const t32 = measuredWords(this.#batchTarget);
     const d = this.#d, d32 = this.#d32;
     const mask = this.#mask, cap = this.capacity, max = this.maxMessage;
     let count = 0;
@@ -1154,6 +1160,11 @@ export class Ring {
       this.#readCursor =
         -1;
     this.#peeking = false;
+    this.#pushed.forget();
+    this.#pushedAsync.forget();
+    this.#target.forget();
+    this.#batchData.forget();
+    this.#batchTarget.forget();
   }
 
   /**
@@ -1417,8 +1428,8 @@ export class Ring {
    * `length`, a getter, a Proxy or a borrowed prototype never decide how
    * many bytes are copied or how long a message is).
    */
-  #targetLength(target: unknown, what: string, name = "target"): number {
-    const n = byteArrayLength(target);
+  #targetLength(m: Measured, target: unknown, what: string, name = "target"): number {
+    const n = measure(m, target);
     if (n < 0) {
       throw new TypeError(
         `${what}: ${name} must be a Uint8Array (or an Int8Array or Uint8ClampedArray), not ` +

@@ -1,6 +1,7 @@
 /**
  * The Ring's fast path for small messages: the length of a real Uint8Array
- * in two cheap brand checks and one read. Everything else goes through
+ * in two cheap brand checks and one read, and of the same array again in
+ * two element reads (`measure`). Everything else goes through
  * `toBytes` and the engine's intrinsics (ffi/primordials.ts), so that an own
  * `length`, a getter or a patched prototype cannot make the ring copy more
  * (or fewer) bytes than the record it reserved.
@@ -59,14 +60,63 @@ export function byteArrayLength(b: unknown): number {
 }
 
 /**
- * The length of a byte array (see `byteArrayLength`) when it is at most
- * `SMALL`; otherwise -1 (the caller takes the message through `toBytes`
- * then). Index reads of a real typed array never consult its prototype, so
- * no prototype or own property can change what the copy reads.
+ * The byte array a Ring's call site measured last, its length, and (made
+ * on demand) an Int32Array over its whole words: a program that pushes the
+ * same buffer again and again, or pops into the same target, pays for the
+ * engine's getters once (9-41 ns a call, most of what a small `push` costs
+ * beyond its copy). Holds the array until another one comes or the ring is
+ * closed.
  */
-export function smallLength(b: unknown): number {
+export class Measured {
+  /** The array that the next call may take from the cache (never an empty one). */
+  bytes: unknown = null;
+  /** The array measured last (an empty one too), for `measuredWords`. */
+  current: unknown = null;
+  length = -1;
+  /** `wordsOf(bytes)`; undefined until asked for. */
+  words: Int32Array | null | undefined = undefined;
+
+  /** Lets the array go (the ring is closed). */
+  forget(): void {
+    this.bytes = this.current = null;
+    this.length = -1;
+    this.words = undefined;
+  }
+}
+
+/**
+ * `byteArrayLength(b)`, through `m`: when `b` is the array measured last,
+ * its elements `length - 1` and `length` say whether its length is still
+ * the same (a transfer, a detach or a resize of its buffer changes it). An
+ * element read of a real typed array never reaches a getter, a prototype
+ * or an own property, so no user code runs and none can make it lie; and
+ * `b` is the very object the engine's getters measured, so it is a real
+ * byte array of that kind.
+ */
+export function measure(m: Measured, b: unknown): number {
+  if (b === m.bytes) {
+    const n = m.length;
+    const a = b as ByteArray;
+    if ((n === 0 || a[n - 1] !== undefined) && a[n] === undefined) return n;
+  }
   const n = byteArrayLength(b);
-  return n <= SMALL ? n : -1;
+  // An empty one is measured again each time: a detached array is empty
+  // too, and its callers tell the two apart.
+  m.bytes = n <= 0 ? null : b;
+  m.current = n < 0 ? null : b;
+  m.length = n;
+  m.words = undefined;
+  return n;
+}
+
+/**
+ * `wordsOf` the array `measure` just answered for (a byte array), made
+ * once per array and length.
+ */
+export function measuredWords(m: Measured): Int32Array | null {
+  const w = m.words;
+  if (w !== undefined) return w;
+  return m.words = wordsOf(m.current as ByteArray);
 }
 
 /**
