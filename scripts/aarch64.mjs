@@ -263,9 +263,9 @@ const COST = {
   "tests/sync_worker_test.ts": 65,
   "tests/ring_process_test.ts": 52,
   "tests/conformance_basic_test.ts": 45,
-  "tests/truncation_test.ts": 45,
   "tests/space_test.ts": 43,
   "tests/differential_test.ts": 40,
+  "tests/fault_reads_test.ts": 29,
   "tests/search_paths_test.ts": 33,
   "tests/ring_worker_test.ts": 30,
   "tests/wasm_memory_test.ts": 27,
@@ -276,6 +276,7 @@ const COST = {
   "tests/read_into_test.ts": 20,
   "tests/search_kernel_source_test.ts": 20,
   "tests/permissions_test.ts": 17,
+  "tests/truncation_test.ts": 15,
 };
 /** Emulated Bun runs the whole suite in about a quarter of Deno's time (11.6 min against 47.7). */
 const BUN_SHARE = 0.24;

@@ -147,6 +147,42 @@ export function runScript(
 }
 
 /**
+ * Runs the cases `names` of the child script `file` in one process (a child
+ * costs ~13 s under emulated Deno), which prints `@case NAME JSON` for each
+ * case it finished; `args` follow the comma-joined names. Returns a lookup
+ * of one case's result: a child that did not exit 0 fails every case, with
+ * the cases that had finished named, and a case that printed nothing fails.
+ * The child runs once, at the first lookup.
+ */
+export function sharedCases(
+  file: string,
+  names: string[],
+  args: string[] = [],
+  runtimeFlags: string[] = [],
+): (name: string) => unknown {
+  let outcome: { seen: Map<string, unknown>; failure?: string } | undefined;
+  return (name) => {
+    if (!names.includes(name)) throw new Error(`${name} is not one of the shared cases`);
+    if (!outcome) {
+      const res = runScript(file, [names.join(","), ...args], runtimeFlags);
+      const seen = new Map<string, unknown>();
+      for (const line of res.stdout.split("\n")) {
+        const m = /^@case ([\w-]+) (.*)$/.exec(line);
+        if (m) seen.set(m[1], JSON.parse(m[2]));
+      }
+      outcome = {
+        seen,
+        failure: res.status === 0 && res.signal === null ? undefined : `cases ${names} ` +
+          `(finished: ${[...seen.keys()]}): exit ${res.status} ${res.signal}\n${res.stderr}`,
+      };
+    }
+    if (outcome.failure) throw new Error(`${name}: ${outcome.failure}`);
+    if (!outcome.seen.has(name)) throw new Error(`case ${name} printed nothing`);
+    return outcome.seen.get(name);
+  };
+}
+
+/**
  * Runs `fn` with each `obj[key]` defined as the descriptor given (a property
  * not configurable, such as Bun's TextDecoder methods, gets only its value
  * changed), and puts every one back afterwards, also when `fn` throws.
