@@ -2,7 +2,7 @@
 // reserves its blocks, so a full file system is ENOSPC from the call that
 // asked, not SIGBUS at the first store. Each case runs on a 1 MiB tmpfs that
 // the test mounts (root, as CI is); a test that cannot mount fails.
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
@@ -63,7 +63,17 @@ function isENOSPC(syscall: string, path?: string) {
   };
 }
 
-/** Runs `_space_child.ts` (under `unshare -m` and a command first, with `inNamespace`). */
+/** What one case of `_space_child.ts` printed: its JSON lines, and the rest. */
+interface CaseOutput {
+  lines: Record<string, unknown>[];
+  text: string[];
+}
+
+/**
+ * Runs `_space_child.ts` on the `<case> <target>` pairs `args` (under
+ * `unshare -m` and a command first, with `inNamespace`); `cases` holds what
+ * each case printed after its `@case` line.
+ */
 function runChild(args: string[], inNamespace?: string) {
   const exe = process.execPath;
   const argv = runtime === "deno" ? ["run", "--allow-all", child, ...args] : [child, ...args];
@@ -79,13 +89,71 @@ function runChild(args: string[], inNamespace?: string) {
       exe,
       ...argv,
     ], { encoding: "utf8" });
-  const all = (res.stdout ?? "").split("\n").filter((l) => l !== "");
-  const lines = all.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-  const text = all.filter((l) => !l.startsWith("{"));
-  return { status: res.status, signal: res.signal, stderr: res.stderr, lines, text };
+  const cases = new Map<string, CaseOutput>();
+  let current: CaseOutput = { lines: [], text: [] };
+  for (const l of (res.stdout ?? "").split("\n")) {
+    const start = /^@case (\w+)$/.exec(l);
+    if (start) cases.set(start[1]!, current = { lines: [], text: [] });
+    else if (l.startsWith("{")) current.lines.push(JSON.parse(l));
+    else if (l !== "") current.text.push(l);
+  }
+  const only = cases.size === 1 ? [...cases.values()][0]! : { lines: [], text: [] };
+  return { status: res.status, signal: res.signal, stderr: res.stderr, cases, ...only };
+}
+
+/**
+ * The cases that cannot die and change no global share one child, each on a
+ * 1 MiB tmpfs of its own (mounted until the suite ends, unmounted by
+ * `unmountShared`): a crash there fails each of them, with the cases that
+ * had started named. The file or folder each case works on, by case.
+ */
+const SHARED = { open: "fill.bin", ring: "ring.bin", guest: "" } as const;
+let shared:
+  | { fs: Map<string, ReturnType<typeof tinyTmpfs>>; out: ReturnType<typeof runChild> }
+  | undefined;
+
+/** What shared case `how` printed, and its tmpfs. */
+function sharedCase(how: keyof typeof SHARED): {
+  fs: ReturnType<typeof tinyTmpfs>;
+  target: string;
+  out: CaseOutput;
+} {
+  if (!shared) {
+    const fs = new Map<string, ReturnType<typeof tinyTmpfs>>();
+    try {
+      for (const name of Object.keys(SHARED)) fs.set(name, tinyTmpfs());
+    } catch (e) {
+      for (const f of fs.values()) f.cleanup();
+      throw e;
+    }
+    const args = Object.entries(SHARED).flatMap(([name, file]) => {
+      const f = fs.get(name)!;
+      return [name, file ? f.path(file) : f.dir];
+    });
+    shared = { fs, out: runChild(args) };
+  }
+  const { fs, out } = shared;
+  assert.equal(
+    out.status,
+    0,
+    `${how}: cases ${Object.keys(SHARED)} (started: ${[...out.cases.keys()]}): ` +
+      `${out.status} ${out.signal} ${out.stderr}`,
+  );
+  const f = fs.get(how)!;
+  const got = out.cases.get(how);
+  assert.ok(got, `case ${how} printed nothing`);
+  return { fs: f, target: SHARED[how] ? f.path(SHARED[how]) : f.dir, out: got };
+}
+
+/** Unmounts the shared cases' tmpfs folders. */
+function unmountShared(): void {
+  for (const f of shared?.fs.values() ?? []) f.cleanup();
+  shared = undefined;
 }
 
 describe("space is reserved before it is promised", () => {
+  after(unmountShared);
+
   it("MMap.open with create: ENOSPC from posix_fallocate, no map, no file left behind", () => {
     withTinyTmpfs((fs) => {
       const path = fs.path("new.bin");
@@ -207,15 +275,11 @@ describe("space is reserved before it is promised", () => {
   });
 
   it("the store that used to die of SIGBUS is now ENOSPC at open, the file unchanged", () => {
-    withTinyTmpfs((fs) => {
-      const path = fs.path("fill.bin");
-      const res = runChild(["open", path]);
-      assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
-      assert.deepEqual(res.lines, [
-        { error: "ENOSPC", syscall: "posix_fallocate", path },
-        { exists: false, size: null },
-      ]);
-    });
+    const { target: path, out } = sharedCase("open");
+    assert.deepEqual(out.lines, [
+      { error: "ENOSPC", syscall: "posix_fallocate", path },
+      { exists: false, size: null },
+    ]);
   });
 
   it("with sparse: true the risk is real: the fill dies of SIGBUS or the fault guard catches it", () => {
@@ -230,11 +294,7 @@ describe("space is reserved before it is promised", () => {
   });
 
   it("a Ring over a hole of a full file system: its first store is EIO from the constructor, in a child", () => {
-    withTinyTmpfs((fs) => {
-      const res = runChild(["ring", fs.path("ring.bin")]);
-      assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
-      assert.deepEqual(res.lines, [{ error: "EIO", faulted: true }]);
-    });
+    assert.deepEqual(sharedCase("ring").out.lines, [{ error: "EIO", faulted: true }]);
   });
 
   it("MMap.shared with create on a full /dev/shm: ENOSPC, no region left behind", () => {
@@ -253,23 +313,20 @@ describe("space is reserved before it is promised", () => {
   });
 
   it("a WASI guest's shared writable map of a hole, and its posix_fallocate: ENOSPC, in a child", () => {
-    withTinyTmpfs((fs) => {
-      const res = runChild(["guest", fs.dir]);
-      assert.equal(res.status, 0, `${res.status} ${res.signal} ${res.stderr}`);
-      assert.deepEqual(res.text, [
-        "ftruncate 8 MiB: ok",
-        "shared map of the hole: ENOSPC",
-        "posix_fallocate 8 MiB: ENOSPC",
-        "size after: 0",
-        "posix_fallocate 256 KiB: ok",
-        "size after: 262144",
-        "ftruncate hole to 256 KiB: ok",
-        "shared map that fits: ok",
-        "sync: ok",
-      ]);
-      assert.deepEqual(res.lines, [{ code: 0 }]);
-      assert.ok(statSync(fs.path("small.bin")).blocks * 512 >= 256 * 1024, "fd_allocate allocated");
-    });
+    const { fs, out: res } = sharedCase("guest");
+    assert.deepEqual(res.text, [
+      "ftruncate 8 MiB: ok",
+      "shared map of the hole: ENOSPC",
+      "posix_fallocate 8 MiB: ENOSPC",
+      "size after: 0",
+      "posix_fallocate 256 KiB: ok",
+      "size after: 262144",
+      "ftruncate hole to 256 KiB: ok",
+      "shared map that fits: ok",
+      "sync: ok",
+    ]);
+    assert.deepEqual(res.lines, [{ code: 0 }]);
+    assert.ok(statSync(fs.path("small.bin")).blocks * 512 >= 256 * 1024, "fd_allocate allocated");
   });
 
   it("mapIntoMemory with access write over a hole: ENOSPC and nothing mapped", () => {
