@@ -33,14 +33,19 @@ process.on("exit", removeTempFiles); // Bun
 // `deno test` does not emit process "exit"; it dispatches "unload".
 globalThis.addEventListener?.("unload", removeTempFiles);
 
+/** A new temporary folder, removed when the test process exits. */
+export function tempDirUntilExit(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempFileDirs.push(dir);
+  return dir;
+}
+
 /**
  * Writes `data` to a new temporary file and returns its path; the file goes
  * when the test process exits (a map over it may outlive the test case).
  */
 export function tempFile(data: string | Uint8Array, name = "data.bin"): string {
-  const dir = mkdtempSync(join(tmpdir(), "mmap-file-"));
-  tempFileDirs.push(dir);
-  const path = join(dir, name);
+  const path = join(tempDirUntilExit("mmap-file-"), name);
   writeFileSync(path, data);
   return path;
 }

@@ -5,33 +5,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PAGESIZE } from "../mod.ts";
-import { runScript, runtime, tempDir } from "./_helpers.ts";
+import { runtime, sharedCases, tempDirUntilExit } from "./_helpers.ts";
 
 const child = decodeURIComponent(new URL("./_escape_child.ts", import.meta.url).pathname);
 const SLOW = { timeout: 60_000 };
 
-/** Runs the cases `names` in one child; their results by name, once it exited 0. */
-function runCases(names: string[]): Map<string, unknown> {
-  const t = tempDir("mmap-escape-");
-  try {
-    const flags = runtime === "deno" ? ["--allow-all", "--v8-flags=--expose-gc"] : [];
-    const res = runScript(child, [names.join(","), t.dir], flags);
-    const seen = new Map<string, unknown>();
-    for (const line of res.stdout.split("\n")) {
-      const m = /^@case (\w+) (.*)$/.exec(line);
-      if (m) seen.set(m[1], JSON.parse(m[2]));
-    }
-    assert.equal(
-      res.status,
-      0,
-      `cases ${names} (finished: ${[...seen.keys()]}): exit ${res.status} ${res.signal}\n` +
-        res.stderr,
-    );
-    return seen;
-  } finally {
-    t.cleanup();
-  }
-}
+const flags = runtime === "deno" ? ["--allow-all", "--v8-flags=--expose-gc"] : [];
+/** The children's folder: each case makes a folder of its own in it. */
+const dir = tempDirUntilExit("mmap-escape-");
 
 /**
  * The cases that change no global and need no collection or Worker share
@@ -49,13 +30,11 @@ const PLAIN = [
   "concat",
   "big",
 ];
-let plain: Map<string, unknown> | undefined;
+const plain = sharedCases(child, PLAIN, [dir], flags);
 
 /** What case `how` saw, in a child of its own unless it is one of {@link PLAIN}. */
 function run(how: string): unknown {
-  const seen = PLAIN.includes(how) ? (plain ??= runCases(PLAIN)) : runCases([how]);
-  assert.ok(seen.has(how), `case ${how} printed nothing`);
-  return seen.get(how);
+  return PLAIN.includes(how) ? plain(how) : sharedCases(child, [how], [dir], flags)(how);
 }
 
 /** What a moved buffer reads after its map is gone: zeros, stores go nowhere. */
