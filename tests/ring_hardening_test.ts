@@ -10,6 +10,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMap, Ring } from "../mod.ts";
 import { withRegion } from "./sync_helpers.ts";
+import { needsKernel } from "./_emulation.ts";
 
 const SZ = 4096;
 
@@ -412,74 +413,85 @@ describe("Ring targets of one-byte elements", () => {
 describe("Ring arguments measured again", () => {
   // Each call site keeps the array it measured last: a resize or a transfer
   // of that array's buffer between two calls must be seen at the next one.
-  it("push and popInto see a resized or transferred buffer of the array they measured before", () => {
-    const { m, r } = fresh();
-    try {
-      const rab = new ArrayBuffer(4, { maxByteLength: 64 });
-      const msg = new Uint8Array(rab).fill(1);
-      r.push(msg);
-      rab.resize(8);
-      msg.fill(2);
-      r.push(msg);
-      rab.resize(2);
-      r.push(msg);
-      assert.deepEqual([r.pop(0), r.pop(0), r.pop(0)], [
-        new Uint8Array(4).fill(1),
-        new Uint8Array(8).fill(2),
-        new Uint8Array(2).fill(2),
-      ]);
-      const tab = new ArrayBuffer(8, { maxByteLength: 64 });
-      const target = new Uint8Array(tab);
-      r.push(new Uint8Array(6).fill(3));
-      assert.equal(r.popInto(target, 0), 6);
-      tab.resize(4);
-      r.push(new Uint8Array(6).fill(4));
-      assert.throws(() => r.popInto(target, 0), /message is 6 bytes, the target only 4/);
-      tab.resize(8);
-      assert.equal(r.popInto(target, 0), 6);
-      assert.deepEqual([...target], [4, 4, 4, 4, 4, 4, 0, 0]);
-      r.push(Uint8Array.of(5));
-      structuredClone(target, { transfer: [tab] });
-      assert.throws(() => r.popInto(target, 0), { name: "TypeError", message: /detached/ });
-      assert.deepEqual(r.pop(0), Uint8Array.of(5), "the message stayed");
-      const gone = new Uint8Array(3).fill(6);
-      r.push(gone);
-      structuredClone(gone, { transfer: [gone.buffer] });
-      r.push(gone);
-      assert.deepEqual([r.pop(0), r.pop(0)], [new Uint8Array(3).fill(6), new Uint8Array(0)]);
-    } finally {
-      m.close();
-    }
-  });
+  it(
+    "push and popInto see a resized or transferred buffer of the array they measured before",
+    needsKernel("resizableBuffer"),
+    () => {
+      const { m, r } = fresh();
+      try {
+        const rab = new ArrayBuffer(4, { maxByteLength: 64 });
+        const msg = new Uint8Array(rab).fill(1);
+        r.push(msg);
+        rab.resize(8);
+        msg.fill(2);
+        r.push(msg);
+        rab.resize(2);
+        r.push(msg);
+        assert.deepEqual([r.pop(0), r.pop(0), r.pop(0)], [
+          new Uint8Array(4).fill(1),
+          new Uint8Array(8).fill(2),
+          new Uint8Array(2).fill(2),
+        ]);
+        const tab = new ArrayBuffer(8, { maxByteLength: 64 });
+        const target = new Uint8Array(tab);
+        r.push(new Uint8Array(6).fill(3));
+        assert.equal(r.popInto(target, 0), 6);
+        tab.resize(4);
+        r.push(new Uint8Array(6).fill(4));
+        assert.throws(() => r.popInto(target, 0), /message is 6 bytes, the target only 4/);
+        tab.resize(8);
+        assert.equal(r.popInto(target, 0), 6);
+        assert.deepEqual([...target], [4, 4, 4, 4, 4, 4, 0, 0]);
+        r.push(Uint8Array.of(5));
+        structuredClone(target, { transfer: [tab] });
+        assert.throws(() => r.popInto(target, 0), { name: "TypeError", message: /detached/ });
+        assert.deepEqual(r.pop(0), Uint8Array.of(5), "the message stayed");
+        const gone = new Uint8Array(3).fill(6);
+        r.push(gone);
+        structuredClone(gone, { transfer: [gone.buffer] });
+        r.push(gone);
+        assert.deepEqual([r.pop(0), r.pop(0)], [new Uint8Array(3).fill(6), new Uint8Array(0)]);
+      } finally {
+        m.close();
+      }
+    },
+  );
 
-  it("pushManyFrom and popManyInto copy through views of the buffer as it is now", () => {
-    const { m, r } = fresh();
-    try {
-      const rab = new ArrayBuffer(16, { maxByteLength: 64 });
-      const data = new Uint8Array(rab);
-      const out = new Uint8Array(new ArrayBuffer(16, { maxByteLength: 64 }));
-      const lengths = new Uint32Array(4);
-      data.fill(1);
-      assert.equal(r.pushManyFrom(data, Uint32Array.of(8, 8)), 2);
-      assert.equal(r.popManyInto(out, lengths, 0), 2);
-      assert.deepEqual([...out], new Array(16).fill(1));
-      data.fill(2); // the same array, the same length: its bytes as they are now
-      assert.equal(r.pushManyFrom(data, Uint32Array.of(16)), 1);
-      (out.buffer as ArrayBuffer).resize(8);
-      assert.throws(() => r.popManyInto(out, lengths, 0), /message is 16 bytes, the target only 8/);
-      (out.buffer as ArrayBuffer).resize(24);
-      assert.equal(r.popManyInto(out, lengths, 0), 1);
-      assert.deepEqual([...out], [...new Array(16).fill(2), 0, 0, 0, 0, 0, 0, 0, 0]);
-      rab.resize(32);
-      data.fill(3);
-      assert.equal(r.pushManyFrom(data, Uint32Array.of(12, 20)), 2);
-      assert.equal(r.popManyInto(out, lengths, 0), 1, "the 20-byte one does not fit after 12");
-      assert.deepEqual([lengths[0], ...out.subarray(0, 12)], [12, ...new Array(12).fill(3)]);
-      assert.deepEqual(r.pop(0), new Uint8Array(20).fill(3));
-      rab.resize(4);
-      assert.throws(() => r.pushManyFrom(data, Uint32Array.of(8)), /data holds 4/);
-    } finally {
-      m.close();
-    }
-  });
+  it(
+    "pushManyFrom and popManyInto copy through views of the buffer as it is now",
+    needsKernel("resizableBuffer"),
+    () => {
+      const { m, r } = fresh();
+      try {
+        const rab = new ArrayBuffer(16, { maxByteLength: 64 });
+        const data = new Uint8Array(rab);
+        const out = new Uint8Array(new ArrayBuffer(16, { maxByteLength: 64 }));
+        const lengths = new Uint32Array(4);
+        data.fill(1);
+        assert.equal(r.pushManyFrom(data, Uint32Array.of(8, 8)), 2);
+        assert.equal(r.popManyInto(out, lengths, 0), 2);
+        assert.deepEqual([...out], new Array(16).fill(1));
+        data.fill(2); // the same array, the same length: its bytes as they are now
+        assert.equal(r.pushManyFrom(data, Uint32Array.of(16)), 1);
+        (out.buffer as ArrayBuffer).resize(8);
+        assert.throws(
+          () => r.popManyInto(out, lengths, 0),
+          /message is 16 bytes, the target only 8/,
+        );
+        (out.buffer as ArrayBuffer).resize(24);
+        assert.equal(r.popManyInto(out, lengths, 0), 1);
+        assert.deepEqual([...out], [...new Array(16).fill(2), 0, 0, 0, 0, 0, 0, 0, 0]);
+        rab.resize(32);
+        data.fill(3);
+        assert.equal(r.pushManyFrom(data, Uint32Array.of(12, 20)), 2);
+        assert.equal(r.popManyInto(out, lengths, 0), 1, "the 20-byte one does not fit after 12");
+        assert.deepEqual([lengths[0], ...out.subarray(0, 12)], [12, ...new Array(12).fill(3)]);
+        assert.deepEqual(r.pop(0), new Uint8Array(20).fill(3));
+        rab.resize(4);
+        assert.throws(() => r.pushManyFrom(data, Uint32Array.of(8)), /data holds 4/);
+      } finally {
+        m.close();
+      }
+    },
+  );
 });
