@@ -141,7 +141,7 @@ export function runScript(
   args: string[] = [],
   runtimeFlags: string[] = [],
   which: "deno" | "bun" = runtime,
-): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+): ChildRun {
   const exe = process.execPath;
   const cmd = which === runtime ? exe : which;
   const full = which === "deno"
@@ -165,11 +165,28 @@ export function sharedCases(
   args: string[] = [],
   runtimeFlags: string[] = [],
 ): (name: string) => unknown {
+  return casesOf(names, () => runScript(file, [names.join(","), ...args], runtimeFlags));
+}
+
+/** What a child process did: `runScript`'s answer, or a test's own runner's. */
+export interface ChildRun {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `sharedCases`' lookup over a child that `start` runs (once, at the first
+ * lookup), for a test that runs its child its own way (an environment, a
+ * retry of a hung child).
+ */
+export function casesOf(names: string[], start: () => ChildRun): (name: string) => unknown {
   let outcome: { seen: Map<string, unknown>; failure?: string } | undefined;
   return (name) => {
     if (!names.includes(name)) throw new Error(`${name} is not one of the shared cases`);
     if (!outcome) {
-      const res = runScript(file, [names.join(","), ...args], runtimeFlags);
+      const res = start();
       const seen = new Map<string, unknown>();
       for (const line of res.stdout.split("\n")) {
         const m = /^@case ([\w-]+) (.*)$/.exec(line);

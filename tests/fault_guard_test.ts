@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { runtime, tempDir } from "./_helpers.ts";
+import { casesOf, type ChildRun, runtime, tempDir } from "./_helpers.ts";
 import { emulated } from "./_emulation.ts";
 
 const child = new URL("./_fault_child.ts", import.meta.url).pathname;
@@ -30,12 +30,12 @@ interface Run {
  * seen to hang a child that was sent SIGBUS with kill() (the same case passed
  * in 19 s alone); natively a hang is a failure at once.
  */
-function run(name: string, env: Record<string, string> = {}): Run {
+function run(name: string, env: Record<string, string> = {}): ChildRun {
   const first = runOnce(name, env);
   return first.hung && emulated ? runOnce(name, env) : first;
 }
 
-function runOnce(name: string, env: Record<string, string>): Run & { hung: boolean } {
+function runOnce(name: string, env: Record<string, string>): ChildRun & { hung: boolean } {
   const dir = tempDir("mmap-fault-");
   try {
     const args = runtime === "deno" ? ["run", "--allow-all", child, name, dir.dir] : [
@@ -64,31 +64,11 @@ function runOnce(name: string, env: Record<string, string>): Run & { hung: boole
  * printed before it say which cases had finished.
  */
 const SURVIVORS = ["loads", "methods", "stores", "descriptor", "concat", "guest"];
-let survivors: { run: Run; out: Map<string, Record<string, unknown>> } | undefined;
+const survivor = casesOf(SURVIVORS, () => run(SURVIVORS.join(",")));
 
 /** The child's JSON line for `name`, after checking that it lived and exited 0. */
 function survived(name: string): Record<string, unknown> {
-  if (SURVIVORS.includes(name)) {
-    if (!survivors) {
-      const r = run(SURVIVORS.join(","));
-      const out = new Map<string, Record<string, unknown>>();
-      for (const line of r.stdout.split("\n")) {
-        const m = /^@case (\w+) (.*)$/.exec(line);
-        if (m) out.set(m[1], JSON.parse(m[2]));
-      }
-      survivors = { run: r, out };
-    }
-    const { run: r, out } = survivors;
-    assert.equal(
-      r.status,
-      0,
-      `cases ${SURVIVORS} (finished: ${[
-        ...out.keys(),
-      ]}): exit ${r.status} (signal ${r.signal})\n${r.stdout}\n${r.stderr}`,
-    );
-    assert.ok(out.has(name), `case ${name} printed nothing\n${r.stdout}`);
-    return out.get(name)!;
-  }
+  if (SURVIVORS.includes(name)) return survivor(name) as Record<string, unknown>;
   const r = run(name);
   assert.equal(
     r.status,
@@ -99,14 +79,14 @@ function survived(name: string): Record<string, unknown> {
   return JSON.parse(lines[lines.length - 1]);
 }
 
-let unguarded: Run | undefined;
+let unguarded: ChildRun | undefined;
 /** The "off" case with the guard switched off, run once for the two tests that compare with it. */
-function unguardedRun(): Run {
+function unguardedRun(): ChildRun {
   return unguarded ??= run("off", { SEED_MMAP_GUARD: "0" });
 }
 
 /** True when the child died of SIGBUS: by the signal, or by a handler's exit 135. */
-function diedOfSigbus(r: Run): boolean {
+function diedOfSigbus(r: ChildRun): boolean {
   return r.signal === "SIGBUS" || r.status === 135;
 }
 
