@@ -44,7 +44,8 @@ function importsOf(path: string): string[] {
   return found;
 }
 
-const layerOf = (path: string) => RANK[path.includes("/") ? path.slice(0, path.indexOf("/")) : path];
+const layerOf = (path: string) =>
+  RANK[path.includes("/") ? path.slice(0, path.indexOf("/")) : path];
 
 const graph = new Map(modules().map((path) => [path, importsOf(path)]));
 
