@@ -13,10 +13,12 @@ import {
   isArray,
   isInteger,
   isSafeInteger,
+  isView,
   NumberCtor,
   objectKeys,
   ObjectPrototype,
   ownDescriptor,
+  typedArrayKind,
 } from "../ffi/primordials.ts";
 
 /**
@@ -40,6 +42,25 @@ export function typeName(value: unknown): string {
     }
   } catch { /* a Proxy's trap threw, or it was revoked */ }
   return "object";
+}
+
+/**
+ * What `value` is, for an error message: a typed array's real kind (a
+ * Float64Array given Uint8Array's prototype says Float64Array), and a
+ * look-alike of a typed array or an MMap (a Proxy, a borrowed prototype)
+ * called one.
+ */
+export function brandName(value: unknown): string {
+  const kind = typedArrayKind(value);
+  if (kind !== undefined) return kind;
+  const name = typeName(value);
+  const posing = typeof value === "object" && value !== null && !isView(value) &&
+    (name === "MMap" || (name !== "Array" && name.endsWith("Array")));
+  return posing
+    ? `${
+      name === "MMap" ? "an" : "a"
+    } ${name} look-alike (a Proxy, or an object given its prototype)`
+    : name;
 }
 
 /** The range of C's `ssize_t` (CPython's `Py_ssize_t`) on 64-bit platforms. */

@@ -51,14 +51,8 @@ function immutable(buffer: ArrayBufferLike): boolean {
 }
 
 function notWritable(target: unknown, why: string): TypeError {
-  let what: string;
-  try {
-    what = typeName(target);
-  } catch {
-    what = typeof target; // a Proxy whose traps throw
-  }
   return new TypeError(
-    `readInto() argument must be read-write bytes-like object, not ${what}${why}`,
+    `readInto() argument must be read-write bytes-like object, not ${typeName(target)}${why}`,
   );
 }
 

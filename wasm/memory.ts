@@ -8,10 +8,9 @@
 import { closeFd, openFile, statFd } from "../ffi/files.ts";
 import { ACCESS_COPY, ACCESS_READ, ACCESS_WRITE, MS_SYNC, PAGESIZE } from "../src/constants.ts";
 import { kernelProtection, parseAccess, resolveProtection } from "../src/access.ts";
-import { checkOptions, toBool, toInt, toOptionalInt, typeName } from "../src/args.ts";
+import { brandName, checkOptions, toBool, toInt, toOptionalInt, typeName } from "../src/args.ts";
 import { errnoValue, faultError, MMapOSError } from "../ffi/errors.ts";
 import { fileOfMap, isMMap, type MMap } from "../src/mmap.ts";
-import { brandName } from "../src/sync/ring_bytes.ts";
 import { type FileSource, resolveSource } from "../src/open_source.ts";
 import { fileKeyOfFd } from "./file_guard.ts";
 import { GuestMemory, type Region, roundUp } from "./guest_memory.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 import { futexWakeAt, processAlive, threadIdentity, wordAddress } from "../../ffi/futex.ts";
-import { optionValue, toInt, typeName } from "../args.ts";
+import { brandName, optionValue, toInt, typeName } from "../args.ts";
 import { COPY_WAY, freshBytes } from "../fastpaths.ts";
 import {
   beforeUnmap,
@@ -48,7 +48,6 @@ import {
   Uint8ArrayCtor,
 } from "../../ffi/primordials.ts";
 import {
-  brandName,
   type ByteArray,
   copyBytes,
   measure,

@@ -10,7 +10,6 @@
  */
 import {
   Int32ArrayCtor,
-  isView,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayByteOffset,
@@ -19,7 +18,7 @@ import {
   typedArraySet,
   typedArraySubarray,
 } from "../../ffi/primordials.ts";
-import { typeName } from "../args.ts";
+import { brandName } from "../args.ts";
 import { toBytes } from "../bytes.ts";
 
 /** A typed array of one-byte elements: what the batch forms and `popInto` copy to and from. */
@@ -132,25 +131,6 @@ export function messageBytes(b: unknown, what: string): Uint8Array {
         `an ArrayBuffer or a string), not ${brandName(b)}`,
     );
   }
-}
-
-/**
- * What `value` is, for an error message: a typed array's real kind (a
- * Float64Array given Uint8Array's prototype says Float64Array), and a
- * look-alike of a typed array or an MMap (a Proxy, a borrowed prototype)
- * called one.
- */
-export function brandName(value: unknown): string {
-  const kind = typedArrayKind(value);
-  if (kind !== undefined) return kind;
-  const name = typeName(value);
-  const posing = typeof value === "object" && value !== null && !isView(value) &&
-    (name === "MMap" || (name !== "Array" && name.endsWith("Array")));
-  return posing
-    ? `${
-      name === "MMap" ? "an" : "a"
-    } ${name} look-alike (a Proxy, or an object given its prototype)`
-    : name;
 }
 
 /**

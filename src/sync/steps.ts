@@ -18,12 +18,11 @@ import {
   futexWaitAtAsync,
   requireLocks,
 } from "../../ffi/futex.ts";
-import { toInt, typeName } from "../args.ts";
+import { brandName, toInt, typeName } from "../args.ts";
 import { errnoValue, MMapOSError } from "../../ffi/errors.ts";
 import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
 import { CLOSED } from "../cursor.ts";
 import { fileOfMap, isMMap, isSharedMap, type MMap, settleFaults } from "../mmap.ts";
-import { brandName } from "./ring_bytes.ts";
 
 /** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
 export interface Sleep {
