@@ -13,7 +13,7 @@ import { searchHelperReady } from "../src/search_kernel.ts";
 async function run(how: string): Promise<unknown> {
   const path = `${tmpdir()}/seed-fault-reads-${process.pid}-${how}.bin`;
   try {
-    const ringCase = how === "ring" || how === "ring-wait";
+    const ringCase = how === "ring" || how === "ring-wait" || how === "ring-warm";
     writeFileSync(path, new Uint8Array(4 * PAGESIZE).fill(ringCase ? 0 : 1));
     using m = MMap.open(path, { access: ringCase ? "write" : "read" });
     if (!ringCase) truncateSync(path, PAGESIZE);
@@ -31,7 +31,25 @@ async function run(how: string): Promise<unknown> {
           return { error: (e as { code?: string }).code ?? (e as Error).name };
         }
       };
-      if (how === "ring") {
+      if (how === "ring-warm") {
+        // push and popInto given the arrays of their last call take a short
+        // path: its records here lie on the second page, which the cut takes
+        // while the header's page stays, so only the fault check sees it.
+        const msg = new Uint8Array(8).fill(1), tgt = new Uint8Array(8);
+        ring.pop(0);
+        for (;;) {
+          ring.push(msg);
+          ring.popInto(tgt, 0);
+          if (m.view(Int32Array, 0, 64)[16]! >= PAGESIZE) break; // head, past the first page
+        }
+        ring.push(msg);
+        truncateSync(path, PAGESIZE);
+        return ({
+          popInto: code(() => ring.popInto(tgt, 0)),
+          push: code(() => ring.push(msg)),
+          faulted: m.faulted,
+        });
+      } else if (how === "ring") {
         truncateSync(path, 0);
         return ({
           tryPop: code(() => ring.tryPop()),

@@ -16,7 +16,12 @@ const child = new URL("./_fault_reads_child.ts", import.meta.url).pathname;
 const guarded = MMap.faultGuard.active;
 
 const flags = ["--allow-all", "--no-check"];
-const plain = sharedCases(child, ["stream", "byob", "ring", "ring-wait", "helper"], [], flags);
+const plain = sharedCases(
+  child,
+  ["stream", "byob", "ring", "ring-wait", "ring-warm", "helper"],
+  [],
+  flags,
+);
 const alone = sharedCases(child, ["push"], [], flags);
 
 /** What case `how` saw, in the shared child unless it patches a global. */
@@ -52,6 +57,11 @@ describe(
         reserve: eio,
         faulted: true,
       });
+    });
+
+    it("a Ring's fast paths (the arrays of their last call again) on a cut file: EIO", () => {
+      const eio = { error: "EIO" };
+      assert.deepEqual(run("ring-warm"), { popInto: eio, push: eio, faulted: true });
     });
 
     it("a Ring waiting for a message when its file is cut: EIO, not RingCorruptError", () => {

@@ -495,3 +495,112 @@ describe("Ring arguments measured again", () => {
     },
   );
 });
+
+describe("Ring fast paths refuse what the general path refuses", () => {
+  // push and popInto given the array of their last call take a short path
+  // (src/sync/ring.ts): each case here warms that path first, so that what
+  // it must refuse reaches it, not the general checks.
+  function warm(): { m: MMap; r: Ring; msg: Uint8Array; tgt: Uint8Array } {
+    const m = MMap.anonymous(SZ);
+    const r = new Ring(m, 0, SZ);
+    const msg = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), tgt = new Uint8Array(16);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(r.push(msg), true);
+      assert.equal(r.popInto(tgt, 0), 8);
+    }
+    return { m, r, msg, tgt };
+  }
+
+  it("a bad timeout, a pending reservation or peek, a closed map", () => {
+    let { m, r, msg, tgt } = warm();
+    try {
+      assert.throws(() => r.push(msg, -1), { name: "RangeError", message: /timeoutMs/ });
+      assert.throws(() => r.push(msg, "1" as never), { name: "TypeError", message: /timeoutMs/ });
+      assert.equal(r.push(msg), true);
+      assert.throws(() => r.popInto(tgt, NaN), { name: "RangeError", message: /timeoutMs/ });
+      assert.equal(r.popInto(tgt, 0), 8, "the message stayed");
+      r.reserve(4)!.fill(9);
+      assert.throws(() => r.push(msg), /commit\(\) the reserved messages first/);
+      r.commit();
+      assert.equal(r.push(msg), true);
+      assert.deepEqual([...r.peek(0)!], [9, 9, 9, 9]);
+      assert.throws(() => r.popInto(tgt, 0), /release\(\) the peeked messages first/);
+      r.release();
+      assert.equal(r.popInto(tgt, 0), 8);
+      assert.deepEqual([...tgt.subarray(0, 8)], [...msg]);
+      assert.equal(r.popInto(tgt, 0), null);
+    } finally {
+      m.close();
+    }
+    ({ m, r, msg, tgt } = warm());
+    m.close();
+    const closed = { name: "TypeError", message: "mmap closed or invalid" };
+    assert.throws(() => r.push(msg), closed);
+    assert.throws(() => r.popInto(tgt, 0), closed);
+  });
+
+  it("a message longer than the target stays", () => {
+    const { m, r, msg } = warm();
+    const small = new Uint8Array(4);
+    try {
+      assert.equal(r.push(Uint8Array.of(1)), true);
+      assert.equal(r.popInto(small, 0), 1);
+      assert.equal(r.push(msg), true);
+      assert.throws(() => r.popInto(small, 0), /message is 8 bytes, the target only 4/);
+      assert.deepEqual(r.pop(0), msg, "the message stayed");
+    } finally {
+      m.close();
+    }
+  });
+
+  it("head or tail moved by another Ring object: no message overwritten or delivered twice", () => {
+    const { m, r, msg, tgt } = warm();
+    try {
+      const other = new Ring(m, 0, SZ); // this thread: the same roles
+      assert.equal(other.push(Uint8Array.of(1)), true);
+      assert.equal(r.push(msg), true);
+      assert.equal(r.push(msg), true);
+      assert.equal(r.popInto(tgt, 0), 1, "the other's message, not overwritten");
+      assert.deepEqual(other.pop(0), msg);
+      assert.equal(r.popInto(tgt, 0), 8);
+      assert.equal(r.popInto(tgt, 0), null, "the message the other took is not delivered again");
+    } finally {
+      m.close();
+    }
+  });
+
+  it("indices and records overwritten under a warm ring are RingCorruptError", () => {
+    // HEAD is word 16 of the header, TAIL word 32; the data area starts at byte 256.
+    const cases: Array<[string, (w: Int32Array, head: number) => void, RegExp]> = [
+      ["head not a multiple of 8", (w, head) => w[16] = head + 4, /head index/],
+      ["head beyond the data area", (w, head) => w[16] = head + 4096, /head index/],
+      ["a record longer than what is published", (w, head) => {
+        w[64 + ((head & 2047) >> 2)] = 16;
+        w[16] = head + 16;
+      }, /a record at/],
+      ["a record beyond maxMessage", (w, head) => {
+        w[64 + ((head & 2047) >> 2)] = 2000;
+        w[16] = head + 16;
+      }, /a record at/],
+    ];
+    for (const [name, overwrite, error] of cases) {
+      const { m, r, tgt } = warm();
+      try {
+        const w = m.view(Int32Array, 0, 64 + 512);
+        overwrite(w, w[16]!);
+        assert.throws(() => r.popInto(tgt, 0), { name: "RingCorruptError", message: error }, name);
+      } finally {
+        m.close();
+      }
+    }
+    // A record beyond maxMessage (24 in a data area of 64) that the target would hold.
+    using m = MMap.anonymous(Ring.bytesFor(64));
+    const r = new Ring(m, 0, Ring.bytesFor(64)), msg = new Uint8Array(8), tgt = new Uint8Array(64);
+    for (let i = 0; i < 4; i++) r.push(msg), r.popInto(tgt, 0);
+    const w = m.view(Int32Array, 0, 80);
+    assert.equal(w[32], 64, "tail at the data area's start again");
+    w[64] = 28;
+    w[16] = 64 + 40;
+    assert.throws(() => r.popInto(tgt, 0), { name: "RingCorruptError", message: /a record at 0/ });
+  });
+});

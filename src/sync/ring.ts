@@ -115,6 +115,11 @@ export interface RingOptions {
 const DEFAULT_SPINS = 1000;
 /** The default spin before yielding or sleeping, in milliseconds. */
 const DEFAULT_SPIN_MS = 0.05;
+/**
+ * Looks a spinning `popInto` makes at an empty ring in its fast path (no
+ * clock read: the general wait reads it after its own first looks).
+ */
+const QUICK_LOOKS = 128;
 /** The longest batch whose lengths `pushManyFrom` copies into a buffer it keeps. */
 const SIZES_KEPT = 4096;
 
@@ -241,6 +246,8 @@ export class Ring {
   /** The longest message the batch forms' word-copying loops (ring_records.ts) take. */
   readonly #limit: number;
   readonly #strategy: WaitStrategy;
+  /** Looks `popInto`'s fast path makes at an empty ring before the general wait ("spin": some; else none). */
+  readonly #quickLooks: number;
   readonly #spins: number;
   readonly #spinMs: number;
   readonly #producerWatch: Watch;
@@ -352,6 +359,7 @@ export class Ring {
     this.#d = new Uint8ArrayCtor(own, HEADER_BYTES, capacity);
     this.#d32 = new Int32ArrayCtor(own, HEADER_BYTES, capacity / 4);
     this.#strategy = strategy;
+    this.#quickLooks = strategy === "spin" ? QUICK_LOOKS : 0;
     this.#spins = spins;
     setUpHeader(this.#h, capacity, "Ring");
     // A header that went to the guard's zero page (a hole of a full file system, a cut file) is no ring.
@@ -428,6 +436,41 @@ export class Ring {
    * ```
    */
   push(bytes: Uint8Array, timeoutMs?: number): boolean {
+    // The common case in one run of code with no calls: the array pushed
+    // last again (its elements `n - 1` and `n` say it still has `n` bytes;
+    // see `measure`), at most #limit bytes, a valid timeout, this side as
+    // its last call left it (no call under way, the role held: a closed or
+    // resized map gave it up; nothing reserved; head where this side stored
+    // it) and room
+    // before the data area's end. Anything else takes the general path,
+    // which checks it all again. The fault check comes once, before head is
+    // stored: what a cut file's zero pages took is never published.
+    const m = this.#pushed, n = m.length, h = this.#h, head = this.#head;
+    if (
+      bytes === m.bytes && n > 0 && n <= this.#limit && bytes[n - 1] !== undefined &&
+      bytes[n] === undefined &&
+      (timeoutMs === undefined || (typeof timeoutMs === "number" && timeoutMs >= 0)) &&
+      !this.#busy && this.#producing && this.#lastRecord < 0 && this.#cursor === head &&
+      (h[HEAD]! & ~ASLEEP) === head
+    ) {
+      const rec = (n + 15) & ~7, pos = head & this.#mask, cap = this.#mask + 1;
+      if (rec <= cap - pos && ((head - this.#tailSeen) >>> 0) + rec <= cap) {
+        const d = this.#d, d32 = this.#d32, at = pos + 8;
+        d32[pos >> 2] = n;
+        d32[(pos >> 2) + 1] = 0;
+        for (let i = 0; i < n; i++) d[at + i] = bytes[i]!;
+        if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) this.#settle();
+        const next = (head + rec) | 0;
+        this.#head = this.#cursor = next;
+        if (atomics.exchange(h, HEAD, next) & ASLEEP) futexWakeAt(h, this.#headAt);
+        return true;
+      }
+    }
+    return this.#pushAny(bytes, timeoutMs);
+  }
+
+  /** `push` in general: any message, any state. */
+  #pushAny(bytes: Uint8Array, timeoutMs: number | undefined): boolean {
     let b = bytes;
     let n = measure(this.#pushed, b);
     if (n < 0 || n > SMALL) n = lengthOf(b = messageBytes(b, "Ring.push"));
@@ -892,6 +935,49 @@ export class Ring {
     target: Uint8Array | Int8Array | Uint8ClampedArray,
     timeoutMs?: number,
   ): number | null {
+    // As in push: the target popped into last, a valid timeout, this side
+    // as it left itself (the role held, nothing peeked, tail where it
+    // stored it), and a record of at most #limit bytes that fits, found at
+    // the first look or within #quickLooks; else the general path. Head is
+    // checked as #checkHead does, the record as #checkRecord does; the
+    // fault check comes before tail is stored (and the general path's
+    // before an answer of "empty").
+    const m = this.#target, room = m.length, h = this.#h, tail = this.#tail;
+    if (
+      target === m.bytes && room > 0 && target[room - 1] !== undefined &&
+      target[room] === undefined &&
+      (timeoutMs === undefined || (typeof timeoutMs === "number" && timeoutMs >= 0)) &&
+      !this.#busy && this.#consuming && !this.#peeking && (h[TAIL]! & ~ASLEEP) === tail
+    ) {
+      let hd = this.#headSeen;
+      if (hd === tail) {
+        hd = atomics.load(h, HEAD) & ~ASLEEP;
+        if (timeoutMs !== 0) {
+          for (let i = this.#quickLooks; i > 0 && hd === tail; i--) {
+            hd = atomics.load(h, HEAD) & ~ASLEEP;
+          }
+        }
+      }
+      const used = (hd - tail) >>> 0, mask = this.#mask, cap = mask + 1;
+      if (used !== 0 && used <= cap && (used & 7) === 0) {
+        this.#headSeen = hd;
+        const pos = tail & mask, n = this.#d32[pos >> 2]!;
+        if (n >= 0 && n <= room && n <= this.#limit && n + 8 <= used && pos + 8 + n <= cap) {
+          const d = this.#d, at = pos + 8;
+          for (let i = 0; i < n; i++) target[i] = d[at + i]!;
+          if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) this.#settle();
+          const next = (tail + ((n + 15) & ~7)) | 0;
+          this.#tail = this.#readCursor = next;
+          if (atomics.exchange(h, TAIL, next) & ASLEEP) futexWakeAt(h, this.#tailAt);
+          return n;
+        }
+      }
+    }
+    return this.#popIntoAny(target, timeoutMs);
+  }
+
+  /** `popInto` in general: any target, any state, any record, a wait. */
+  #popIntoAny(target: ByteArray, timeoutMs: number | undefined): number | null {
     const room = this.#targetLength(this.#target, target, "Ring.popInto");
     checkTimeout(timeoutMs, "Ring.popInto");
     this.#startPop("Ring.popInto");
