@@ -119,7 +119,7 @@ const DEFAULT_SPIN_MS = 0.05;
  * Looks a spinning `popInto` makes at an empty ring in its fast path (no
  * clock read: the general wait reads it after its own first looks).
  */
-const QUICK_LOOKS = 128;
+const QUICK_LOOKS = 1024;
 /** The longest batch whose lengths `pushManyFrom` copies into a buffer it keeps. */
 const SIZES_KEPT = 4096;
 
