@@ -81,6 +81,7 @@ import {
   spinWait,
   STRATEGIES,
   TIMED_OUT,
+  UNSTARTED,
   type WaitStrategy,
   type Watch,
 } from "./ring_wait.ts";
@@ -1460,7 +1461,7 @@ export class Ring {
    */
   #awaitRoom(n: number, timeoutMs: number | undefined, b: Uint8Array | null): number {
     const w = this.#producerWatch;
-    w.end = NaN;
+    w.end = UNSTARTED;
     for (;;) {
       const found = spinWait(w, this.#tailSeen, timeoutMs);
       if (found === TIMED_OUT) return -1;
@@ -1634,7 +1635,7 @@ export class Ring {
    */
   #awaitRecord(timeoutMs: number | undefined): number {
     const w = this.#consumerWatch;
-    w.end = NaN;
+    w.end = UNSTARTED;
     for (;;) {
       const found = spinWait(w, this.#headSeen, timeoutMs);
       if (found === TIMED_OUT) return -1;
@@ -1694,7 +1695,7 @@ export class Ring {
       strategy: this.#strategy,
       spins: this.#spins,
       spinMs: this.#spinMs,
-      end: NaN,
+      end: UNSTARTED,
       nextCheck: 0,
       check: () => {
         this.#open();

@@ -69,12 +69,23 @@ export interface Watch {
   /** Checks the peer and the header; throws when the wait can never end. */
   check(): void;
   /**
-   * The blocking wait in progress: its deadline (NaN until `spinWait` first
+   * The blocking wait in progress: its deadline (UNSTARTED until `spinWait` first
    * reads the clock) and when it next checks the peer.
    */
   end: number;
   nextCheck: number;
 }
+
+/**
+ * `Watch.end` before a wait's first clock read: -Infinity, never a deadline
+ * (a timeout is at least 0), rather than NaN. JavaScriptCore profiles what a
+ * property read returns by sampling and tells NaN from other doubles: the
+ * read of `end` saw NaN once per wait and deadlines after it, so code built
+ * on samples without NaN bailed out at the next wait's first read, and Bun
+ * rebuilt `spinWait` again and again with longer delays each time (thousands
+ * of bail-outs in one run of bench/sync.ts --ring; none at that read now).
+ */
+export const UNSTARTED = -Infinity;
 
 /** What `spinWait` found: the word changed, the time ran out, or the wait goes on asleep. */
 export const CHANGED = 1;
@@ -108,7 +119,7 @@ const TIMED_LOOKS = 128;
  * when the time ran out.
  */
 function inTime(w: Watch, t: number, timeoutMs: number | undefined): boolean {
-  if (w.end !== w.end) {
+  if (w.end === UNSTARTED) {
     w.end = timeoutMs === undefined ? Infinity : t + timeoutMs;
     w.nextCheck = t + LIVENESS_MS;
     return true;
@@ -128,7 +139,7 @@ function inTime(w: Watch, t: number, timeoutMs: number | undefined): boolean {
  * `w.end`). A look is one `Atomics.load`: no allocation, FFI call or system
  * call. The clock is first read after the first looks (so a wait that ends
  * soon never reads it), and that read starts the `timeoutMs`; set `w.end`
- * to NaN before a wait's first call.
+ * to UNSTARTED before a wait's first call.
  */
 export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined): number {
   const h = w.h, index = w.index;
