@@ -3,7 +3,7 @@
  * CPython oracle, garbage collection and open-descriptor counts. Built-ins
  * only, so the same files run under `deno test` and `bun test`.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -112,6 +112,25 @@ export function text(bytes: Uint8Array): string {
 /** How many descriptors this process has open. */
 export function openFdCount(): number {
   return readdirSync("/proc/self/fd").length;
+}
+
+/**
+ * This process's descriptors open on `path` or below it (a deleted file's
+ * too): a leak check that no other thread's descriptor, opened or closed
+ * meanwhile, can fail, as a count can (Bun's threads open some of their own).
+ */
+export function fdsOn(path: string): string[] {
+  const on: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // closed since the listing (readdir's own descriptor among them)
+    }
+    if (target === path || target.startsWith(path + "/")) on.push(`${fd} -> ${target}`);
+  }
+  return on;
 }
 
 /** Runs a full garbage collection, as far as the runtime allows. */
