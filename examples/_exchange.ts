@@ -21,18 +21,6 @@ export interface Tally {
   inOrder: boolean;
 }
 
-/**
- * A tally whose `hash` field holds a double from the start (a uint32 hash is
- * a small integer only now and then): as a literal's field that began as a
- * small integer, it made V8 deoptimize `sendAll` and `receiveAll` at the
- * return of nearly every run (bench/sync.ts calls them once per workload).
- */
-export function tallyOf(messages: number, hash: number, inOrder: boolean): Tally {
-  const tally = { messages, hash: 0.5, inOrder };
-  tally.hash = hash;
-  return tally;
-}
-
 /** The value carried by message `seq` (xorshift32 of it): hard to fake by accident. */
 export function valueOf(seq: number): number {
   let x = (seq + 0x9e3779b9) | 0;
