@@ -124,11 +124,13 @@ const QUICK_LOOKS = 1024;
 /** The longest batch whose lengths `pushManyFrom` copies into a buffer it keeps. */
 const SIZES_KEPT = 4096;
 
+/** Whether `timeoutMs` needs no error: absent, or a number of at least 0 (Infinity too). */
+const timeoutOk = (timeoutMs: unknown) =>
+  timeoutMs === undefined || (typeof timeoutMs === "number" && timeoutMs >= 0);
+
 /** `deadline`'s checks without reading the clock, for the paths that need no wait. */
 function checkTimeout(timeoutMs: unknown, what: string): void {
-  if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs >= 0)) {
-    deadline(timeoutMs, what);
-  }
+  if (!timeoutOk(timeoutMs)) deadline(timeoutMs, what);
 }
 const align8 = (n: number) => (n + 7) & ~7;
 
@@ -450,17 +452,17 @@ export class Ring {
     if (
       bytes === m.bytes && n > 0 && n <= this.#limit && bytes[n - 1] !== undefined &&
       bytes[n] === undefined &&
-      (timeoutMs === undefined || (typeof timeoutMs === "number" && timeoutMs >= 0)) &&
+      timeoutOk(timeoutMs) &&
       !this.#busy && this.#producing && this.#lastRecord < 0 && this.#cursor === head &&
       (h[HEAD]! & ~ASLEEP) === head
     ) {
-      const rec = (n + 15) & ~7, pos = head & this.#mask, cap = this.#mask + 1;
+      const rec = align8(RECORD_HEADER + n), pos = head & this.#mask, cap = this.#mask + 1;
       if (rec <= cap - pos && ((head - this.#tailSeen) >>> 0) + rec <= cap) {
-        const d = this.#d, d32 = this.#d32, at = pos + 8;
+        const d = this.#d, d32 = this.#d32, at = pos + RECORD_HEADER;
         d32[pos >> 2] = n;
         d32[(pos >> 2) + 1] = 0;
         for (let i = 0; i < n; i++) d[at + i] = bytes[i]!;
-        if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) this.#settle();
+        this.#settle();
         const next = (head + rec) | 0;
         this.#head = this.#cursor = next;
         if (atomics.exchange(h, HEAD, next) & ASLEEP) futexWakeAt(h, this.#headAt);
@@ -947,7 +949,7 @@ export class Ring {
     if (
       target === m.bytes && room > 0 && target[room - 1] !== undefined &&
       target[room] === undefined &&
-      (timeoutMs === undefined || (typeof timeoutMs === "number" && timeoutMs >= 0)) &&
+      timeoutOk(timeoutMs) &&
       !this.#busy && this.#consuming && !this.#peeking && (h[TAIL]! & ~ASLEEP) === tail
     ) {
       let hd = this.#headSeen;
@@ -963,11 +965,14 @@ export class Ring {
       if (used !== 0 && used <= cap && (used & 7) === 0) {
         this.#headSeen = hd;
         const pos = tail & mask, n = this.#d32[pos >> 2]!;
-        if (n >= 0 && n <= room && n <= this.#limit && n + 8 <= used && pos + 8 + n <= cap) {
-          const d = this.#d, at = pos + 8;
+        if (
+          n >= 0 && n <= room && n <= this.#limit && RECORD_HEADER + n <= used &&
+          pos + RECORD_HEADER + n <= cap
+        ) {
+          const d = this.#d, at = pos + RECORD_HEADER;
           for (let i = 0; i < n; i++) target[i] = d[at + i]!;
-          if (faultCounter.words[TOTAL_FAULTS] !== this.#faultsSeen) this.#settle();
-          const next = (tail + ((n + 15) & ~7)) | 0;
+          this.#settle();
+          const next = (tail + align8(RECORD_HEADER + n)) | 0;
           this.#tail = this.#readCursor = next;
           if (atomics.exchange(h, TAIL, next) & ASLEEP) futexWakeAt(h, this.#tailAt);
           return n;
