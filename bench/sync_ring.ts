@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type MMap, Ring, type WaitStrategy } from "../mod.ts";
-import { receiveAll } from "../examples/ring_buffer.ts";
 
 /** Bytes of each ring: a 64 KiB data area (4096 records of 8-byte messages). */
 export const RING_EACH: number = Ring.bytesFor(1 << 16);
@@ -41,12 +40,32 @@ export function openRing(m: MMap, which: number, s: number): Ring {
   return new Ring(m, which * RING_EACH, RING_EACH, { wait, spins });
 }
 
+/** The sender and the receiver of examples/ring_buffer.ts. */
+export type Exchange = Pick<typeof import("../examples/ring_buffer.ts"), "sendAll" | "receiveAll">;
+
+let loaded = 0;
+
 /**
- * Pops `n` messages (`batch` 1: popInto each, or pop each with `copies`;
- * more: popManyInto), checking each; returns ms from the first to the last
+ * A copy of examples/ring_buffer.ts of its own (another URL is another
+ * module, with functions whose type feedback starts empty), so that each
+ * workload runs its loops as a process doing only that job would. With one
+ * copy for all, how an earlier workload left them decided how a later one
+ * ran: V8 deoptimized the receiver at the return of one workload (a field
+ * of its tally changed representation) and began the next in unoptimized
+ * code, and which cell came out slow moved from run to run.
+ */
+export async function freshExchange(): Promise<Exchange> {
+  const url = new URL(`../examples/ring_buffer.ts?copy=${++loaded}`, import.meta.url);
+  return await import(url.href) as Exchange;
+}
+
+/**
+ * Pops `n` messages with `exchange`'s receiver (`batch` 1: popInto each, or
+ * pop each with `copies`; more: popManyInto), checking each; returns ms from the first to the last
  * and whether all were right.
  */
 export function consumeN(
+  { receiveAll }: Exchange,
   ring: Ring,
   n: number,
   batch: number,
