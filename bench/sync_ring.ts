@@ -61,8 +61,8 @@ export async function freshExchange(): Promise<Exchange> {
 
 /**
  * Pops `n` messages with `exchange`'s receiver (`batch` 1: popInto each, or
- * pop each with `copies`; more: popManyInto), checking each; returns ms from the first to the last
- * and whether all were right.
+ * pop each with `copies`; more: popManyInto), checking each; returns ms
+ * from the first to the last and whether all were right.
  */
 export function consumeN(
   { receiveAll }: Exchange,
