@@ -27,13 +27,12 @@ import {
   consumeN,
   cReferences,
   ECHO as RING_ECHO,
-  echo,
   type Exchange,
   freshExchange,
+  freshTrips,
   openRing,
   PRODUCE as RING_PRODUCE,
   RINGS_BYTES,
-  roundTrips,
   STRATEGIES,
 } from "./sync_ring.ts";
 
@@ -164,6 +163,7 @@ async function ringCommand(
   n: number,
 ): Promise<void> {
   const exchange = await freshExchange();
+  const trips = await freshTrips();
   const s = Atomics.load(w, RING_STRATEGY);
   const a = openRing(rings, 0, s);
   const b = openRing(rings, 1, s);
@@ -180,7 +180,7 @@ async function ringCommand(
       result[1] = ms;
       result[2] = ok ? 1 : 0;
     } else if (role === RING_PRODUCE) exchange.sendAll(b, n, Atomics.load(w, CMD_BATCH));
-    else if (role === RING_ECHO) echo(a, b);
+    else if (role === RING_ECHO) trips.echo(a, b);
   } finally {
     a.close();
     b.close();
@@ -573,7 +573,8 @@ async function ringRows(x: RingContext): Promise<Row[]> {
       (_, b) => consumeN(ex, b, n / 5, batch, copies),
     );
   }
-  await once(RING_ECHO, warm, 1, false, 0, (a, b) => roundTrips(a, b, seconds / 3));
+  const warmTrips = await freshTrips();
+  await once(RING_ECHO, warm, 1, false, 0, (a, b) => warmTrips.roundTrips(a, b, seconds / 3));
   const trips: number[] = [];
   for (let s = 0; s < STRATEGIES.length; s++) {
     const name = STRATEGIES[s].name;
@@ -596,7 +597,8 @@ async function ringRows(x: RingContext): Promise<Row[]> {
         } the socket's ${fmt(x.socket.batched)} (64 KiB writes)`,
       });
     }
-    trips[s] = await once(RING_ECHO, s, 1, false, 0, (a, b) => roundTrips(a, b, seconds));
+    const t = await freshTrips();
+    trips[s] = await once(RING_ECHO, s, 1, false, 0, (a, b) => t.roundTrips(a, b, seconds));
   }
   const [cout, cback] = await bothWays(2, 1, true);
   rows.push({
