@@ -99,16 +99,70 @@ function lockLoop(c: Control, n: number): void {
 
 // --- the peer ---------------------------------------------------------------
 
-/** One connection's protocol, chosen by its first byte: P(ing), L(ock), S(tream). */
+/** Checks a stream of 8-byte ring-buffer messages as it arrives, chunk by chunk. */
+class StreamCheck {
+  seq = 0;
+  hash = HASH_START;
+  inOrder = true;
+  #rest = new Uint8Array(0);
+
+  /** Takes the next chunk; returns how many whole messages have come in all. */
+  feed(chunk: Uint8Array): number {
+    let data = chunk;
+    if (this.#rest.length) {
+      const joined = new Uint8Array(this.#rest.length + data.length);
+      joined.set(this.#rest);
+      joined.set(data, this.#rest.length);
+      data = joined;
+    }
+    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    let at = 0;
+    for (; at + 8 <= data.length; at += 8) {
+      const s = dv.getUint32(at, true);
+      const v = dv.getUint32(at + 4, true);
+      if (s !== this.seq || v !== valueOf(this.seq)) this.inOrder = false;
+      this.hash = mix(this.hash, v);
+      this.seq++;
+    }
+    this.#rest = data.slice(at);
+    return this.seq;
+  }
+}
+
+/**
+ * Writes `n` 8-byte ring-buffer messages to `socket`, one write() each or
+ * 8192 (64 KiB) per write; returns their hash.
+ */
+async function writeStream(socket: net.Socket, n: number, batched: boolean): Promise<number> {
+  const drain = () => new Promise<void>((r) => socket.once("drain", () => r()));
+  let hash = HASH_START;
+  const per = batched ? 8192 : 1;
+  for (let seq = 0; seq < n;) {
+    const k = Math.min(per, n - seq);
+    const chunk = new Uint8Array(k * 8);
+    const dv = new DataView(chunk.buffer);
+    for (let j = 0; j < k; j++, seq++) {
+      const v = valueOf(seq);
+      dv.setUint32(j * 8, seq, true);
+      dv.setUint32(j * 8 + 4, v, true);
+      hash = mix(hash, v);
+    }
+    if (!socket.write(chunk)) await drain();
+  }
+  return hash;
+}
+
+/**
+ * One connection's protocol, chosen by its first byte: P(ing), L(ock),
+ * S(tream: messages from the driver), R(everse stream: messages to it).
+ */
 function serve(socket: net.Socket): void {
   let mode = 0;
   let held = false;
   const queue: number[] = [];
   let count = -1;
-  let seq = 0;
-  let hash = HASH_START;
-  let inOrder = true;
-  let rest = new Uint8Array(0);
+  const check = new StreamCheck();
+  let request = new Uint8Array(0);
   socket.on("data", (chunk: Uint8Array) => {
     let data = chunk;
     if (mode === 0) {
@@ -124,32 +178,31 @@ function serve(socket: net.Socket): void {
         else held = false;
       }
     } else if (mode === 0x53) { // S: a u32 count, then 8-byte messages
-      if (rest.length) {
-        const joined = new Uint8Array(rest.length + data.length);
-        joined.set(rest);
-        joined.set(data, rest.length);
-        data = joined;
+      if (count < 0) {
+        // The count first (it may come in pieces), then the messages.
+        const joined = new Uint8Array(request.length + data.length);
+        joined.set(request);
+        joined.set(data, request.length);
+        request = joined;
+        if (request.length < 4) return;
+        count = new DataView(request.buffer).getUint32(0, true);
+        data = request.subarray(4);
       }
-      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-      let at = 0;
-      if (count < 0 && data.length >= 4) {
-        count = dv.getUint32(0, true);
-        at = 4;
-      }
-      for (; count >= 0 && at + 8 <= data.length; at += 8) {
-        const s = dv.getUint32(at, true);
-        const v = dv.getUint32(at + 4, true);
-        if (s !== seq || v !== valueOf(seq)) inOrder = false;
-        hash = mix(hash, v);
-        seq++;
-      }
-      rest = data.slice(at);
-      if (seq === count) {
+      if (check.feed(data) === count) {
         const reply = new DataView(new ArrayBuffer(12));
-        reply.setUint32(0, seq, true);
-        reply.setUint32(4, hash, true);
-        reply.setUint32(8, inOrder ? 1 : 0, true);
+        reply.setUint32(0, check.seq, true);
+        reply.setUint32(4, check.hash, true);
+        reply.setUint32(8, check.inOrder ? 1 : 0, true);
         socket.write(new Uint8Array(reply.buffer));
+      }
+    } else if (mode === 0x52) { // R: a u32 count and a batched byte; then messages back
+      const joined = new Uint8Array(request.length + data.length);
+      joined.set(request);
+      joined.set(data, request.length);
+      request = joined;
+      if (count < 0 && request.length >= 5) {
+        count = new DataView(request.buffer).getUint32(0, true);
+        writeStream(socket, count, request[4] === 1);
       }
     }
   });
@@ -279,25 +332,11 @@ async function socketStream(path: string, n: number, batched: boolean): Promise<
       if (got.length >= 12) resolve(got);
     });
   });
-  const drain = () => new Promise<void>((r) => socket.once("drain", () => r()));
   const t0 = performance.now();
   const head = new Uint8Array(4);
   new DataView(head.buffer).setUint32(0, n, true);
   socket.write(head);
-  let hash = HASH_START;
-  const per = batched ? 8192 : 1;
-  for (let seq = 0; seq < n;) {
-    const k = Math.min(per, n - seq);
-    const chunk = new Uint8Array(k * 8);
-    const dv = new DataView(chunk.buffer);
-    for (let j = 0; j < k; j++, seq++) {
-      const v = valueOf(seq);
-      dv.setUint32(j * 8, seq, true);
-      dv.setUint32(j * 8 + 4, v, true);
-      hash = mix(hash, v);
-    }
-    if (!socket.write(chunk)) await drain();
-  }
+  const hash = await writeStream(socket, n, batched);
   const got = new DataView((await reply).buffer);
   const ms = performance.now() - t0;
   socket.end();
@@ -306,6 +345,30 @@ async function socketStream(path: string, n: number, batched: boolean): Promise<
   ) {
     throw new Error("the socket stream lost or damaged messages");
   }
+  return ms;
+}
+
+/**
+ * `n` ring-buffer messages the other way: the peer writes them (one write
+ * each or in 64 KiB batches) and this side checks them; returns ms from
+ * the request to the last message.
+ */
+async function socketStreamBack(path: string, n: number, batched: boolean): Promise<number> {
+  const socket = await connect(path, "R");
+  const check = new StreamCheck();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    socket.on("data", (chunk: Uint8Array) => {
+      if (check.feed(chunk) === n) resolve();
+    });
+    const request = new Uint8Array(5);
+    new DataView(request.buffer).setUint32(0, n, true);
+    request[4] = batched ? 1 : 0;
+    socket.write(request);
+  });
+  const ms = performance.now() - t0;
+  socket.end();
+  if (!check.inOrder) throw new Error("the socket stream back lost or damaged messages");
   return ms;
 }
 
@@ -367,6 +430,9 @@ async function driver(quick: boolean, json: boolean, ringOnly: boolean): Promise
     // The socket carrying 8-byte messages: the reference of every message row.
     const oneByOne = rate(N.messages, await socketStream(socketPath, N.messages, false));
     const batched = rate(N.messages, await socketStream(socketPath, N.messages, true));
+    // And the other way, the reference of each row's "back" column.
+    const oneByOneBack = rate(N.messages, await socketStreamBack(socketPath, N.messages, false));
+    const batchedBack = rate(N.messages, await socketStreamBack(socketPath, N.messages, true));
     if (!ringOnly) {
       // Uncontended: each process alone.
       let t0 = performance.now();
@@ -450,7 +516,7 @@ async function driver(quick: boolean, json: boolean, ringOnly: boolean): Promise
         result,
         rings: ringsMap,
         run,
-        socket: { oneByOne, batched },
+        socket: { oneByOne, batched, oneByOneBack, batchedBack },
       }),
     );
 
@@ -495,7 +561,7 @@ interface RingContext {
   result: Float64Array;
   rings: MMap;
   run: (cmd: number, n: number) => () => Promise<void>;
-  socket: { oneByOne: number; batched: number };
+  socket: { oneByOne: number; batched: number; oneByOneBack: number; batchedBack: number };
 }
 
 const times = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}x`;
@@ -584,8 +650,10 @@ async function ringRows(x: RingContext): Promise<Row[]> {
         workload: `Ring, ${name}: 8-byte messages, one push/popInto each (${me} -> ${them} | back)`,
         shared: `${fmt(out)} | ${fmt(back)}`,
         socket: `${times(out / x.socket.oneByOne)} | ${
-          times(back / x.socket.oneByOne)
-        } the socket's ${fmt(x.socket.oneByOne)} (one write() each)`,
+          times(back / x.socket.oneByOneBack)
+        } the socket's ${fmt(x.socket.oneByOne)} | ${
+          fmt(x.socket.oneByOneBack)
+        } (one write() each)`,
       });
       const [bout, bback] = await bothWays(s, 1024, false);
       rows.push({
@@ -593,8 +661,8 @@ async function ringRows(x: RingContext): Promise<Row[]> {
           `Ring, ${name}: 8-byte messages, pushManyFrom/popManyInto of 1024 (${me} -> ${them} | back)`,
         shared: `${fmt(bout)} | ${fmt(bback)}`,
         socket: `${times(bout / x.socket.batched)} | ${
-          times(bback / x.socket.batched)
-        } the socket's ${fmt(x.socket.batched)} (64 KiB writes)`,
+          times(bback / x.socket.batchedBack)
+        } the socket's ${fmt(x.socket.batched)} | ${fmt(x.socket.batchedBack)} (64 KiB writes)`,
       });
     }
     const t = await freshTrips();
@@ -605,8 +673,8 @@ async function ringRows(x: RingContext): Promise<Row[]> {
     workload: `Ring, sleep: 8-byte messages, push/pop (a copy each) (${me} -> ${them} | back)`,
     shared: `${fmt(cout)} | ${fmt(cback)}`,
     socket: `${times(cout / x.socket.oneByOne)} | ${
-      times(cback / x.socket.oneByOne)
-    } the socket's ${fmt(x.socket.oneByOne)}`,
+      times(cback / x.socket.oneByOneBack)
+    } the socket's ${fmt(x.socket.oneByOne)} | ${fmt(x.socket.oneByOneBack)}`,
   });
   const c = cReferences(seconds, n * 5);
   for (let s = 0; s < STRATEGIES.length; s++) {
