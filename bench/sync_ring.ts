@@ -98,37 +98,47 @@ export interface CRefs {
   stampTrip: number;
 }
 
-/**
- * Compiles bench/refs/sync_refs.c with gcc and runs each reference three
- * times (a third of `seconds` each), keeping the fastest; null when gcc is
- * missing or fails.
- */
-export function cReferences(seconds: number, messages: number): CRefs | null {
+/** sync_refs.c, compiled: `run(what, arg)` runs one reference and returns its rate per second. */
+export interface CProgram {
+  run(what: string, arg: string): number;
+  /** Removes the program. */
+  close(): void;
+}
+
+/** Compiles bench/refs/sync_refs.c with gcc; null when gcc is missing or fails. */
+export function compileReferences(): CProgram | null {
   const dir = mkdtempSync(join(tmpdir(), "sync-refs-"));
-  try {
-    const source = decodeURIComponent(new URL("./refs/sync_refs.c", import.meta.url).pathname);
-    const exe = join(dir, "sync_refs");
-    const cc = spawnSync("gcc", ["-O2", "-o", exe, source], { encoding: "utf8" });
-    if (cc.status !== 0) return null;
-    const run = (...args: string[]) => {
-      const r = spawnSync(exe, args, { encoding: "utf8", timeout: 120_000 });
-      if (r.status !== 0) throw new Error(`sync_refs ${args.join(" ")} failed: ${r.stderr}`);
-      return (JSON.parse(r.stdout) as { perSecond: number }).perSecond;
-    };
-    // The best of three: one run's C reference moved by 2.5x from run to
-    // run (a spinner that shared a core with the other), which made the
-    // ratios against it say more about that than about the Ring.
-    const best = (what: string, arg: string) =>
-      Math.max(run(what, arg), run(what, arg), run(what, arg));
-    const third = `${seconds / 3}`;
-    return {
-      futex: best("futex", third),
-      spin: best("spin", third),
-      ring: best("ring", `${messages}`),
-      ringTrip: best("ringtrip", third),
-      stampTrip: best("stamptrip", third),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const close = () => rmSync(dir, { recursive: true, force: true });
+  const source = decodeURIComponent(new URL("./refs/sync_refs.c", import.meta.url).pathname);
+  const exe = join(dir, "sync_refs");
+  const cc = spawnSync("gcc", ["-O2", "-o", exe, source], { encoding: "utf8" });
+  if (cc.status !== 0) {
+    close();
+    return null;
   }
+  return {
+    run(what, arg) {
+      const r = spawnSync(exe, [what, arg], { encoding: "utf8", timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`sync_refs ${what} ${arg} failed: ${r.stderr}`);
+      return (JSON.parse(r.stdout) as { perSecond: number }).perSecond;
+    },
+    close,
+  };
+}
+
+/**
+ * Runs each reference of `c` three times (a third of `seconds` each),
+ * keeping the fastest: one run's figure moved by 2.5x from run to run.
+ */
+export function cReferences(c: CProgram, seconds: number, messages: number): CRefs {
+  const best = (what: string, arg: string) =>
+    Math.max(c.run(what, arg), c.run(what, arg), c.run(what, arg));
+  const third = `${seconds / 3}`;
+  return {
+    futex: best("futex", third),
+    spin: best("spin", third),
+    ring: best("ring", `${messages}`),
+    ringTrip: best("ringtrip", third),
+    stampTrip: best("stamptrip", third),
+  };
 }

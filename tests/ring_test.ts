@@ -282,7 +282,8 @@ describe("Ring messages in one process", () => {
   it("pushManyFrom/popManyInto move packed messages, aligned or not, word by word or byte by byte", () => {
     using m = MMap.anonymous(BYTES);
     const ring = ringOf(m);
-    const sizes = [0, 1, 3, 4, 7, 8, 9, 12, 13, 16, 31, 40, 300];
+    // First a run of every whole-word length the word-by-word loops copy (1 to 8 words).
+    const sizes = [4, 8, 12, 16, 20, 24, 28, 32, 0, 1, 3, 4, 7, 8, 9, 12, 13, 16, 31, 40, 300];
     for (const shift of [0, 1, 2, 3, 4]) {
       const total = sizes.reduce((a, b) => a + b, 0);
       const backing = new Uint8Array(total + 8);
