@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { type AddressKind, addressKind } from "./vm_areas.ts";
 import type { Backend, SearchView } from "./backend.ts";
 import { lastError, pageSize } from "./files.ts";
 import { backend } from "./load.ts";
@@ -222,6 +223,15 @@ export class Mapping {
   /** True when both objects start at the same address. */
   sameAddress(other: Mapping): boolean {
     return this.#address === other.#address;
+  }
+
+  /**
+   * How the address space holds the byte right after this range (see
+   * ffi/vm_areas.ts): "reserved" behind a WebAssembly memory that grows in
+   * place; null where the kernel cannot be asked.
+   */
+  kindAfter(): AddressKind | null {
+    return addressKind(this.#address + this.#length);
   }
 
   /** Length in bytes; 0 once unmapped. */

@@ -127,6 +127,31 @@ function otherBytes(target: unknown): Uint8Array {
 }
 
 /**
+ * Why the bytes-like `data` (any typed array, a DataView or an ArrayBuffer)
+ * has no bytes to give though it is no empty buffer: its buffer is detached,
+ * or it is a fixed-length view that its resizable buffer shrank below; ""
+ * otherwise (an empty buffer is empty). Through intrinsics only.
+ */
+export function goneWhy(data: unknown): string {
+  if (typeof data !== "object" || data === null) return "";
+  if (typedArrayKind(data) !== undefined) {
+    if (typedArrayByteLength(data) !== 0) return "";
+    if (detached(typedArrayBuffer(data))) return DETACHED;
+    return outOfBounds(data) ? OUT_OF_BOUNDS : "";
+  }
+  if (isView(data)) {
+    if (detached(dataViewBuffer(data))) return DETACHED;
+    try {
+      dataViewByteLength(data);
+      return "";
+    } catch {
+      return OUT_OF_BOUNDS;
+    }
+  }
+  return isArrayBuffer(data) && detached(data) ? DETACHED : "";
+}
+
+/**
  * Throws the error {@linkcode writableBytes} gives a detached target, when
  * `view` (its result, 0 bytes long) is over a detached buffer, or is out of
  * the bounds of a resizable one.

@@ -51,6 +51,7 @@ import {
   mathMin,
   typedArrayBuffer,
   typedArrayByteLength,
+  typedArrayByteOffset,
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
 import { ViewSet } from "./views.ts";
@@ -473,7 +474,12 @@ export class MMapConcat {
    */
   dataView(byteOffset: number = 0, byteLength?: number): DataView {
     const bytes = this.view(Uint8Array, byteOffset, byteLength);
-    return new DataViewCtor(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Through the engine's getters: a patched prototype decides nothing.
+    return new DataViewCtor(
+      typedArrayBuffer(bytes),
+      typedArrayByteOffset(bytes),
+      typedArrayByteLength(bytes),
+    );
   }
 
   // --- the position ---------------------------------------------------------------

@@ -83,13 +83,16 @@ const SLAB = 64 * 1024;
 const POOLED_MAX = runtimeName === "bun" ? 0 : 4096;
 
 let slab = new Uint8ArrayCtor(0);
+/** Bytes of `slab` (kept here: its `length` getter is the user's to patch). */
+let slabBytes = 0;
 let used = 0;
 
 /** A new `Uint8Array` of `n` bytes for the caller to fill; not zeroed when pooled. */
 export function freshBytes(n: number): Uint8Array {
   if (n > POOLED_MAX || n === 0) return new Uint8ArrayCtor(n);
-  if (used + n > slab.length) {
+  if (used + n > slabBytes) {
     slab = new Uint8ArrayCtor(SLAB);
+    slabBytes = SLAB;
     used = 0;
   }
   const out = typedArraySubarray(slab, used, used + n); // no Symbol.species

@@ -15,7 +15,7 @@
 import { toOptionalInt } from "./args.ts";
 import { ArrayBufferCtor, Uint8ArrayCtor } from "../ffi/primordials.ts";
 import { detached } from "./byte_views.ts";
-import { found, SCAN_CHUNK, scanNewlines } from "./lines_kernel.ts";
+import { found, FOUND_MAX, SCAN_CHUNK, scanNewlines } from "./lines_kernel.ts";
 import { clampRange } from "./slice.ts";
 import type { ByteWindow, WindowSource } from "./windows.ts";
 
@@ -132,7 +132,7 @@ export class LineIterator extends IteratorBase {
         this.#base = from;
         this.#count = c;
         this.#next = 0;
-        this.#scanned = c === found.length ? from + found[c - 1]! + 1 : to;
+        this.#scanned = c === FOUND_MAX ? from + found[c - 1]! + 1 : to;
         if (c > 0) {
           const stop = from + found[this.#next++]! + 1;
           this.#pos = stop;

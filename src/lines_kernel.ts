@@ -63,11 +63,16 @@ const kernel = load();
  * every scan: read them before the next).
  */
 export const found: Int32Array = new Int32ArrayCtor(kernel ? MAX : 1);
+/**
+ * How many newlines {@linkcode found} holds (kept here: a `length` getter
+ * patched onto the typed arrays' prototype must not end a scan early).
+ */
+export const FOUND_MAX: number = kernel ? MAX : 1;
 
 /**
  * Scans `[from, to)` of `buffer` (at most {@linkcode SCAN_CHUNK} bytes; the
  * caller cuts) for newlines, writes their offsets from `from` into
- * {@linkcode found} and returns how many. A return of `found.length` means
+ * {@linkcode found} and returns how many. A return of {@linkcode FOUND_MAX} means
  * the scan stopped early: scan again after the last one.
  */
 export function scanNewlines(buffer: ArrayBufferLike, from: number, to: number): number {

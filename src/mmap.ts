@@ -15,6 +15,7 @@ import {
   NumberCtor as Number,
   typedArrayBuffer,
   typedArrayByteLength,
+  typedArrayByteOffset,
   typedArrayIndexOf,
   typedArraySet,
   typedArraySlice,
@@ -896,7 +897,12 @@ export class MMap {
    */
   dataView(byteOffset: number = 0, byteLength?: number): DataView {
     const bytes = this.view(Uint8Array, byteOffset, byteLength);
-    return new DataViewCtor(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Through the engine's getters: a patched prototype decides nothing.
+    return new DataViewCtor(
+      typedArrayBuffer(bytes),
+      typedArrayByteOffset(bytes),
+      typedArrayByteLength(bytes),
+    );
   }
 
   // --- the file position ---------------------------------------------------

@@ -333,7 +333,8 @@ export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, last: boolean)
     fail[i] = k;
   }
   let found = -1;
-  for (let i = 0, k = 0; i < hay.length; i++) {
+  const h = lengthOf(hay);
+  for (let i = 0, k = 0; i < h; i++) {
     while (k > 0 && hay[i] !== needle[k]) k = fail[k - 1]!;
     if (hay[i] === needle[k]) k++;
     if (k === n) {

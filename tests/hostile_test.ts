@@ -276,6 +276,61 @@ describe("a patched Math or typed-array length", () => {
     }
   });
 
+  it("read() and Ring.pop() give whole results, find() looks across files, whatever length says", () => {
+    const proto = Object.getPrototypeOf(Uint8Array.prototype);
+    const realLength = Object.getOwnPropertyDescriptor(proto, "length")!.get!;
+    using m = MMap.anonymous(1 << 16);
+    m.bytes.fill(0x61);
+    using rm = MMap.anonymous(4096);
+    const ring = new Ring(rm, 0, 4096);
+    const { paths, cleanup } = twoFiles();
+    try {
+      using c = MMap.concat(paths);
+      for (const lie of [0, 1e9]) {
+        m.seek(0);
+        ring.push(Uint8Array.of(1, 2, 3, 4));
+        ring.push(new Uint8Array(200).fill(3));
+        // Before: Deno cut results from a slab whose length it asked the
+        // prototype: read() threw, and pop() consumed a message and gave 0 bytes.
+        const got = withPatches([[proto, "length", { get: () => lie }]], () => ({
+          small: m.read(16),
+          big: m.read(4096),
+          popped: ring.pop(0),
+          popped2: ring.pop(0),
+          find: [c.find("cd"), c.count("cd"), c.rfind("cd")],
+        }));
+        assert.equal(realLength.call(got.small), 16, `read(16), length ${lie}`);
+        assert.equal(realLength.call(got.big), 4096, `read(4096), length ${lie}`);
+        assert.deepEqual([...got.popped!], [1, 2, 3, 4]);
+        assert.equal(realLength.call(got.popped2), 200);
+        // "cd" runs across the two files: before, the window's own length was asked.
+        assert.deepEqual(got.find, [2, 1, 2]);
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("dataView() and lines() follow the engine's slots, not patched getters", () => {
+    const proto = Object.getPrototypeOf(Uint8Array.prototype);
+    using m = MMap.anonymous(1 << 16);
+    // 30000 two-byte lines: more newlines in one scan than its list holds.
+    for (let i = 0; i < 60000; i += 2) m.bytes[i] = 0x78, m.bytes[i + 1] = 0x0a;
+    const { view, lines } = withPatches([
+      [proto, "length", { get: () => 1 }],
+      [proto, "byteLength", { get: () => 3 }],
+      [proto, "byteOffset", { get: () => 5 }],
+    ], () => {
+      const view = m.dataView(16, 32);
+      let lines = 0;
+      for (const _ of m.lines(0, 60000)) lines++;
+      return { view, lines };
+    });
+    assert.equal(view.byteOffset, 16);
+    assert.equal(view.byteLength, 32);
+    assert.equal(lines, 30000);
+  });
+
   it("random_get fills the guest's buffer whatever a typed array's length says", () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const wasi = new WASI({ memory });

@@ -279,6 +279,28 @@ describe("Ring messages in one process", () => {
     assert.throws(() => ring.pushMany("x" as unknown as Uint8Array[]), TypeError);
   });
 
+  it("a message with no bytes left (transferred, or out of its shrunk buffer) is a TypeError, not an empty message", async () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = ringOf(m);
+    const gone = new Uint8Array(8).fill(1);
+    const goneView = new DataView(new ArrayBuffer(8));
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    structuredClone(goneView.buffer, { transfer: [goneView.buffer] });
+    const resizable = new ArrayBuffer(16, { maxByteLength: 64 });
+    const outside = new Uint8Array(resizable, 8, 8);
+    resizable.resize(4);
+    for (const message of [gone, outside, goneView]) {
+      assert.throws(() => ring.push(message as Uint8Array), /Ring.push: .*no bytes/);
+      assert.throws(() => ring.pushMany([message as Uint8Array]), /Ring.pushMany: .*no bytes/);
+      await assert.rejects(ring.pushAsync(message as Uint8Array), TypeError);
+    }
+    assert.throws(() => ring.push(gone.buffer as unknown as Uint8Array), TypeError);
+    assert.equal(ring.tryPop(), null, "nothing was pushed");
+    // A real empty message still is one.
+    assert.equal(ring.push(new Uint8Array(0)), true);
+    assert.equal(ring.tryPop()!.length, 0);
+  });
+
   it("pushManyFrom/popManyInto move packed messages, aligned or not, word by word or byte by byte", () => {
     using m = MMap.anonymous(BYTES);
     const ring = ringOf(m);

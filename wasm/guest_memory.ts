@@ -30,6 +30,7 @@ import {
 } from "../ffi/primordials.ts";
 import { isMemory, memoryBuffer, memoryGrow } from "../ffi/memory_brand.ts";
 import { reserveSpace } from "../ffi/space.ts";
+import { runtimeName } from "../ffi/load.ts";
 import { MAP_PRIVATE, MAP_SHARED, PAGESIZE, PROT_READ, PROT_WRITE } from "../src/constants.ts";
 import { type FileGuard, guardFile, releaseFile } from "./file_guard.ts";
 
@@ -40,6 +41,15 @@ export const WASM_PAGE = 65536;
 export function roundUp(n: number, to: number): number {
   return mathCeil(n / to) * to;
 }
+
+/** The engine moves memories allocated without a reservation when they grow (JavaScriptCore). */
+const MOVES_UNRESERVED = runtimeName === "bun";
+
+/** Why no file is mapped into a memory that {@linkcode GuestMemory.mayMove}. */
+export const MAY_MOVE = "this WebAssembly.Memory has no address-space reservation behind it, so " +
+  "the engine may move it when it grows and leave mapped file pages in memory it then reuses " +
+  "(Bun allocates memories so beyond its first few): map files into a shared memory " +
+  "(new WebAssembly.Memory({ initial, maximum, shared: true })), or keep fewer memories alive";
 
 /** A mapped range `[start, end)` of guest memory and who placed it. */
 export interface Region {
@@ -74,6 +84,7 @@ export class GuestMemory {
   readonly regions: Region[] = ownList();
   #base: Mapping | null = null;
   #guards: FileGuard[] = ownList();
+  #mayMove: boolean | undefined;
 
   private constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
@@ -105,9 +116,10 @@ export class GuestMemory {
 
   /**
    * Throws if the engine moved the memory since it was first seen: every
-   * page mapped into it would then be gone. No engine tested does this
-   * (V8 and JavaScriptCore reserve the whole range up front), so this is a
-   * tripwire, not a code path.
+   * page mapped into it would then be gone. Memories that can move get no
+   * file pages ({@linkcode GuestMemory.mayMove}), so this is a tripwire for
+   * the rest (a memory with no file in it yet, an engine that moved one
+   * with a reservation), not a code path.
    */
   base(): Mapping {
     const now = this.#borrow();
@@ -121,6 +133,30 @@ export class GuestMemory {
     }
     this.#base.grewTo(now);
     return this.#base;
+  }
+
+  /**
+   * Whether the engine may move this memory to another address when it
+   * grows. JavaScriptCore (Bun) gives its first few memories a reservation
+   * of 4 GiB and more, and allocates later ones (or any, under a virtual
+   * memory limit) inside its heap, whence `grow` copies them elsewhere:
+   * the file pages placed in one would stay behind, in memory the engine
+   * then reuses for other buffers (a shared placement wrote their bytes
+   * into the file). So in Bun a memory with no reservation right after its
+   * last byte gets no file pages (one that can never grow is refused too:
+   * the engine does not say). V8 (Deno) reserves every growable memory up
+   * to its maximum, and shared memories never move (their
+   * SharedArrayBuffers stay valid); where the kernel cannot be asked (no
+   * `/proc`), the engine is trusted. Asked once: a reservation stays for
+   * the memory's life.
+   */
+  mayMove(): boolean {
+    if (this.#mayMove !== undefined) return this.#mayMove;
+    if (this.shared || !MOVES_UNRESERVED) return this.#mayMove = false;
+    const now = this.#borrow();
+    if (!now) return false; // no pages yet: asked again when it has some
+    const kind = now.kindAfter();
+    return this.#mayMove = kind !== null && kind !== "reserved";
   }
 
   /** Grows the memory by enough pages for `bytes`; returns the offset of the new pages. */
@@ -212,6 +248,7 @@ export class GuestMemory {
     guard = true,
   ): number {
     const base = this.base();
+    if (this.mayMove()) throw new TypeError(MAY_MOVE);
     const fileBytes = mathMax(0, mathMin(span, fileSize - fileOffset));
     // Stores through a shared writable map need the file's blocks: holes in
     // the range (a guest's ftruncate makes them) are reserved now, so that a

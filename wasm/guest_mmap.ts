@@ -183,6 +183,8 @@ export function guestMmap(ctx: HostContext): Record<string, Syscall> {
           if (!(e.rights & RIGHTS.FD_READ)) return -ERRNO.NOTCAPABLE;
           if (shared && write && !(e.rights & RIGHTS.FD_WRITE)) return -ERRNO.NOTCAPABLE;
           hostFd = e.hostFd;
+          // File pages only where the engine cannot move them (see GuestMemory.mayMove).
+          if (gm.mayMove()) return -ERRNO.NOTSUP;
         }
         const span = roundUp(len, WASM_PAGE);
         const start = take(gm, span);

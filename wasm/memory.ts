@@ -305,7 +305,9 @@ function checkAccess(value: unknown): number | undefined {
  * the guest's loads read the file and, with `access: "write"`, its stores
  * write it. By default the memory grows by enough new pages to hold the
  * range; `memory.grow` keeps the base address (the library checks, and
- * refuses to go on if an engine ever moved it).
+ * refuses to go on if an engine ever moved it). In Bun, a memory that
+ * `grow` could move (one JavaScriptCore gave no address-space reservation:
+ * from about the eighth alive) gets no file; a shared memory always can.
  *
  * Safe by construction: read access is mapped private and writable (a guest
  * store never faults and never reaches the file), and pages past the end of
@@ -317,7 +319,8 @@ function checkAccess(value: unknown): number | undefined {
  * @param source a path, a `file:` URL, an open descriptor, a `node:fs` `FileHandle`, or an open `MMap`
  * @param options `access`, `offset`, `length`, `address`
  * @returns the mapping: `address` is the guest pointer to its first byte
- * @throws {TypeError} a memory that is not a `WebAssembly.Memory`, a bad source
+ * @throws {TypeError} a memory that is not a `WebAssembly.Memory`, a bad
+ *   source, a memory the engine may move when it grows (Bun)
  * @throws {RangeError} an unaligned offset or address, an empty file, an
  *   offset past the end of the file, a range outside the memory or over
  *   another mapping, a memory that cannot grow enough

@@ -425,6 +425,8 @@ export class Ring {
    *   ArrayBuffer or string is taken as its bytes), at most `maxMessage` bytes
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns true, or false when the time ran out with the ring still full
+   * @throws {TypeError} a message with no bytes left: its buffer was
+   *   transferred (detached), or shrank below it
    * @throws {RangeError} a message longer than `maxMessage`
    * @throws {RingCorruptError} the ring's memory was overwritten
    * @throws {MMapOSError} `EPIPE` while waiting: the consumer's process is
@@ -476,7 +478,8 @@ export class Ring {
   #pushAny(bytes: Uint8Array, timeoutMs: number | undefined): boolean {
     let b = bytes;
     let n = measure(this.#pushed, b);
-    if (n < 0 || n > SMALL) n = lengthOf(b = messageBytes(b, "Ring.push"));
+    // An empty one too: a detached array says 0 bytes (messageBytes tells).
+    if (n <= 0 || n > SMALL) n = lengthOf(b = messageBytes(b, "Ring.push"));
     checkTimeout(timeoutMs, "Ring.push");
     this.#startPush(n, "Ring.push");
     const at = this.#place(n);
@@ -530,7 +533,7 @@ export class Ring {
     try {
       let b = bytes;
       let n = measure(this.#pushedAsync, b);
-      if (n < 0 || n > SMALL) n = lengthOf(b = messageBytes(b, "Ring.pushAsync"));
+      if (n <= 0 || n > SMALL) n = lengthOf(b = messageBytes(b, "Ring.pushAsync"));
       const end = deadline(timeoutMs, "Ring.pushAsync");
       this.#startPush(n, "Ring.pushAsync");
       const at = this.#place(n);
@@ -557,6 +560,7 @@ export class Ring {
    * @param messages the messages, each at most `maxMessage` bytes
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns how many were pushed: all of them, unless the time ran out
+   * @throws {TypeError} a message with no bytes left (see `push`): all are checked first, none is pushed
    * @throws {RangeError} a message longer than `maxMessage` (those before it are pushed)
    *
    * @example

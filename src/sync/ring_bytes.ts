@@ -20,6 +20,7 @@ import {
 } from "../../ffi/primordials.ts";
 import { brandName } from "../args.ts";
 import { toBytes } from "../bytes.ts";
+import { goneWhy } from "../byte_views.ts";
 
 /** A typed array of one-byte elements: what the batch forms and `popInto` copy to and from. */
 export type ByteArray = Uint8Array | Int8Array | Uint8ClampedArray;
@@ -123,6 +124,9 @@ export function measuredWords(m: Measured): Int32Array | null {
  * library's TypeError naming what a message may be.
  */
 export function messageBytes(b: unknown, what: string): Uint8Array {
+  // A view of a transferred buffer says 0 bytes: it is no empty message.
+  const why = goneWhy(b);
+  if (why) throw new TypeError(`${what}: the message is a ${brandName(b)} with no bytes${why}`);
   try {
     return toBytes(b);
   } catch {
