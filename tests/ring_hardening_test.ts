@@ -449,8 +449,9 @@ describe("Ring arguments measured again", () => {
         const gone = new Uint8Array(3).fill(6);
         r.push(gone);
         structuredClone(gone, { transfer: [gone.buffer] });
-        r.push(gone);
-        assert.deepEqual([r.pop(0), r.pop(0)], [new Uint8Array(3).fill(6), new Uint8Array(0)]);
+        // No bytes left is no empty message (it was one, pushed as if sent).
+        assert.throws(() => r.push(gone), { name: "TypeError", message: /no bytes.*detached/ });
+        assert.deepEqual([r.pop(0), r.pop(0)], [new Uint8Array(3).fill(6), null]);
       } finally {
         m.close();
       }
@@ -553,17 +554,31 @@ describe("Ring fast paths refuse what the general path refuses", () => {
     }
   });
 
-  it("head or tail moved by another Ring object: no message overwritten or delivered twice", () => {
+  it("head or tail moved elsewhere: no message overwritten or delivered twice", () => {
     const { m, r, msg, tgt } = warm();
     try {
-      const other = new Ring(m, 0, SZ); // this thread: the same roles
-      assert.equal(other.push(Uint8Array.of(1)), true);
-      assert.equal(r.push(msg), true);
+      // Another Ring object of this thread may not take r's roles (the role
+      // words name threads: both were the producer once, each writing where
+      // the other did).
+      const other = new Ring(m, 0, SZ);
+      assert.throws(() => other.push(Uint8Array.of(1)), /EBUSY.*another Ring object/);
+      assert.throws(() => other.pop(0), /EBUSY.*another Ring object/);
+      // A producer elsewhere, by hand: a 1-byte record at head, head past it
+      // (warm() left head at 48, far from the data area's end).
+      const w = m.view(Int32Array, 0, SZ / 4);
+      const head = w[16]!, at = 64 + ((head & (r.capacity - 1)) >> 2);
+      w[at] = 1, w[at + 1] = 0, w[at + 2] = 7;
+      w[16] = head + 16;
       assert.equal(r.push(msg), true);
       assert.equal(r.popInto(tgt, 0), 1, "the other's message, not overwritten");
-      assert.deepEqual(other.pop(0), msg);
-      assert.equal(r.popInto(tgt, 0), 8);
-      assert.equal(r.popInto(tgt, 0), null, "the message the other took is not delivered again");
+      assert.equal(tgt[0], 7);
+      // A consumer elsewhere takes r's message: tail past it, by hand.
+      w[32] = w[32]! + 16;
+      assert.equal(r.popInto(tgt, 0), null, "the message taken elsewhere is not delivered again");
+      // Closed, r hands its roles to the other object.
+      r.close();
+      assert.equal(other.push(Uint8Array.of(2)), true);
+      assert.deepEqual(other.pop(0), Uint8Array.of(2));
     } finally {
       m.close();
     }

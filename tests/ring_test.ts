@@ -507,6 +507,9 @@ describe("Ring messages in one process", () => {
     const b = ringOf(m);
     b.push(Uint8Array.of(2));
     assert.deepEqual(b.popMany(), [Uint8Array.of(1), Uint8Array.of(2)]);
+    // While B holds the roles, A may not take them back in this thread.
+    assert.throws(() => a.push(Uint8Array.of(3)), /EBUSY.*another Ring object/);
+    b.close();
     // A's next use sees where B left the indices.
     a.push(Uint8Array.of(3));
     assert.deepEqual(a.pop(), Uint8Array.of(3));

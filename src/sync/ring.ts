@@ -30,6 +30,7 @@ import {
 import { faultCounter } from "../../ffi/guard/install.ts";
 import { TOTAL_FAULTS } from "../../ffi/guard/table.ts";
 import {
+  appendOwn,
   arrayBufferDetached,
   arrayIncludes,
   ArrayPrototype,
@@ -38,6 +39,7 @@ import {
   isArray,
   isDetachedView,
   ownList,
+  removeOwn,
   setPrototypeOf,
   typedArrayKind as tagOf,
   typedArrayLength as lengthOf,
@@ -86,6 +88,24 @@ import {
   type Watch,
 } from "./ring_wait.ts";
 import { deadline, lockError, now, runAsync, runBlocking, type Steps } from "./steps.ts";
+
+/**
+ * The roles held by Ring objects of this thread, by the address of their
+ * ring's head word: the role words name threads, so without this two
+ * objects of one thread over one ring were both its producer, each writing
+ * records where the other did (a wrong message, then a ring that looked
+ * overwritten). Entries go when the object closes or its map does.
+ */
+const holders: { at: number; word: number; ring: Ring }[] = ownList();
+
+/** The Ring object of this thread that holds role `word` of the ring whose head is at `at`. */
+function holderOf(at: number, word: number): Ring | null {
+  for (let i = 0; i < holders.length; i++) {
+    const x = holders[i]!;
+    if (x.at === at && x.word === word) return x.ring;
+  }
+  return null;
+}
 
 /**
  * Options of a {@linkcode Ring}: how this side waits. Each process (and
@@ -1287,6 +1307,7 @@ export class Ring {
   #giveUpRoles(): void {
     const producing = this.#producing, consuming = this.#consuming;
     this.#producing = this.#consuming = false;
+    for (let i = holders.length - 1; i >= 0; i--) if (holders[i]!.ring === this) removeOwn(holders, i);
     // Only the map's close (or resize) detaches the ring's own buffer, and
     // the map calls this before it does.
     if (arrayBufferDetached(this.#own)) return;
@@ -1675,6 +1696,14 @@ export class Ring {
   #claim(word: number, role: string, what: string): void {
     const h = this.#h;
     const me = threadIdentity().tid;
+    const other = holderOf(this.#headAt, word);
+    if (other !== null && other !== this) {
+      throw lockError(
+        "EBUSY",
+        what,
+        `another Ring object of this thread is this ring's ${role} (use that one, or close() it first)`,
+      );
+    }
     for (;;) {
       const owner = atomics.load(h, word);
       if (owner === me) break;
@@ -1689,6 +1718,7 @@ export class Ring {
     }
     if (word === PRODUCER) this.#producing = true;
     else this.#consuming = true;
+    if (other === null) appendOwn(holders, { at: this.#headAt, word, ring: this });
     this.#unhook ??= beforeUnmap(this.#map, () => {
       this.#unhook = null;
       this.#giveUpRoles();
