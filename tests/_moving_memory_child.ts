@@ -5,7 +5,8 @@
 // the file holds then, as one JSON line.
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { mapIntoMemory } from "../wasm/mod.ts";
+import { mapIntoMemory, WASI } from "../wasm/mod.ts";
+import { basename, dirname } from "node:path";
 import { GuestMemory } from "../wasm/guest_memory.ts";
 
 const args = "Deno" in globalThis ? Deno.args : process.argv.slice(2);
@@ -30,5 +31,19 @@ for (const shared of [false, true]) {
   } catch (e) {
     out[key] = `${(e as Error).name}: ${(e as Error).message}`;
   }
+}
+// The WASI guest's "mmap" import: a shared writable map of the file, by fd.
+for (const shared of [false, true]) {
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 400, shared });
+  const wasi = new WASI({ preopens: { "/d": dirname(path) }, memory });
+  const w = wasi.wasiImport, mm = wasi.mmapImport;
+  const name = new TextEncoder().encode(basename(path));
+  new Uint8Array(memory.buffer).set(name, 100);
+  const rights = (1n << 29n) - 1n;
+  const opened = w.path_open(3, 0, 100, name.length, 0, rights, rights, 0, 200);
+  const fd = new DataView(memory.buffer).getUint32(200, true);
+  const at = opened === 0 ? mm.map(fd, 0n, 65536, 3, 1) as number : -1000 - (opened as number);
+  out[shared ? "wasiShared" : "wasiPlain"] = at;
+  if (at > 0) mm.unmap(at, 65536);
 }
 console.log(JSON.stringify(out));

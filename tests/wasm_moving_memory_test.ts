@@ -2,8 +2,8 @@
  * A WebAssembly memory the engine may move when it grows gets no file
  * pages: moved, it left them behind in memory the engine reused, and a
  * shared placement wrote other buffers' bytes into the file (Bun, from the
- * eighth memory alive). Each case runs in a child, which controls how many
- * memories are alive.
+ * eighth memory alive); the WASI guest's "mmap" import gets ENOTSUP there.
+ * Each case runs in a child, which controls how many memories are alive.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -32,10 +32,16 @@ describe("file pages only in memories that cannot move", () => {
     assert.equal(r.sharedMayMove, false);
     assert.equal(r.shared, "mapped");
     assert.equal(r.sharedFile, 0x41);
+    assert.ok(
+      (r.wasiShared as number) > 0,
+      `the guest's map into a shared memory: ${r.wasiShared}`,
+    );
     if (runtime === "bun") {
       assert.equal(r.plainMayMove, true, "JavaScriptCore allocates the 17th memory unreserved");
       assert.match(String(r.plain), /^TypeError: .*no address-space reservation.*shared: true/);
+      assert.equal(r.wasiPlain, -58, "the guest's map: ENOTSUP, before any grow");
     } else {
+      assert.ok((r.wasiPlain as number) > 0, `the guest's map: ${r.wasiPlain}`);
       assert.equal(r.plainMayMove, false, "V8 reserves every growable memory");
       assert.equal(r.plain, "mapped");
       assert.equal(r.plainFile, 0x41);
@@ -48,5 +54,6 @@ describe("file pages only in memories that cannot move", () => {
     assert.equal(r.plain, "mapped");
     assert.equal(r.plainFile, 0x41);
     assert.equal(r.shared, "mapped");
+    assert.ok((r.wasiPlain as number) > 0, `the guest's map: ${r.wasiPlain}`);
   });
 });
