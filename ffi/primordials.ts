@@ -407,6 +407,12 @@ export const weakMapGet: <K extends WeakKey, V>(map: WeakMap<K, V>, key: K) => V
 /** `WeakMap.prototype.set`, captured. */
 export const weakMapSet: <K extends WeakKey, V>(map: WeakMap<K, V>, key: K, value: V) => void =
   uncurryThis(WeakMap.prototype.set as AnyFn);
+/** `WeakRef`, captured. */
+export const WeakRefCtor: typeof WeakRef = WeakRef;
+/** `WeakRef.prototype.deref`, captured. */
+export const weakRefDeref: <T extends WeakKey>(ref: WeakRef<T>) => T | undefined = uncurryThis(
+  WeakRef.prototype.deref as AnyFn,
+);
 /** `FinalizationRegistry.prototype.register`, captured. */
 export const registerFinalizer: (
   registry: FinalizationRegistry<unknown>,

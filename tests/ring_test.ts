@@ -8,6 +8,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MMap, MMapOSError, Ring, RingCorruptError } from "../mod.ts";
 import { withRegion } from "./sync_helpers.ts";
+import { needsKernel } from "./_emulation.ts";
+import { collectGarbage } from "./_helpers.ts";
 
 const BYTES = Ring.bytesFor(4096);
 const HEAD = 16;
@@ -279,17 +281,14 @@ describe("Ring messages in one process", () => {
     assert.throws(() => ring.pushMany("x" as unknown as Uint8Array[]), TypeError);
   });
 
-  it("a message with no bytes left (transferred, or out of its shrunk buffer) is a TypeError, not an empty message", async () => {
+  it("a message whose buffer was transferred away is a TypeError, not an empty message", async () => {
     using m = MMap.anonymous(BYTES);
     const ring = ringOf(m);
     const gone = new Uint8Array(8).fill(1);
     const goneView = new DataView(new ArrayBuffer(8));
     structuredClone(gone.buffer, { transfer: [gone.buffer] });
     structuredClone(goneView.buffer, { transfer: [goneView.buffer] });
-    const resizable = new ArrayBuffer(16, { maxByteLength: 64 });
-    const outside = new Uint8Array(resizable, 8, 8);
-    resizable.resize(4);
-    for (const message of [gone, outside, goneView]) {
+    for (const message of [gone, goneView]) {
       assert.throws(() => ring.push(message as Uint8Array), /Ring.push: .*no bytes/);
       assert.throws(() => ring.pushMany([message as Uint8Array]), /Ring.pushMany: .*no bytes/);
       await assert.rejects(ring.pushAsync(message as Uint8Array), TypeError);
@@ -300,6 +299,21 @@ describe("Ring messages in one process", () => {
     assert.equal(ring.push(new Uint8Array(0)), true);
     assert.equal(ring.tryPop()!.length, 0);
   });
+
+  it(
+    "a view its resizable buffer shrank below is no empty message either",
+    needsKernel("resizableBuffer"),
+    () => {
+      using m = MMap.anonymous(BYTES);
+      const ring = ringOf(m);
+      const resizable = new ArrayBuffer(16, { maxByteLength: 64 });
+      const outside = new Uint8Array(resizable, 8, 8);
+      resizable.resize(4);
+      assert.throws(() => ring.push(outside), /Ring.push: .*no bytes.*out of bounds/);
+      assert.throws(() => ring.pushMany([outside]), /Ring.pushMany: .*no bytes/);
+      assert.equal(ring.tryPop(), null, "nothing was pushed");
+    },
+  );
 
   it("pushManyFrom/popManyInto move packed messages, aligned or not, word by word or byte by byte", () => {
     using m = MMap.anonymous(BYTES);
@@ -513,6 +527,17 @@ describe("Ring messages in one process", () => {
     // A's next use sees where B left the indices.
     a.push(Uint8Array.of(3));
     assert.deepEqual(a.pop(), Uint8Array.of(3));
+  });
+
+  it("a Ring and its map dropped unclosed are collected (the role registry holds neither)", async () => {
+    let lost: WeakRef<MMap>;
+    (() => {
+      const m = MMap.anonymous(BYTES);
+      ringOf(m).push(Uint8Array.of(1));
+      lost = new WeakRef(m);
+    })();
+    for (let i = 0; i < 10 && lost!.deref() !== undefined; i++) await collectGarbage();
+    assert.equal(lost!.deref(), undefined, "the map was collected (and so unmapped)");
   });
 
   it("a closed map: TypeError, not a crash", () => {

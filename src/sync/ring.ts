@@ -48,6 +48,8 @@ import {
   typedArraySubarray,
   Uint32ArrayCtor,
   Uint8ArrayCtor,
+  WeakRefCtor,
+  weakRefDeref,
 } from "../../ffi/primordials.ts";
 import {
   type ByteArray,
@@ -94,15 +96,19 @@ import { deadline, lockError, now, runAsync, runBlocking, type Steps } from "./s
  * ring's head word: the role words name threads, so without this two
  * objects of one thread over one ring were both its producer, each writing
  * records where the other did (a wrong message, then a ring that looked
- * overwritten). Entries go when the object closes or its map does.
+ * overwritten). Entries go when the object closes or its map does, and
+ * hold the object weakly: a ring dropped unclosed must not keep its map
+ * (and the map's memory) alive; its role then passes to the next object.
  */
-const holders: { at: number; word: number; ring: Ring }[] = ownList();
+const holders: { at: number; word: number; ring: WeakRef<Ring> }[] = ownList();
 
-/** The Ring object of this thread that holds role `word` of the ring whose head is at `at`. */
+/** The live Ring object of this thread that holds role `word` of the ring whose head is at `at`. */
 function holderOf(at: number, word: number): Ring | null {
-  for (let i = 0; i < holders.length; i++) {
+  for (let i = holders.length - 1; i >= 0; i--) {
     const x = holders[i]!;
-    if (x.at === at && x.word === word) return x.ring;
+    const ring = weakRefDeref(x.ring);
+    if (ring === undefined) removeOwn(holders, i);
+    else if (x.at === at && x.word === word) return ring;
   }
   return null;
 }
@@ -1307,7 +1313,9 @@ export class Ring {
   #giveUpRoles(): void {
     const producing = this.#producing, consuming = this.#consuming;
     this.#producing = this.#consuming = false;
-    for (let i = holders.length - 1; i >= 0; i--) if (holders[i]!.ring === this) removeOwn(holders, i);
+    for (let i = holders.length - 1; i >= 0; i--) {
+      if (weakRefDeref(holders[i]!.ring) === this) removeOwn(holders, i);
+    }
     // Only the map's close (or resize) detaches the ring's own buffer, and
     // the map calls this before it does.
     if (arrayBufferDetached(this.#own)) return;
@@ -1718,7 +1726,7 @@ export class Ring {
     }
     if (word === PRODUCER) this.#producing = true;
     else this.#consuming = true;
-    if (other === null) appendOwn(holders, { at: this.#headAt, word, ring: this });
+    if (other === null) appendOwn(holders, { at: this.#headAt, word, ring: new WeakRefCtor(this) });
     this.#unhook ??= beforeUnmap(this.#map, () => {
       this.#unhook = null;
       this.#giveUpRoles();
