@@ -104,8 +104,8 @@ function otherBytes(target: unknown): Uint8Array {
   if (typedArrayKind(target) !== undefined) {
     const n = typedArrayByteLength(target);
     const buffer = typedArrayBuffer(target);
-    if (n === 0 && detached(buffer)) throw notWritable(target, DETACHED);
-    if (n === 0 && outOfBounds(target)) throw notWritable(target, OUT_OF_BOUNDS);
+    const why = n === 0 ? goneWhy(target) : "";
+    if (why) throw notWritable(target, why);
     if (immutable(buffer)) throw notWritable(target, IMMUTABLE);
     return new Uint8ArrayCtor(buffer, typedArrayByteOffset(target), n);
   }
@@ -157,6 +157,6 @@ export function goneWhy(data: unknown): string {
  * the bounds of a resizable one.
  */
 export function checkAttached(view: Uint8Array): void {
-  if (detached(typedArrayBuffer(view))) throw notWritable(view, DETACHED);
-  if (outOfBounds(view)) throw notWritable(view, OUT_OF_BOUNDS);
+  const why = goneWhy(view);
+  if (why) throw notWritable(view, why);
 }
