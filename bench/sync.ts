@@ -439,11 +439,12 @@ async function driver(quick: boolean, json: boolean, ringOnly: boolean): Promise
       await socketStream(socketPath, N.messages / 5, batched);
       await socketStreamBack(socketPath, N.messages / 5, batched);
     }
+    // (The Ring's batch rows measure the 64 KiB writes in turns with
+    // themselves, both ways: see ringRows. This one is the Semaphore row's.)
     const oneByOne = rate(N.messages, await socketStream(socketPath, N.messages, false));
     const batched = rate(N.messages, await socketStream(socketPath, N.messages, true));
     // And the other way, the reference of each row's "back" column.
     const oneByOneBack = rate(N.messages, await socketStreamBack(socketPath, N.messages, false));
-    const batchedBack = rate(N.messages, await socketStreamBack(socketPath, N.messages, true));
     if (!ringOnly) {
       // Uncontended: each process alone.
       let t0 = performance.now();
@@ -527,7 +528,7 @@ async function driver(quick: boolean, json: boolean, ringOnly: boolean): Promise
         result,
         rings: ringsMap,
         run,
-        socket: { oneByOne, batched, oneByOneBack, batchedBack },
+        socket: { oneByOne, oneByOneBack },
         socketBatched: async (back) =>
           rate(
             N.messages,
@@ -577,7 +578,8 @@ interface RingContext {
   result: Float64Array;
   rings: MMap;
   run: (cmd: number, n: number) => () => Promise<void>;
-  socket: { oneByOne: number; batched: number; oneByOneBack: number; batchedBack: number };
+  /** The socket with one write() a message, to the peer and back, per second. */
+  socket: { oneByOne: number; oneByOneBack: number };
   /** Measures the socket with 64 KiB writes again, to the peer or (`back`) from it; per second. */
   socketBatched: (back: boolean) => Promise<number>;
 }
@@ -780,14 +782,14 @@ async function ringRows(x: RingContext): Promise<Row[]> {
 }
 
 /**
- * The raw protocols of bench/proto/pingpong.ts (a one-word ping-pong, the
- * Ring's protocol without the library, a one-cache-line protocol) beside
- * the Ring and C's spin ping-pong, in a process pair of its own.
+ * Runs the bench-only probe `bench/proto/<name>` with `args` and `--json`
+ * in a process pair of its own, under this runtime; its last line, parsed
+ * (null if it failed).
  */
-function jsFloors(): Record<string, [number, number]> | null {
-  const file = decodeURIComponent(new URL("./proto/pingpong.ts", import.meta.url).pathname);
-  const args = thisRuntime === "deno" ? ["run", "-A", file] : [file];
-  const r = spawnSync(process.execPath, [...args, "0.3", "5", "--json"], {
+function runProbe(name: string, args: string[]): Record<string, [number, number]> | null {
+  const file = decodeURIComponent(new URL(`./proto/${name}`, import.meta.url).pathname);
+  const run = thisRuntime === "deno" ? ["run", "-A", file] : [file];
+  const r = spawnSync(process.execPath, [...run, ...args, "--json"], {
     encoding: "utf8",
     timeout: 120_000,
   });
@@ -797,24 +799,21 @@ function jsFloors(): Record<string, [number, number]> | null {
 }
 
 /**
+ * The raw protocols of bench/proto/pingpong.ts (a one-word ping-pong, the
+ * Ring's protocol without the library, a one-cache-line protocol) beside
+ * the Ring and C's spin ping-pong: fastest and median round trip in µs.
+ */
+const jsFloors = () => runProbe("pingpong.ts", ["0.3", "5"]);
+
+/**
  * The batch workload through rings with none of the library's code
  * (bench/proto/stream_floor.ts: headerless slots made and checked in
  * place, or copied in and out in one block; the Ring's records made in
  * place, or copied through buffers of each side's own as the batch forms
- * do), and through the library's `pushManyFrom`/`popManyInto`, in a
- * process pair of its own; messages per second, out and back.
+ * do), and through the library's `pushManyFrom`/`popManyInto`: messages
+ * per second, out and back.
  */
-function batchFloors(): Record<string, [number, number]> | null {
-  const file = decodeURIComponent(new URL("./proto/stream_floor.ts", import.meta.url).pathname);
-  const args = thisRuntime === "deno" ? ["run", "-A", file] : [file];
-  const r = spawnSync(process.execPath, [...args, "2000000", "3", "--json"], {
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  if (r.status !== 0) return null;
-  const lines = r.stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as Record<string, [number, number]>;
-}
+const batchFloors = () => runProbe("stream_floor.ts", ["2000000", "3"]);
 
 /**
  * The load averages, to say under what load the numbers were taken. Deno
