@@ -58,19 +58,18 @@ scope.onmessage = async ({ data }) => {
       scope.postMessage(new Semaphore(m, 8).acquire(10_000));
       break;
     case "watch": {
-      // Until told to stop: how often the lock's words read, at one instant
-      // (word 1 between two equal reads of word 0), as owned by `pid` while
-      // word 1 still holds `word1`, a fingerprint `pid` never writes.
-      const words = m.view(Int32Array, 0, 2);
+      // Until told to stop: how often the lock's two words, read at one
+      // instant (one 8-byte atomic load), say `pid` owns the lock while word
+      // 1 still holds `word1`, a fingerprint `pid` never writes. Two 4-byte
+      // loads cannot tell that state from the lock going round to the dead
+      // owner and back between them, which the test itself makes happen.
+      const both = m.view(BigInt64Array, 0, 1);
+      const want = (BigInt(data.word1! >>> 0) << 32n) | BigInt(data.pid!);
       let seen = 0;
       let looks = 0;
       scope.postMessage("watching");
       while (Atomics.load(flag, 0) !== 2) {
-        const s = Atomics.load(words, 0);
-        const word1 = Atomics.load(words, 1);
-        if (Atomics.load(words, 0) === s && (s & 0x3fffffff) === data.pid && word1 === data.word1) {
-          seen++;
-        }
+        if ((Atomics.load(both, 0) & 0xffffffff3fffffffn) === want) seen++;
         looks++;
       }
       scope.postMessage({ seen, looks });
