@@ -6,6 +6,7 @@ import { MMap, PAGESIZE } from "../mod.ts";
 import { LineIterator } from "../src/lines.ts";
 import type { ByteWindow, WindowSource } from "../src/windows.ts";
 import { b, concatBytes, python, runScript, runtime, tempDir, text } from "./_helpers.ts";
+import { scaled } from "./_emulation.ts";
 
 function texts(lines: Iterable<Uint8Array>): string[] {
   return Array.from(lines, text);
@@ -90,7 +91,7 @@ print(json.dumps([[len(l), hashlib.sha1(l).hexdigest()[:12]] for l in iter(m.rea
     const lines = [...m.lines()];
     assert.deepEqual(lines.map((l) => l.length), reference(dense).map((l) => l.length));
     assert.deepEqual(concatBytes(lines), dense);
-    const data = mixed(1_000_000, 3);
+    const data = mixed(scaled(1_000_000, 300_000), 3);
     using big = filled(data);
     const got = [...big.lines()];
     assert.deepEqual(got.map((l) => l.length), reference(data).map((l) => l.length));
@@ -383,13 +384,15 @@ describe("LineIterator over small windows", () => {
   }
 
   it("copies lines across separate windows, and only those", () => {
-    const data = mixed(300_000, 9);
+    // A window of 1 or 7 bytes is an ArrayBuffer each: a smaller input under emulation.
+    const data = mixed(scaled(300_000, 120_000), 9);
+    const partEnd = scaled(250_000, 110_000);
     for (const size of [1, 7, 4096, 100_000]) {
       const lines = [...new LineIterator(source(data, size, false), 0, data.length)];
       assert.deepEqual(lines.map((l) => l.length), reference(data).map((l) => l.length), `${size}`);
       assert.deepEqual(concatBytes(lines), data);
-      const part = [...new LineIterator(source(data, size, false), 1234, 250_000)];
-      assert.deepEqual(concatBytes(part), data.subarray(1234, 250_000));
+      const part = [...new LineIterator(source(data, size, false), 1234, partEnd)];
+      assert.deepEqual(concatBytes(part), data.subarray(1234, partEnd));
     }
   });
 });
