@@ -38,17 +38,20 @@ describe(`Workers in one ${thisRuntime} process`, () => {
       await withRegion(4096, async (name, m) => {
         const workers = [startWorker(), startWorker(), startWorker()];
         try {
-          workers[0].worker.postMessage({ task: "count", name, n: 20_000 });
-          workers[1].worker.postMessage({ task: "count", name, n: 20_000 });
-          workers[2].worker.postMessage({ task: "countAsync", name, n: 2_000 });
+          // Four threads on two cores: fewer rounds under emulation.
+          const n = scaled(20_000, 5_000);
+          const nAsync = scaled(2_000, 500);
+          workers[0].worker.postMessage({ task: "count", name, n });
+          workers[1].worker.postMessage({ task: "count", name, n });
+          workers[2].worker.postMessage({ task: "countAsync", name, n: nAsync });
           const mutex = new Mutex(m, 0);
           const counter = m.view(Float64Array, 24, 1);
-          for (let i = 0; i < 2_000; i++) {
+          for (let i = 0; i < nAsync; i++) {
             using _ = await mutex.lockAsync(10_000);
             counter[0] += 1;
           }
           for (const w of workers) assert.equal(await w.next(), "counted");
-          assert.equal(counter[0], 44_000);
+          assert.equal(counter[0], 2 * n + 2 * nAsync);
         } finally {
           for (const w of workers) w.worker.terminate();
         }
