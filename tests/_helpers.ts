@@ -192,13 +192,17 @@ export function fdsOn(path: string): string[] {
 export async function collectGarbage(): Promise<void> {
   const g = globalThis as unknown as { gc?: () => void; Bun?: { gc(force: boolean): void } };
   // A full collection of `deno test`'s 80 MB heap takes 20-40 s under
-  // emulation: one there; callers that wait for a finalizer loop anyway.
+  // emulation: one there, where the callers that wait for a finalizer loop.
+  // Each collection comes after a turn of the event loop: a WeakRef made in
+  // the caller's job holds its target until that job ends.
   for (let i = 0; i < (process.env.SEED_EMULATED === "1" ? 1 : 3); i++) {
+    await new Promise((r) => setTimeout(r, 10));
     if (g.Bun) g.Bun.gc(true);
     else if (g.gc) g.gc();
     else throw new Error("no gc(): run deno test with --v8-flags=--expose-gc");
-    await new Promise((r) => setTimeout(r, 10));
   }
+  // Finalizers run as tasks of their own.
+  await new Promise((r) => setTimeout(r, 10));
 }
 
 /**
