@@ -22,7 +22,8 @@ import { brandName, toInt, typeName } from "../args.ts";
 import { errnoValue, MMapOSError } from "../../ffi/errors.ts";
 import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
 import { CLOSED } from "../cursor.ts";
-import { fileOfMap, isMMap, isSharedMap, type MMap, settleFaults } from "../mmap.ts";
+import { fileOfMap, isMMap, isSharedMap, type MMap, privateWindow, settleFaults } from "../mmap.ts";
+import { Int32ArrayCtor } from "../../ffi/primordials.ts";
 
 /** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
 export interface Sleep {
@@ -130,7 +131,13 @@ export function wordsOf(
     );
   }
   requireShared(map, what);
-  return map.view(Int32Array, offset, count);
+  // A buffer of the library's own, as the Ring's: `map.view` is a property a
+  // program can replace (an own `view` on the map handed back an ordinary
+  // ArrayBuffer, and the lock locked nothing across processes), and the
+  // views it hands out can be moved away (`m.bytes.buffer.transfer()`, a
+  // byte stream's `enqueue`), which detached the lock's words under a held
+  // lock: its holder could no longer unlock it, and everyone else waited.
+  return new Int32ArrayCtor(privateWindow(map, offset, bytes));
 }
 
 /**
