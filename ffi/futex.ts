@@ -152,9 +152,13 @@ export async function futexWaitAtAsync(
   );
   // errno belonged to the thread that made the call, so the outcome is read
   // from here. (Using `ts` after the await also keeps it alive until then.)
+  // A map closed meanwhile is the closed-map error whatever the kernel said:
+  // a wait that began after the unmap failed (EFAULT), which read as
+  // "not-equal", and `waitAsync` said so of a map that was gone.
+  if (lengthOf(view) === 0) throw new TypeError("mmap closed or invalid");
   if (r === 0) return "ok";
   if (ts && performance.now() >= end - 1) return "timed-out";
-  if (lengthOf(view) === 0 || atomics.load(view, index) !== expected) return "not-equal";
+  if (atomics.load(view, index) !== expected) return "not-equal";
   return "interrupted";
 }
 

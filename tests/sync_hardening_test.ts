@@ -10,7 +10,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { MMap, Mutex, Semaphore } from "../mod.ts";
+import { spawnSync } from "node:child_process";
+import { MMap, Mutex, notify, Semaphore, waitAsync } from "../mod.ts";
+import { casesOf, runtime } from "./_helpers.ts";
+import { patience } from "./_emulation.ts";
+import { SLOW } from "./sync_helpers.ts";
 
 const SZ = 4096;
 
@@ -60,6 +64,61 @@ describe("lock words are the library's own", () => {
       Object.defineProperty(m, "length", { value: 1 << 30 });
       assert.throws(() => new Mutex(m, SZ), RangeError);
       assert.throws(() => new Semaphore(m, SZ + 8), RangeError);
+    } finally {
+      m.close();
+    }
+  });
+});
+
+const CHILD = new URL("./_sync_hardening_child.ts", import.meta.url).pathname;
+const CLOSED_UNDER = [
+  "semaphore-closed-while-asleep",
+  "semaphore-closed-at-once",
+  "wait-closed-while-asleep",
+  "wait-closed-at-once",
+];
+
+/** `sharedCases` with a time limit: a child that cannot exit is killed, and every case fails. */
+function casesWithin(names: string[], ms: number): (name: string) => unknown {
+  return casesOf(names, () => {
+    const exe = process.execPath;
+    const args = runtime === "deno"
+      ? ["run", "--allow-all", CHILD, names.join(",")]
+      : [CHILD, names.join(",")];
+    const res = spawnSync(exe, args, { encoding: "utf8", timeout: ms, killSignal: "SIGKILL" });
+    return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
+  });
+}
+
+describe("a map closed under an async wait", () => {
+  const closedUnder = casesWithin(CLOSED_UNDER, patience(60_000));
+  for (const name of CLOSED_UNDER) {
+    it(
+      `${name}: the wait rejects with the library's TypeError and the process can exit`,
+      SLOW,
+      () => {
+        assert.deepEqual(closedUnder(name), {
+          error: "TypeError",
+          message: "mmap closed or invalid",
+        });
+      },
+    );
+  }
+});
+
+describe("async waits sleep in slices", () => {
+  it("a waitAsync woken past its first slice says ok, and one that times out says timed-out", async () => {
+    const m = MMap.anonymous(SZ);
+    try {
+      const cell = m.view(Int32Array, 0, 1);
+      const woken = waitAsync(cell, 0, 0, 5000);
+      await new Promise((r) => setTimeout(r, 250));
+      Atomics.store(cell, 0, 1);
+      notify(cell, 0);
+      assert.equal(await woken, "ok");
+      const t0 = performance.now();
+      assert.equal(await waitAsync(cell, 0, 1, 250), "timed-out");
+      assert.ok(performance.now() - t0 >= 240, "it slept the whole timeout");
     } finally {
       m.close();
     }

@@ -9,10 +9,11 @@
  * @module
  */
 import { futexWake } from "../../ffi/futex.ts";
-import { atomics, mathMax } from "../../ffi/primordials.ts";
+import { atomics, mathMax, mathMin } from "../../ffi/primordials.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
 import {
+  ASYNC_SLICE_MS,
   checkIntact,
   checkOpen,
   deadline,
@@ -161,7 +162,7 @@ export class Semaphore {
   acquire(timeoutMs?: number): boolean {
     checkOpen(this.#map);
     const end = deadline(timeoutMs, "Semaphore.acquire");
-    return this.tryAcquire() || runBlocking(this.#acquireSteps(end));
+    return this.tryAcquire() || runBlocking(this.#acquireSteps(end, Infinity));
   }
 
   /**
@@ -184,7 +185,9 @@ export class Semaphore {
     try {
       checkOpen(this.#map);
       const end = deadline(timeoutMs, "Semaphore.acquireAsync");
-      return this.tryAcquire() ? Promise.resolve(true) : runAsync(this.#acquireSteps(end));
+      return this.tryAcquire()
+        ? Promise.resolve(true)
+        : runAsync(this.#acquireSteps(end, ASYNC_SLICE_MS));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -234,7 +237,8 @@ export class Semaphore {
     return atomics.load(w, 0);
   }
 
-  *#acquireSteps(end: number): Steps<boolean> {
+  /** The algorithm; each sleep at most `slice` ms (a closed map is seen by the next `tryAcquire`). */
+  *#acquireSteps(end: number, slice: number): Steps<boolean> {
     const w = this.#words;
     for (let i = 0; i < SPIN_TRIES; i++) if (this.tryAcquire()) return true;
     atomics.add(w, 1, 1);
@@ -244,7 +248,7 @@ export class Semaphore {
         const left = end - now();
         if (left <= 0) return false;
         // Sleep while the count is 0 (stored as 1).
-        yield { view: w, index: 0, expected: 1, ms: left };
+        yield { view: w, index: 0, expected: 1, ms: mathMin(left, slice) };
       }
     } finally {
       // A map closed meanwhile has no words left to count in.

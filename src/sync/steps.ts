@@ -85,6 +85,16 @@ export async function runAsync<T>(steps: Steps<T>): Promise<T> {
  */
 export const SPIN_TRIES = 128;
 
+/**
+ * The longest one sleep of an async wait (`waitAsync`, `acquireAsync`)
+ * lasts before it looks again. Its sleep runs on another thread, in the
+ * kernel, where nothing this thread does can reach it: a map closed under a
+ * sleep with no timeout left it asleep on memory that was gone, its promise
+ * pending and the process unable to exit. The Mutex and the Ring wake as
+ * often for their owner checks.
+ */
+export const ASYNC_SLICE_MS = 100;
+
 /** Milliseconds on a monotonic clock. */
 export const now = (): number => performance.now();
 

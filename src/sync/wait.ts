@@ -7,11 +7,12 @@
  */
 import { futexWake } from "../../ffi/futex.ts";
 import { toInt, typeName } from "../args.ts";
-import { deadline, now, runAsync, runBlocking, type Steps } from "./steps.ts";
+import { ASYNC_SLICE_MS, deadline, now, runAsync, runBlocking, type Steps } from "./steps.ts";
 import {
   arrayBufferDetached,
   atomics,
   isSharedArrayBuffer,
+  mathMin,
   typedArrayBuffer,
   typedArrayKind,
   typedArrayLength,
@@ -70,14 +71,21 @@ function* waitSteps(
   index: number,
   expected: number,
   end: number,
+  slice: number,
 ): Steps<WaitResult> {
   if (atomics.load(view, index) !== expected) return "not-equal";
+  let slept = false;
   for (;;) {
     const left = end - now();
     if (left <= 0) return "timed-out";
-    const outcome = yield { view, index, expected, ms: left };
-    // A signal cut the sleep short: sleep again for what is left.
-    if (outcome !== "interrupted") return outcome;
+    // The next sleep throws the closed-map TypeError once the map is closed.
+    const outcome = yield { view, index, expected, ms: mathMin(left, slice) };
+    // The value changed while this waiter slept (between two sleeps, or
+    // after a signal): it was woken, as `Atomics.wait` would say.
+    if (outcome === "not-equal") return slept ? "ok" : outcome;
+    if (outcome === "ok") return outcome;
+    // A signal, or the end of a slice, cut the sleep short: sleep again for what is left.
+    slept = true;
   }
 }
 
@@ -117,7 +125,7 @@ export function wait(
 ): WaitResult {
   const i = checkWord(view, index, "wait");
   const value = toInt32(expected, "expected");
-  return runBlocking(waitSteps(view, i, value, deadline(timeoutMs, "wait")));
+  return runBlocking(waitSteps(view, i, value, deadline(timeoutMs, "wait"), Infinity));
 }
 
 /**
@@ -149,7 +157,9 @@ export function waitAsync(
 ): Promise<WaitResult> {
   const i = checkWord(view, index, "waitAsync");
   const value = toInt32(expected, "expected");
-  return runAsync(waitSteps(view, i, value, deadline(timeoutMs, "waitAsync")));
+  return runAsync(
+    waitSteps(view, i, value, deadline(timeoutMs, "waitAsync"), ASYNC_SLICE_MS),
+  );
 }
 
 /**
