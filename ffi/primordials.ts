@@ -338,6 +338,8 @@ export const arrayIncludes: <T>(list: readonly T[], item: unknown) => boolean = 
 export const arrayJoin: (list: readonly unknown[], separator: string) => string = uncurryThis(
   Array.prototype.join as AnyFn,
 );
+/** `Object.freeze`, captured (a replaced one left the library's own lists open to change). */
+export const objectFreeze: <T>(o: T) => Readonly<T> = Object.freeze;
 /** `Object.keys`, captured. */
 export const objectKeys: (o: object) => string[] = Object.keys;
 

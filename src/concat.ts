@@ -45,10 +45,13 @@ import { TOTAL_FAULTS } from "../ffi/guard/table.ts";
 import { lastStartingBy, Pieces } from "./pieces.ts";
 import { resolveSlice } from "./slice.ts";
 import {
+  appendOwn,
   ArrayBufferCtor,
   byteArray,
   DataViewCtor,
   mathMin,
+  objectFreeze,
+  ownList,
   typedArrayBuffer,
   typedArrayByteLength,
   typedArrayByteOffset,
@@ -173,13 +176,18 @@ export class MMapConcat {
     if (!iterable || typeof paths === "string") {
       throw new TypeError(`paths must be an iterable of paths, not ${typeName(paths)}`);
     }
-    const files = Array.from(paths, toPath);
+    // By `for...of` on the program's own iterable into a list of ours: a
+    // replaced `Array.from` handed back a list of its choice, whose
+    // elements never went through `toPath` (an object whose `toString`
+    // names one file to the permission check and another to open(2)).
+    const files = ownList<string>();
+    for (const path of paths as Iterable<unknown>) appendOwn(files, toPath(path));
     const k = kernelProtection(p);
     const write = p.access === ACCESS_WRITE || p.access === ACCESS_DEFAULT;
     const layout = mapFiles(files, write, k.prot, k.flags, undefined, guard);
     const b = backend();
     this.#access = p.access;
-    this.#segments = Object.freeze(layout.segments);
+    this.#segments = objectFreeze(layout.segments);
     this.#split = layout.split;
     this.#pieces = new Pieces(layout.pieces, b.maxBufferLength);
     this.#length = this.#pieces.length;

@@ -12,7 +12,7 @@
  */
 import { closeFd, openFile, statFd } from "../ffi/files.ts";
 import { Mapping } from "../ffi/mapping.ts";
-import { appendOwn } from "../ffi/primordials.ts";
+import { appendOwn, objectFreeze } from "../ffi/primordials.ts";
 import { PAGESIZE } from "./constants.ts";
 import { contiguousRuns, roundUpToPage } from "./pages.ts";
 import { errnoValue, MMapOSError } from "../ffi/errors.ts";
@@ -107,7 +107,7 @@ function place(
   let offset = 0;
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    appendOwn(segments, Object.freeze({ path: f.path, start: offset, end: offset + f.size }));
+    appendOwn(segments, objectFreeze({ path: f.path, start: offset, end: offset + f.size }));
     offset += f.size;
   }
   const runs = contiguousRuns(files, page);

@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { MMap, PAGESIZE } from "../mod.ts";
+import { MMap, type MMapConcat, PAGESIZE } from "../mod.ts";
 import { tempDir, text } from "./_helpers.ts";
 
 /** Two files of `size` bytes, every byte different from its neighbours. */
@@ -111,6 +111,36 @@ describe("MMapConcat.stream", () => {
       await assert.rejects(reader.read(), TypeError);
       assert.throws(() => m.stream(), TypeError);
     } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe("MMap.concat and the program's globals", () => {
+  it("a replaced Array.from or Object.freeze changes neither the files nor the segments", () => {
+    const t = tempDir();
+    const a = t.path("a.txt"), b = t.path("b.txt");
+    fs.writeFileSync(a, "abc");
+    fs.writeFileSync(b, "defg");
+    const from = Array.from, freeze = Object.freeze;
+    let m: MMapConcat | undefined;
+    try {
+      // A list of its own choosing, with a path whose toString names another file.
+      Array.from = (() => [{ toString: () => b }]) as never;
+      Object.freeze = ((o: unknown) => o) as never;
+      m = MMap.concat([a]);
+    } finally {
+      Array.from = from;
+      Object.freeze = freeze;
+    }
+    try {
+      assert.equal(m.length, 3);
+      assert.equal(text(m.read()), "abc");
+      assert.equal(m.segments[0]!.path, a);
+      assert.ok(Object.isFrozen(m.segments), "the segment list is frozen");
+      assert.ok(Object.isFrozen(m.segments[0]), "each segment is frozen");
+    } finally {
+      m.close();
       t.cleanup();
     }
   });
