@@ -152,10 +152,12 @@ export async function futexWaitAtAsync(
   );
   // errno belonged to the thread that made the call, so the outcome is read
   // from here. (Using `ts` after the await also keeps it alive until then.)
-  // A map closed meanwhile is the closed-map error whatever the kernel said:
-  // a wait that began after the unmap failed (EFAULT), which read as
-  // "not-equal", and `waitAsync` said so of a map that was gone.
-  if (lengthOf(view) === 0) throw new TypeError("mmap closed or invalid");
+  // A map closed or resized meanwhile: whatever the kernel said (a wait that
+  // began after the unmap failed with EFAULT, which read as "not-equal", and
+  // `waitAsync` said so of a map that was gone), the caller must look again,
+  // and its next look finds the map closed (its TypeError) or resized (the
+  // locks cut their words again).
+  if (lengthOf(view) === 0) return "interrupted";
   if (r === 0) return "ok";
   if (ts && performance.now() >= end - 1) return "timed-out";
   if (atomics.load(view, index) !== expected) return "not-equal";

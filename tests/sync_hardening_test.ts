@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { MMap, Mutex, notify, Semaphore, waitAsync } from "../mod.ts";
 import { casesOf, runtime } from "./_helpers.ts";
 import { patience } from "./_emulation.ts";
-import { SLOW } from "./sync_helpers.ts";
+import { SLOW, withRegion } from "./sync_helpers.ts";
 
 const SZ = 4096;
 
@@ -67,6 +67,49 @@ describe("lock words are the library's own", () => {
     } finally {
       m.close();
     }
+  });
+});
+
+describe("locks across a resize of their map", () => {
+  it("a Mutex held across a resize is unlocked by its holder, and locks again", async () => {
+    await withRegion(SZ, async (_, m) => {
+      const mutex = new Mutex(m, 8);
+      const guard = mutex.lock();
+      m.resize(2 * SZ); // detaches every buffer over the map, the lock's own too
+      assert.equal(mutex.owner, process.pid);
+      guard.unlock();
+      assert.equal(mutex.owner, 0);
+      assert.ok(mutex.tryLock(), "free again");
+      mutex.unlock();
+      // An async locker asleep behind the holder while the map is resized.
+      const held = mutex.lock();
+      const waiting = mutex.lockAsync(5000);
+      await new Promise((r) => setTimeout(r, 150));
+      m.resize(SZ);
+      held.unlock();
+      (await waiting).unlock();
+      assert.equal(mutex.owner, 0);
+      m.resize(4); // shrunk below the words: the library's RangeError
+      assert.throws(() => mutex.lock(), RangeError);
+    });
+  });
+
+  it("a Semaphore keeps its count and its sleepers across a resize", async () => {
+    await withRegion(SZ, async (_, m) => {
+      const sem = new Semaphore(m, 16, 2);
+      assert.equal(sem.tryAcquire(), true);
+      m.resize(2 * SZ);
+      assert.equal(sem.value, 1);
+      assert.equal(sem.tryAcquire(), true);
+      const waiting = sem.acquireAsync(5000);
+      await new Promise((r) => setTimeout(r, 150));
+      m.resize(SZ);
+      sem.release();
+      assert.equal(await waiting, true);
+      assert.equal(m.view(Int32Array, 16, 2)[1], 0, "no sleeper left counted");
+      sem.release(2);
+      assert.equal(sem.value, 2);
+    });
   });
 });
 

@@ -24,12 +24,13 @@
  * @module
  */
 import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
+import { toInt } from "../args.ts";
 import { atomics, mathMin } from "../../ffi/primordials.ts";
 import type { MMap } from "../mmap.ts";
 import {
   checkIntact,
-  checkOpen,
   deadline,
+  liveWords,
   lockError,
   now,
   runAsync,
@@ -179,8 +180,9 @@ export class Mutex {
    * ```
    */
   static readonly BYTES = 8;
-  readonly #words: Int32Array;
+  #words: Int32Array;
   readonly #map: MMap;
+  readonly #offset: number;
 
   /**
    * The mutex stored at `byteOffset` of `map`.
@@ -202,12 +204,12 @@ export class Mutex {
   constructor(map: MMap, byteOffset: number) {
     this.#words = wordsOf(map, byteOffset, 2, "Mutex");
     this.#map = map;
+    this.#offset = toInt(byteOffset, "byteOffset");
   }
 
-  /** The lock words; the closed-map `TypeError` once the map is closed. */
+  /** The lock words (cut again after a resize); the closed-map `TypeError` once the map is closed. */
   #live(): Int32Array {
-    checkOpen(this.#map);
-    return this.#words;
+    return this.#words = liveWords(this.#map, this.#words, this.#offset);
   }
 
   /**
@@ -385,7 +387,7 @@ export class Mutex {
 
   /** The lock algorithm: returns the guard; throws on timeout or self-deadlock. */
   *#lockSteps(end: number, blocking: boolean): Steps<MutexGuard> {
-    const w = this.#words;
+    let w = this.#words;
     const me = threadIdentity();
     // Once this locker has slept, others may be asleep too: take the lock
     // with the waiters bit set, so that its unlock wakes the next.
@@ -430,7 +432,7 @@ export class Mutex {
         );
       }
       const outcome = yield { view: w, index: 0, expected: s, ms: mathMin(left, LIVENESS_MS) };
-      this.#live(); // the map may have been closed while this locker slept
+      w = this.#live(); // the map may have been closed or resized while this locker slept
       // A full slice asleep without a wake: time to ask whether the owner lives.
       checkOwner = outcome === "timed-out";
     }

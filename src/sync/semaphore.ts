@@ -9,7 +9,7 @@
  * @module
  */
 import { futexWake } from "../../ffi/futex.ts";
-import { atomics, mathMax, mathMin } from "../../ffi/primordials.ts";
+import { atomics, mathMax, mathMin, typedArrayLength } from "../../ffi/primordials.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
 import {
@@ -17,6 +17,7 @@ import {
   checkIntact,
   checkOpen,
   deadline,
+  liveWords,
   now,
   runAsync,
   runBlocking,
@@ -72,9 +73,10 @@ export class Semaphore {
    * ```
    */
   static readonly MAX: number = MAX;
-  readonly #words: Int32Array;
+  #words: Int32Array;
   readonly #initial: number;
   readonly #map: MMap;
+  readonly #offset: number;
 
   /**
    * The semaphore stored at `byteOffset` of `map`. If that memory is still
@@ -104,6 +106,7 @@ export class Semaphore {
     }
     this.#words = wordsOf(map, byteOffset, 2, "Semaphore");
     this.#map = map;
+    this.#offset = toInt(byteOffset, "byteOffset");
     this.#initial = n;
     atomics.compareExchange(this.#words, 0, 0, n + 1);
   }
@@ -136,11 +139,10 @@ export class Semaphore {
    * ```
    */
   tryAcquire(): boolean {
-    const w = this.#words;
     for (;;) {
       const s = this.#load();
       if (s <= 1) return false;
-      if (atomics.compareExchange(w, 0, s, s - 1) === s) return true;
+      if (atomics.compareExchange(this.#words, 0, s, s - 1) === s) return true;
     }
   }
 
@@ -212,7 +214,6 @@ export class Semaphore {
     checkOpen(this.#map);
     const count = toInt(n, "n");
     if (count < 1) throw new RangeError(`Semaphore.release: n must be 1 or more, not ${count}`);
-    const w = this.#words;
     for (;;) {
       const s = this.#load();
       if (s - 1 > MAX - count) {
@@ -220,15 +221,18 @@ export class Semaphore {
           `Semaphore.release: ${s - 1} + ${count} is more than the largest count (${MAX})`,
         );
       }
-      if (atomics.compareExchange(w, 0, s, s + count) === s) break;
+      if (atomics.compareExchange(this.#words, 0, s, s + count) === s) break;
     }
+    const w = this.#words;
     if (atomics.load(w, 1) > 0) futexWake(w, 0, count);
   }
 
-  /** Word 0, set up first if it is still zero; the closed-map `TypeError` once closed. */
+  /**
+   * Word 0, set up first if it is still zero; the closed-map `TypeError`
+   * once closed. The words are cut again here after a resize detached them.
+   */
   #load(): number {
-    checkOpen(this.#map);
-    const w = this.#words;
+    const w = this.#words = liveWords(this.#map, this.#words, this.#offset);
     const s = atomics.load(w, 0);
     if (s !== 0) return s;
     // A word of 0 is a fresh region (initialised here), or a page its file lost.
@@ -239,20 +243,20 @@ export class Semaphore {
 
   /** The algorithm; each sleep at most `slice` ms (a closed map is seen by the next `tryAcquire`). */
   *#acquireSteps(end: number, slice: number): Steps<boolean> {
-    const w = this.#words;
     for (let i = 0; i < SPIN_TRIES; i++) if (this.tryAcquire()) return true;
-    atomics.add(w, 1, 1);
+    // The words as `tryAcquire` last cut them (a resize meanwhile cuts them again).
+    atomics.add(this.#words, 1, 1);
     try {
       for (;;) {
         if (this.tryAcquire()) return true;
         const left = end - now();
         if (left <= 0) return false;
         // Sleep while the count is 0 (stored as 1).
-        yield { view: w, index: 0, expected: 1, ms: mathMin(left, slice) };
+        yield { view: this.#words, index: 0, expected: 1, ms: mathMin(left, slice) };
       }
     } finally {
-      // A map closed meanwhile has no words left to count in.
-      if (!this.#map.closed) atomics.sub(w, 1, 1);
+      // A map closed meanwhile has no words left to count in (nor one that shrank below them).
+      if (typedArrayLength(this.#words) !== 0) atomics.sub(this.#words, 1, 1);
     }
   }
 }

@@ -23,7 +23,7 @@ import { errnoValue, MMapOSError } from "../../ffi/errors.ts";
 import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
 import { CLOSED } from "../cursor.ts";
 import { fileOfMap, isMMap, isSharedMap, type MMap, privateWindow, settleFaults } from "../mmap.ts";
-import { Int32ArrayCtor } from "../../ffi/primordials.ts";
+import { Int32ArrayCtor, typedArrayLength } from "../../ffi/primordials.ts";
 
 /** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
 export interface Sleep {
@@ -149,6 +149,22 @@ export function wordsOf(
   // lock: its holder could no longer unlock it, and everyone else waited.
   return new Int32ArrayCtor(privateWindow(map, offset, bytes));
 }
+
+/**
+ * A lock's words, cut again when `resize()` detached them (it detaches every
+ * buffer over the map, the lock's own too): a lock held across a resize of
+ * its map could otherwise never be unlocked, and every other process waited
+ * for it. Throws the closed-map `TypeError` once the map is closed, and the
+ * `RangeError` of a map that shrank below the words.
+ */
+export function liveWords(map: MMap, words: Int32Array, byteOffset: number): Int32Array {
+  checkOpen(map);
+  if (typedArrayLength(words) !== 0) return words;
+  return new Int32ArrayCtor(privateWindow(map, byteOffset, LOCK_BYTES));
+}
+
+/** Bytes of a Mutex's or a Semaphore's words. */
+const LOCK_BYTES = 8;
 
 /**
  * Refuses a map whose memory is private to this process (read or copy
