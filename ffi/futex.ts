@@ -17,6 +17,7 @@ import {
   BigIntCtor,
   mathFloor,
   mathMin,
+  monotonicNow,
   typedArrayByteLength as lengthOf,
 } from "./primordials.ts";
 import { procStat, startFingerprint } from "./proc_stat.ts";
@@ -140,7 +141,7 @@ export async function futexWaitAtAsync(
   const b = backend();
   const ts = ms === Infinity ? undefined : new BigInt64ArrayCtor(new ArrayBufferCtor(16));
   if (ts) fillTimespec(ts, ms);
-  const end = performance.now() + ms;
+  const end = monotonicNow() + ms;
   const r = await b.libc.syscallAsync(
     f.sysFutex,
     at,
@@ -159,7 +160,7 @@ export async function futexWaitAtAsync(
   // locks cut their words again).
   if (lengthOf(view) === 0) return "interrupted";
   if (r === 0) return "ok";
-  if (ts && performance.now() >= end - 1) return "timed-out";
+  if (ts && monotonicNow() >= end - 1) return "timed-out";
   if (atomics.load(view, index) !== expected) return "not-equal";
   return "interrupted";
 }

@@ -509,5 +509,22 @@ export const mathMin: (...values: number[]) => number = Math.min;
 export const mathMax: (...values: number[]) => number = Math.max;
 /** `Math.floor`, captured. */
 export const mathFloor: (x: number) => number = Math.floor;
+/**
+ * `performance.now()`, captured with its object: the clock of every timeout
+ * the library keeps (lock and wait deadlines, the Ring's set-up, a guest's
+ * `poll_oneoff`). A program that replaced `performance.now` with a clock
+ * that stands still made every wait with a timeout endless.
+ */
+export const monotonicNow: () => number =
+  ((perf: Performance, now: (p: Performance) => number) => () => now(perf))(
+    performance,
+    uncurryThis(performance.now as AnyFn),
+  );
+/** `crypto.getRandomValues`, captured with its object. */
+export const getRandomValues: (bytes: Uint8Array) => Uint8Array = ((
+  c: Crypto,
+  fill: (c: Crypto, bytes: Uint8Array) => Uint8Array,
+) =>
+(bytes: Uint8Array) => fill(c, bytes))(crypto, uncurryThis(crypto.getRandomValues as AnyFn));
 /** `Math.ceil`, captured. */
 export const mathCeil: (x: number) => number = Math.ceil;

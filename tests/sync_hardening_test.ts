@@ -11,8 +11,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { spawnSync } from "node:child_process";
-import { MMap, Mutex, notify, Semaphore, waitAsync } from "../mod.ts";
-import { casesOf, runtime } from "./_helpers.ts";
+import { MMap, MMapOSError, Mutex, notify, Semaphore, wait, waitAsync } from "../mod.ts";
+import { casesOf, dataValue, runtime, withPatches } from "./_helpers.ts";
 import { patience } from "./_emulation.ts";
 import { SLOW, withRegion } from "./sync_helpers.ts";
 
@@ -64,6 +64,32 @@ describe("lock words are the library's own", () => {
       Object.defineProperty(m, "length", { value: 1 << 30 });
       assert.throws(() => new Mutex(m, SZ), RangeError);
       assert.throws(() => new Semaphore(m, SZ + 8), RangeError);
+    } finally {
+      m.close();
+    }
+  });
+});
+
+describe("locks and the program's globals", () => {
+  it("a replaced performance.now that stands still neither runs nor makes a timeout endless", () => {
+    const m = MMap.anonymous(SZ);
+    try {
+      let calls = 0;
+      const real = performance.now.bind(performance);
+      // Stands still for a while (a wait timed by it would never end), then gives up.
+      const still = () => ++calls < 50 ? 0 : real();
+      const words = m.view(Int32Array, 0, 2);
+      Atomics.store(words, 0, process.ppid); // held by a live process
+      const mutex = new Mutex(m, 0);
+      withPatches([[performance, "now", dataValue(still)]], () => {
+        assert.throws(
+          () => mutex.lock(30),
+          (e) => e instanceof MMapOSError && e.code === "ETIMEDOUT",
+        );
+        assert.equal(wait(m.view(Int32Array, 8, 1), 0, 0, 30), "timed-out");
+        assert.equal(new Semaphore(m, 16, 0).acquire(30), false);
+      });
+      assert.equal(calls, 0, "the library's clock is the one captured at load");
     } finally {
       m.close();
     }

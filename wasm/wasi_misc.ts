@@ -9,10 +9,13 @@ import process from "node:process";
 import { fstatFull } from "../ffi/host_files.ts";
 import {
   appendOwn,
+  atomics,
   BigIntCtor as BigInt,
+  getRandomValues,
   Int32ArrayCtor,
   mathMin,
   mathTrunc,
+  monotonicNow,
   NumberCtor as Number,
   ownList,
   typedArrayByteLength as lengthOf,
@@ -24,18 +27,26 @@ import type { HostContext, Syscall } from "./host_context.ts";
 import { CLOCK, ERRNO, EVENTTYPE, SIZE, SUBSCRIPTION_CLOCK_ABSTIME } from "./wasi_defs.ts";
 
 const RESOLUTION_NS = 1000n;
+
+// Clocks, the sleep and the random source captured at load: a program that
+// replaced `process.hrtime.bigint` or `Atomics.wait` later would decide how
+// long a guest's poll_oneoff sleeps (a clock that stands still: forever),
+// and a replaced `crypto.getRandomValues` what random_get hands the guest.
+const hrtime: () => bigint = process.hrtime.bigint;
+const cpuUsage: () => { user: number; system: number } = process.cpuUsage;
+const timeOrigin = performance.timeOrigin;
 const MAX_SUBSCRIPTIONS = 4096;
 
 /** Nanoseconds on clock `id`, or `undefined` for an unknown clock. */
 function now(id: number): bigint | undefined {
   switch (id) {
     case CLOCK.REALTIME:
-      return BigInt(mathTrunc((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+      return BigInt(mathTrunc((timeOrigin + monotonicNow()) * 1000)) * 1000n;
     case CLOCK.MONOTONIC:
-      return process.hrtime.bigint();
+      return hrtime();
     case CLOCK.PROCESS_CPUTIME:
     case CLOCK.THREAD_CPUTIME: {
-      const u = process.cpuUsage();
+      const u = cpuUsage();
       return BigInt(u.user + u.system) * 1000n;
     }
   }
@@ -45,7 +56,7 @@ const sleeper = new Int32ArrayCtor(new SharedArrayBuffer(4));
 
 /** Blocks this thread for `ns` nanoseconds. */
 function sleep(ns: bigint): void {
-  if (ns > 0n) Atomics.wait(sleeper, 0, 0, Number(ns) / 1e6);
+  if (ns > 0n) atomics.wait(sleeper, 0, 0, Number(ns) / 1e6);
 }
 
 /** Writes NUL-terminated strings and their pointers (`args_get`, `environ_get`). */
@@ -98,7 +109,7 @@ function readSubscription(ctx: HostContext, ptr: number): Subscription {
       __proto__: null,
       userdata,
       type,
-      deadline: process.hrtime.bigint() + left,
+      deadline: hrtime() + left,
     } as Subscription;
   }
   if (type === EVENTTYPE.FD_READ || type === EVENTTYPE.FD_WRITE) {
@@ -143,7 +154,7 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
       const size = len >>> 0;
       for (let at = 0; at < size; at += 65536) {
         const part = typedArraySubarray(chunk, 0, mathMin(65536, size - at));
-        crypto.getRandomValues(part);
+        getRandomValues(part);
         typedArraySet(out, part, at);
       }
     },
@@ -174,8 +185,8 @@ export function miscCalls(ctx: HostContext): Record<string, Syscall> {
         for (let i = 1; i < subs.length; i++) {
           if (subs[i]!.deadline! < first) first = subs[i]!.deadline!;
         }
-        sleep(first - process.hrtime.bigint());
-        const t = process.hrtime.bigint();
+        sleep(first - hrtime());
+        const t = hrtime();
         ready = pick((s) => s.deadline! <= t || s.deadline === first);
       }
       const v = ctx.view();

@@ -36,7 +36,7 @@
  * @module
  */
 import { processAlive, schedYield, threadIdentity } from "../../ffi/futex.ts";
-import { atomics } from "../../ffi/primordials.ts";
+import { atomics, monotonicNow } from "../../ffi/primordials.ts";
 
 /** "RING" in memory order. */
 export const MAGIC = 0x474e4952;
@@ -117,7 +117,7 @@ const SETUP_WAIT_MS = 5000;
  */
 export function setUpHeader(h: Int32Array, capacity: number, where: string): void {
   const me = threadIdentity().tid;
-  const end = performance.now() + SETUP_WAIT_MS;
+  const end = monotonicNow() + SETUP_WAIT_MS;
   for (let spins = 0;; spins++) {
     const s = atomics.load(h, STATE);
     if (s === MAGIC) break;
@@ -134,7 +134,7 @@ export function setUpHeader(h: Int32Array, capacity: number, where: string): voi
         `${where}: no ring here (state word 0x${(s >>> 0).toString(16)}, not 0 or "RING")`,
       );
     }
-    if (performance.now() > end) {
+    if (monotonicNow() > end) {
       throw new RingCorruptError(`${where}: thread ${-s} has been setting the ring up for 5 s`);
     }
     if (spins > 100) schedYield();

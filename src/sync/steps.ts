@@ -23,7 +23,7 @@ import { errnoValue, MMapOSError } from "../../ffi/errors.ts";
 import { ACCESS_COPY, ACCESS_READ } from "../constants.ts";
 import { CLOSED } from "../cursor.ts";
 import { fileOfMap, isMMap, isSharedMap, type MMap, privateWindow, settleFaults } from "../mmap.ts";
-import { Int32ArrayCtor, typedArrayLength } from "../../ffi/primordials.ts";
+import { Int32ArrayCtor, monotonicNow, typedArrayLength } from "../../ffi/primordials.ts";
 
 /** A request to sleep while `view[index] === expected`, at most `ms` (`Infinity`: no limit). */
 export interface Sleep {
@@ -96,7 +96,7 @@ export const SPIN_TRIES = 128;
 export const ASYNC_SLICE_MS = 100;
 
 /** Milliseconds on a monotonic clock. */
-export const now = (): number => performance.now();
+export const now: () => number = monotonicNow;
 
 /**
  * The time by which a wait of `timeoutMs` must end: `Infinity` when it is
