@@ -216,6 +216,18 @@ export function schedYield(): void {
 }
 
 /**
+ * True while thread `tid` of this process runs, or where `/proc` cannot say:
+ * a Worker's thread ends when the Worker is terminated or returns, and a
+ * lock it held is then held by no one.
+ */
+export function threadAlive(tid: number): boolean {
+  if (tid <= 0) return true;
+  const stat = procStat(tid, threadIdentity().pid);
+  if (stat !== null) return stat.state !== "Z" && stat.state !== "X";
+  return procStat("self") === null; // no /proc to ask: taken as alive
+}
+
+/**
  * True while process `pid` runs: `kill(pid, 0)` finds it (ESRCH means it is
  * gone), it is not a zombie (exited, not yet reaped by its parent: state `Z`
  * or `X` in `/proc/<pid>/stat`), and, when `start` is not 0, it is the

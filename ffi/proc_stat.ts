@@ -38,13 +38,14 @@ const buffer = new Uint8Array(1024);
  * `/proc/<its own pid>/stat` itself, with state `0` and a start time of its
  * own reckoning, ticks away from the kernel's that other processes read.
  */
-export function procStat(pid: number | "self"): ProcStat | null {
+export function procStat(pid: number | "self", group?: number): ProcStat | null {
   const b = backend();
   if (b.platform.os !== "linux") return null;
   const id = pid === "self" ? b.libc.getpid() : pid;
   let fd: number;
   try {
-    fd = openFile(`/proc/${id}/task/${id}/stat`, { write: false });
+    // `group`: thread `id` of that process only (another process's thread of that id is not it).
+    fd = openFile(`/proc/${group ?? id}/task/${id}/stat`, { write: false });
   } catch {
     return null; // gone, no /proc, or denied by the runtime's permissions
   }

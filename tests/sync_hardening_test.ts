@@ -96,6 +96,35 @@ describe("locks and the program's globals", () => {
   });
 });
 
+describe("a Worker that ends holding a Mutex", () => {
+  it("a terminated Worker's lock is taken over, and its guard says ownerDied", SLOW, async () => {
+    await withRegion(SZ, async (name) => {
+      const worker = new Worker(new URL("./_sync_hardening_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      try {
+        const locked = new Promise((resolve) => (worker.onmessage = (e) => resolve(e.data)));
+        worker.postMessage(name);
+        assert.equal(await locked, "locked");
+      } finally {
+        worker.terminate();
+      }
+      const m = MMap.shared(name, SZ);
+      try {
+        const mutex = new Mutex(m, 0);
+        assert.equal(mutex.owner, process.pid, "held by a thread of this process");
+        // The thread may take a moment to end after terminate().
+        const guard = await mutex.lockAsync(patience(10_000));
+        assert.equal(guard.ownerDied, true);
+        guard.unlock();
+        assert.equal(mutex.owner, 0);
+      } finally {
+        m.close();
+      }
+    });
+  });
+});
+
 describe("locks across a resize of their map", () => {
   it("a Mutex held across a resize is unlocked by its holder, and locks again", async () => {
     await withRegion(SZ, async (_, m) => {

@@ -17,13 +17,16 @@
  * (`kill(pid, 0)`, then `/proc/<pid>/stat`: a zombie, exited but not yet
  * reaped by its parent, is dead; a process with another start time is a
  * stranger who got the pid); if not, it takes the lock over and its guard
- * says `ownerDied`. What remains: a pid from another pid namespace (a
+ * says `ownerDied`. A lock held by another thread of this process (a Worker)
+ * is taken over the same way once that thread has ended
+ * (`/proc/self/task/<tid>` is gone: the Worker was terminated, or returned
+ * holding it). What remains: a pid from another pid namespace (a
  * container sharing the memory) names some other process here. Sleepers wake every `LIVENESS_MS` to ask again, since a dead
  * owner never calls `unlock`.
  *
  * @module
  */
-import { futexWake, processAlive, threadIdentity } from "../../ffi/futex.ts";
+import { futexWake, processAlive, threadAlive, threadIdentity } from "../../ffi/futex.ts";
 import { toInt } from "../args.ts";
 import { atomics, mathMin } from "../../ffi/primordials.ts";
 import type { MMap } from "../mmap.ts";
@@ -350,7 +353,14 @@ export class Mutex {
 
   /** Whether lock owner `owner` (word 0's pid; `word1` its thread and start fingerprint) is dead. */
   #ownerGone(owner: number, word1: number): boolean {
-    return owner !== threadIdentity().pid && !processAlive(owner, word1 >>> START_SHIFT);
+    const me = threadIdentity();
+    if (owner !== me.pid) return !processAlive(owner, word1 >>> START_SHIFT);
+    // A lock of this process held by another of its threads: a Worker that
+    // was terminated (or returned) holding it left it held for good, and
+    // every other locker, in any process, waited for it. Its thread id is in
+    // word 1 (0 while an owner changes, or in the first layout: not known).
+    const tid = word1 & TID;
+    return tid !== 0 && tid !== me.tid && !threadAlive(tid);
   }
 
   /**
