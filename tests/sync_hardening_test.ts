@@ -125,6 +125,24 @@ describe("a Worker that ends holding a Mutex", () => {
   });
 });
 
+describe("lock words overwritten", () => {
+  it("a Semaphore whose count word went below 1 sleeps out its timeout instead of spinning", async () => {
+    const m = MMap.anonymous(SZ);
+    try {
+      const sem = new Semaphore(m, 0, 0);
+      Atomics.store(m.view(Int32Array, 0, 1), 0, -5); // a stray store, here or in another process
+      const before = process.cpuUsage();
+      assert.equal(sem.acquire(300), false);
+      assert.equal(await sem.acquireAsync(300), false);
+      const used = process.cpuUsage(before);
+      const ms = (used.user + used.system) / 1000;
+      assert.ok(ms < 250, `${ms} ms of CPU for 600 ms of waiting: a busy loop`);
+    } finally {
+      m.close();
+    }
+  });
+});
+
 describe("locks across a resize of their map", () => {
   it("a Mutex held across a resize is unlocked by its holder, and locks again", async () => {
     await withRegion(SZ, async (_, m) => {

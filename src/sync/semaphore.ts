@@ -251,8 +251,14 @@ export class Semaphore {
         if (this.tryAcquire()) return true;
         const left = end - now();
         if (left <= 0) return false;
-        // Sleep while the count is 0 (stored as 1).
-        yield { view: this.#words, index: 0, expected: 1, ms: mathMin(left, slice) };
+        // Sleep while the count is 0 (stored as 1), or while the word holds
+        // whatever else made `tryAcquire` fail: a word below 1 (overwritten
+        // by a stray store, here or in another process) never equals 1, and
+        // a sleep expecting 1 returned at once, a busy loop for the whole
+        // timeout (without one, forever).
+        const seen = atomics.load(this.#words, 0);
+        if (seen > 1) continue;
+        yield { view: this.#words, index: 0, expected: seen, ms: mathMin(left, slice) };
       }
     } finally {
       // A map closed meanwhile has no words left to count in (nor one that shrank below them).
