@@ -143,6 +143,21 @@ describe("lock words overwritten", () => {
   });
 });
 
+describe("wait and notify arguments", () => {
+  it("notify takes Infinity for all and refuses -Infinity as a negative count (RangeError)", () => {
+    const m = MMap.anonymous(SZ);
+    try {
+      const cell = m.view(Int32Array, 0, 1);
+      assert.equal(notify(cell, 0, Infinity), 0);
+      assert.throws(() => notify(cell, 0, -Infinity), RangeError);
+      assert.throws(() => notify(cell, 0, -1), RangeError);
+      assert.throws(() => notify(cell, 0, NaN), TypeError);
+    } finally {
+      m.close();
+    }
+  });
+});
+
 describe("locks across a resize of their map", () => {
   it("a Mutex held across a resize is unlocked by its holder, and locks again", async () => {
     await withRegion(SZ, async (_, m) => {

@@ -186,7 +186,9 @@ export function waitAsync(
 export function notify(view: Int32Array, index: number, count?: number): number {
   const i = checkWord(view, index, "notify");
   if (count === undefined || count === Infinity) return futexWake(view, i);
-  const n = toInt(count, "count");
+  // As Infinity is taken for "all", -Infinity is a negative count: the
+  // documented RangeError, not toInt's TypeError for a non-integer.
+  const n = count === -Infinity ? count : toInt(count, "count");
   if (n < 0) throw new RangeError(`notify: count must be 0 or more, not ${n}`);
   return n === 0 ? 0 : futexWake(view, i, n);
 }
