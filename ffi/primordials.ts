@@ -526,5 +526,24 @@ export const getRandomValues: (bytes: Uint8Array) => Uint8Array = ((
   fill: (c: Crypto, bytes: Uint8Array) => Uint8Array,
 ) =>
 (bytes: Uint8Array) => fill(c, bytes))(crypto, uncurryThis(crypto.getRandomValues as AnyFn));
+const PromiseCtor = Promise;
+const resolveWith = uncurryThis(Promise.resolve as AnyFn);
+const rejectWith = uncurryThis(Promise.reject as AnyFn);
+/**
+ * `Promise.resolve`, `Promise.reject` and `Promise.prototype.then`, captured:
+ * the async locks and the Ring hand their results (a held lock's guard, a
+ * message taken off the ring) through these, and a replaced
+ * `Promise.resolve` was handed the guard instead of the caller (the lock
+ * stayed held with no one to unlock it).
+ */
+export const promiseResolve = <T>(value: T): Promise<T> => resolveWith(PromiseCtor, value);
+/** `Promise.reject`, captured (see `promiseResolve`). */
+export const promiseReject = (reason: unknown): Promise<never> => rejectWith(PromiseCtor, reason);
+/** `Promise.prototype.then`, captured (see `promiseResolve`). */
+export const promiseThen: <T, R = T>(
+  p: Promise<T>,
+  onFulfilled: ((value: T) => R) | undefined,
+  onRejected: (reason: unknown) => Promise<never>,
+) => Promise<R> = uncurryThis(Promise.prototype.then as AnyFn);
 /** `Math.ceil`, captured. */
 export const mathCeil: (x: number) => number = Math.ceil;

@@ -11,7 +11,17 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { spawnSync } from "node:child_process";
-import { MMap, MMapOSError, Mutex, notify, Semaphore, wait, waitAsync } from "../mod.ts";
+import {
+  MMap,
+  MMapOSError,
+  Mutex,
+  type MutexGuard,
+  notify,
+  Ring,
+  Semaphore,
+  wait,
+  waitAsync,
+} from "../mod.ts";
 import { casesOf, dataValue, runtime, withPatches } from "./_helpers.ts";
 import { patience } from "./_emulation.ts";
 import { SLOW, withRegion } from "./sync_helpers.ts";
@@ -152,6 +162,53 @@ describe("wait and notify arguments", () => {
       assert.throws(() => notify(cell, 0, -Infinity), RangeError);
       assert.throws(() => notify(cell, 0, -1), RangeError);
       assert.throws(() => notify(cell, 0, NaN), TypeError);
+    } finally {
+      m.close();
+    }
+  });
+});
+
+describe("async results and the program's Promise", () => {
+  it("a replaced Promise.resolve, Promise.reject or then is handed no guard, count or message", async () => {
+    const m = MMap.anonymous(2 * SZ);
+    try {
+      const mutex = new Mutex(m, 0);
+      const sem = new Semaphore(m, 8, 1);
+      const ring = new Ring(m, SZ, SZ);
+      const closed = MMap.anonymous(SZ);
+      const late = new Mutex(closed, 0);
+      closed.close();
+      const seen: unknown[] = [];
+      const fake = (v: unknown) => (seen.push(v), { then() {} });
+      const results = withPatches([
+        [Promise, "resolve", dataValue(fake)],
+        [Promise, "reject", dataValue(fake)],
+        [
+          Promise.prototype,
+          "then",
+          dataValue(function (this: unknown) {
+            seen.push("then");
+            return this;
+          }),
+        ],
+      ], () => [
+        mutex.lockAsync(),
+        sem.acquireAsync(),
+        late.lockAsync(),
+        ring.pushAsync(Uint8Array.of(7)),
+        ring.popAsync(),
+      ]);
+      assert.deepEqual(seen, [], "no replaced Promise function ran");
+      const [guard, took, refused, pushed, popped] = await Promise.allSettled(results);
+      assert.equal(guard.status, "fulfilled");
+      assert.equal((guard as PromiseFulfilledResult<MutexGuard>).value.ownerDied, false);
+      (guard as PromiseFulfilledResult<MutexGuard>).value.unlock();
+      assert.deepEqual(took, { status: "fulfilled", value: true });
+      assert.equal(refused.status, "rejected");
+      assert.ok((refused as PromiseRejectedResult).reason instanceof TypeError);
+      assert.deepEqual(pushed, { status: "fulfilled", value: true });
+      assert.deepEqual(popped, { status: "fulfilled", value: Uint8Array.of(7) });
+      ring.close();
     } finally {
       m.close();
     }

@@ -28,7 +28,7 @@
  */
 import { futexWake, processAlive, threadAlive, threadIdentity } from "../../ffi/futex.ts";
 import { toInt } from "../args.ts";
-import { atomics, mathMin } from "../../ffi/primordials.ts";
+import { atomics, mathMin, promiseReject, promiseResolve } from "../../ffi/primordials.ts";
 import type { MMap } from "../mmap.ts";
 import {
   checkIntact,
@@ -261,9 +261,9 @@ export class Mutex {
       this.#live();
       const end = deadline(timeoutMs, "Mutex.lockAsync");
       const guard = this.#takeFree();
-      return guard ? Promise.resolve(guard) : runAsync(this.#lockSteps(end, false));
+      return guard ? promiseResolve(guard) : runAsync(this.#lockSteps(end, false));
     } catch (e) {
-      return Promise.reject(e);
+      return promiseReject(e);
     }
   }
 

@@ -39,6 +39,9 @@ import {
   isArray,
   isDetachedView,
   ownList,
+  promiseReject,
+  promiseResolve,
+  promiseThen,
   removeOwn,
   setPrototypeOf,
   typedArrayKind as tagOf,
@@ -566,16 +569,17 @@ export class Ring {
       if (at >= 0) {
         this.#fill(at, b, n);
         this.#publish();
-        return Promise.resolve(true);
+        return promiseResolve(true);
       }
       // The copy and the publish happen in the step that finds the room, so
       // that other async pushes of this thread cannot come in between.
-      return runAsync(this.#roomSteps(n, end, false, b)).then(
+      return promiseThen(
+        runAsync(this.#roomSteps(n, end, false, b)),
         (place) => place >= 0,
-        (e) => Promise.reject(this.#closedOr(e)),
+        (e) => promiseReject(this.#closedOr(e)),
       );
     } catch (e) {
-      return Promise.reject(this.#closedOr(e));
+      return promiseReject(this.#closedOr(e));
     }
   }
 
@@ -933,13 +937,14 @@ export class Ring {
       const end = deadline(timeoutMs, "Ring.popAsync");
       this.#startPop("Ring.popAsync");
       const at = this.#next();
-      if (at >= 0) return Promise.resolve(this.#take(at));
-      return runAsync(this.#popSteps(end)).then(
+      if (at >= 0) return promiseResolve(this.#take(at));
+      return promiseThen(
+        runAsync(this.#popSteps(end)),
         undefined,
-        (e) => Promise.reject(this.#closedOr(e)),
+        (e) => promiseReject(this.#closedOr(e)),
       );
     } catch (e) {
-      return Promise.reject(this.#closedOr(e));
+      return promiseReject(this.#closedOr(e));
     }
   }
 

@@ -9,7 +9,14 @@
  * @module
  */
 import { futexWake } from "../../ffi/futex.ts";
-import { atomics, mathMax, mathMin, typedArrayLength } from "../../ffi/primordials.ts";
+import {
+  atomics,
+  mathMax,
+  mathMin,
+  promiseReject,
+  promiseResolve,
+  typedArrayLength,
+} from "../../ffi/primordials.ts";
 import { toInt } from "../args.ts";
 import type { MMap } from "../mmap.ts";
 import {
@@ -188,10 +195,10 @@ export class Semaphore {
       checkOpen(this.#map);
       const end = deadline(timeoutMs, "Semaphore.acquireAsync");
       return this.tryAcquire()
-        ? Promise.resolve(true)
+        ? promiseResolve(true)
         : runAsync(this.#acquireSteps(end, ASYNC_SLICE_MS));
     } catch (e) {
-      return Promise.reject(e);
+      return promiseReject(e);
     }
   }
 
