@@ -85,6 +85,8 @@ export interface OpenRequest {
   exclusive?: boolean;
   /** `O_NONBLOCK`: a FIFO must not block the open (mapping one fails anyway). */
   nonblock?: boolean;
+  /** `O_NOFOLLOW`: a symbolic link as the last component is refused (`ELOOP`). */
+  noFollow?: boolean;
 }
 
 /** Opens `path`, checking the runtime's permissions first. Returns the fd. */
@@ -100,6 +102,7 @@ export function openFile(path: string, req: OpenRequest, mode = 0o666): number {
   if (asked("create")) flags |= o.O_CREAT;
   if (asked("exclusive")) flags |= o.O_EXCL;
   if (asked("nonblock")) flags |= o.O_NONBLOCK;
+  if (asked("noFollow")) flags |= o.O_NOFOLLOW;
   const fd = b.libc.open(cString(path), flags, mode);
   if (fd < 0) throw lastError("open", path);
   return fd;

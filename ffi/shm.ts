@@ -53,11 +53,21 @@ export function shmOpen(name: string, req: ShmRequest): number {
   return fd;
 }
 
-/** The fallback of `shmOpen`: `open(2)` on the object's file. */
+/**
+ * The fallback of `shmOpen`: `open(2)` on the object's file, with
+ * `O_NOFOLLOW` as glibc's `shm_open` opens it: a symbolic link another user
+ * planted in the shared directory must not hand this process a file of
+ * their choosing.
+ */
 export function shmOpenFile(path: string, req: ShmRequest): number {
   return openFile(
     path,
-    { write: true, create: req.create || req.exclusive, exclusive: req.exclusive },
+    {
+      write: true,
+      create: req.create || req.exclusive,
+      exclusive: req.exclusive,
+      noFollow: true,
+    },
     req.mode,
   );
 }

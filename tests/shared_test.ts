@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { MMap, MMapOSError, Mutex, notify, wait } from "../mod.ts";
 import { shmOpenFile } from "../ffi/shm.ts";
 import { closeFd } from "../ffi/files.ts";
@@ -166,6 +166,25 @@ describe("MMap.shared", () => {
         closeFd(fd);
       }
     });
+  });
+
+  it("the open() fallback refuses a symbolic link in /dev/shm, as glibc's shm_open does", () => {
+    const t = tempDir("mmap-shm-link-");
+    const name = `seed-link-${process.pid}`;
+    try {
+      const target = t.path("target.bin");
+      writeFileSync(target, new Uint8Array(4096));
+      symlinkSync(target, `/dev/shm/${name}`);
+      const opened = () =>
+        shmOpenFile(`/dev/shm/${name}`, { create: false, exclusive: false, mode: 0o600 });
+      assert.throws(opened, osError("ELOOP"));
+      const created = () =>
+        shmOpenFile(`/dev/shm/${name}`, { create: true, exclusive: false, mode: 0o600 });
+      assert.throws(created, osError("ELOOP"));
+    } finally {
+      unlinkSync(`/dev/shm/${name}`);
+      t.cleanup();
+    }
   });
 
   it("resize() grows the region for every map of it", async () => {
