@@ -23,7 +23,7 @@ import {
   waitAsync,
 } from "../mod.ts";
 import { casesOf, dataValue, runtime, withPatches } from "./_helpers.ts";
-import { patience } from "./_emulation.ts";
+import { patience, scaled } from "./_emulation.ts";
 import { SLOW, withRegion } from "./sync_helpers.ts";
 
 const SZ = 4096;
@@ -141,12 +141,18 @@ describe("lock words overwritten", () => {
     try {
       const sem = new Semaphore(m, 0, 0);
       Atomics.store(m.view(Int32Array, 0, 1), 0, -5); // a stray store, here or in another process
+      // The async wait's helper thread (Bun: a Worker) is made outside the
+      // measured time: under emulation making one costs hundreds of ms.
+      assert.equal(await sem.acquireAsync(1), false);
       const before = process.cpuUsage();
       assert.equal(sem.acquire(300), false);
       assert.equal(await sem.acquireAsync(300), false);
       const used = process.cpuUsage(before);
       const ms = (used.user + used.system) / 1000;
-      assert.ok(ms < 250, `${ms} ms of CPU for 600 ms of waiting: a busy loop`);
+      // A busy loop spends all 600 ms on a core; the runtime's own threads
+      // (compiler, collector) take more of the rest under emulation.
+      const most = scaled(250, 450);
+      assert.ok(ms < most, `${ms} ms of CPU for 600 ms of waiting: a busy loop`);
     } finally {
       m.close();
     }
