@@ -358,6 +358,23 @@ function testRun(label, args, env) {
   });
 }
 
+/** The folders of the lane modules, removed when the suite ends. */
+const laneDirs = [];
+
+/**
+ * Files that still get an isolate of their own. The search helper's case
+ * counts the searches the process's one helper thread takes part in: loaded
+ * in one module with its lane's other files, it failed (the helper in 95 of
+ * 112 searches), where alone it has always passed; the cause is not known.
+ */
+const SOLO = ["tests/search_helper_test.ts"];
+/** `deno test`'s files for a lane: one module of `files`, and the SOLO ones apart. */
+function laneFiles(label, files) {
+  const shared = files.filter((f) => !SOLO.includes(f));
+  const solo = files.filter((f) => SOLO.includes(f));
+  return [...(shared.length ? [laneModule(label, shared)] : []), ...solo];
+}
+
 /**
  * A module that imports each of `files`, for `deno test` to load as one: it
  * gives each test file an isolate of its own, which under emulation costs
@@ -367,7 +384,6 @@ function testRun(label, args, env) {
  * object, as they always do under `bun test`. A failing case is reported
  * under this module's name, with its describe blocks' names.
  */
-const laneDirs = [];
 function laneModule(label, files) {
   const dir = mkdtempSync(join(tmpdir(), `seed-aarch64-${label}-files-`));
   const file = join(dir, `${label}_test.ts`);
@@ -390,12 +406,12 @@ async function suite(args, env) {
   const [first, second] = deno ? split(files, bun) : [[], []];
   const started = Date.now();
   const lane1 = first.length
-    ? testRun("deno-1", ["deno", "--", laneModule("deno-1", first)], env)
+    ? testRun("deno-1", ["deno", "--", ...laneFiles("deno-1", first)], env)
     : null;
   const lane2 = (async () => {
     const runs = [];
     if (second.length) {
-      runs.push(await testRun("deno-2", ["deno", "--", laneModule("deno-2", second)], env));
+      runs.push(await testRun("deno-2", ["deno", "--", ...laneFiles("deno-2", second)], env));
     }
     if (bun) runs.push(await testRun("bun", ["bun", "--", ...files], env));
     return runs;
