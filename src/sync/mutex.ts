@@ -27,7 +27,6 @@
  * @module
  */
 import { futexWake, processAlive, threadAlive, threadIdentity } from "../../ffi/futex.ts";
-import { toInt } from "../args.ts";
 import { atomics, mathMin, promiseReject, promiseResolve } from "../../ffi/primordials.ts";
 import type { MMap } from "../mmap.ts";
 import {
@@ -205,9 +204,10 @@ export class Mutex {
    * ```
    */
   constructor(map: MMap, byteOffset: number) {
-    this.#words = wordsOf(map, byteOffset, 2, "Mutex");
+    const { words, offset } = wordsOf(map, byteOffset, 2, "Mutex");
+    this.#words = words;
     this.#map = map;
-    this.#offset = toInt(byteOffset, "byteOffset");
+    this.#offset = offset;
   }
 
   /** The lock words (cut again after a resize); the closed-map `TypeError` once the map is closed. */

@@ -111,9 +111,10 @@ export class Semaphore {
     if (n < 0 || n > MAX) {
       throw new RangeError(`Semaphore: initial must be 0 to ${MAX}, not ${n}`);
     }
-    this.#words = wordsOf(map, byteOffset, 2, "Semaphore");
+    const { words, offset } = wordsOf(map, byteOffset, 2, "Semaphore");
+    this.#words = words;
     this.#map = map;
-    this.#offset = toInt(byteOffset, "byteOffset");
+    this.#offset = offset;
     this.#initial = n;
     atomics.compareExchange(this.#words, 0, 0, n + 1);
   }

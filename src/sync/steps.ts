@@ -122,7 +122,7 @@ export function wordsOf(
   byteOffset: unknown,
   count: number,
   what: string,
-): Int32Array {
+): { words: Int32Array; offset: number } {
   // By its private state, as the Ring checks: a Proxy of an MMap, or an
   // object that an `MMap[Symbol.hasInstance]` lets through, is no map.
   if (!isMMap(given)) {
@@ -147,7 +147,9 @@ export function wordsOf(
   // views it hands out can be moved away (`m.bytes.buffer.transfer()`, a
   // byte stream's `enqueue`), which detached the lock's words under a held
   // lock: its holder could no longer unlock it, and everyone else waited.
-  return new Int32ArrayCtor(privateWindow(map, offset, bytes));
+  // The offset goes back with the words, read once: `liveWords` cuts them
+  // again there after a resize.
+  return { words: new Int32ArrayCtor(privateWindow(map, offset, bytes)), offset };
 }
 
 /**
