@@ -41,6 +41,7 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { exitWhenWritten } from "./_exit.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -441,21 +442,21 @@ if (!what || what === "-h" || what === "--help") {
   console.log(
     "usage: node scripts/aarch64.mjs deno|bun ARGS...  |  test [deno|bun] [-- FILES]  |  setup",
   );
-  process.exit(what ? 0 : 2);
-}
-const { env, bin } = setup();
-let res;
-if (what === "setup") {
-  for (const name of Object.keys(runtimes)) {
-    spawnSync(join(bin, name), ["--version"], { env, stdio: "inherit" });
+  exitWhenWritten(what ? 0 : 2);
+} else exitWhenWritten(await main(what, rest));
+
+/** Runs command `what`; resolves to the exit status. */
+async function main(what, rest) {
+  const { env, bin } = setup();
+  if (what === "setup") {
+    for (const name of Object.keys(runtimes)) {
+      spawnSync(join(bin, name), ["--version"], { env, stdio: "inherit" });
+    }
+    return 0;
   }
-  process.exit(0);
-} else if (what === "test") {
-  process.exit(await suite(rest, env));
-} else if (what in runtimes) {
-  res = spawnSync(join(bin, what), rest, { env, stdio: "inherit" });
-} else {
-  fail(`unknown command ${what}: expected deno, bun, test or setup`);
+  if (what === "test") return await suite(rest, env);
+  if (!(what in runtimes)) fail(`unknown command ${what}: expected deno, bun, test or setup`);
+  const res = spawnSync(join(bin, what), rest, { env, stdio: "inherit" });
+  if (res.error) fail(res.error.message);
+  return res.status ?? 128;
 }
-if (res.error) fail(res.error.message);
-process.exit(res.status ?? 128);

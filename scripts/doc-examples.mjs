@@ -8,6 +8,7 @@
 // Usage: node scripts/doc-examples.mjs
 import { execFileSync } from "node:child_process";
 import { runWithPrivateShm } from "./_private_shm.mjs";
+import { exitWhenWritten } from "./_exit.mjs";
 import {
   cpSync,
   mkdirSync,
@@ -71,4 +72,4 @@ try {
 } finally {
   rmSync(copy, { recursive: true, force: true });
 }
-process.exit(status);
+exitWhenWritten(status);

@@ -7,6 +7,7 @@
 // --seconds is per runtime (default 10). --seed replays sequences from a seed.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { exitWhenWritten } from "./_exit.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -45,4 +46,4 @@ for (const [name, [cmd, args]] of Object.entries(runners)) {
   }
 }
 console.log(`${sequences} sequences, ${divergences} divergences`);
-process.exit(failed ? 1 : 0);
+exitWhenWritten(failed ? 1 : 0);

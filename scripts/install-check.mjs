@@ -25,6 +25,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exitWhenWritten } from "./_exit.mjs";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -128,4 +129,4 @@ try {
   rmSync(base, { recursive: true, force: true });
 }
 console.log(failures ? `\ninstall check: ${failures} failed` : "\ninstall check: all projects ran");
-process.exit(failures ? 1 : 0);
+exitWhenWritten(failures ? 1 : 0);

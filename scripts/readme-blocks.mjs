@@ -12,6 +12,7 @@
 //
 // Usage: node scripts/readme-blocks.mjs [deno|bun] [--list]
 import { runWithPrivateShm } from "./_private_shm.mjs";
+import { exitWhenWritten } from "./_exit.mjs";
 import {
   mkdirSync,
   mkdtempSync,
@@ -104,8 +105,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const b of blocks) {
       console.log(`README.md:${b.line}`, b.only ?? "both", b.denoFlags.join(" "));
     }
-    process.exit(0);
-  }
+    exitWhenWritten(0);
+  } else runBlocks(blocks);
+}
+
+/** Runs every block in each of its runtimes, prints the failures and totals, and exits. */
+function runBlocks(blocks) {
   const failures = [];
   let ran = 0;
   for (const block of blocks) {
@@ -120,5 +125,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `README blocks: ${ran - failures.length} of ${ran} runs passed (${blocks.length} blocks)`,
   );
-  process.exit(failures.length || ran === 0 ? 1 : 0);
+  exitWhenWritten(failures.length || ran === 0 ? 1 : 0);
 }

@@ -5,6 +5,7 @@
 // Usage: node scripts/start.mjs [MiB]
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { exitWhenWritten } from "./_exit.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -37,4 +38,4 @@ console.log(
     : "npm start: the tour ran in Deno and in Bun. Next: npm test (the suite in both runtimes), " +
       "then README.md's Quick start.",
 );
-process.exit(failed.length ? 1 : 0);
+exitWhenWritten(failed.length ? 1 : 0);

@@ -21,6 +21,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { exitWhenWritten } from "./_exit.mjs";
 import { readmeBlocks } from "./readme-blocks.mjs";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -91,4 +92,4 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-process.exit(status);
+exitWhenWritten(status);
