@@ -9,6 +9,7 @@
  * runs after the writes queued before it, so exiting from the callbacks of
  * an empty write to each stream exits after everything else.
  */
+// deno-lint-ignore explicit-module-boundary-types
 export function exitWhenWritten(code) {
   process.exitCode = code;
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
