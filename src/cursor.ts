@@ -36,10 +36,18 @@ import {
 import { byteLength } from "./bytes.ts";
 import { ACCESS_READ, MADV_HWPOISON, MS_ASYNC, MS_INVALIDATE, MS_SYNC } from "./constants.ts";
 import { errnoValue, MMapOSError } from "../ffi/errors.ts";
+import { platform } from "../ffi/load.ts";
 import { clampRange, type Slice } from "./slice.ts";
 
 /** What the kernel answers an unprivileged MADV_HWPOISON. */
 const EPERM = errnoValue("EPERM") ?? 1;
+/** What a kernel answers an advice it does not know (MADV_GUARD_INSTALL before Linux 6.13). */
+const EINVAL = errnoValue("EINVAL") ?? 22;
+/**
+ * Linux's `MADV_GUARD_INSTALL` (6.13): the pages become guard regions, and
+ * any load or store there is a `SIGSEGV` (no fault guard catches that one).
+ */
+const LINUX_MADV_GUARD_INSTALL = platform.os === "linux" ? 102 : -1;
 
 /** CPython's message for any use of a closed map. */
 export const CLOSED = "mmap closed or invalid";
@@ -265,6 +273,18 @@ export function madviseArgs(
       "madvise",
       undefined,
       "MADV_HWPOISON poisons the pages, and their next access would kill the process",
+    );
+  }
+  // MADV_GUARD_INSTALL turns the pages into guard regions: every view of
+  // the map (bytes, view(), lines(), a Ring's records) and every method
+  // touches them, and the first touch killed the process with SIGSEGV, in
+  // Deno and Bun. Refused as a kernel that lacks it refuses it.
+  if (advice === LINUX_MADV_GUARD_INSTALL) {
+    throw new MMapOSError(
+      EINVAL,
+      "madvise",
+      undefined,
+      "MADV_GUARD_INSTALL (102) makes the pages guard regions, and their next access would kill the process",
     );
   }
   return [advice, from, mathMin(NumberCtor(exact), total - from)];

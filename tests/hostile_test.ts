@@ -9,9 +9,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
+import process from "node:process";
 import { MADV_HWPOISON, MMap, Mutex, Ring, Semaphore } from "../mod.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
-import { tempDir, withPatches } from "./_helpers.ts";
+import { runtime, sharedCases, tempDir, tempDirUntilExit, withPatches } from "./_helpers.ts";
 
 /**
  * Runs `fn` with `obj[key]` replaced by `value`, then puts the original back.
@@ -223,6 +224,31 @@ describe("advice that would kill the process", () => {
       t.cleanup();
     }
   });
+
+  // Linux 6.13's MADV_GUARD_INSTALL (102) made the pages guard regions: the
+  // next load of any view of the map was SIGSEGV (exit 139, Deno and Bun).
+  // In a child process, so that such a death is an exit status here.
+  const GUARD_CASES = ["guard_anonymous", "guard_file", "guard_read", "guard_concat"];
+  const guardChild = sharedCases(
+    decodeURIComponent(new URL("./_advice_child.ts", import.meta.url).pathname),
+    GUARD_CASES,
+    [tempDirUntilExit("mmap-advice-")],
+    runtime === "deno" ? ["--allow-all"] : [],
+  );
+  it(
+    "madvise(102), MADV_GUARD_INSTALL, is EINVAL before the kernel, and every page stays readable",
+    {
+      skip: process.platform !== "linux",
+      timeout: 60_000,
+    },
+    () => {
+      const refused = { name: "MMapOSError", code: "EINVAL", syscall: "madvise" };
+      assert.deepEqual(guardChild("guard_anonymous"), { said: refused, sum: 0 });
+      assert.deepEqual(guardChild("guard_file"), { said: refused, sum: 14 });
+      assert.deepEqual(guardChild("guard_read"), { said: refused, sum: 14 });
+      assert.deepEqual(guardChild("guard_concat"), { said: refused, sum: 22 });
+    },
+  );
 });
 
 describe("paths that pose as URLs", () => {
