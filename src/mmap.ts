@@ -424,6 +424,17 @@ export class MMap {
     if (size < 0) throw new RangeError("memory mapped length must be positive");
     if (exactOffset < 0n) throw new RangeError("memory mapped offset must be positive");
     const p = resolveProtection(access, flags, prot);
+    // MAP_ANONYMOUS with a descriptor: the kernel ignores the descriptor and
+    // maps anonymous memory, which this map took for the file's pages. Its
+    // stores never reached the file (flush() said nothing), and resize()
+    // grew the file and remapped an anonymous region past its end: the next
+    // load was SIGBUS (exit 135 with guard: false, an EIO "the file shrank"
+    // otherwise). Anonymous memory is fileno -1.
+    if (fd !== -1 && p.flags & MAP_ANONYMOUS) {
+      throw new RangeError(
+        "MAP_ANONYMOUS maps no file: give fileno -1 for anonymous memory, or leave the flag out",
+      );
+    }
     // Aligned offsets below 2^63 are exact as Numbers.
     const offset = checkAligned(exactOffset, align);
     if (fd !== -1) {

@@ -5,6 +5,7 @@ import {
   ACCESS_COPY,
   ACCESS_READ,
   ACCESS_WRITE,
+  MAP_ANONYMOUS,
   MAP_PRIVATE,
   MAP_SHARED,
   MMap,
@@ -17,6 +18,30 @@ import {
 import { fileBytes, openFdCount, tempFile, text } from "./_helpers.ts";
 
 describe("new MMap(fileno, length, options)", () => {
+  it("MAP_ANONYMOUS with a descriptor is a RangeError, and fileno -1 takes it", () => {
+    // Before: the kernel mapped anonymous memory and ignored the file; stores
+    // never reached it, and resize() grew the file and remapped the region
+    // past its end, so the next load was SIGBUS (exit 135 with guard: false;
+    // with the guard, a false "the file shrank" EIO). Only the construction
+    // is asserted here: without the check nothing below it would be safe.
+    const path = tempFile("0123456789");
+    const fd = openSync(path, "r+");
+    try {
+      for (const flags of [MAP_SHARED | MAP_ANONYMOUS, MAP_PRIVATE | MAP_ANONYMOUS]) {
+        assert.throws(() => new MMap(fd, 10, { flags, guard: false }), {
+          name: "RangeError",
+          message: /MAP_ANONYMOUS maps no file/,
+        });
+      }
+      assert.equal(text(fileBytes(path)), "0123456789");
+      using m = new MMap(-1, PAGESIZE, { flags: MAP_PRIVATE | MAP_ANONYMOUS });
+      m.write("ab");
+      assert.equal(m.at(1), 98);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it("maps a caller's descriptor and leaves it open", () => {
     const path = tempFile("0123456789");
     const fd = openSync(path, "r+");
