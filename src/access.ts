@@ -12,6 +12,8 @@ import {
   ACCESS_WRITE,
   MAP_FIXED,
   MAP_FIXED_NOREPLACE,
+  MAP_HUGETLB,
+  MAP_NORESERVE,
   MAP_PRIVATE,
   MAP_SHARED,
   MAP_SHARED_VALIDATE,
@@ -89,6 +91,17 @@ export function resolveProtection(
   if (f & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     throw new RangeError(
       "MAP_FIXED and MAP_FIXED_NOREPLACE need an address, which MMap never takes",
+    );
+  }
+  // Huge pages with MAP_NORESERVE are taken from the pool only when first
+  // touched, and a touch the pool cannot serve is SIGBUS: with no huge pages
+  // configured (the default) the first load of a new map killed the process
+  // (exit 135, Deno and Bun; anonymous memory has no fault guard). Without
+  // MAP_NORESERVE the kernel reserves them up front, or fails with ENOMEM.
+  if (MAP_HUGETLB !== 0 && f & MAP_HUGETLB && f & MAP_NORESERVE) {
+    throw new RangeError(
+      "MAP_HUGETLB with MAP_NORESERVE reserves no huge pages, and touching one the pool " +
+        "cannot give is SIGBUS: leave MAP_NORESERVE out, so that mmap reserves them or fails",
     );
   }
   if (access !== ACCESS_DEFAULT && (f !== MAP_SHARED || p !== (PROT_READ | PROT_WRITE))) {
