@@ -47,7 +47,9 @@ const EINVAL = errnoValue("EINVAL") ?? 22;
  * Linux's `MADV_GUARD_INSTALL` (6.13): the pages become guard regions, and
  * any load or store there is a `SIGSEGV` (no fault guard catches that one).
  */
-const LINUX_MADV_GUARD_INSTALL = platform.os === "linux" ? 102 : -1;
+const MADV_GUARD_INSTALL = 102;
+/** Whether this platform's kernel knows MADV_GUARD_INSTALL (on macOS 102 means nothing). */
+const HAS_GUARD_INSTALL = platform.os === "linux";
 
 /** CPython's message for any use of a closed map. */
 export const CLOSED = "mmap closed or invalid";
@@ -279,7 +281,7 @@ export function madviseArgs(
   // the map (bytes, view(), lines(), a Ring's records) and every method
   // touches them, and the first touch killed the process with SIGSEGV, in
   // Deno and Bun. Refused as a kernel that lacks it refuses it.
-  if (advice === LINUX_MADV_GUARD_INSTALL) {
+  if (HAS_GUARD_INSTALL && advice === MADV_GUARD_INSTALL) {
     throw new MMapOSError(
       EINVAL,
       "madvise",
