@@ -24,6 +24,7 @@ import {
   Uint8ArrayPrototype,
 } from "../ffi/primordials.ts";
 import { typeName } from "./args.ts";
+import { goneWhy } from "./byte_views.ts";
 
 /**
  * Anything a method accepts where CPython takes a bytes-like object.
@@ -68,6 +69,14 @@ export function toBytes(data: unknown): Uint8Array {
   // The brand check first: a Proxy's getPrototypeOf trap would run user code.
   const kind = typedArrayKind(data);
   if (kind === "Uint8Array" && getPrototypeOf(data) === Uint8ArrayPrototype) {
+    // A detached view says it has 0 bytes, and 0 bytes are found everywhere:
+    // find() answered the start of its range and count() the range's length
+    // + 1 for a view of a closed map or of a transferred buffer. (The other
+    // forms below meet the engine's own TypeError in the constructor.)
+    if (typedArrayByteLength(data) === 0) {
+      const why = goneWhy(data);
+      if (why) throw notBytes(data, why);
+    }
     return data as Uint8Array;
   }
   if (kind !== undefined) {
@@ -89,8 +98,8 @@ export function toBytes(data: unknown): Uint8Array {
   throw notBytes(data);
 }
 
-function notBytes(data: unknown): TypeError {
-  return new TypeError(`a bytes-like object is required, not '${typeName(data)}'`);
+function notBytes(data: unknown, why = ""): TypeError {
+  return new TypeError(`a bytes-like object is required, not '${typeName(data)}'${why}`);
 }
 
 /** A needle as bytes: byte values 0-255 (Numbers or BigInts) become one byte. */

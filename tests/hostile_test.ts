@@ -439,3 +439,53 @@ function tryName(fn: () => unknown): string {
     return (e as Error).name;
   }
 }
+
+describe("a needle or data whose bytes are gone", () => {
+  // A detached view, or a fixed view its resizable buffer shrank below, says
+  // it holds 0 bytes; taken as empty, find() answered the start of its range
+  // and count() the range's length + 1.
+  const gone = (): [string, Uint8Array][] => {
+    const closed = MMap.anonymous(16);
+    const ofClosed = closed.bytes;
+    closed.close();
+    const moved = new Uint8Array(4);
+    moved.buffer.transfer();
+    const resizable = new ArrayBuffer(8, { maxByteLength: 16 });
+    const outOfBounds = new Uint8Array(resizable, 0, 8);
+    resizable.resize(4);
+    return [["a view of a closed map", ofClosed], ["a transferred buffer's view", moved], [
+      "a view out of its resized buffer's bounds",
+      outOfBounds,
+    ]];
+  };
+  const expected = { name: "TypeError", message: /detached|out of bounds/ };
+
+  it("is a TypeError in find, rfind, count and write, not 0 bytes found everywhere", () => {
+    using m = MMap.anonymous(64);
+    m.write("abc");
+    for (const [what, bytes] of gone()) {
+      assert.throws(() => m.find(bytes), expected, what);
+      assert.throws(() => m.rfind(bytes), expected, what);
+      assert.throws(() => m.count(bytes), expected, what);
+      assert.throws(() => m.write(bytes), expected, what);
+    }
+    assert.equal(m.tell(), 3);
+    assert.equal(m.find(new Uint8Array(0)), 3, "an empty needle that is not gone still is");
+  });
+
+  it("is a TypeError in a concatenation's find and count too", () => {
+    const t = tempDir();
+    try {
+      writeFileSync(t.path("a"), "one\n");
+      writeFileSync(t.path("b"), "two\n");
+      using c = MMap.concat([t.path("a"), t.path("b")]);
+      for (const [what, bytes] of gone()) {
+        assert.throws(() => c.find(bytes), expected, what);
+        assert.throws(() => c.count(bytes), expected, what);
+      }
+      assert.equal(c.find("two"), 4);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
