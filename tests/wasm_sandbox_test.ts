@@ -8,9 +8,12 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { WASI } from "../wasm/mod.ts";
+import { DIR_RIGHTS, ERRNO } from "../wasm/wasi_defs.ts";
 import { tempDir } from "./_helpers.ts";
 import { needsKernel } from "./_emulation.ts";
 import { lines, runGuest } from "./wasm_helpers.ts";
@@ -151,6 +154,65 @@ describe("WASI sandbox", () => {
       }
     },
   );
+
+  it("refuses every path call once a preopen or an opened directory was swapped for a link", () => {
+    // Host paths were built from the root's path as a string: after the
+    // preopen was renamed away and a symbolic link to another directory put
+    // in its place, path_filestat_get, path_create_directory and
+    // path_unlink_file acted on that directory (only path_open's openat2
+    // refused the link).
+    const dir = tempDir();
+    try {
+      for (const d of ["box", "box/sub", "victim"]) mkdirSync(dir.path(d));
+      writeFileSync(dir.path("victim/secret"), "SECRET");
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const wasi = new WASI({ memory, preopens: { "/d": dir.path("box") } });
+      const w = wasi.getImportObject().wasi_snapshot_preview1 as Record<
+        string,
+        (...args: (number | bigint)[]) => number
+      >;
+      const bytes = new Uint8Array(memory.buffer);
+      const put = (s: string) => {
+        const b = new TextEncoder().encode(s);
+        bytes.set(b, 100);
+        return b.length;
+      };
+      // A directory the guest opened, to swap as well.
+      const dv = new DataView(memory.buffer);
+      assert.equal(
+        w.path_open!(3, 0, 100, put("sub"), 2, BigInt(DIR_RIGHTS), BigInt(DIR_RIGHTS), 0, 200),
+        0,
+      );
+      const sub = dv.getUint32(200, true);
+      // A directory path_open opened lists through its own descriptor (the
+      // real directory, wherever it went); a preopen is opened at its first
+      // listing, by path.
+      const appendReaddir = (calls: [string, () => number][], call: () => number) =>
+        calls.push(["readdir", call]);
+      const refused = (fd: number, listsByPath: boolean) => {
+        const calls: [string, () => number][] = [
+          ["filestat", () => w.path_filestat_get!(fd, 0, 100, put("secret"), 1000)],
+          ["open", () => w.path_open!(fd, 0, 100, put("secret"), 0, 2n, 0n, 0, 200)],
+          ["mkdir", () => w.path_create_directory!(fd, 100, put("made"))],
+          ["unlink", () => w.path_unlink_file!(fd, 100, put("secret"))],
+          ["fd_filestat", () => w.fd_filestat_get!(fd, 1000)],
+        ];
+        if (listsByPath) appendReaddir(calls, () => w.fd_readdir!(fd, 2000, 4096, 0n, 1000));
+        for (const [name, call] of calls) {
+          assert.equal(call(), ERRNO.NOTCAPABLE, `${name} through fd ${fd}`);
+        }
+      };
+      renameSync(dir.path("box/sub"), dir.path("box/sub.old"));
+      symlinkSync(dir.path("victim"), dir.path("box/sub"));
+      refused(sub, false);
+      renameSync(dir.path("box"), dir.path("box.old"));
+      symlinkSync(dir.path("victim"), dir.path("box"));
+      refused(3, true);
+      assert.deepEqual(readdirSync(dir.path("victim")), ["secret"]);
+    } finally {
+      dir.cleanup();
+    }
+  });
 
   it("keeps a guest with no preopens away from every file", () => {
     const run = runGuest("fs_cases", {});

@@ -43,6 +43,13 @@ export interface DirEntry extends Common {
   kind: "dir";
   /** The directory's real host path. */
   root: string;
+  /**
+   * The directory's identity (`dev:ino`) when the entry was made: `root` is
+   * only a path, and a directory renamed away and replaced by a symbolic
+   * link (or another directory) there would turn every later path call into
+   * one on what the link names (see `liveRoot` in sandbox.ts).
+   */
+  id?: string;
   /** The guest name of a preopened directory (`fd_prestat_dir_name`). */
   preopen?: string;
   /**

@@ -22,7 +22,7 @@
  * @module
  */
 import { readlinkSync } from "node:fs";
-import { lstatMode } from "../ffi/host_files.ts";
+import { lstatFull, lstatMode } from "../ffi/host_files.ts";
 import { appendOwn, ownList, stringIndexOf, stringSlice } from "../ffi/primordials.ts";
 import { Errno } from "./errno.ts";
 import { filetypeOf } from "./host_context.ts";
@@ -44,6 +44,34 @@ export interface Resolved {
   host: string;
   /** The guest path ended in `/`: the target must be a directory. */
   dirOnly: boolean;
+}
+
+/** A directory's identity, `dev:ino`, from its `lstat`. */
+export function dirId(st: { dev: bigint; ino: bigint }): string {
+  return `${st.dev}:${st.ino}`;
+}
+
+/**
+ * `dir.root`, once `lstat` finds there still the directory the entry was
+ * made for (`id`): `ENOENT` if nothing is there, `ENOTCAPABLE` if anything
+ * else is. Host paths are built from `root` as a string, so a preopen (or a
+ * directory the guest opened) renamed away and replaced by a symbolic link
+ * to `/etc`, say, let path_filestat_get, path_create_directory,
+ * path_unlink_file, path_rename and fd_readdir act outside the sandbox (only
+ * path_open's openat2 refused the link). The `lstat` also sees a swapped
+ * ancestor, since it follows every component but the last. What remains is
+ * the race the module comment names: a swap between this check and the call.
+ */
+export function liveRoot(dir: { root: string; id?: string }): string {
+  if (dir.id === undefined) return dir.root;
+  let id: string;
+  try {
+    id = dirId(lstatFull(dir.root));
+  } catch {
+    throw new Errno(ERRNO.NOENT);
+  }
+  if (id !== dir.id) throw new Errno(ERRNO.NOTCAPABLE);
+  return dir.root;
 }
 
 /** The host path of `parts` below `root`. */

@@ -17,6 +17,8 @@ import { filetypeOf, type HostContext, type Syscall } from "./host_context.ts";
 import { fdCalls } from "./wasi_fd.ts";
 import { miscCalls } from "./wasi_misc.ts";
 import { pathCalls } from "./wasi_path.ts";
+import { dirId } from "./sandbox.ts";
+import { lstatFull } from "../ffi/host_files.ts";
 import { DIR_RIGHTS, ERRNO, FILE_RIGHTS, FILETYPE, RIGHTS } from "./wasi_defs.ts";
 import {
   appendOwn,
@@ -250,6 +252,8 @@ export class WASI {
       this.#fds.add({
         kind: "dir",
         root,
+        // Checked by every call that builds a host path from root (liveRoot).
+        id: dirId(lstatFull(root)),
         preopen: guest,
         filetype: FILETYPE.DIRECTORY,
         flags: 0,

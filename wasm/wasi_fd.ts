@@ -51,6 +51,7 @@ import {
 import { Errno } from "./errno.ts";
 import type { DirEntry, DirListing, FileEntry, StreamEntry } from "./fd_table.ts";
 import { fileKeyOfFd, mappedEnd } from "./file_guard.ts";
+import { liveRoot } from "./sandbox.ts";
 import {
   filetypeOf,
   type HostContext,
@@ -163,7 +164,7 @@ function listDir(e: DirEntry): DirListing {
     { name: DOT_DOT, ino: self, type: FILETYPE.DIRECTORY },
   ];
   if (listsDirectories()) {
-    const listed = readDirectory(e.hostFd ??= openDirectory(e.root), e.root);
+    const listed = readDirectory(e.hostFd ??= openDirectory(liveRoot(e)), e.root);
     // The kernel said the same as last time: the same entries, laid out already.
     const last = e.listing;
     if (last?.kernel && last.kernel.ino === listed.ino && sameBytes(last.kernel.raw, listed.raw)) {
@@ -182,7 +183,7 @@ function listDir(e: DirEntry): DirListing {
     // Types from lstat may change where the kernel's bytes do not: no reuse then.
     return layOut(out, typed ? listed : undefined);
   }
-  if (!lstatMode(e.root)) throw new Errno(ERRNO.NOENT);
+  if (!lstatMode(liveRoot(e))) throw new Errno(ERRNO.NOENT);
   const out = dots(lastInode());
   const names = arraySort(readdirSync(e.root));
   for (let i = 0; i < names.length; i++) {
@@ -330,7 +331,11 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
       const e = fds.get(fd >>> 0, R.FD_FILESTAT_GET);
       const v = ctx.view();
       if (e.kind !== "stream") {
-        writeFilestat(v, ptr >>> 0, e.kind === "file" ? fstatFull(e.hostFd) : lstatFull(e.root));
+        writeFilestat(
+          v,
+          ptr >>> 0,
+          e.kind === "file" ? fstatFull(e.hostFd) : lstatFull(liveRoot(e)),
+        );
       } else {
         v.slice(ptr >>> 0, SIZE.filestat).fill(0);
         v.setU8((ptr >>> 0) + 16, e.filetype);
@@ -350,7 +355,7 @@ export function fdCalls(ctx: HostContext): Record<string, Syscall> {
       const e = fds.get(fd >>> 0, R.FD_FILESTAT_SET_TIMES);
       if (e.kind === "stream") return ERRNO.NOTSUP;
       const times = newTimes(fst, atim, mtim);
-      setTimes(e.kind === "file" ? e.hostFd : e.root, times[0], times[1]);
+      setTimes(e.kind === "file" ? e.hostFd : liveRoot(e), times[0], times[1]);
     },
 
     fd_pread(fd: number, iovs: number, count: number, offset: bigint, nread: number) {

@@ -9,7 +9,7 @@ import { linkSync, mkdirSync, readlinkSync, renameSync, rmdirSync, symlinkSync }
 import { closeFd } from "../ffi/files.ts";
 import {
   descriptorPath,
-  fstatMode,
+  fstatFull,
   listsDirectories,
   lstatFull,
   lstatMode,
@@ -31,9 +31,11 @@ import {
 } from "./host_context.ts";
 import {
   checkLinkTarget,
+  dirId,
   endsWithSlash,
   hostPath,
   literal,
+  liveRoot,
   resolve,
   type Resolved,
   startsWith,
@@ -120,7 +122,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
   // calls that act on the entry itself (unlink, rename, rmdir) never do.
   const at = (dir: DirEntry, ptr: number, len: number, follow: boolean, lookup = false) => {
     const path = ctx.view().string(ptr >>> 0, len >>> 0);
-    return resolve(dir.root, path, follow || (lookup && endsWithSlash(path)));
+    return resolve(liveRoot(dir), path, follow || (lookup && endsWithSlash(path)));
   };
 
   return {
@@ -136,6 +138,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       fdOut: number,
     ) {
       const dir = fds.dir(fd >>> 0, R.PATH_OPEN);
+      const root = liveRoot(dir);
       if (oflags & OFLAGS.CREAT && !(dir.rights & R.PATH_CREATE_FILE)) return ERRNO.NOTCAPABLE;
       if (oflags & OFLAGS.TRUNC && !(dir.rights & R.PATH_FILESTAT_SET_SIZE)) {
         return ERRNO.NOTCAPABLE;
@@ -173,7 +176,7 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       // the walk, which follows the links the guest may follow.
       const asItIs = (): [Resolved, number] | undefined => {
         if (oflags & OFLAGS.TRUNC && anyFileMapped()) return undefined;
-        const r = literal(dir.root, path);
+        const r = literal(root, path);
         if (!r) return undefined;
         try {
           const fd = openWithoutLinks(target(r), flags, 0o666);
@@ -186,12 +189,12 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
         }
       };
       const walked = (): [Resolved, number] => {
-        const r = resolve(dir.root, path, follow && !optimistic || endsWithSlash(path));
+        const r = resolve(root, path, follow && !optimistic || endsWithSlash(path));
         try {
           return [r, open(r)];
         } catch (e) {
           if (!optimistic || !retry(e)) throw e;
-          const linked = resolve(dir.root, path, true);
+          const linked = resolve(root, path, true);
           return [linked, open(linked)];
         }
       };
@@ -199,8 +202,9 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
       const r = opened[0], hostFd = opened[1];
       let entry: FdEntry;
       try {
-        if (!checked && !opensInside(hostFd, dir.root)) throw new Errno(ERRNO.NOTCAPABLE);
-        const type = filetypeOf(fstatMode(hostFd));
+        if (!checked && !opensInside(hostFd, root)) throw new Errno(ERRNO.NOTCAPABLE);
+        const st = fstatFull(hostFd);
+        const type = filetypeOf(st.mode);
         const flags = fdflags & (FDFLAGS.APPEND | FDFLAGS.NONBLOCK | FDFLAGS.DSYNC | FDFLAGS.SYNC |
           FDFLAGS.RSYNC);
         if (type === FILETYPE.DIRECTORY) {
@@ -209,7 +213,8 @@ export function pathCalls(ctx: HostContext): Record<string, Syscall> {
           if (!keep) closeFd(hostFd);
           entry = {
             kind: "dir",
-            root: hostPath(dir.root, r.parts),
+            root: hostPath(root, r.parts),
+            id: dirId(st),
             ...(keep ? { hostFd } : {}),
             filetype: FILETYPE.DIRECTORY,
             flags,
