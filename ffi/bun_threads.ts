@@ -13,7 +13,7 @@
  * @module
  */
 import type { SymbolDef } from "./symbols.ts";
-import { accessorOf, appendOwn, uncurryThis } from "./primordials.ts";
+import { accessorOf, appendOwn, ownList, uncurryThis } from "./primordials.ts";
 
 /** Bun's Worker: a DOM Worker that can stop keeping the process alive. */
 interface BunWorker extends Worker {
@@ -40,6 +40,18 @@ interface Helper {
 // Idle helpers kept for reuse; more than this many are terminated.
 const KEEP_IDLE = 4;
 const idle: Helper[] = [];
+// At most this many calls in flight, each on a Worker of its own; more wait
+// in `queued`, in order, and each takes the Worker of a call that ended.
+// Without a bound every pending async wait was a thread and a JavaScript
+// heap (about 1.8 MB): 5000 acquireAsync() at once had Bun at 9 GB and not
+// done after 150 s (Deno: 1 s), and more would exhaust memory or threads.
+// Every call made here is a futex wait of at most 200 ms (ASYNC_SLICE_MS
+// and the Mutex's slice, 100 ms; the Ring's LIVENESS_MS, 200 ms), so a
+// queued call waits for a slice, never forever.
+const MAX_BUSY = 64;
+let busy = 0;
+const queued: ((helper: Helper | null) => void)[] = ownList();
+let queuedHead = 0;
 const script = new URL("./bun_thread_worker.ts", import.meta.url).href;
 
 // Bun's Worker, its methods and handler setters, and MessageEvent's `data`,
@@ -83,22 +95,54 @@ function spawn(): Helper {
   setOnMessage(worker, (e: MessageEvent<Reply>) => {
     const settle = helper.settle;
     helper.settle = null;
-    if (idle.length < KEEP_IDLE) {
-      unref(worker);
-      appendOwn(idle, helper);
-    } else {
-      terminate(worker);
+    const reply = messageData(e);
+    const next = takeQueued();
+    if (next) next(helper); // this Worker makes the next call: busy stays
+    else {
+      busy--;
+      if (idle.length < KEEP_IDLE) {
+        unref(worker);
+        appendOwn(idle, helper);
+      } else {
+        terminate(worker);
+      }
     }
-    settle?.(messageData(e));
+    settle?.(reply);
   });
   setOnError(worker, (e: ErrorEvent) => {
     e.preventDefault();
     const settle = helper.settle;
     helper.settle = null;
     terminate(worker);
+    busy--;
+    const next = takeQueued();
+    if (next) {
+      busy++;
+      next(null);
+    }
     settle?.({ error: e.message });
   });
   return helper;
+}
+
+/** The oldest queued call, if any (by index: no patchable `shift`). */
+function takeQueued(): ((helper: Helper | null) => void) | undefined {
+  if (queuedHead === queued.length) return undefined;
+  const next = queued[queuedHead]!;
+  queued[queuedHead++] = undefined as never;
+  if (queuedHead === queued.length) queued.length = queuedHead = 0;
+  return next;
+}
+
+/** An idle helper, or a new one. */
+function helperNow(): Helper {
+  // By index, not a patchable `pop`.
+  if (idle.length > 0) {
+    const helper = idle[idle.length - 1]!;
+    idle.length--;
+    return helper;
+  }
+  return spawn();
 }
 
 /**
@@ -113,18 +157,32 @@ export function offThread(
   const plain: SymbolDef = { parameters: def.parameters, result: def.result };
   return (...args) =>
     new Promise((resolve, reject) => {
-      // By index, not a patchable `pop`.
-      let helper: Helper;
-      if (idle.length > 0) {
-        helper = idle[idle.length - 1]!;
-        idle.length--;
-      } else helper = spawn();
-      helper.settle = (reply) => {
-        if ("error" in reply) reject(new Error(`${cName} on a helper Worker: ${reply.error}`));
-        else resolve(reply.result);
+      // `given` is the Worker of the call that ended, or null for a new one.
+      const start = (given: Helper | null) => {
+        let helper: Helper;
+        try {
+          helper = given ?? helperNow();
+          helper.settle = (reply) => {
+            if ("error" in reply) reject(new Error(`${cName} on a helper Worker: ${reply.error}`));
+            else resolve(reply.result);
+          };
+          ref(helper.worker);
+          const request: Request = { libPath, cName, def: plain, args };
+          post(helper.worker, request);
+        } catch (e) {
+          // No Worker (none could be made): this call ends, the next may start.
+          busy--;
+          const next = takeQueued();
+          if (next) {
+            busy++;
+            next(null);
+          }
+          reject(e);
+        }
       };
-      ref(helper.worker);
-      const request: Request = { libPath, cName, def: plain, args };
-      post(helper.worker, request);
+      if (busy < MAX_BUSY) {
+        busy++;
+        start(null);
+      } else appendOwn(queued, start);
     });
 }
