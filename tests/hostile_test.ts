@@ -13,6 +13,7 @@ import process from "node:process";
 import { MADV_HWPOISON, MMap, Mutex, Ring, Semaphore } from "../mod.ts";
 import { mapIntoMemory, WASI } from "../wasm/mod.ts";
 import { runtime, sharedCases, tempDir, tempDirUntilExit, withPatches } from "./_helpers.ts";
+import { needsKernel } from "./_emulation.ts";
 
 /**
  * Runs `fn` with `obj[key]` replaced by `value`, then puts the original back.
@@ -450,13 +451,18 @@ describe("a needle or data whose bytes are gone", () => {
     closed.close();
     const moved = new Uint8Array(4);
     moved.buffer.transfer();
-    const resizable = new ArrayBuffer(8, { maxByteLength: 16 });
-    const outOfBounds = new Uint8Array(resizable, 0, 8);
-    resizable.resize(4);
-    return [["a view of a closed map", ofClosed], ["a transferred buffer's view", moved], [
-      "a view out of its resized buffer's bounds",
-      outOfBounds,
+    const out: [string, Uint8Array][] = [["a view of a closed map", ofClosed], [
+      "a transferred buffer's view",
+      moved,
     ]];
+    // Not in emulated Bun, which aborts at a resizable ArrayBuffer (QEMU_CANNOT).
+    if (!needsKernel("resizableBuffer").skip) {
+      const resizable = new ArrayBuffer(8, { maxByteLength: 16 });
+      const outOfBounds = new Uint8Array(resizable, 0, 8);
+      resizable.resize(4);
+      out.push(["a view out of its resized buffer's bounds", outOfBounds]);
+    }
+    return out;
   };
   const expected = { name: "TypeError", message: /detached|out of bounds/ };
 
