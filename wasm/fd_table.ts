@@ -49,7 +49,7 @@ export interface DirEntry extends Common {
    * link (or another directory) there would turn every later path call into
    * one on what the link names (see `liveRoot` in sandbox.ts).
    */
-  id?: string;
+  id: string;
   /** The guest name of a preopened directory (`fd_prestat_dir_name`). */
   preopen?: string;
   /**

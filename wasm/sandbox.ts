@@ -62,8 +62,7 @@ export function dirId(st: { dev: bigint; ino: bigint }): string {
  * ancestor, since it follows every component but the last. What remains is
  * the race the module comment names: a swap between this check and the call.
  */
-export function liveRoot(dir: { root: string; id?: string }): string {
-  if (dir.id === undefined) return dir.root;
+export function liveRoot(dir: { root: string; id: string }): string {
   let id: string;
   try {
     id = dirId(lstatFull(dir.root));
