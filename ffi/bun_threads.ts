@@ -114,12 +114,7 @@ function spawn(): Helper {
     const settle = helper.settle;
     helper.settle = null;
     terminate(worker);
-    busy--;
-    const next = takeQueued();
-    if (next) {
-      busy++;
-      next(null);
-    }
+    endCall();
     settle?.({ error: e.message });
   });
   return helper;
@@ -132,6 +127,13 @@ function takeQueued(): ((helper: Helper | null) => void) | undefined {
   queued[queuedHead++] = undefined as never;
   if (queuedHead === queued.length) queued.length = queuedHead = 0;
   return next;
+}
+
+/** A call ends with no Worker to hand on: the oldest queued one starts on a new Worker instead. */
+function endCall(): void {
+  const next = takeQueued();
+  if (next) next(null); // its place is this call's: busy stays
+  else busy--;
 }
 
 /** An idle helper, or a new one. */
@@ -171,12 +173,7 @@ export function offThread(
           post(helper.worker, request);
         } catch (e) {
           // No Worker (none could be made): this call ends, the next may start.
-          busy--;
-          const next = takeQueued();
-          if (next) {
-            busy++;
-            next(null);
-          }
+          endCall();
           reject(e);
         }
       };
