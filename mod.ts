@@ -48,6 +48,6 @@ export { type SharedOptions } from "./src/shared.ts";
 export { Mutex, type MutexGuard } from "./src/sync/mutex.ts";
 export { Semaphore } from "./src/sync/semaphore.ts";
 export { notify, wait, waitAsync, type WaitResult } from "./src/sync/wait.ts";
-export { Ring, type RingOptions } from "./src/sync/ring.ts";
+export { Ring, type RingOptions, type RingSlots } from "./src/sync/ring.ts";
 export { RingCorruptError } from "./src/sync/ring_layout.ts";
 export { type WaitStrategy } from "./src/sync/ring_wait.ts";

@@ -58,18 +58,28 @@ export async function freshExchange(): Promise<Exchange> {
 }
 
 /**
+ * How the examples' loops move messages: `INTO` popInto each (or, batched,
+ * pushManyFrom/popManyInto), `COPIES` pop each (a copy), `IN_PLACE`
+ * reserveMany/peekMany (batched, no copy).
+ */
+export const INTO = 0;
+export const COPIES = 1;
+export const IN_PLACE = 2;
+
+/**
  * Pops `n` messages with `exchange`'s receiver (`batch` 1: popInto each, or
- * pop each with `copies`; more: popManyInto), checking each; returns ms
- * from the first to the last and whether all were right.
+ * pop each with `way` COPIES; more: popManyInto, or peekMany with `way`
+ * IN_PLACE), checking each; returns ms from the first to the last and
+ * whether all were right.
  */
 export function consumeN(
   { receiveAll }: Exchange,
   ring: Ring,
   n: number,
   batch: number,
-  copies: boolean,
+  way: number,
 ): { ms: number; ok: boolean } {
-  const got = receiveAll(ring, n, batch, copies);
+  const got = receiveAll(ring, n, batch, way === COPIES, way === IN_PLACE);
   return { ms: got.ms, ok: got.inOrder && got.messages === n };
 }
 

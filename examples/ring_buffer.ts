@@ -5,14 +5,16 @@
  * through a pipe: the producer writes into shared memory and publishes with
  * one store, the consumer reads it from there.
  *
- *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/ring_buffer.ts [messages] [batch] [wait]
- *   bun examples/ring_buffer.ts [messages] [batch] [wait]
+ *   deno run --allow-ffi --allow-read --allow-write --allow-run --allow-env examples/ring_buffer.ts [messages] [batch] [wait] [in-place]
+ *   bun examples/ring_buffer.ts [messages] [batch] [wait] [in-place]
  *
  * Default: 1,000,000 messages of 8 bytes, one `push` and one `popInto`
  * each; with `batch` above 1, the messages are packed back to back in one
  * buffer and `pushManyFrom` and `popManyInto` move up to that many per index
- * store. `wait` is the wait strategy of both sides: sleep (default), yield
- * or spin. Both sides check order and a checksum (examples/_exchange.ts).
+ * store; with `batch` and `in-place`, they are made and checked in the ring
+ * itself (`reserveMany`/`commit`, `peekMany`/`release`: no copy at all).
+ * `wait` is the wait strategy of both sides: sleep (default), yield or
+ * spin. Both sides check order and a checksum (examples/_exchange.ts).
  */
 import { MMap, Ring, type WaitStrategy } from "../mod.ts";
 import { exchange, HASH_START, mix, type Tally, valueOf } from "./_exchange.ts";
@@ -22,8 +24,12 @@ export const RING_BYTES: number = Ring.bytesFor(1 << 16);
 
 const WAIT_MS = 30_000;
 
-/** Pushes `count` messages: one `push` each (`batch` 1), or up to `batch` per `pushManyFrom`. */
-export function sendAll(ring: Ring, count: number, batch: number): Tally {
+/**
+ * Pushes `count` messages: one `push` each (`batch` 1), up to `batch` per
+ * `pushManyFrom`, or (`inPlace`) up to `batch` made in the ring per `reserveMany`.
+ */
+export function sendAll(ring: Ring, count: number, batch: number, inPlace = false): Tally {
+  if (inPlace) return sendInPlace(ring, count, batch);
   const data = new Uint8Array(8 * batch);
   const dv = new DataView(data.buffer);
   const lengths = new Uint32Array(batch).fill(8);
@@ -46,7 +52,8 @@ export function sendAll(ring: Ring, count: number, batch: number): Tally {
 
 /**
  * Pops `count` messages, checking each: one `popInto` each (`batch` 1; or
- * `pop`, a copy each, with `copies`), or up to `batch` per `popManyInto`.
+ * `pop`, a copy each, with `copies`), up to `batch` per `popManyInto`, or
+ * (`inPlace`) up to `batch` read in the ring per `peekMany`.
  * `ms` is the time from the first message to the last.
  */
 export function receiveAll(
@@ -54,7 +61,9 @@ export function receiveAll(
   count: number,
   batch: number,
   copies = false,
+  inPlace = false,
 ): Tally & { ms: number } {
+  if (inPlace) return receiveInPlace(ring, count, batch);
   const data = new Uint8Array(8 * batch);
   const dv = new DataView(data.buffer);
   const lengths = new Uint32Array(batch);
@@ -88,26 +97,85 @@ export function receiveAll(
   return { messages: count, hash, inOrder, ms: performance.now() - t0 };
 }
 
+/**
+ * `sendAll` with no copy: each batch of messages is written straight into
+ * the ring's slots through one DataView, then published by one `commit`.
+ */
+function sendInPlace(ring: Ring, count: number, batch: number): Tally {
+  let hash = HASH_START;
+  for (let seq = 0; seq < count;) {
+    const slots = ring.reserveMany(8, Math.min(batch, count - seq), WAIT_MS);
+    if (slots === null) throw new Error(`the ring stayed full for 30 s at message ${seq}`);
+    const { bytes, count: k, stride } = slots;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let j = 0; j < k; j++, seq++) {
+      const value = valueOf(seq);
+      dv.setUint32(j * stride, seq, true);
+      dv.setUint32(j * stride + 4, value, true);
+      hash = mix(hash, value);
+    }
+    ring.commit();
+  }
+  return { messages: count, hash, inOrder: true };
+}
+
+/** `receiveAll` with no copy: each run of messages is checked in the ring, then freed by one `release`. */
+function receiveInPlace(ring: Ring, count: number, batch: number): Tally & { ms: number } {
+  let hash = HASH_START;
+  let inOrder = true;
+  let t0 = 0;
+  for (let seq = 0; seq < count;) {
+    const slots = ring.peekMany(Math.min(batch, count - seq), WAIT_MS);
+    if (slots === null) throw new Error(`no message after ${seq} for 30 s`);
+    if (seq === 0) t0 = performance.now();
+    const { bytes, count: k, stride, length } = slots;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (length !== 8) inOrder = false;
+    for (let j = 0; j < k; j++, seq++) {
+      const value = dv.getUint32(j * stride + 4, true);
+      if (dv.getUint32(j * stride, true) !== seq || value !== valueOf(seq)) inOrder = false;
+      hash = mix(hash, value);
+    }
+    ring.release();
+  }
+  return { messages: count, hash, inOrder, ms: performance.now() - t0 };
+}
+
 /** The producer's side: `count` messages into the ring in shared memory `name`. */
-export function produce(name: string, count: number, batch = 1, wait?: WaitStrategy): Tally {
+export function produce(
+  name: string,
+  count: number,
+  batch = 1,
+  wait?: WaitStrategy,
+  inPlace = false,
+): Tally {
   using m = MMap.shared(name);
   using ring = new Ring(m, 0, RING_BYTES, { wait });
-  return sendAll(ring, count, batch);
+  return sendAll(ring, count, batch, inPlace);
 }
 
 /** The consumer's side: `count` messages out of it, checked. */
-export function consume(name: string, count: number, batch = 1, wait?: WaitStrategy): Tally {
+export function consume(
+  name: string,
+  count: number,
+  batch = 1,
+  wait?: WaitStrategy,
+  inPlace = false,
+): Tally {
   using m = MMap.shared(name);
   using ring = new Ring(m, 0, RING_BYTES, { wait });
-  const { messages, hash, inOrder } = receiveAll(ring, count, batch);
+  const { messages, hash, inOrder } = receiveAll(ring, count, batch, false, inPlace);
   return { messages, hash, inOrder };
 }
 
-/** `[batch] [wait]` from the command line. */
-function options(args: string[]): [number, WaitStrategy] {
+/** `[batch] [wait] [in-place]` from the command line. */
+function options(args: string[]): [number, WaitStrategy, boolean] {
   const batch = Number(args[0] ?? 1);
   if (!(batch >= 1 && batch <= 4096)) throw new RangeError("batch must be 1 to 4096");
-  return [batch, (args[1] ?? "sleep") as WaitStrategy];
+  if (args[2] !== undefined && args[2] !== "in-place") {
+    throw new TypeError(`the fourth argument may only be in-place, not ${args[2]}`);
+  }
+  return [batch, (args[1] ?? "sleep") as WaitStrategy, args[2] === "in-place"];
 }
 
 if (import.meta.main) {
@@ -116,7 +184,7 @@ if (import.meta.main) {
     produce: (name, count, args) => produce(name, count, ...options(args)),
     consume: (name, count, args) => consume(name, count, ...options(args)),
   }, (args) => {
-    const [batch, wait] = options(args);
-    return `batch ${batch}, ${wait}`;
+    const [batch, wait, inPlace] = options(args);
+    return `batch ${batch}, ${wait}${inPlace ? ", in place" : ""}`;
   });
 }

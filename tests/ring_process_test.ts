@@ -58,8 +58,14 @@ interface Tally {
 }
 
 describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
-  for (const [label, batch] of [["pushManyFrom/popManyInto", 256], ["push/popInto", 1]] as const) {
+  const ways = [
+    ["pushManyFrom/popManyInto", 256, false],
+    ["reserveMany/peekMany, in place", 256, true],
+    ["push/popInto", 1, false],
+  ] as const;
+  for (const [label, batch, inPlace] of ways) {
     const count = batch === 1 ? MANY / 10 : MANY;
+    const extra = inPlace ? ["in-place"] : [];
     it(
       `${count.toLocaleString("en")} messages ${thisRuntime} -> ${otherRuntime} (${label}${
         emulated ? ", fewer under emulation" : ""
@@ -68,10 +74,17 @@ describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
       async () => {
         await withRegion(RING_BYTES, async (name, m) => {
           const consumer = finished(
-            run(otherRuntime, example, ["--consume", name, `${count}`, `${batch}`, "sleep"]),
+            run(otherRuntime, example, [
+              "--consume",
+              name,
+              `${count}`,
+              `${batch}`,
+              "sleep",
+              ...extra,
+            ]),
           );
           await untilStarted(m, [5]);
-          const sent = produce(name, count, batch);
+          const sent = produce(name, count, batch, "sleep", inPlace);
           const done = await consumer;
           assert.equal(done.status, 0);
           const got = lastJson<Tally>(done.stdout);

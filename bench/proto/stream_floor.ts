@@ -22,6 +22,8 @@
  *            buffer as the examples' loops do with the batch forms, the records
  *            copied in and out a word at a time, no checks
  *   library  the library's `Ring` (`pushManyFrom`/`popManyInto`), same loops
+ *   slots    the library's `Ring` in place (`reserveMany`/`peekMany`),
+ *            made and checked through a DataView over each batch's slots
  */
 import process from "node:process";
 import { MMap, Ring } from "../../mod.ts";
@@ -35,7 +37,7 @@ const DATA = 256; // byte offset of the data area
 const BYTES = DATA + CAP;
 const CONTROL = BYTES; // the driver's commands: [seq, variant*2 + who produces, count, done, ok]
 const ALL = BYTES + 64;
-const VARIANTS = ["inplace", "copied", "framed", "twopass", "library"];
+const VARIANTS = ["inplace", "copied", "framed", "twopass", "library", "slots"];
 
 /** Produces `count` messages into the ring by `VARIANTS[variant]`; returns their hash. */
 function produce(m: MMap, variant: number, count: number): number {
@@ -47,10 +49,24 @@ function produce(m: MMap, variant: number, count: number): number {
   const mine = new Uint8Array(8 * BATCH);
   const mdv = new DataView(mine.buffer);
   const m32 = new Int32Array(mine.buffer), lengths = new Uint32Array(BATCH).fill(8);
-  const ring4 = variant === 4 ? new Ring(m, 0, BYTES, { wait: "spin" }) : null;
+  const ring4 = variant >= 4 ? new Ring(m, 0, BYTES, { wait: "spin" }) : null;
   let hash = HASH_START;
   let head = 0, tailSeen = 0;
   for (let seq = 0; seq < count;) {
+    if (variant === 5) {
+      const slots = ring4!.reserveMany(8, Math.min(BATCH, count - seq), 30_000);
+      if (slots === null) throw new Error("full");
+      const { bytes, count: k, stride } = slots;
+      const sdv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let j = 0; j < k; j++, seq++) {
+        const value = valueOf(seq);
+        sdv.setUint32(j * stride, seq, true);
+        sdv.setUint32(j * stride + 4, value, true);
+        hash = mix(hash, value);
+      }
+      ring4!.commit();
+      continue;
+    }
     const k = Math.min(BATCH, count - seq);
     if (variant >= 3) {
       for (let j = 0; j < k; j++, seq++) {
@@ -121,10 +137,25 @@ function consume(m: MMap, variant: number, count: number): [number, boolean, num
   const mine = new Uint8Array(8 * BATCH);
   const mdv = new DataView(mine.buffer);
   const m32 = new Int32Array(mine.buffer), lengths = new Uint32Array(BATCH);
-  const ring4 = variant === 4 ? new Ring(m, 0, BYTES, { wait: "spin" }) : null;
+  const ring4 = variant >= 4 ? new Ring(m, 0, BYTES, { wait: "spin" }) : null;
   let hash = HASH_START, ok = true, t0 = 0;
   let tail = 0, headSeen = 0;
   for (let seq = 0; seq < count;) {
+    if (variant === 5) {
+      const slots = ring4!.peekMany(BATCH, 30_000);
+      if (slots === null) throw new Error("empty");
+      if (seq === 0) t0 = performance.now();
+      const { bytes, count: k, stride } = slots;
+      const sdv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (slots.length !== 8) ok = false;
+      for (let j = 0; j < k; j++, seq++) {
+        const value = sdv.getUint32(j * stride + 4, true);
+        if (sdv.getUint32(j * stride, true) !== seq || value !== valueOf(seq)) ok = false;
+        hash = mix(hash, value);
+      }
+      ring4!.release();
+      continue;
+    }
     if (variant === 4) {
       const k = ring4!.popManyInto(mine, lengths, 30_000);
       if (seq === 0) t0 = performance.now();

@@ -117,6 +117,36 @@ function holderOf(at: number, word: number): Ring | null {
 }
 
 /**
+ * Messages of one length back to back in the ring, given in place by
+ * {@linkcode Ring.reserveMany} (to fill) and {@linkcode Ring.peekMany} (to
+ * read): message `i` is the `length` bytes of `bytes` from `i * stride`.
+ * The bytes between two messages are the next one's record header: the
+ * ring's, not the caller's. `bytes` starts 8-byte aligned and `stride` is
+ * a multiple of 8, so a `Float64Array` or `BigInt64Array` over it sees
+ * each message at element `i * stride / 8`.
+ *
+ * @example
+ * ```ts
+ * import { MMap, Ring, type RingSlots } from "@seed/mmap";
+ * using m = MMap.anonymous(4096);
+ * const ring = new Ring(m, 0, 4096);
+ * const slots: RingSlots = ring.reserveMany(4, 3)!;
+ * console.log(slots.count, slots.stride, slots.bytes.length); // 3 16 36
+ * ring.commit();
+ * ```
+ */
+export interface RingSlots {
+  /** The messages' memory in the ring (a view, detached when the map closes). */
+  readonly bytes: Uint8Array;
+  /** How many messages: at least 1. */
+  readonly count: number;
+  /** Each message's length in bytes. */
+  readonly length: number;
+  /** Bytes from one message's start to the next's: its 8-byte header and its bytes, padded to 8. */
+  readonly stride: number;
+}
+
+/**
  * Options of a {@linkcode Ring}: how this side waits. Each process (and
  * each side) chooses its own; they work together in any combination.
  *
@@ -171,8 +201,9 @@ const align8 = (n: number) => (n + 7) & ~7;
  * ring: every process constructs it with the same arguments, and the first
  * one writes the header.
  *
- * One thread produces (`push`, `reserve`/`commit`, `pushMany`) and one
- * consumes (`pop`, `popInto`, `peek`/`release`, `popMany`) at a time: each
+ * One thread produces (`push`, `reserve`/`commit`, `pushMany`,
+ * `reserveMany`) and one consumes (`pop`, `popInto`, `peek`/`release`,
+ * `popMany`, `peekMany`) at a time: each
  * role is claimed by the thread id of its first call and refused (`EBUSY`)
  * to a second live thread until `close()`. The producer never waits unless
  * the ring is full, the consumer unless it is empty; a waiting side that
@@ -861,6 +892,84 @@ export class Ring {
     this.#publish();
   }
 
+  /**
+   * Reserves up to `count` messages of `length` bytes each, back to back,
+   * and returns them in place (zero-copy) to be filled and published by one
+   * {@linkcode Ring.commit}: the batch form of {@linkcode Ring.reserve},
+   * with no view and no copy per message. It gives as many as fit now
+   * before the end of the data area (at least one: it waits for room for
+   * one as `reserve` does), so a batch may come in two parts at the wrap.
+   * The slots must not be used after `commit`.
+   *
+   * @param length each message's length (`commit(used)` may shorten the last)
+   * @param count the most messages to reserve
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns the messages' memory, or null when the time ran out with the
+   *   ring full (or, with reservations pending, when there is no room)
+   * @throws {RangeError} a length beyond `maxMessage`, a count below 1
+   *
+   * @example Fixed-size records written through a DataView
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * const { bytes, count, stride } = ring.reserveMany(8, 100)!;
+   * const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+   * for (let i = 0; i < count; i++) dv.setFloat64(i * stride, i / 2, true);
+   * ring.commit();
+   * const got = ring.peekMany()!;
+   * const view = new DataView(got.bytes.buffer, got.bytes.byteOffset, got.bytes.byteLength);
+   * console.log(got.count, view.getFloat64(3 * got.stride, true)); // 100 1.5
+   * ring.release();
+   * ```
+   */
+  reserveMany(length: number, count: number, timeoutMs?: number): RingSlots | null {
+    const n = toInt(length, "length");
+    if (n < 0) throw new RangeError(`Ring.reserveMany: length must be 0 or more, not ${n}`);
+    const most = count === Infinity ? Infinity : toInt(count, "count");
+    if (most < 1) throw new RangeError(`Ring.reserveMany: count must be 1 or more, not ${most}`);
+    checkTimeout(timeoutMs, "Ring.reserveMany");
+    const pending = this.#lastRecord >= 0;
+    if (pending) {
+      this.#enter("Ring.reserveMany");
+      this.#open();
+      this.#checkLength(n, "Ring.reserveMany");
+    } else this.#startPush(n, "Ring.reserveMany");
+    let at = this.#place(n);
+    if (at < 0) {
+      // Waiting behind reservations of one's own that nobody can read would never end.
+      if (timeoutMs === 0 || pending) return null;
+      at = this.#awaitRoom(n, timeoutMs, null);
+      if (at < 0) return null;
+    }
+    // The first record is placed (after a padding record, where it had to
+    // wrap); the rest follow it while they fit before the end of the data
+    // area and in the room the tail leaves, looked at again once if short.
+    const stride = align8(RECORD_HEADER + n);
+    const first = at - RECORD_HEADER;
+    const cap = this.capacity;
+    const run = cap - first - stride;
+    const fit = (room: number) => {
+      const more = ((run < room ? run : room) / stride) | 0;
+      return 1 + (most - 1 < more ? most - 1 : more);
+    };
+    let k = fit(cap - ((this.#cursor - this.#tailSeen) >>> 0));
+    if (k < most && k <= run / stride) {
+      this.#tailSeen = this.#loadTail(this.#head);
+      k = fit(cap - ((this.#cursor - this.#tailSeen) >>> 0));
+    }
+    const d32 = this.#d32;
+    for (let i = 1, w = (first + stride) >> 2; i < k; i++, w += stride >> 2) {
+      d32[w] = n;
+      d32[w + 1] = 0;
+    }
+    this.#cursor = (this.#cursor + (k - 1) * stride) | 0;
+    this.#lastRecord = first + (k - 1) * stride;
+    this.#lastLength = n;
+    const bytes = new Uint8ArrayCtor(this.#shownBuffer(), at, (k - 1) * stride + n);
+    return { bytes, count: k, length: n, stride };
+  }
+
   // --- consuming -------------------------------------------------------------
 
   /**
@@ -1234,6 +1343,75 @@ export class Ring {
     const view = new Uint8ArrayCtor(this.#shownBuffer(), at, this.#length);
     this.#peeking = true;
     return view;
+  }
+
+  /**
+   * Looks at the next messages in place (zero-copy), waiting while the
+   * ring is empty: the batch form of {@linkcode Ring.peek}, for messages of
+   * one length. It gives the run of messages, up to `max`, that have the
+   * first one's length and lie back to back before the end of the data
+   * area; they stay in the ring until {@linkcode Ring.release}. A message
+   * of another length ends the run (the next call starts with it).
+   *
+   * @param max the most messages to look at (default: all there are)
+   * @param timeoutMs give up after this many milliseconds (default: never)
+   * @returns the messages' memory, or null on timeout
+   * @throws {RingCorruptError} the ring's memory was overwritten
+   *
+   * @example
+   * ```ts
+   * import { MMap, Ring } from "@seed/mmap";
+   * using m = MMap.anonymous(4096);
+   * const ring = new Ring(m, 0, 4096);
+   * ring.pushManyFrom(Uint8Array.of(1, 2, 3, 4, 5), Uint32Array.of(1, 1, 1, 2));
+   * const { bytes, count, stride } = ring.peekMany()!;
+   * console.log(count, bytes[0], bytes[stride], bytes[2 * stride]); // 3 1 2 3
+   * ring.release();
+   * console.log(ring.tryPop()); // Uint8Array(2) [ 4, 5 ]
+   * ```
+   */
+  peekMany(max: number = Infinity, timeoutMs?: number): RingSlots | null {
+    const most = max === Infinity ? Infinity : toInt(max, "max");
+    if (most < 1) throw new RangeError(`Ring.peekMany: max must be 1 or more, not ${most}`);
+    checkTimeout(timeoutMs, "Ring.peekMany");
+    if (!this.#peeking) this.#startPop("Ring.peekMany");
+    else this.#enter("Ring.peekMany"), this.#open();
+    let at = this.#next();
+    if (at < 0) {
+      if (timeoutMs === 0) return null;
+      at = this.#awaitRecord(timeoutMs);
+      if (at < 0) return null;
+    }
+    // #next checked the first record; each one after it that says the same
+    // length and lies inside what is published and the data area is as good.
+    const n = this.#length;
+    const stride = align8(RECORD_HEADER + n);
+    const d32 = this.#d32;
+    const last = this.capacity - stride; // the last place a record of this stride fits
+    // Head is looked at again once, where what was seen of it runs out.
+    let cur = this.#readCursor;
+    let pos = at - RECORD_HEADER + stride;
+    let avail = (this.#headSeen - cur) >>> 0;
+    let looked = false;
+    let k = 1;
+    for (; k < most && pos <= last; k++) {
+      if (avail < stride) {
+        if (looked) break;
+        looked = true;
+        this.#headSeen = this.#loadHead();
+        avail = (this.#headSeen - cur) >>> 0;
+        if (avail < stride) break;
+      }
+      if (d32[pos >> 2] !== n) break;
+      pos += stride;
+      avail -= stride;
+      cur = (cur + stride) | 0;
+    }
+    this.#readCursor = cur;
+    this.#settle();
+    const bytes = new Uint8ArrayCtor(this.#shownBuffer(), at, (k - 1) * stride + n);
+    this.#peeking = true;
+    return { bytes, count: k, length: n, stride };
   }
 
   /**
