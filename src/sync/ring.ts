@@ -998,12 +998,8 @@ export class Ring {
   pop(timeoutMs?: number): Uint8Array | null {
     checkTimeout(timeoutMs, "Ring.pop");
     this.#startPop("Ring.pop");
-    let at = this.#next();
-    if (at < 0) {
-      if (timeoutMs === 0) return null;
-      at = this.#awaitRecord(timeoutMs);
-      if (at < 0) return null;
-    }
+    const at = this.#nextWithin(timeoutMs);
+    if (at < 0) return null;
     const out = this.#copy(at, this.#length);
     this.#free();
     return out;
@@ -1131,12 +1127,8 @@ export class Ring {
     const room = this.#targetLength(this.#target, target, "Ring.popInto");
     checkTimeout(timeoutMs, "Ring.popInto");
     this.#startPop("Ring.popInto");
-    let at = this.#next();
-    if (at < 0) {
-      if (timeoutMs === 0) return null;
-      at = this.#awaitRecord(timeoutMs);
-      if (at < 0) return null;
-    }
+    const at = this.#nextWithin(timeoutMs);
+    if (at < 0) return null;
     const n = this.#length;
     if (n > room) {
       this.#readCursor = this.#tail;
@@ -1169,12 +1161,8 @@ export class Ring {
     checkTimeout(timeoutMs, "Ring.popMany");
     this.#startPop("Ring.popMany");
     if (most < 1) return [];
-    let at = this.#next();
-    if (at < 0) {
-      if (timeoutMs === 0) return [];
-      at = this.#awaitRecord(timeoutMs);
-      if (at < 0) return [];
-    }
+    let at = this.#nextWithin(timeoutMs);
+    if (at < 0) return [];
     // Filled with no prototype, so that each store makes an own element
     // (an index setter on Array.prototype saw, or kept, the messages), then
     // made a plain Array. `#busy` stays as a second wall.
@@ -1229,12 +1217,8 @@ export class Ring {
     const most = lengthOf(lengths as unknown as Uint8Array);
     this.#startPop("Ring.popManyInto");
     if (most === 0) return 0;
-    let at = this.#next();
-    if (at < 0) {
-      if (timeoutMs === 0) return 0;
-      at = this.#awaitRecord(timeoutMs);
-      if (at < 0) return 0;
-    }
+    let at = this.#nextWithin(timeoutMs);
+    if (at < 0) return 0;
     if (this.#length > room) {
       this.#readCursor = this.#tail;
       throw new RangeError(
@@ -1332,12 +1316,8 @@ export class Ring {
   peek(timeoutMs?: number): Uint8Array | null {
     checkTimeout(timeoutMs, "Ring.peek");
     if (!this.#peeking) this.#startPop("Ring.peek");
-    let at = this.#next();
-    if (at < 0) {
-      if (timeoutMs === 0) return null;
-      at = this.#awaitRecord(timeoutMs);
-      if (at < 0) return null;
-    }
+    const at = this.#nextWithin(timeoutMs);
+    if (at < 0) return null;
     this.#settle();
     // Peeking only once the view is made: a map that failed leaves no peek to release.
     const view = new Uint8ArrayCtor(this.#shownBuffer(), at, this.#length);
@@ -1376,12 +1356,8 @@ export class Ring {
     checkTimeout(timeoutMs, "Ring.peekMany");
     if (!this.#peeking) this.#startPop("Ring.peekMany");
     else this.#enter("Ring.peekMany"), this.#open();
-    let at = this.#next();
-    if (at < 0) {
-      if (timeoutMs === 0) return null;
-      at = this.#awaitRecord(timeoutMs);
-      if (at < 0) return null;
-    }
+    const at = this.#nextWithin(timeoutMs);
+    if (at < 0) return null;
     // #next checked the first record; each one after it that says the same
     // length and lies inside what is published and the data area is as good.
     const n = this.#length;
@@ -1794,6 +1770,12 @@ export class Ring {
       this.#readCursor = (cur + align8(RECORD_HEADER + n)) | 0;
       return pos + RECORD_HEADER;
     }
+  }
+
+  /** The next record (`#next`), or unless `timeoutMs` is 0 one waited for; -1 when none came. */
+  #nextWithin(timeoutMs: number | undefined): number {
+    const at = this.#next();
+    return at >= 0 || timeoutMs === 0 ? at : this.#awaitRecord(timeoutMs);
   }
 
   /** Throws unless a record of `n` bytes at `pos` lies inside what is published and the data area. */
