@@ -131,3 +131,32 @@ export function faultError(path: string | undefined): MMapOSError {
       `them go nowhere (they never reach the file); close() the map, and map the file again`,
   );
 }
+
+/**
+ * The `EINVAL` of a `madvise(MADV_REMOVE)` refused before the kernel saw it:
+ * the advice frees whole pages of the file behind the map (it punches a hole
+ * in the file), so a range that starts inside a page, or ends inside one
+ * that is not the file's last, would zero bytes of the file it does not
+ * name. `[start, end)` is the range as the caller gave it; `note` says more
+ * about an end that could not be shown to be the end of the file.
+ */
+export function removeRangeError(
+  start: number,
+  end: number,
+  page: number,
+  startsInside: boolean,
+  note?: string,
+): MMapOSError {
+  const where = startsInside
+    ? `[${start}, ${end}) starts inside a page, whose bytes before it would be zeroed too`
+    : `[${start}, ${end}) ends inside a page that is not the file's last, whose bytes after it ` +
+      "would be zeroed too";
+  return new MMapOSError(
+    errnoValue("EINVAL") ?? 22,
+    "madvise",
+    undefined,
+    `MADV_REMOVE frees whole pages of the file (it punches a hole in it), so the range must be ` +
+      `page-aligned (PAGESIZE ${page}): it must start on a page boundary and end on one or at ` +
+      `the end of the file; ${where}${note ? ` (${note})` : ""}; nothing was advised`,
+  );
+}

@@ -8,6 +8,7 @@ import { backend, platform, quietBackend } from "./load.ts";
 import {
   DataViewCtor,
   dataViewGetBigInt64,
+  dataViewGetBigUint64,
   dataViewGetUint16,
   dataViewGetUint32,
   hasOwn,
@@ -128,6 +129,8 @@ export interface FileStat {
   isDirectory: boolean;
   /** A FIFO or a socket: nothing that `mmap` can map. */
   isStream: boolean;
+  /** `st_dev:st_ino`, which file this is, where asked for (`statFd(fd, path, true)`, `statPath`). */
+  identity?: string;
 }
 
 let statBuffer: { bytes: Uint8Array; view: DataView } | null = null;
@@ -139,23 +142,57 @@ export function statMode(dv: DataView, layout: Platform["stat"]): number {
     : dataViewGetUint16(dv, layout.mode, true);
 }
 
-/** `fstat(2)`. */
-export function statFd(fd: number, path?: string): FileStat {
-  const b = backend();
-  const layout = b.platform.stat;
+/** The reused `struct stat` buffer, as long as this platform's. */
+function statSpace(layout: Platform["stat"]): { bytes: Uint8Array; view: DataView } {
   if (!statBuffer || lengthOf(statBuffer.bytes) < layout.size) {
     const bytes = new Uint8ArrayCtor(layout.size);
     statBuffer = { bytes, view: new DataViewCtor(typedArrayBuffer(bytes)) };
   }
-  if (b.libc.fstat(fd, statBuffer.bytes) !== 0) throw lastError("fstat", path);
-  const dv = statBuffer.view;
+  return statBuffer;
+}
+
+/** The `FileStat` of the `struct stat` in `dv`. */
+function readStat(dv: DataView, p: Platform, identity: boolean): FileStat {
+  const layout = p.stat;
   const mode = statMode(dv, layout);
-  return {
+  const st: FileStat = {
     size: NumberCtor(dataViewGetBigInt64(dv, layout.fileSize, true)),
     isFile: (mode & S_IFMT) === S_IFREG,
     isDirectory: (mode & S_IFMT) === S_IFDIR,
     isStream: (mode & S_IFMT) === S_IFIFO || (mode & S_IFMT) === S_IFSOCK,
   };
+  if (identity) {
+    const m = p.statMore;
+    const dev = m.devBytes === 8
+      ? dataViewGetBigUint64(dv, m.dev, true)
+      : dataViewGetUint32(dv, m.dev, true);
+    st.identity = `${dev}:${dataViewGetBigUint64(dv, m.ino, true)}`;
+  }
+  return st;
+}
+
+/** `fstat(2)`; with `identity`, which file it is too (`FileStat.identity`). */
+export function statFd(fd: number, path?: string, identity = false): FileStat {
+  const b = backend();
+  const space = statSpace(b.platform.stat);
+  if (b.libc.fstat(fd, space.bytes) !== 0) throw lastError("fstat", path);
+  return readStat(space.view, b.platform, identity);
+}
+
+/**
+ * `stat(2)` of a path (`fstatat`, following links, as `open` does), with
+ * its identity; undefined where it fails, or where the C library has no
+ * `fstatat`. The runtime's permission to read `path` is checked first.
+ */
+export function statPath(path: string): FileStat | undefined {
+  const b = backend();
+  if (!b.libc.fstatat) return undefined;
+  b.checkPathAccess(path, false);
+  const space = statSpace(b.platform.stat);
+  if (b.libc.fstatat(b.platform.at.AT_FDCWD, cString(path), space.bytes, 0) !== 0) {
+    return undefined;
+  }
+  return readStat(space.view, b.platform, true);
 }
 
 /** `ftruncate(2)`: sets the file's size. */

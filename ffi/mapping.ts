@@ -12,6 +12,7 @@
  */
 import { type AddressKind, addressKind } from "./vm_areas.ts";
 import type { Backend, SearchView } from "./backend.ts";
+import { removeRangeError } from "./errors.ts";
 import { lastError, pageSize } from "./files.ts";
 import { backend } from "./load.ts";
 import {
@@ -258,13 +259,37 @@ export class Mapping {
     }
   }
 
-  /** `madvise(2)`; from a page boundary as `sync` is. */
-  advise(offset: number, length: number, advice: number): void {
+  /**
+   * `madvise(2)`; from a page boundary as `sync` is. Except `MADV_REMOVE`,
+   * which frees the file's pages behind the range (it punches a hole in the
+   * file, and the kernel rounds the length up to whole pages): it is never
+   * widened. Its range must start on a page boundary and end on one, or at
+   * the end of the file (`endsFile`, which the caller checked: the kernel
+   * frees a file's last page only up to the file's size); anything else is
+   * `EINVAL` before the kernel sees it, since bytes outside the range would
+   * be zeroed in the file.
+   */
+  advise(offset: number, length: number, advice: number, endsFile = false): void {
     this.#within(offset, length);
+    if (advice === this.#b.platform.madv.MADV_REMOVE) {
+      const startsInside = !this.onPage(offset);
+      if (startsInside || !(endsFile || this.onPage(offset + length))) {
+        throw removeRangeError(offset, offset + length, pageSize(), startsInside);
+      }
+    }
     const at = this.#pageBelow(offset);
     if (this.#b.libc.madvise(at, length + (this.#address + offset - at), advice) !== 0) {
       throw lastError("madvise");
     }
+  }
+
+  /**
+   * Whether byte `offset` of the range starts a page: of memory, and so of
+   * the file behind it (its pages are mapped from a page boundary of the
+   * file, also where the range itself starts past one).
+   */
+  onPage(offset: number): boolean {
+    return (this.#address + offset) % pageSize() === 0;
   }
 
   /**

@@ -1072,10 +1072,22 @@ export class MMapConcat {
    * file's part is advised from the page boundary at or before it, so
    * `start` need not be aligned.
    *
+   * Except `MADV_REMOVE`, which frees the files' pages (it punches holes in
+   * them, which then read as zeros), whole pages at a time: it is never
+   * widened. In each file, its part of the range must start on a page
+   * boundary and end on one or at the end of the file (the kernel frees a
+   * file's last page only up to its size). The map keeps no descriptors, so
+   * for such an end the file's path is looked up again (`stat`): it must
+   * still name the same file, of the size it had when mapped. Anything else
+   * would zero bytes the range does not name, and is refused with `EINVAL`
+   * before any file is touched (no file's part is advised then).
+   *
    * @param option an `MADV_*` constant
    * @param start where the range starts (default 0)
    * @param length bytes; clamped to the end
    * @throws {RangeError} "madvise start out of bounds", "madvise length invalid"
+   * @throws {MMapOSError} `EINVAL` for a `MADV_REMOVE` range that is not
+   *   page-aligned in each file, as above; what the kernel answers otherwise
    *
    * @example
    * ```ts

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { closeFd, openFile, statFd } from "../ffi/files.ts";
+import { closeFd, openFile, statFd, statPath } from "../ffi/files.ts";
 import { Mapping } from "../ffi/mapping.ts";
 import { appendOwn, objectFreeze } from "../ffi/primordials.ts";
 import { PAGESIZE } from "./constants.ts";
@@ -23,6 +23,8 @@ interface OpenFile {
   path: string;
   fd: number;
   size: number;
+  /** Which file it is (`st_dev:st_ino`), to tell later whether `path` still names it. */
+  identity: string;
 }
 
 /**
@@ -84,11 +86,11 @@ export function mapFiles(
 function openRegular(path: string, write: boolean): OpenFile {
   const fd = openFile(path, { write, nonblock: true }); // a FIFO must not block
   try {
-    const st = statFd(fd, path);
+    const st = statFd(fd, path, true);
     if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", path);
     // Devices and pipes have no size to lay out.
     if (!st.isFile) throw new MMapOSError(errnoValue("EINVAL") ?? 22, "mmap", path);
-    return { path, fd, size: st.size };
+    return { path, fd, size: st.size, identity: st.identity! };
   } catch (e) {
     closeFd(fd);
     throw e;
@@ -141,12 +143,15 @@ function mapRun(
 ): Piece {
   let length = 0;
   for (let i = 0; i < run.length; i++) length += run[i]!.size;
+  const last = run[run.length - 1]!;
+  const endCheck = last.size % page === 0 ? undefined : fileEndCheck(last);
   if (run.length === 1) {
     const f = run[0]!;
     return {
       start,
       end: start + length,
       mapping: Mapping.map(length, prot, flags, f.fd, 0, f.path, guard),
+      endCheck,
     };
   }
   const range = Mapping.reserve(roundUpToPage(length, page));
@@ -161,5 +166,22 @@ function mapRun(
     range.unmap();
     throw e;
   }
-  return { start, end: start + length, mapping: range };
+  return { start, end: start + length, mapping: range, endCheck };
+}
+
+/**
+ * `Piece.endCheck` for a piece that ends with `f`: the map keeps no
+ * descriptor, so the file is looked up by its path again, and must still be
+ * the same file, of the size it had when mapped. Else its last page holds
+ * bytes the map does not show (it grew), or nothing can be known of it.
+ */
+function fileEndCheck(f: OpenFile): () => string | null {
+  const path = f.path, identity = f.identity, size = f.size;
+  return () => {
+    const now = statPath(path);
+    if (!now) return `"${path}" cannot be asked for its size now`;
+    if (now.identity !== identity) return `"${path}" names another file now`;
+    if (now.size !== size) return `"${path}" is ${now.size} bytes now, not the ${size} mapped`;
+    return null;
+  };
 }

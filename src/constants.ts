@@ -485,7 +485,9 @@ export const MADV_DONTNEED: number = madv("MADV_DONTNEED");
  */
 export const MADV_FREE: number = madv("MADV_FREE");
 /**
- * `madvise` advice `MADV_REMOVE` (Linux only; -1 on macOS).
+ * `madvise` advice `MADV_REMOVE` (Linux only; -1 on macOS): frees the pages
+ * (a hole punched in the file), whole pages only, so its range must be
+ * page-aligned (see `MMap.madvise`).
  *
  * @example
  * ```ts

@@ -39,11 +39,13 @@ import {
   ACCESS_WRITE,
   ALLOCATIONGRANULARITY,
   MADV_POPULATE_READ,
+  MADV_REMOVE,
   MADV_WILLNEED,
   MAP_ANONYMOUS,
   MAP_POPULATE,
   MAP_PRIVATE,
   MAP_SHARED,
+  PAGESIZE,
   PROT_WRITE,
 } from "./constants.ts";
 import {
@@ -68,7 +70,7 @@ import {
   writeByteOutOfRange,
   writeSlice,
 } from "./cursor.ts";
-import { errnoValue, faultError, MMapOSError } from "../ffi/errors.ts";
+import { errnoValue, faultError, MMapOSError, removeRangeError } from "../ffi/errors.ts";
 import { BorrowedFile, type FileSource, resolveSource } from "./open_source.ts";
 import { ALIGN_HINT, EMPTY_FILE_HINT, flushFailureHint, mmapFailureHint } from "./hints.ts";
 import { faultCounter, type FaultGuardStatus, faultGuardStatus } from "../ffi/guard/install.ts";
@@ -162,7 +164,8 @@ export interface MMapOptions {
    * `length`, `bytes`, `view()`, `find()`, `tell()`/`seek()` and every other
    * offset count from the requested byte, as in memmap2 and numpy.memmap.
    * `flush()` and `madvise()` then act from the page boundary below their
-   * offset. `bytes` starts at an address that is not page-aligned, so a
+   * offset (except `MADV_REMOVE`, which must start on a page boundary of
+   * the file: see {@linkcode MMap.madvise}). `bytes` starts at an address that is not page-aligned, so a
    * view's elements are aligned in memory only if `offset` is a multiple of
    * their size (`Atomics` and the locks need 4-aligned addresses).
    */
@@ -312,6 +315,8 @@ export class MMap {
   #flags = 0;
   #prot = 0;
   #trackfd = true;
+  /** Anonymous memory (fileno -1), not a file's pages. */
+  #anonymous = false;
   #path: string | undefined;
   /** resize()'s default: grow the file with a hole instead of reserving blocks. */
   #sparse = false;
@@ -473,6 +478,7 @@ export class MMap {
       throw mmapFailureHint(e, !(this.#kernelShared && (p.prot & PROT_WRITE)));
     }
     this.#res.fd = own;
+    this.#anonymous = fd === -1;
     this.#length = size;
     this.#offset = offset;
     this.#access = p.access;
@@ -1499,8 +1505,22 @@ export class MMap {
    * Advises the kernel about how `[start, start + length)` will be used
    * (`madvise`); `length` is clamped to the end of the map.
    *
+   * `MADV_REMOVE` frees the file's pages behind the range (it punches a hole
+   * in the file, which then reads as zeros), and the kernel frees whole
+   * pages: so its range must be page-aligned in the file. It must start on a
+   * page boundary, and end on one or at the end of the file (the kernel
+   * frees a file's last page only up to the file's size; for anonymous
+   * memory, the end of the map). Any other range would zero bytes it does
+   * not name, so it is refused with `EINVAL` before the kernel sees it
+   * (CPython lets the kernel zero the rest of the last page). Where the
+   * range ends inside the last page, the file's size is asked (`fstat`) to
+   * see that it still ends there; a map with `trackfd: false` has no
+   * descriptor to ask, and such a range is refused.
+   *
    * @param option an `MADV_*` constant
    * @throws {RangeError} "madvise start out of bounds", "madvise length invalid"
+   * @throws {MMapOSError} `EINVAL` for a `MADV_REMOVE` range that is not
+   *   page-aligned, as above; what the kernel answers otherwise
    *
    * @example
    * ```ts
@@ -1508,11 +1528,77 @@ export class MMap {
    * using m = MMap.anonymous(1 << 20);
    * m.madvise(MADV_SEQUENTIAL);
    * ```
+   *
+   * @example Free a file's pages (they read as zeros)
+   * ```ts
+   * import { MADV_REMOVE, MMap, PAGESIZE } from "@seed/mmap";
+   * Deno.writeFileSync("scratch.bin", new Uint8Array(2 * PAGESIZE + 100).fill(1));
+   * {
+   *   using m = MMap.open("scratch.bin", { access: "write" });
+   *   try {
+   *     m.madvise(MADV_REMOVE, 0, PAGESIZE); // the first page
+   *     m.madvise(MADV_REMOVE, 2 * PAGESIZE); // the last, to the end of the file
+   *     // (MADV_REMOVE, 0, 100) is EINVAL: it would zero bytes 100 to PAGESIZE too
+   *     console.log(m.at(0), m.at(PAGESIZE), m.at(-1)); // 0 1 0
+   *   } catch (e) {
+   *     console.log(e); // a file system that cannot punch holes (EOPNOTSUPP)
+   *   }
+   * }
+   * Deno.removeSync("scratch.bin");
+   * ```
    */
   madvise(option: number, start: number = 0, length?: number | null): void {
     this.#check();
     const a = madviseArgs(option, start, length, this.#length);
-    this.#mapping().advise(a[1], a[2], a[0]);
+    const m = this.#mapping();
+    const advice = a[0], from = a[1], count = a[2];
+    const endsFile = advice === MADV_REMOVE && MADV_REMOVE !== -1 &&
+      this.#removeEndsFile(m, from, from + count);
+    m.advise(from, count, advice, endsFile);
+  }
+
+  /**
+   * MADV_REMOVE's rule (see `madvise`) for `[from, end)`: throws its `EINVAL`
+   * where the range starts inside a page, or ends inside one that is not
+   * the end of what lies behind the map; true where it ends inside the last
+   * page of that, false where it ends on a page boundary. Only the case of
+   * an end inside a page at the file's end makes a system call (`fstat`).
+   */
+  #removeEndsFile(m: Mapping, from: number, end: number): boolean {
+    if (!m.onPage(from)) throw removeRangeError(from, end, PAGESIZE, true);
+    if (m.onPage(end)) return false;
+    // The anonymous memory of a shared map ends with the map (its last page
+    // is the map's own); a private map's is no file at all, and the kernel
+    // refuses MADV_REMOVE there.
+    if (this.#anonymous) {
+      if (end === this.#length) return true;
+      throw removeRangeError(from, end, PAGESIZE, false);
+    }
+    if (this.#res.fd === -1) {
+      throw removeRangeError(
+        from,
+        end,
+        PAGESIZE,
+        false,
+        end === this.#length
+          ? "this map keeps no descriptor (trackfd: false) to ask whether the file ends there"
+          : undefined,
+      );
+    }
+    // The map's end is where the file ended when it was mapped; the file
+    // may have grown since, and its bytes after the end would be zeroed.
+    const size = statFd(this.#res.fd, this.#path).size;
+    if (size === this.#offset + end) return true;
+    throw removeRangeError(
+      from,
+      end,
+      PAGESIZE,
+      false,
+      end === this.#length
+        ? `the file is ${size} bytes now, and the map ends at byte ` +
+          `${this.#offset + end} of it`
+        : undefined,
+    );
   }
 
   /**

@@ -23,7 +23,8 @@ import {
   typedArraySubarray as subarray,
   Uint8ArrayCtor,
 } from "../ffi/primordials.ts";
-import { PAGESIZE } from "./constants.ts";
+import { MADV_REMOVE, PAGESIZE } from "./constants.ts";
+import { removeRangeError } from "../ffi/errors.ts";
 import { pageFloor } from "./pages.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
 
@@ -32,6 +33,12 @@ export interface Piece {
   readonly start: number;
   readonly end: number;
   readonly mapping: Mapping;
+  /**
+   * Where `end` is inside a page: null while it is still the end of the
+   * file that ends the piece, else why not (the file grew, or its path names
+   * another file now). Without it, such an end is never taken for a file's.
+   */
+  readonly endCheck?: () => string | null;
 }
 
 // Moves between pieces go through a buffer of at most this many bytes.
@@ -247,10 +254,40 @@ export class Pieces {
    * boundaries. An empty range still reaches the kernel (with length 0, in
    * the piece holding `start`), so that it judges the advice as it does for
    * one map.
+   *
+   * `MADV_REMOVE` frees whole pages of the files, so it is never widened:
+   * in each piece, the range must start on a page boundary and end on one
+   * or at the end of the piece's last file (see `Piece.endCheck`). Every
+   * piece's part is checked before any is advised; a range that breaks the
+   * rule anywhere is `EINVAL`, and no piece is touched.
    */
   advise(start: number, count: number, advice: number): void {
+    const remove = advice === MADV_REMOVE && MADV_REMOVE !== -1;
+    if (remove) this.#checkRemove(start, count);
     if (count === 0) return this.#pages(start, 1, (m, from) => m.advise(from, 0, advice));
-    this.#pages(start, count, (m, from, n) => m.advise(from, n, advice));
+    this.#pages(start, count, (m, from, n, ends) => m.advise(from, n, advice, remove && ends));
+  }
+
+  /** Throws MADV_REMOVE's `EINVAL` (see `advise`) unless every piece's part of the range may go. */
+  #checkRemove(start: number, count: number): void {
+    const page = this.#page, end = start + count;
+    if (count === 0) {
+      const p = this.#pieces[this.#locate(start)]!;
+      if ((start - p.start) % page !== 0) throw removeRangeError(start, end, page, true);
+      return;
+    }
+    this.#each(start, count, (k, local, _done, n) => {
+      const p = this.#pieces[k]!;
+      // Only the first part can start past a boundary: the others start their piece.
+      if (local % page !== 0) throw removeRangeError(start, end, page, true);
+      const to = local + n;
+      if (to % page === 0) return;
+      // Inside a page: only the end of the piece is a file's end (every file
+      // before the last of a piece is whole pages long).
+      if (to !== p.end - p.start) throw removeRangeError(start, end, page, false);
+      const why = p.endCheck ? p.endCheck() : "where its file ends cannot be checked";
+      if (why !== null) throw removeRangeError(start, end, page, false, why);
+    });
   }
 
   // --- internals ---------------------------------------------------------------
@@ -294,12 +331,20 @@ export class Pieces {
     return { from, window: this.copy(from, to - from) };
   }
 
-  /** Calls `fn` with page-aligned ranges of each piece that `[start, start + count)` touches. */
-  #pages(start: number, count: number, fn: (m: Mapping, from: number, n: number) => void): void {
+  /**
+   * Calls `fn` with page-aligned ranges of each piece that `[start, start + count)`
+   * touches, and whether the range runs to the piece's end.
+   */
+  #pages(
+    start: number,
+    count: number,
+    fn: (m: Mapping, from: number, n: number, ends: boolean) => void,
+  ): void {
     if (count === 0) return;
     this.#each(start, count, (k, local, _done, n) => {
+      const p = this.#pieces[k]!;
       const from = pageFloor(local, this.#page);
-      fn(this.#pieces[k]!.mapping, from, local + n - from);
+      fn(p.mapping, from, local + n - from, local + n === p.end - p.start);
     });
   }
 }
