@@ -41,6 +41,11 @@ export type ResolvedSource = { path: string; fd?: undefined } | { path?: undefin
 const FsFile = (globalThis as { Deno?: { FsFile?: abstract new (...args: never[]) => object } })
   .Deno?.FsFile;
 
+/**
+ * `fd` as libc takes it: an integer from 0 to 2^31 - 1, and -0 as 0 (it is
+ * descriptor 0, as in CPython; Deno's FFI refuses -0 for an `i32`, with
+ * "Invalid FFI i32 type, expected integer", where Bun passes 0).
+ */
 function checkDescriptor(fd: unknown, what: string): number {
   if (typeof fd !== "number" || !isInteger(fd)) {
     throw new TypeError(`${what} must be an integer, not ${typeName(fd)}`);
@@ -48,7 +53,7 @@ function checkDescriptor(fd: unknown, what: string): number {
   if (fd < 0 || fd > 0x7fffffff) {
     throw new RangeError(`${what} must be an open descriptor, not ${fd}`);
   }
-  return fd;
+  return fd === 0 ? 0 : fd;
 }
 
 /**

@@ -5,10 +5,12 @@
 // likely cause of say what to do next, after CPython's message.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { closeSync, fstatSync, openSync, promises, readFileSync, writeFileSync } from "node:fs";
 import { ALLOCATIONGRANULARITY, MMap, MMapOSError, PAGESIZE } from "../mod.ts";
 import { mapIntoMemory } from "../wasm/mod.ts";
-import { runtime, tempDir, text } from "./_helpers.ts";
+import { casesOf, runtime, tempDir, tempDirUntilExit, text } from "./_helpers.ts";
 
 /** A file whose byte i is i % 251, so every offset is recognisable. */
 function patterned(path: string, size: number): Uint8Array {
@@ -335,5 +337,49 @@ describe("errors that say what to do next", () => {
         e.message.includes(`multiple of PAGESIZE (${PAGESIZE}), not 1`),
     );
     m.flush(PAGESIZE, 10);
+  });
+});
+
+describe("descriptor -0", () => {
+  // -0 is descriptor 0, as in CPython (mmap.mmap(-0, 5) maps stdin). Deno's
+  // FFI refused it for an i32: MMap.open(-0) and a FileHandle whose fd is -0
+  // were "TypeError: Invalid FFI i32 type, expected integer" there, and
+  // worked under Bun. In a child whose stdin is a file, so that 0 maps.
+  const CASES = [
+    "open_number",
+    "open_handle",
+    "constructor",
+    "memory_number",
+    "memory_handle",
+    "wasi_stdin",
+  ];
+  const child = casesOf(CASES, () => {
+    const input = `${tempDirUntilExit("mmap-stdin-")}/stdin.txt`;
+    writeFileSync(input, "hello from stdin");
+    const file = decodeURIComponent(new URL("./_stdin_child.ts", import.meta.url).pathname);
+    const args = runtime === "deno" ? ["run", "--allow-all", file] : [file];
+    // By the shell: Deno's spawnSync gives the child /dev/null for a
+    // descriptor in `stdio` (Bun's passes it), and `input` is a pipe.
+    const res = spawnSync(
+      "sh",
+      ["-c", 'exec "$@" < "$0"', input, process.execPath, ...args, CASES.join(",")],
+      { encoding: "utf8" },
+    );
+    return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
+  });
+
+  it("MMap.open(-0) and a FileHandle-like { fd: -0 } map descriptor 0", () => {
+    assert.equal(child("open_number"), "hello from stdin");
+    assert.equal(child("open_handle"), "hello");
+  });
+
+  it("so do new MMap(-0, n) and mapIntoMemory's two descriptor forms", () => {
+    assert.equal(child("constructor"), "hello");
+    assert.equal(child("memory_number"), "hello from stdin");
+    assert.equal(child("memory_handle"), "hello from stdin");
+  });
+
+  it("WASI's stdin: -0 is the host's descriptor 0", () => {
+    assert.equal(child("wasi_stdin"), "stdin: 16 [hello from stdin]");
   });
 });

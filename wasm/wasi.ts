@@ -105,7 +105,7 @@ const STDOUT_RIGHTS = RIGHTS.FD_WRITE | RIGHTS.FD_FDSTAT_SET_FLAGS | RIGHTS.FD_F
 function toStream(value: unknown, fallback: number, name: string, input: boolean): Stream {
   if (value === undefined) return { kind: "fd", fd: fallback };
   if (typeof value === "number" && isInteger(value) && value >= 0) {
-    return { kind: "fd", fd: value };
+    return { kind: "fd", fd: value === 0 ? 0 : value }; // -0 is descriptor 0
   }
   if (input && typeof value === "string") {
     return { kind: "source", data: encodeUtf8(value), pos: 0 };
