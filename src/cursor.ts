@@ -38,6 +38,7 @@ import { ACCESS_READ, MADV_HWPOISON, MS_ASYNC, MS_INVALIDATE, MS_SYNC } from "./
 import { errnoValue, MMapOSError } from "../ffi/errors.ts";
 import { platform } from "../ffi/load.ts";
 import { clampRange, type Slice } from "./slice.ts";
+import { unaliased } from "./aliasing.ts";
 
 /** What the kernel answers an unprivileged MADV_HWPOISON. */
 const EPERM = errnoValue("EPERM") ?? 1;
@@ -149,7 +150,7 @@ export function itemValue(value: unknown): number {
 export interface ByteAccess {
   /** A copy of `[offset, offset + count)`. */
   copy(offset: number, count: number): Uint8Array;
-  /** Copies `src` to `offset`. */
+  /** Copies `src` to `offset`, as if it were read whole first (it may be over the map). */
   copyIn(offset: number, src: Uint8Array): void;
   /** The byte at `offset`. */
   get(offset: number): number;
@@ -165,11 +166,18 @@ export function readSlice(s: Slice, at: ByteAccess): Uint8Array {
   return out;
 }
 
-/** Stores `bytes` into a resolved slice, any step; the lengths must match. */
+/**
+ * Stores `bytes` into a resolved slice, any step; the lengths must match. As
+ * if `bytes` were read whole before any byte is stored: a step of 1 is one
+ * `copyIn` (which sees to that, src/aliasing.ts); any other step stores byte
+ * by byte, so a source over a map's memory (`m.setSlice(null, null, m.bytes,
+ * -1)`) is copied first, or it would read bytes already stored.
+ */
 export function writeSlice(s: Slice, bytes: Uint8Array, at: ByteAccess): void {
   if (byteLength(bytes) !== s.count) throw new RangeError("mmap slice assignment is wrong size");
   if (s.step === 1) return at.copyIn(s.start, bytes);
-  for (let k = 0, i = s.start; k < s.count; k++, i += s.step) at.set(i, bytes[k]!);
+  const from = unaliased(bytes);
+  for (let k = 0, i = s.start; k < s.count; k++, i += s.step) at.set(i, from[k]!);
 }
 
 // --- searching ---------------------------------------------------------------

@@ -27,6 +27,7 @@ import { MADV_REMOVE, PAGESIZE } from "./constants.ts";
 import { removeRangeError } from "../ffi/errors.ts";
 import { pageFloor } from "./pages.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
+import { unaliased } from "./aliasing.ts";
 
 /** One mapping holding the logical bytes `[start, end)`, from its own offset 0. */
 export interface Piece {
@@ -144,9 +145,18 @@ export class Pieces {
     });
   }
 
-  /** Copies `src` to `offset`. */
+  /**
+   * Copies `src` to `offset`, as if `src` were read whole first. Inside one
+   * piece that is one memmove, right for a source over the same piece; a
+   * copy that runs into the next piece is a memmove per piece, and the first
+   * may overwrite bytes of the source the next has yet to read. So then a
+   * source over a map's memory is copied first (src/aliasing.ts).
+   */
   copyIn(offset: number, src: Uint8Array): void {
-    this.#each(offset, lengthOf(src), (k, local, done, n) => {
+    const count = lengthOf(src);
+    if (count === 0) return;
+    if (offset + count > this.pieceAt(offset).end) src = unaliased(src);
+    this.#each(offset, count, (k, local, done, n) => {
       const part = subarray(src, done, done + n);
       const buffer = this.#buffers[k];
       if (buffer) typedArraySet(buffer, part, local);
