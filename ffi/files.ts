@@ -6,6 +6,7 @@
 import { MMapOSError } from "./errors.ts";
 import { backend, platform, quietBackend } from "./load.ts";
 import {
+  BigIntCtor,
   DataViewCtor,
   dataViewGetBigInt64,
   dataViewGetBigUint64,
@@ -129,8 +130,9 @@ export interface FileStat {
   isDirectory: boolean;
   /** A FIFO or a socket: nothing that `mmap` can map. */
   isStream: boolean;
-  /** `st_dev:st_ino`, which file this is, where asked for (`statFd(fd, path, true)`, `statPath`). */
-  identity?: string;
+  /** `st_dev` and `st_ino`: with both equal, two descriptors (or paths) are one file (its pages). */
+  dev: bigint;
+  ino: bigint;
 }
 
 let statBuffer: { bytes: Uint8Array; view: DataView } | null = null;
@@ -152,36 +154,33 @@ function statSpace(layout: Platform["stat"]): { bytes: Uint8Array; view: DataVie
 }
 
 /** The `FileStat` of the `struct stat` in `dv`. */
-function readStat(dv: DataView, p: Platform, identity: boolean): FileStat {
+function readStat(dv: DataView, p: Platform): FileStat {
   const layout = p.stat;
   const mode = statMode(dv, layout);
-  const st: FileStat = {
+  const more = p.statMore;
+  return {
     size: NumberCtor(dataViewGetBigInt64(dv, layout.fileSize, true)),
     isFile: (mode & S_IFMT) === S_IFREG,
     isDirectory: (mode & S_IFMT) === S_IFDIR,
     isStream: (mode & S_IFMT) === S_IFIFO || (mode & S_IFMT) === S_IFSOCK,
+    dev: more.devBytes === 8
+      ? dataViewGetBigUint64(dv, more.dev, true)
+      : BigIntCtor(dataViewGetUint32(dv, more.dev, true)),
+    ino: dataViewGetBigUint64(dv, more.ino, true),
   };
-  if (identity) {
-    const m = p.statMore;
-    const dev = m.devBytes === 8
-      ? dataViewGetBigUint64(dv, m.dev, true)
-      : dataViewGetUint32(dv, m.dev, true);
-    st.identity = `${dev}:${dataViewGetBigUint64(dv, m.ino, true)}`;
-  }
-  return st;
 }
 
-/** `fstat(2)`; with `identity`, which file it is too (`FileStat.identity`). */
-export function statFd(fd: number, path?: string, identity = false): FileStat {
+/** `fstat(2)`. */
+export function statFd(fd: number, path?: string): FileStat {
   const b = backend();
   const space = statSpace(b.platform.stat);
   if (b.libc.fstat(fd, space.bytes) !== 0) throw lastError("fstat", path);
-  return readStat(space.view, b.platform, identity);
+  return readStat(space.view, b.platform);
 }
 
 /**
- * `stat(2)` of a path (`fstatat`, following links, as `open` does), with
- * its identity; undefined where it fails, or where the C library has no
+ * `stat(2)` of a path (`fstatat`, following links, as `open` does);
+ * undefined where it fails, or where the C library has no
  * `fstatat`. The runtime's permission to read `path` is checked first.
  */
 export function statPath(path: string): FileStat | undefined {
@@ -192,7 +191,7 @@ export function statPath(path: string): FileStat | undefined {
   if (b.libc.fstatat(b.platform.at.AT_FDCWD, cString(path), space.bytes, 0) !== 0) {
     return undefined;
   }
-  return readStat(space.view, b.platform, true);
+  return readStat(space.view, b.platform);
 }
 
 /** `ftruncate(2)`: sets the file's size. */

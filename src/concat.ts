@@ -59,7 +59,8 @@ import {
 } from "../ffi/primordials.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
-import { readInto } from "./read_into.ts";
+import { readInto, readIntoAliased } from "./read_into.ts";
+import { holdFiles, type MappedFile, releaseFile, someFileMappedTwice } from "./aliasing.ts";
 import { byteStream, chunkSizeOf, type StreamOptions } from "./stream.ts";
 import { piecesWindows, type WindowSource } from "./windows.ts";
 
@@ -91,6 +92,8 @@ export interface ConcatOptions {
 interface Held {
   pieces: Pieces;
   exposed: boolean;
+  /** The files' counts (src/aliasing.ts), given back once. */
+  files: readonly MappedFile[] | null;
 }
 
 const finalizer = new FinalizationRegistry<Held>((held) => {
@@ -98,7 +101,14 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
   try {
     held.pieces.release(held.exposed);
   } catch { /* already gone */ }
+  releaseHeld(held);
 });
+
+function releaseHeld(held: Held): void {
+  const files = held.files;
+  held.files = null;
+  for (let i = 0; files !== null && i < files.length; i++) releaseFile(files[i]!);
+}
 
 const NEWLINE = byteArray(10);
 const ITERATION_CHUNK = 1 << 16;
@@ -141,6 +151,11 @@ export class MMapConcat {
   #pos = 0;
   #closed = false;
   #windowSource: WindowSource | null = null;
+  /**
+   * One file is listed twice: its pages lie at two places of the
+   * concatenation, and a `move` between them must read its source whole first.
+   */
+  #repeats: boolean;
   /** The process's fault count when this map last found none of its own. */
   #faultsSeen = faultCounter.words[TOTAL_FAULTS];
   /** The path of a file whose pages faulted (see `faulted`). */
@@ -192,7 +207,10 @@ export class MMapConcat {
     this.#pieces = new Pieces(layout.pieces, b.maxBufferLength);
     this.#length = this.#pieces.length;
     this.#views = new ViewSet(this, b.maxBufferLength, (k.flags & MAP_SHARED) !== 0);
-    finalizer.register(this, this.#held = { pieces: this.#pieces, exposed: false }, this);
+    const held = holdFiles(layout.ids);
+    this.#repeats = held.repeats;
+    this.#held = { pieces: this.#pieces, exposed: false, files: held.files };
+    finalizer.register(this, this.#held, this);
   }
 
   // --- state -------------------------------------------------------------------
@@ -351,6 +369,7 @@ export class MMapConcat {
     this.#bytes = null;
     const pieces = this.#pieces;
     this.#pieces = null;
+    releaseHeld(this.#held);
     pieces?.release(reachable);
   }
 
@@ -570,7 +589,9 @@ export class MMapConcat {
   /**
    * Copies up to `target.byteLength` bytes from the position into `target`
    * and moves past them, as {@linkcode MMap.readInto}; a read may run across
-   * files.
+   * files. A target over these files' memory (a view of this concatenation,
+   * or of another map of one of its files) gets the bytes as they were
+   * before the copy.
    *
    * @param target any typed array, DataView, ArrayBuffer or SharedArrayBuffer
    * @returns the number of bytes copied: 0 at the end
@@ -590,7 +611,9 @@ export class MMapConcat {
    */
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
     this.#live();
-    const n = readInto(target, this.#pos, this.#length, this.#windows());
+    // While some file is mapped twice, a target over a map may be our pages at another address.
+    const read = someFileMappedTwice() ? readIntoAliased : readInto;
+    const n = read(target, this.#pos, this.#length, this.#windows());
     this.#settle();
     this.#pos += n;
     return n;
@@ -678,7 +701,10 @@ export class MMapConcat {
 
   /**
    * Writes `data` at the position and moves past it; a write may run across
-   * files, and each file gets its part. Strings are UTF-8.
+   * files, and each file gets its part. Strings are UTF-8. `data` may be a
+   * view of this concatenation (across files too) or of another map of one
+   * of its files: the result is as if all of it were read before any byte is
+   * written (memmove), as for {@linkcode MMap.write}.
    *
    * @returns the number of bytes written
    * @throws {TypeError} on a read-only map
@@ -856,7 +882,9 @@ export class MMapConcat {
   }
 
   /**
-   * Assigns `data` to `[start:end:step]`; the lengths must match.
+   * Assigns `data` to `[start:end:step]`; the lengths must match. `data` is
+   * read whole before any byte is stored, at any step, as for
+   * {@linkcode MMapConcat.write}.
    *
    * @throws {RangeError} when `data` has a different length than the slice
    * @throws {TypeError} on a read-only map
@@ -1013,7 +1041,9 @@ export class MMapConcat {
 
   /**
    * Copies `count` bytes from `src` to `dest` (overlap is fine), across
-   * files if need be.
+   * files if need be. A file listed twice holds the same bytes at both
+   * places: a move between them reads its `count` bytes whole first (a
+   * temporary of that size).
    *
    * @throws {RangeError} "source, destination, or count out of range"
    * @throws {TypeError} on a read-only map
@@ -1032,7 +1062,9 @@ export class MMapConcat {
   move(dest: number, src: number, count: number): void {
     const pieces = this.#live();
     const m = moveArgs(dest, src, count, this.#length, this.#access);
-    pieces.move(m[0], m[1], m[2]);
+    // The same pages at two places: memmove, which compares addresses, cannot see them overlap.
+    if (this.#repeats && m[2] > 0) pieces.copyIn(m[0], pieces.copy(m[1], m[2]));
+    else pieces.move(m[0], m[1], m[2]);
     this.#settle();
   }
 

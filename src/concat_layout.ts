@@ -23,8 +23,15 @@ interface OpenFile {
   path: string;
   fd: number;
   size: number;
-  /** Which file it is (`st_dev:st_ino`), to tell later whether `path` still names it. */
-  identity: string;
+  /** `st_dev` and `st_ino`: which file it is, whatever its path (and whether `path` still names it). */
+  dev: bigint;
+  ino: bigint;
+}
+
+/** Which file (device and inode) holds bytes of the concatenation. */
+export interface FileId {
+  readonly dev: bigint;
+  readonly ino: bigint;
 }
 
 /**
@@ -58,6 +65,8 @@ export interface Layout {
   segments: ConcatSegment[];
   /** Why the files are not in one address range, or null when they are. */
   split: string | null;
+  /** The files that hold bytes (empty ones hold none), in order; one file may be listed twice. */
+  ids: FileId[];
 }
 
 /**
@@ -86,11 +95,11 @@ export function mapFiles(
 function openRegular(path: string, write: boolean): OpenFile {
   const fd = openFile(path, { write, nonblock: true }); // a FIFO must not block
   try {
-    const st = statFd(fd, path, true);
+    const st = statFd(fd, path);
     if (st.isDirectory) throw new MMapOSError(errnoValue("EISDIR") ?? 21, "open", path);
     // Devices and pipes have no size to lay out.
     if (!st.isFile) throw new MMapOSError(errnoValue("EINVAL") ?? 22, "mmap", path);
-    return { path, fd, size: st.size, identity: st.identity! };
+    return { path, fd, size: st.size, dev: st.dev, ino: st.ino };
   } catch (e) {
     closeFd(fd);
     throw e;
@@ -105,11 +114,13 @@ function place(
   guard: boolean,
 ): Layout {
   const segments: ConcatSegment[] = [];
+  const ids: FileId[] = [];
   let split: string | null = null;
   let offset = 0;
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
     appendOwn(segments, objectFreeze({ path: f.path, start: offset, end: offset + f.size }));
+    if (f.size > 0) appendOwn(ids, { dev: f.dev, ino: f.ino });
     offset += f.size;
   }
   const runs = contiguousRuns(files, page);
@@ -130,7 +141,7 @@ function place(
     for (let i = 0; i < pieces.length; i++) pieces[i]!.mapping.unmap();
     throw e;
   }
-  return { pieces, segments, split };
+  return { pieces, segments, split, ids };
 }
 
 function mapRun(
@@ -176,11 +187,11 @@ function mapRun(
  * bytes the map does not show (it grew), or nothing can be known of it.
  */
 function fileEndCheck(f: OpenFile): () => string | null {
-  const path = f.path, identity = f.identity, size = f.size;
+  const path = f.path, dev = f.dev, ino = f.ino, size = f.size;
   return () => {
     const now = statPath(path);
     if (!now) return `"${path}" cannot be asked for its size now`;
-    if (now.identity !== identity) return `"${path}" names another file now`;
+    if (now.dev !== dev || now.ino !== ino) return `"${path}" names another file now`;
     if (now.size !== size) return `"${path}" is ${now.size} bytes now, not the ${size} mapped`;
     return null;
   };

@@ -82,7 +82,8 @@ import { alignedOffset } from "./pages.ts";
 import { byteStream, chunkSizeOf, type StreamOptions } from "./stream.ts";
 import { ViewSet } from "./views.ts";
 import { LineIterator, lineRange } from "./lines.ts";
-import { readInto, readIntoMain } from "./read_into.ts";
+import { readInto, readIntoAliased, readIntoMain } from "./read_into.ts";
+import { holdFile, type MappedFile, releaseFile, unaliased } from "./aliasing.ts";
 import { mapWindows, type WindowSource } from "./windows.ts";
 import { openShared, type SharedOptions, unlinkShared } from "./shared.ts";
 import { type ConcatOptions, MMapConcat } from "./concat.ts";
@@ -221,6 +222,8 @@ interface Resources {
    * that outlives the map, so the range is retired, not unmapped.
    */
   exposed: boolean;
+  /** The file this map holds a count of (src/aliasing.ts); null for anonymous memory. */
+  file: MappedFile | null;
 }
 
 /** How the search kernel sees a shared map's pages: the same for every map. */
@@ -232,6 +235,7 @@ const finalizer = new FinalizationRegistry<Resources>((res) => {
     if (res.exposed) res.mapping?.retire();
     else res.mapping?.unmap();
   } catch { /* already gone */ }
+  if (res.file) releaseFile(res.file);
   if (res.fd >= 0) {
     try {
       closeFd(res.fd);
@@ -299,7 +303,7 @@ export let settleFaults!: (m: MMap) => void;
  * ```
  */
 export class MMap {
-  #res: Resources = { mapping: null, fd: -1, exposed: false };
+  #res: Resources = { mapping: null, fd: -1, exposed: false, file: null };
   /**
    * A buffer over the current mapping may be reachable from JavaScript
    * although it is no longer ours (see `ViewSet.detachAll`): the mapping
@@ -442,8 +446,9 @@ export class MMap {
     }
     // Aligned offsets below 2^63 are exact as Numbers.
     const offset = checkAligned(exactOffset, align);
+    let st: FileStat | null = null;
     if (fd !== -1) {
-      const st = MMap.#openedStat ?? statFd(fd);
+      st = MMap.#openedStat ?? statFd(fd);
       MMap.#openedStat = undefined;
       if (st.isFile) size = checkFileRange(st.size, size, offset);
     }
@@ -486,6 +491,8 @@ export class MMap {
     this.#prot = p.prot;
     this.#trackfd = trackfd;
     this.#guard = guard;
+    // Counted, so that a copy between two maps of this file is seen to overlap.
+    if (st) this.#res.file = holdFile(st.dev, st.ino);
     finalizer.register(this, this.#res, this.#res);
   }
 
@@ -812,9 +819,11 @@ export class MMap {
     finalizer.unregister(this.#res);
     this.#runUnmapHooks();
     const reachable = this.#views.detachAll() || this.#reachable;
-    const { mapping, fd } = this.#res;
+    const { mapping, fd, file } = this.#res;
     this.#res.mapping = null;
     this.#res.fd = -1;
+    this.#res.file = null;
+    if (file) releaseFile(file);
     try {
       if (reachable) mapping?.retire();
       else mapping?.unmap();
@@ -993,7 +1002,9 @@ export class MMap {
    * and moves past them (CPython's `readinto` of file objects): a loop of
    * reads into one buffer allocates nothing. `target` is any typed array,
    * DataView, ArrayBuffer or SharedArrayBuffer, counted in bytes; the map
-   * may be read-only (it is only read).
+   * may be read-only (it is only read). A target over the map itself, or
+   * over another map of the same file, gets the bytes as they were before
+   * the copy, as memmove gives them (see {@linkcode MMap.write}).
    *
    * @param target where the bytes go, from its first byte
    * @returns the number of bytes copied: 0 at the end of the map
@@ -1014,10 +1025,19 @@ export class MMap {
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
     this.#check();
     // Bun: the native copy from the internal view, tried first (one call).
+    // Not while another map of the file may be the target (src/aliasing.ts).
     const main = copyBetween === null ? null : this.#views.main;
-    let n = main === null ? -1 : readIntoMain(target, this.#pos, this.#length, main);
+    const aliasable = this.#aliasable();
+    let n = main === null || aliasable ? -1 : readIntoMain(target, this.#pos, this.#length, main);
     if (n < 0) {
-      n = readInto(target, this.#pos, this.#length, this.#windows(), this.#views.mainBuffer, main);
+      n = (aliasable ? readIntoAliased : readInto)(
+        target,
+        this.#pos,
+        this.#length,
+        this.#windows(),
+        this.#views.mainBuffer,
+        main,
+      );
     }
     this.#settle();
     this.#pos += n;
@@ -1078,6 +1098,11 @@ export class MMap {
 
   /**
    * Writes `data` at the position and moves past it. Strings are UTF-8.
+   *
+   * `data` may be a view of this map, or of another map of the same file
+   * (the same pages at another address): the result is as if all of `data`
+   * were read before any byte is written (memmove), so
+   * `m.write(m.bytes.subarray(a, b))` works whichever way the ranges overlap.
    *
    * @returns the number of bytes written
    * @throws {TypeError} on a read-only map
@@ -1264,7 +1289,10 @@ export class MMap {
 
   /**
    * Assigns `data` to `[start:end:step]` (CPython's `m[a:b:c] = data`); the
-   * lengths must match.
+   * lengths must match. As for {@linkcode MMap.write}, `data` is read whole
+   * before any byte is stored, at any step: `m.setSlice(null, null, m.bytes,
+   * -1)` reverses the map (CPython's `m[::-1] = memoryview(m)` gives a mix of
+   * old and new bytes; with `m[:]`, a copy, it reverses too).
    *
    * @throws {RangeError} when `data` has a different length than the slice
    *
@@ -1800,10 +1828,23 @@ export class MMap {
     return this.#mapping().indexOfByte(10, from, this.#length);
   }
 
+  /**
+   * Copies `bytes` to `offset`: one memmove, right for a source over this
+   * map's own memory. Only while another map holds this map's file may the
+   * source be these pages at another address; then one over a map's memory
+   * is copied first (src/aliasing.ts).
+   */
   #put(offset: number, bytes: Uint8Array): void {
+    if (this.#aliasable()) bytes = unaliased(bytes);
     const main = this.#views.main;
     if (main) typedArraySet(main, bytes, offset);
     else this.#mapping().copyIn(offset, bytes);
+  }
+
+  /** Whether another map (of this process) holds this map's file: its views may alias ours. */
+  #aliasable(): boolean {
+    const file = this.#res.file;
+    return file !== null && file.maps > 1;
   }
 
   /**

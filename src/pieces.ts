@@ -27,7 +27,7 @@ import { MADV_REMOVE, PAGESIZE } from "./constants.ts";
 import { removeRangeError } from "../ffi/errors.ts";
 import { pageFloor } from "./pages.ts";
 import { countIn, findIn, rfindIn } from "./search.ts";
-import { unaliased } from "./aliasing.ts";
+import { someFileMappedTwice, unaliased } from "./aliasing.ts";
 
 /** One mapping holding the logical bytes `[start, end)`, from its own offset 0. */
 export interface Piece {
@@ -149,13 +149,15 @@ export class Pieces {
    * Copies `src` to `offset`, as if `src` were read whole first. Inside one
    * piece that is one memmove, right for a source over the same piece; a
    * copy that runs into the next piece is a memmove per piece, and the first
-   * may overwrite bytes of the source the next has yet to read. So then a
-   * source over a map's memory is copied first (src/aliasing.ts).
+   * may overwrite bytes of the source the next has yet to read. So then, and
+   * whenever some file is mapped twice in this process (the source may be
+   * these pages at another address, src/aliasing.ts), a source over a map's
+   * memory is copied first.
    */
   copyIn(offset: number, src: Uint8Array): void {
     const count = lengthOf(src);
     if (count === 0) return;
-    if (offset + count > this.pieceAt(offset).end) src = unaliased(src);
+    if (someFileMappedTwice() || offset + count > this.pieceAt(offset).end) src = unaliased(src);
     this.#each(offset, count, (k, local, done, n) => {
       const part = subarray(src, done, done + n);
       const buffer = this.#buffers[k];

@@ -1,8 +1,9 @@
 // Copies whose source (or readInto target) is memory of the destination
-// itself: a view of the same map, or of the same concatenation. The rule: the
-// result is as if the whole source were read before any byte is written
-// (memmove), whatever the step. Every expectation is computed on a plain copy
-// of the bytes taken before the operation.
+// itself: a view of the same map, of the same concatenation, or of a second
+// map of the same file (MAP_SHARED: the same pages at another address). The
+// rule: the result is as if the whole source were read before any byte is
+// written (memmove), whatever the step. Every expectation is computed on a
+// plain copy of the bytes taken before the operation.
 //
 // CPython differs for a memoryview of the map: `m[::-1] = memoryview(m)` and
 // `m[::2] = memoryview(m)[:n]` copy byte by byte from the live memory and give
@@ -12,6 +13,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { MMap, type MMapConcat, PAGESIZE } from "../mod.ts";
 import { tempDir } from "./_helpers.ts";
+import { uniqueName } from "./sync_helpers.ts";
 
 const P = PAGESIZE;
 
@@ -211,6 +213,122 @@ describe("aliased copies: a source over the same map", () => {
   });
 });
 
+describe("aliased copies: two maps of one file", () => {
+  // Two MAP_SHARED maps of one file are the same pages at two addresses:
+  // memmove cannot see that they overlap, and copied forward over bytes it
+  // had yet to read (from 4 KiB on, here).
+  for (const firstOpened of ["the destination", "the source"]) {
+    it(`write(), setSlice() and readInto() from a view of the other map (${firstOpened} mapped first)`, () => {
+      for (const n of [64, 4096, 1 << 20]) {
+        const size = 2 * n + 2 * P;
+        withFile(patterned(size, 1), (path) => {
+          const a = firstOpened === "the destination" ? MMap.open(path, { access: "write" }) : null;
+          using src = MMap.open(path, { access: "write" });
+          using dst = a ?? MMap.open(path, { access: "write" });
+          for (const [from, to] of moves(n)) {
+            const before = patterned(size, from + to);
+            dst.bytes.set(before);
+            const want = expected(before, to, 1, before.subarray(from, from + n));
+            dst.seek(to);
+            dst.write(src.bytes.subarray(from, from + n));
+            assertBytes(dst.bytes, want, `write n ${n}: ${from} -> ${to}`);
+
+            dst.bytes.set(before);
+            dst.setSlice(to, to + n, src.bytes.subarray(from, from + n));
+            assertBytes(dst.bytes, want, `setSlice n ${n}: ${from} -> ${to}`);
+
+            dst.bytes.set(before);
+            dst.setSlice(
+              to + n - 1,
+              to === 0 ? null : to - 1,
+              src.bytes.subarray(from, from + n),
+              -1,
+            );
+            assertBytes(
+              dst.bytes,
+              expected(before, to + n - 1, -1, before.subarray(from, from + n)),
+              `setSlice step -1 n ${n}: ${from} -> ${to}`,
+            );
+
+            dst.bytes.set(before);
+            dst.seek(from);
+            assert.equal(dst.readInto(src.bytes.subarray(to, to + n)), n);
+            assertBytes(dst.bytes, want, `readInto n ${n}: ${from} -> ${to}`);
+          }
+        });
+      }
+    });
+  }
+
+  it("maps at different offsets of the file, and a read-only map as the source", () => {
+    const n = 4 * P;
+    withFile(patterned(3 * n, 2), (path) => {
+      using dst = MMap.open(path, { access: "write" });
+      using later = MMap.open(path, { access: "write", offset: P }); // file byte P is its byte 0
+      using reader = MMap.open(path); // private, unwritten: the file's pages
+      const before = patterned(3 * n, 3);
+      dst.bytes.set(before);
+      dst.seek(P + 10);
+      dst.write(later.bytes.subarray(0, n)); // file [P, P + n) -> [P + 10, ...)
+      let want = expected(before, P + 10, 1, before.subarray(P, P + n));
+      assertBytes(dst.bytes, want, "a map from PAGESIZE");
+
+      dst.bytes.set(before);
+      dst.seek(3);
+      dst.write(reader.bytes.subarray(0, n));
+      want = expected(before, 3, 1, before.subarray(0, n));
+      assertBytes(dst.bytes, want, "a read-only map");
+
+      dst.bytes.set(before);
+      dst.seek(0);
+      dst.readInto(later.bytes.subarray(P, P + n)); // file [0, n) -> [2P, 2P + n)
+      want = expected(before, 2 * P, 1, before.subarray(0, n));
+      assertBytes(dst.bytes, want, "readInto a map from PAGESIZE");
+    });
+  });
+
+  it("two MMap.shared maps of one name", () => {
+    const name = uniqueName("mmap-alias");
+    const n = 64 * 1024;
+    try {
+      using a = MMap.shared(name, 2 * n, { create: true });
+      using b = MMap.shared(name);
+      const before = patterned(2 * n, 4);
+      a.bytes.set(before);
+      a.seek(7);
+      a.write(b.bytes.subarray(0, n));
+      assertBytes(a.bytes, expected(before, 7, 1, before.subarray(0, n)), "write");
+      a.bytes.set(before);
+      a.setSlice(null, null, b.bytes, -1);
+      assertBytes(a.bytes, before.slice().reverse(), "setSlice step -1");
+    } finally {
+      MMap.unlinkShared(name);
+    }
+  });
+
+  it("ordinary sources are unchanged while a file is mapped twice", () => {
+    const n = 4096;
+    withFile(patterned(3 * n), (path) => {
+      using a = MMap.open(path, { access: "write" });
+      using _b = MMap.open(path, { access: "write" });
+      const data = patterned(n, 9);
+      a.seek(5);
+      a.write(data);
+      a.write(data.buffer);
+      a.write("text");
+      assertBytes(
+        a.slice(5, 5 + 2 * n + 4),
+        new Uint8Array([...data, ...data, 116, 101, 120, 116]),
+        "bytes",
+      );
+      const into = new Uint8Array(n);
+      a.seek(5);
+      a.readInto(into);
+      assertBytes(into, data, "readInto");
+    });
+  });
+});
+
 describe("aliased copies: MMapConcat", () => {
   /**
    * Every copy of `c` onto itself: `view(at, n)` is a view of `n` bytes at
@@ -296,6 +414,54 @@ describe("aliased copies: MMapConcat", () => {
         [4000, 500, 4000],
         [9000, 10_100, 4000],
       ], "several ranges");
+    });
+  });
+
+  for (const size of [2 * P, 5000]) {
+    it(`a view of a separate MMap of one of its files (files of ${size} bytes)`, () => {
+      withFiles([patterned(size), patterned(size, 1)], (paths) => {
+        using c = MMap.concat(paths, { access: "write" });
+        using second = MMap.open(paths[1]!, { access: "write" });
+        const before = patterned(c.length, 7);
+        const n = size - 200;
+        // second's byte k is the concatenation's byte size + k.
+        const view = (from: number, count: number) =>
+          second.bytes.subarray(from - size, from - size + count);
+        concatCases(c, before, view, [
+          [size, size + 100, n],
+          [size + 100, size, n],
+          [size, size - 100, n],
+          [size + 100, size + 99, n],
+        ], [
+          [size + 100, size, n],
+          [size, size + 100, n],
+          [size - 100, size + 50, n],
+        ], "a separate map");
+      });
+    });
+  }
+
+  it("the same file twice: move() and write() between its two places", () => {
+    withFiles([patterned(2 * P, 3)], (paths) => {
+      using c = MMap.concat([paths[0]!, paths[0]!], { access: "write" });
+      const file = patterned(2 * P, 8);
+      c.setSlice(0, 2 * P, file);
+      // Logical [0, 4000) is file [0, 4000); logical [2P + 100, ...) is file [100, ...).
+      c.move(2 * P + 100, 0, 4000);
+      let want = expected(file, 100, 1, file.subarray(0, 4000));
+      assertBytes(c.slice(0, 2 * P), want, "move: the file");
+      assertBytes(c.slice(2 * P), want, "move: the file, again");
+
+      c.setSlice(0, 2 * P, file);
+      c.move(0, 2 * P + 100, 4000);
+      want = expected(file, 0, 1, file.subarray(100, 4100));
+      assertBytes(c.slice(0, 2 * P), want, "move back");
+
+      c.setSlice(0, 2 * P, file);
+      c.seek(2 * P + 100);
+      c.write(c.bytes.subarray(0, 4000));
+      want = expected(file, 100, 1, file.subarray(0, 4000));
+      assertBytes(c.slice(0, 2 * P), want, "write");
     });
   });
 });
