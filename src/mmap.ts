@@ -1024,11 +1024,11 @@ export class MMap {
    */
   readInto(target: ArrayBufferView | ArrayBufferLike): number {
     this.#check();
-    // Bun: the native copy from the internal view, tried first (one call).
-    // Not while another map of the file may be the target (src/aliasing.ts).
+    // Bun: the native copy from the internal view, tried first (one call);
+    // not into a target over a map while another map holds the file (src/aliasing.ts).
     const main = copyBetween === null ? null : this.#views.main;
     const aliasable = this.#aliasable();
-    let n = main === null || aliasable ? -1 : readIntoMain(target, this.#pos, this.#length, main);
+    let n = main === null ? -1 : readIntoMain(target, this.#pos, this.#length, main, aliasable);
     if (n < 0) {
       n = (aliasable ? readIntoAliased : readInto)(
         target,

@@ -114,14 +114,16 @@ export function readIntoAliased(
  * included): cheaper there than `writableBytes`' `Symbol.toStringTag` (~10
  * ns against ~40 a call, measured in Bun). Returns -1 for every other case
  * (another kind of target, an empty or detached one, an engine with
- * immutable buffers), which the general path handles. Called only where
- * {@linkcode copyBetween} exists (the caller checks, once).
+ * immutable buffers, a target over a map's memory while `aliasable`: see
+ * {@linkcode readIntoAliased}), which the general path handles. Called
+ * only where {@linkcode copyBetween} exists (the caller checks, once).
  */
 export function readIntoMain(
   target: unknown,
   pos: number,
   length: number,
   main: Uint8Array,
+  aliasable = false,
 ): number {
   if (IMMUTABLE_BUFFERS) return -1;
   let room: number;
@@ -131,6 +133,7 @@ export function readIntoMain(
     return -1;
   }
   if (room === 0) return -1;
+  if (aliasable && isMapBuffer(typedArrayBuffer(target))) return -1;
   const left = pos < length ? length - pos : 0;
   const n = room < left ? room : left;
   if (n > 0) copyBetween!(main, target as Uint8Array, 0, pos, pos + n);
