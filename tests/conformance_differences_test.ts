@@ -73,6 +73,33 @@ print(json.dumps(out))
     assert.equal(called, false);
   });
 
+  it("a slice assignment from the map's own memory reads it whole first (CPython's memoryview: a mixture)", () => {
+    // [m[::-1] = memoryview(m), m[::-1] = m[:], m[::2] = memoryview(m)[:32], m[::2] = m[:32]]
+    const cpython = python(`
+import json, mmap
+data = bytes(range(64))
+m = mmap.mmap(-1, 64)
+out = []
+m[:] = data; m[::-1] = memoryview(m); out.append(m[:] == data[::-1])
+m[:] = data; m[::-1] = m[:]; out.append(m[:] == data[::-1])
+want = bytearray(data); want[::2] = data[:32]
+m[:] = data; m[::2] = memoryview(m)[:32]; out.append(m[:] == bytes(want))
+m[:] = data; m[::2] = m[:32]; out.append(m[:] == bytes(want))
+print(json.dumps(out))
+`);
+    assert.deepEqual(cpython, [false, true, false, true]);
+    const data = Uint8Array.from({ length: 64 }, (_, i) => i);
+    using m = MMap.anonymous(64);
+    m.bytes.set(data);
+    m.setSlice(null, null, m.bytes, -1);
+    assert.deepEqual(m.slice(), data.slice().reverse());
+    m.bytes.set(data);
+    m.setSlice(null, null, m.bytes.subarray(0, 32), 2);
+    const want = data.slice();
+    for (let k = 0; k < 32; k++) want[2 * k] = data[k]!;
+    assert.deepEqual(m.slice(), want);
+  });
+
   it("an unaligned offset is a RangeError before any system call (CPython: EINVAL from mmap)", () => {
     const cpython = python(`
 import json, mmap
