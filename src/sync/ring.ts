@@ -1374,6 +1374,9 @@ export class Ring {
       if (avail < stride) {
         if (looked) break;
         looked = true;
+        // Checked against what this run has read: a head behind it moved back
+        // (a hostile peer), and `avail` from it would wrap to 4 GiB.
+        this.#readCursor = cur;
         this.#headSeen = this.#loadHead();
         avail = (this.#headSeen - cur) >>> 0;
         if (avail < stride) break;
