@@ -60,3 +60,63 @@ describe("Ring.peekMany under a lying head", () => {
     assert.equal(ring.tryPop(), null);
   });
 });
+
+describe("Ring.reserveMany under a lying tail", () => {
+  it("a tail a whole data area behind head, after the first slot is placed, is RingCorruptError", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const words = m.view(Int32Array, 0, 64);
+    ring.reserveMany(8, 1000);
+    ring.commit(); // head at 4096, this side's tail at 0
+    ring.popMany(200); // tail at 3200
+    ring.tryPush(new Uint8Array(8)); // head at 4112; it looked at tail: 3200
+    ring.popMany(10);
+    // The first slot fits by the tail this side saw; the rest make it look
+    // again, and find a tail exactly capacity behind head: that leaves no
+    // room for the slot already placed, so it is no tail a consumer wrote.
+    words[TAIL] = 4112 - 4096;
+    assert.throws(
+      () => ring.reserveMany(8, 1000, 0),
+      (e) => e instanceof RingCorruptError && /16 bytes placed past it/.test(e.message),
+    );
+    // As after any RingCorruptError: close, set the memory right, go on.
+    ring.close();
+    words[TAIL] = 4112;
+    assert.equal(ring.reserveMany(8, 1000, 0)!.count, 255);
+    ring.commit();
+    assert.equal(ring.popMany().length, 255);
+  });
+
+  it("the same for a batch that had to wrap (a padding record before its first slot)", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const words = m.view(Int32Array, 0, 64);
+    const msg = new Uint8Array(8);
+    // This side looks at tail only when what it saw leaves no room: let it
+    // look while the consumer lags, so that at head 8016 (3920 in the data
+    // area) it last saw tail at 6192.
+    for (let i = 0; i < 256; i++) ring.push(msg);
+    ring.popMany(131);
+    ring.push(msg); // looks at tail: 2096
+    ring.popMany();
+    while (words[HEAD] !== 8016) ring.push(msg), ring.pop(); // looks once more, at 6192
+    // A slot of 200 goes at 0 after a padding record of 176; the rest make
+    // this side look at tail again, and find it capacity behind head.
+    words[TAIL] = 8016 - 4096;
+    assert.throws(() => ring.reserveMany(200, 1000, 0), RingCorruptError);
+  });
+
+  it("a tail that only moved on gives the room it freed", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    ring.reserveMany(8, 1000);
+    ring.commit();
+    ring.popMany(200);
+    ring.tryPush(new Uint8Array(8));
+    ring.popMany(10); // the consumer freed 10 more than this side saw
+    const s = ring.reserveMany(8, 1000, 0)!;
+    assert.equal(s.count, 209);
+    ring.commit();
+    assert.equal(ring.popMany().length, 256);
+  });
+});

@@ -1593,16 +1593,28 @@ export class Ring {
     }
   }
 
-  /** The tail index, checked against `head`: at most `capacity` behind it. */
+  /** The tail index, checked against `head` and the cursor (see `#checkTail`). */
   #loadTail(head: number): number {
     return this.#checkTail(head, atomics.load(this.#h, TAIL) & ~ASLEEP);
   }
 
-  /** `t`, a tail index read from memory, once checked against `head`. */
+  /**
+   * `t`, a tail index read from memory, once checked against `head` and
+   * what this side placed past it (reserved, or written and not yet
+   * published: the cursor): all of it at most `capacity` ahead of tail. A
+   * record is placed only where the tail seen leaves room for it, and tail
+   * only moves on, so a tail that leaves no room for what is placed moved
+   * back; `reserveMany`, which counts its slots by the room a tail leaves,
+   * made a negative count of one.
+   */
   #checkTail(head: number, t: number): number {
     const used = (head - t) >>> 0;
-    if (used > this.capacity || (used & 7) !== 0) {
-      this.#corrupt(`tail index ${t >>> 0} is ${used} bytes behind head ${head >>> 0}`);
+    const placed = (this.#cursor - head) >>> 0;
+    if (used + placed > this.capacity || (used & 7) !== 0) {
+      this.#corrupt(
+        `tail index ${t >>> 0} is ${used} bytes behind head ${head >>> 0}` +
+          (placed === 0 ? "" : `, which ${placed} bytes placed past it follow`),
+      );
     }
     return t;
   }
