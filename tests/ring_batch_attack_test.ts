@@ -9,7 +9,9 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { MMap, Ring, RingCorruptError } from "../mod.ts";
+import { tempDir } from "./_helpers.ts";
 
 const BYTES = Ring.bytesFor(4096);
 /** Int32 word indices of head and tail in the ring's header. */
@@ -17,6 +19,21 @@ const HEAD = 16;
 const TAIL = 32;
 /** Byte offset of the data area in the map (the ring starts at 0). */
 const DATA = Ring.HEADER_BYTES;
+
+/** A file-backed shared map of `length` bytes (resizable, unlike shared anonymous memory). */
+function fileMap(length: number): { m: MMap; done: () => void } {
+  const dir = tempDir("ring-batch-attack-");
+  const path = dir.path("ring.bin");
+  writeFileSync(path, new Uint8Array(length));
+  const m = MMap.open(path, { access: "write" });
+  return {
+    m,
+    done: () => {
+      if (!m.closed) m.close();
+      dir.cleanup();
+    },
+  };
+}
 
 describe("Ring.peekMany under a lying head", () => {
   it("a head that moved back while a run was read is RingCorruptError, not messages past it", () => {
@@ -119,4 +136,43 @@ describe("Ring.reserveMany under a lying tail", () => {
     ring.commit();
     assert.equal(ring.popMany().length, 256);
   });
+});
+
+describe("Ring batches and a map closed or resized with slots out", () => {
+  for (const how of ["close", "resize"] as const) {
+    it(`${how}: release() and reserve() with something pending throw the library's TypeError`, () => {
+      const { m, done } = fileMap(BYTES);
+      try {
+        const ring = new Ring(m, 0, BYTES);
+        ring.pushMany([new Uint8Array(8), new Uint8Array(8)]);
+        const p = ring.peekMany()!;
+        const s = ring.reserveMany(8, 3)!;
+        if (how === "close") m.close();
+        else m.resize(1 << 16);
+        const gone = how === "close" ? /mmap closed/ : /resized under the ring/;
+        assert.equal(s.bytes.length, 0, "the slots are detached");
+        assert.equal(p.bytes.length, 0);
+        assert.equal(s.bytes[0], undefined);
+        s.bytes[0] = 5; // a store into a detached view goes nowhere
+        assert.throws(() => ring.release(), (e) => e instanceof TypeError && gone.test(e.message));
+        assert.throws(() => ring.reserve(8), (e) => e instanceof TypeError && gone.test(e.message));
+        assert.throws(() => ring.reserveMany(8, 2), gone);
+        assert.throws(() => ring.peekMany(2, 0), gone);
+        assert.throws(() => ring.peek(0), gone);
+        assert.throws(() => ring.commit(), gone);
+        assert.throws(() => ring.producer, gone);
+        assert.throws(() => ring.consumer, gone);
+        ring.close();
+        if (how === "resize") {
+          // A new Ring over the resized map finds the two messages, nothing reserved.
+          const again = new Ring(m, 0, BYTES);
+          assert.equal(again.peekMany(10, 0)!.count, 2);
+          again.release();
+          again.close();
+        }
+      } finally {
+        done();
+      }
+    });
+  }
 });

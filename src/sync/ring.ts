@@ -451,6 +451,8 @@ export class Ring {
    * The thread id of the producer (its pid, in a single-threaded process),
    * or 0 when none has pushed since the last one closed.
    *
+   * @throws {TypeError} the map was closed or resized (the ring is gone with it)
+   *
    * @example
    * ```ts
    * import { MMap, Ring } from "@seed/mmap";
@@ -459,11 +461,14 @@ export class Ring {
    * ```
    */
   get producer(): number {
+    this.#open(); // a closed or resized map: the library's TypeError, not the engine's
     return atomics.load(this.#h, PRODUCER);
   }
 
   /**
    * The thread id of the consumer, or 0.
+   *
+   * @throws {TypeError} the map was closed or resized
    *
    * @example
    * ```ts
@@ -473,6 +478,7 @@ export class Ring {
    * ```
    */
   get consumer(): number {
+    this.#open();
     return atomics.load(this.#h, CONSUMER);
   }
 
@@ -840,7 +846,7 @@ export class Ring {
     if (n < 0) throw new RangeError(`Ring.reserve: length must be 0 or more, not ${n}`);
     checkTimeout(timeoutMs, "Ring.reserve");
     const pending = this.#lastRecord >= 0;
-    if (pending) this.#checkLength(n, "Ring.reserve");
+    if (pending) this.#startMore(n, "Ring.reserve");
     else this.#startPush(n, "Ring.reserve");
     let at = this.#place(n);
     if (at < 0) {
@@ -930,11 +936,8 @@ export class Ring {
     if (most < 1) throw new RangeError(`Ring.reserveMany: count must be 1 or more, not ${most}`);
     checkTimeout(timeoutMs, "Ring.reserveMany");
     const pending = this.#lastRecord >= 0;
-    if (pending) {
-      this.#enter("Ring.reserveMany");
-      this.#open();
-      this.#checkLength(n, "Ring.reserveMany");
-    } else this.#startPush(n, "Ring.reserveMany");
+    if (pending) this.#startMore(n, "Ring.reserveMany");
+    else this.#startPush(n, "Ring.reserveMany");
     let at = this.#place(n);
     if (at < 0) {
       // Waiting behind reservations of one's own that nobody can read would never end.
@@ -1315,7 +1318,7 @@ export class Ring {
    */
   peek(timeoutMs?: number): Uint8Array | null {
     checkTimeout(timeoutMs, "Ring.peek");
-    if (!this.#peeking) this.#startPop("Ring.peek");
+    this.#startPeek("Ring.peek");
     const at = this.#nextWithin(timeoutMs);
     if (at < 0) return null;
     this.#settle();
@@ -1354,8 +1357,7 @@ export class Ring {
     const most = max === Infinity ? Infinity : toInt(max, "max");
     if (most < 1) throw new RangeError(`Ring.peekMany: max must be 1 or more, not ${most}`);
     checkTimeout(timeoutMs, "Ring.peekMany");
-    if (!this.#peeking) this.#startPop("Ring.peekMany");
-    else this.#enter("Ring.peekMany"), this.#open();
+    this.#startPeek("Ring.peekMany");
     const at = this.#nextWithin(timeoutMs);
     if (at < 0) return null;
     // #next checked the first record; each one after it that says the same
@@ -1413,6 +1415,7 @@ export class Ring {
   release(): void {
     this.#enter("Ring.release");
     if (!this.#peeking) throw new TypeError("Ring.release: nothing was peeked");
+    this.#open(); // as commit: a map closed or resized since the peek
     this.#free();
   }
 
@@ -1593,6 +1596,18 @@ export class Ring {
     }
   }
 
+  /**
+   * Before a reservation added to pending ones (`reserve`, `reserveMany`):
+   * the checks of `#startPush` that still apply. The role is held (giving it
+   * up drops the reservations), but the map may have been closed or resized
+   * since: then the records would go to memory that is no longer the ring's.
+   */
+  #startMore(n: number, what: string): void {
+    this.#enter(what);
+    this.#open();
+    this.#checkLength(n, what);
+  }
+
   /** The tail index, checked against `head` and the cursor (see `#checkTail`). */
   #loadTail(head: number): number {
     return this.#checkTail(head, atomics.load(this.#h, TAIL) & ~ASLEEP);
@@ -1719,6 +1734,17 @@ export class Ring {
       this.#tail = this.#headSeen = tail;
     }
     this.#readCursor = this.#tail;
+  }
+
+  /**
+   * Before `peek` or `peekMany`: `#startPop`, or with messages peeked
+   * already (tail stays where they began) the checks of it that still apply:
+   * the map may have been closed or resized since.
+   */
+  #startPeek(what: string): void {
+    if (!this.#peeking) return this.#startPop(what);
+    this.#enter(what);
+    this.#open();
   }
 
   /**
