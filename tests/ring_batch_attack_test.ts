@@ -20,6 +20,8 @@ const TAIL = 32;
 /** Byte offset of the data area in the map (the ring starts at 0). */
 const DATA = Ring.HEADER_BYTES;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** A file-backed shared map of `length` bytes (resizable, unlike shared anonymous memory). */
 function fileMap(length: number): { m: MMap; done: () => void } {
   const dir = tempDir("ring-batch-attack-");
@@ -175,4 +177,75 @@ describe("Ring batches and a map closed or resized with slots out", () => {
       }
     });
   }
+});
+
+describe("Ring batches beside async calls of the same side", () => {
+  it("reserve and reserveMany wait for a pending pushAsync (it would publish their slots)", async () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    while (ring.tryPush(new Uint8Array(8).fill(1)));
+    const pushed = ring.pushAsync(new Uint8Array(8).fill(2), 5000);
+    await sleep(20);
+    ring.popMany(10);
+    assert.throws(() => ring.reserveMany(8, 3, 0), /pushAsync\(\) of this ring is waiting/);
+    assert.throws(() => ring.reserve(8, 0), TypeError);
+    assert.equal(await pushed, true);
+    // Now they may: the slots are published by commit() alone.
+    const s = ring.reserveMany(8, 3, 0)!;
+    assert.equal(s.count, 3);
+    for (let i = 0; i < 3; i++) s.bytes.fill(3, i * s.stride, i * s.stride + 8);
+    ring.commit();
+    const got = ring.popMany(Infinity, 0).map((b) => b[0]);
+    assert.deepEqual(got.slice(-5), [1, 2, 3, 3, 3]);
+  });
+
+  it("peek and peekMany wait for a pending popAsync (it would free what they peek)", async () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const popped = ring.popAsync(5000);
+    await sleep(20);
+    assert.throws(() => ring.peekMany(2, 0), /popAsync\(\) of this ring is waiting/);
+    assert.throws(() => ring.peek(0), TypeError);
+    ring.pushMany([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)]);
+    assert.deepEqual(await popped, Uint8Array.of(1), "the first message, to the first caller");
+    const s = ring.peekMany(2, 0)!;
+    assert.deepEqual([s.count, s.bytes[0], s.bytes[s.stride]], [2, 2, 3]);
+    ring.release();
+    assert.equal(ring.tryPop(), null);
+  });
+
+  it("a pushAsync or popAsync that waited across close() rejects with TypeError, the ring intact", async () => {
+    using m = MMap.anonymous(BYTES);
+    const words = m.view(Int32Array, 0, 64);
+    const ring = new Ring(m, 0, BYTES);
+    for (let i = 0; i < 100; i++) ring.push(new Uint8Array(8));
+    ring.popMany();
+    while (ring.tryPush(new Uint8Array(8).fill(1)));
+    const pushed = ring.pushAsync(new Uint8Array(8).fill(2), 5000);
+    const rejected = assert.rejects(
+      pushed,
+      (e) => e instanceof TypeError && /closed/.test(e.message),
+    );
+    await sleep(20);
+    ring.close();
+    // The same object may take the role again at once (nothing waits now).
+    const other = new Ring(m, 0, BYTES);
+    assert.equal(other.popMany(10, 0).length, 10); // wakes the old wait
+    await rejected;
+    assert.equal(other.popMany(Infinity, 0).length, 246, "nothing was published by the old wait");
+    assert.ok(ring.push(Uint8Array.of(7), 0), "the closed object produces again");
+    assert.deepEqual(other.pop(0), Uint8Array.of(7));
+    other.close();
+    ring.close();
+    // And a consumer's.
+    const popped = ring.popAsync(5000);
+    const popRejected = assert.rejects(popped, /closed \(close\(\)\) while this call waited/);
+    await sleep(20);
+    ring.close();
+    const tail = words[TAIL];
+    assert.ok(other.push(Uint8Array.of(9), 0)); // wakes the old wait
+    await popRejected;
+    assert.equal(words[TAIL], tail, "the old wait freed nothing");
+    assert.deepEqual(ring.pop(0), Uint8Array.of(9));
+  });
 });

@@ -338,6 +338,14 @@ export class Ring {
   #headSeen = 0;
   #length = 0;
   #peeking = false;
+  /**
+   * This object's async pushes and pops that wait on another thread (see
+   * `#noAsyncWait`), and how many times it was closed: a wait that began
+   * before a `close()` ends without touching the ring when it wakes.
+   */
+  #asyncPushes = 0;
+  #asyncPops = 0;
+  #closes = 0;
 
   /**
    * The ring stored at `byteOffset` of `map`, `byteLength` bytes long. On
@@ -586,6 +594,7 @@ export class Ring {
    * @param bytes the message; do not change it until the Promise settles
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns a Promise: true, or false when the time ran out
+   *   (rejected with a TypeError when `close()` comes while it waits)
    *
    * @example
    * ```ts
@@ -829,6 +838,8 @@ export class Ring {
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns the view, or null when the time ran out with the ring full
    * @throws {RangeError} a length beyond `maxMessage`
+   * @throws {TypeError} a `pushAsync` of this ring is waiting (await it first: it
+   *   would publish the reserved room with its message)
    *
    * @example Encode a string straight into the ring
    * ```ts
@@ -845,6 +856,7 @@ export class Ring {
     const n = toInt(length, "length");
     if (n < 0) throw new RangeError(`Ring.reserve: length must be 0 or more, not ${n}`);
     checkTimeout(timeoutMs, "Ring.reserve");
+    this.#noAsyncWait("Ring.reserve", true);
     const pending = this.#lastRecord >= 0;
     if (pending) this.#startMore(n, "Ring.reserve");
     else this.#startPush(n, "Ring.reserve");
@@ -913,6 +925,7 @@ export class Ring {
    * @returns the messages' memory, or null when the time ran out with the
    *   ring full (or, with reservations pending, when there is no room)
    * @throws {RangeError} a length beyond `maxMessage`, a count below 1
+   * @throws {TypeError} a `pushAsync` of this ring is waiting (await it first)
    *
    * @example Fixed-size records written through a DataView
    * ```ts
@@ -935,6 +948,7 @@ export class Ring {
     const most = count === Infinity ? Infinity : toInt(count, "count");
     if (most < 1) throw new RangeError(`Ring.reserveMany: count must be 1 or more, not ${most}`);
     checkTimeout(timeoutMs, "Ring.reserveMany");
+    this.#noAsyncWait("Ring.reserveMany", true);
     const pending = this.#lastRecord >= 0;
     if (pending) this.#startMore(n, "Ring.reserveMany");
     else this.#startPush(n, "Ring.reserveMany");
@@ -1030,6 +1044,7 @@ export class Ring {
    *
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns a Promise of a copy of the message, or of null on timeout
+   *   (rejected with a TypeError when `close()` comes while it waits)
    *
    * @example
    * ```ts
@@ -1304,6 +1319,8 @@ export class Ring {
    *
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns a view of the message in the ring, or null on timeout
+   * @throws {TypeError} a `popAsync` of this ring is waiting (await it first: it
+   *   would free the peeked message with the one it takes)
    *
    * @example
    * ```ts
@@ -1340,6 +1357,7 @@ export class Ring {
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns the messages' memory, or null on timeout
    * @throws {RingCorruptError} the ring's memory was overwritten
+   * @throws {TypeError} a `popAsync` of this ring is waiting (await it first)
    *
    * @example
    * ```ts
@@ -1422,7 +1440,9 @@ export class Ring {
   /**
    * Gives up this thread's claims on the producer and consumer roles, so
    * that another thread may take them; messages stay in the ring.
-   * Reservations not committed are dropped; peeked messages stay unread.
+   * Reservations not committed are dropped; peeked messages stay unread;
+   * a `pushAsync` or `popAsync` still waiting rejects with a TypeError when
+   * it wakes, having touched nothing.
    *
    * @example
    * ```ts
@@ -1446,6 +1466,9 @@ export class Ring {
       this.#readCursor =
         -1;
     this.#peeking = false;
+    // Async waits begun before are over (#roomSteps, #dataSteps): none counts now.
+    this.#closes++;
+    this.#asyncPushes = this.#asyncPops = 0;
     this.#pushed.forget();
     this.#pushedAsync.forget();
     this.#target.forget();
@@ -1709,13 +1732,20 @@ export class Ring {
    */
   *#roomSteps(n: number, end: number, blocking: boolean, b: Uint8Array | null): Steps<number> {
     const w = this.#producerWatch;
-    for (;;) {
-      const seen = this.#tailSeen;
-      if (!(yield* sleepUntilChange(w, seen, end, blocking ? 0 : this.#spins))) return -1;
-      const at = this.#place(n);
-      if (at < 0) continue;
-      if (b) this.#fill(at, b, n), this.#publish();
-      return at;
+    const closes = this.#closes;
+    if (!blocking) this.#asyncPushes++;
+    try {
+      for (;;) {
+        const seen = this.#tailSeen;
+        if (!(yield* sleepUntilChange(w, seen, end, blocking ? 0 : this.#spins))) return -1;
+        if (this.#closes !== closes) this.#closedWhileWaiting("Ring.pushAsync", "room");
+        const at = this.#place(n);
+        if (at < 0) continue;
+        if (b) this.#fill(at, b, n), this.#publish();
+        return at;
+      }
+    } finally {
+      if (!blocking && this.#closes === closes) this.#asyncPushes--;
     }
   }
 
@@ -1742,6 +1772,7 @@ export class Ring {
    * the map may have been closed or resized since.
    */
   #startPeek(what: string): void {
+    this.#noAsyncWait(what, false);
     if (!this.#peeking) return this.#startPop(what);
     this.#enter(what);
     this.#open();
@@ -1897,15 +1928,50 @@ export class Ring {
    */
   *#dataSteps(end: number, blocking: boolean): Steps<number> {
     const w = this.#consumerWatch;
-    for (;;) {
-      const seen = this.#headSeen;
-      if (!(yield* sleepUntilChange(w, seen, end, blocking ? 0 : this.#spins))) return -1;
-      const at = this.#next();
-      if (at >= 0) return at;
+    const closes = this.#closes;
+    if (!blocking) this.#asyncPops++;
+    try {
+      for (;;) {
+        const seen = this.#headSeen;
+        if (!(yield* sleepUntilChange(w, seen, end, blocking ? 0 : this.#spins))) return -1;
+        if (this.#closes !== closes) this.#closedWhileWaiting("Ring.popAsync", "a message");
+        const at = this.#next();
+        if (at >= 0) return at;
+      }
+    } finally {
+      if (!blocking && this.#closes === closes) this.#asyncPops--;
     }
   }
 
   // --- internals: both -------------------------------------------------------
+
+  /**
+   * Refuses a zero-copy call (`reserve`, `reserveMany`, `peek`,
+   * `peekMany`) while an async call of the same side waits on another
+   * thread: the step that ends that wait publishes (a push) or frees (a
+   * pop) up to this side's cursor, which would take the slots reserved or
+   * peeked meanwhile with it: reserved slots published before they were
+   * filled or committed, peeked messages freed (and given back to the
+   * producer) while still read, and that popAsync given the message after
+   * them.
+   */
+  #noAsyncWait(what: string, producing: boolean): void {
+    if ((producing ? this.#asyncPushes : this.#asyncPops) === 0) return;
+    throw new TypeError(
+      producing
+        ? `${what}: a pushAsync() of this ring is waiting for room: await it first (it ` +
+          "publishes up to this side's cursor, so it would publish the slots before commit())"
+        : `${what}: a popAsync() of this ring is waiting for a message: await it first (it ` +
+          "frees up to this side's cursor, so it would free the messages before release())",
+    );
+  }
+
+  /** An async wait that outlived a `close()` of this object: it ends without touching the ring. */
+  #closedWhileWaiting(what: string, awaited: string): never {
+    throw new TypeError(
+      `${what}: the Ring was closed (close()) while this call waited for ${awaited}`,
+    );
+  }
 
   #claim(word: number, role: string, what: string): void {
     const h = this.#h;
