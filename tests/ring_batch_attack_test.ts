@@ -249,3 +249,29 @@ describe("Ring batches beside async calls of the same side", () => {
     assert.deepEqual(ring.pop(0), Uint8Array.of(9));
   });
 });
+
+describe("Ring.pushMany with reservations pending", () => {
+  it("refuses them without publishing them (its finally published the slots, unfilled)", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const words = m.view(Int32Array, 0, 64);
+    const s = ring.reserveMany(1, 3)!;
+    assert.throws(
+      () => ring.pushMany([Uint8Array.of(1)]),
+      /commit\(\) the reserved messages first/,
+    );
+    assert.throws(() => ring.pushMany([new Uint8Array(5000)]), /commit\(\)/);
+    assert.equal(ring.pushMany([]), 0);
+    assert.equal(words[HEAD], 0, "nothing was published");
+    for (let i = 0; i < 3; i++) s.bytes[i * s.stride] = 5 + i;
+    ring.commit();
+    assert.deepEqual(ring.popMany(Infinity, 0), [
+      Uint8Array.of(5),
+      Uint8Array.of(6),
+      Uint8Array.of(7),
+    ]);
+    // Without reservations, a message too long still leaves those before it pushed.
+    assert.throws(() => ring.pushMany([Uint8Array.of(1), new Uint8Array(5000)]), RangeError);
+    assert.deepEqual(ring.popMany(Infinity, 0), [Uint8Array.of(1)]);
+  });
+});

@@ -652,13 +652,16 @@ export class Ring {
     const list = this.#messagesOf(messages, "Ring.pushMany");
     const count = list.length;
     const end = timeoutMs === 0 ? 0 : deadline(timeoutMs, "Ring.pushMany");
+    if (count === 0) return 0;
+    // Before the `try`: its `finally` publishes up to the cursor, which
+    // holds reservations of the caller's while `#startPush` refuses them.
+    this.#startPush(lengthOf(list[0]!), "Ring.pushMany");
     let done = 0;
     try {
       while (done < count) {
         const b = list[done]!;
         const n = lengthOf(b);
-        if (done === 0) this.#startPush(n, "Ring.pushMany");
-        else this.#checkLength(n, "Ring.pushMany");
+        if (done > 0) this.#checkLength(n, "Ring.pushMany");
         const at = this.#place(n);
         if (at < 0) {
           this.#publish();
