@@ -9,9 +9,19 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { MMap, Ring, RingCorruptError } from "../mod.ts";
+import {
+  type Finished,
+  finished,
+  lastJson,
+  type Runtime,
+  runtimePath,
+} from "../examples/_peers.ts";
 import { tempDir } from "./_helpers.ts";
+import { patience } from "./_emulation.ts";
+import { otherRuntime, SLOW, thisRuntime, withRegion } from "./sync_helpers.ts";
 
 const BYTES = Ring.bytesFor(4096);
 /** Int32 word indices of head and tail in the ring's header. */
@@ -274,4 +284,280 @@ describe("Ring.pushMany with reservations pending", () => {
     assert.throws(() => ring.pushMany([Uint8Array.of(1), new Uint8Array(5000)]), RangeError);
     assert.deepEqual(ring.popMany(Infinity, 0), [Uint8Array.of(1)]);
   });
+});
+
+describe("Ring batches: cases that hold (regression guards)", () => {
+  it("arguments at their limits: the library's TypeError or RangeError, or the call as asked", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const drain = () => ring.popMany(Infinity, 0);
+    const lying = { valueOf: () => 3, [Symbol.toPrimitive]: () => 3 };
+    for (const v of [NaN, Infinity, -Infinity, 1.5, 1e-300, "3", null, lying, Symbol("x")]) {
+      assert.throws(() => ring.reserveMany(v as number, 2, 0), TypeError, `length ${String(v)}`);
+      assert.throws(() => ring.peekMany((v === Infinity ? NaN : v) as number, 0), TypeError);
+    }
+    for (const v of [NaN, "3", null, lying]) {
+      assert.throws(() => ring.reserveMany(8, v as number, 0), TypeError, `count ${String(v)}`);
+    }
+    for (const v of [NaN, -1, -Infinity]) {
+      assert.throws(() => ring.reserveMany(8, 2, v), RangeError, `timeout ${v}`);
+      assert.throws(() => ring.peekMany(2, v), RangeError);
+    }
+    for (const v of ["1", null, lying, 1n]) {
+      assert.throws(() => ring.reserveMany(8, 2, v as unknown as number), TypeError);
+      assert.throws(() => ring.peekMany(2, v as unknown as number), TypeError);
+    }
+    for (const v of [0, -0, -1, -1n]) {
+      assert.throws(() => ring.reserveMany(8, v as number), RangeError);
+    }
+    for (const v of [0, -0, -1]) assert.throws(() => ring.peekMany(v), RangeError);
+    for (const v of [2 ** 64, 2n ** 70n]) {
+      assert.throws(() => ring.reserveMany(8, v as number), RangeError);
+    }
+    assert.equal(ring.producer, 0, "no argument error claimed a role");
+    assert.throws(() => ring.reserveMany(ring.maxMessage + 1, 1), RangeError);
+    assert.throws(() => ring.reserveMany(2 ** 53, 1), RangeError);
+    // Accepted: -0 and 0n are 0, BigInts are their value, Infinity and 2^53 are "all that fit".
+    let s = ring.reserveMany(-0, 2n as unknown as number, -0)!;
+    assert.deepEqual([s.count, s.length, s.stride, s.bytes.length], [2, 0, 8, 8]);
+    ring.commit(0n as unknown as number);
+    assert.deepEqual(drain().map((b) => b.length), [0, 0]);
+    for (const count of [Infinity, 2 ** 53, Number.MAX_SAFE_INTEGER]) {
+      s = ring.reserveMany(8, count, Infinity)!;
+      assert.ok(s.count > 1 && s.bytes.byteOffset + s.bytes.length <= ring.capacity);
+      ring.commit();
+      assert.equal(drain().length, s.count);
+    }
+    ring.push(new Uint8Array(0));
+    s = ring.reserveMany(ring.maxMessage, 5, 0)!;
+    assert.equal(s.count, 1, "one of maxMessage fits before the end; the next wraps");
+    ring.commit();
+    assert.equal(drain().length, 2);
+    s = ring.reserveMany(ring.maxMessage, 5, 0)!;
+    assert.deepEqual([s.count, s.bytes.byteOffset], [1, 8], "after a padding record");
+    ring.commit();
+    const p = ring.peekMany(2 ** 53, 1e-300)!;
+    assert.deepEqual([p.count, p.length], [1, ring.maxMessage]);
+    ring.release();
+    assert.equal(drain().length, 0);
+  });
+
+  it("with slots out, every other call of that side says commit() or release() first", async () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const one = Uint8Array.of(1);
+    const target = new Uint8Array(8);
+    // The fast paths of push and popInto have seen `one` and `target`.
+    ring.push(one), ring.push(one), ring.push(one), ring.pop(), ring.popInto(target);
+    const s = ring.reserveMany(1, 3)!;
+    for (
+      const call of [
+        () => ring.push(one),
+        () => ring.tryPush(one),
+        () => ring.pushMany([one]),
+        () => ring.pushManyFrom(one, Uint32Array.of(1)),
+      ]
+    ) assert.throws(call, /commit\(\) the reserved messages first/);
+    await assert.rejects(ring.pushAsync(one), /commit\(\)/);
+    // More reservations may follow; one commit publishes them all.
+    const more = ring.reserve(1)!;
+    more[0] = 9;
+    for (let i = 0; i < 3; i++) s.bytes[i * s.stride] = 5 + i;
+    ring.commit();
+    assert.throws(() => ring.commit(), /nothing is reserved/);
+    ring.push(Uint8Array.of(8, 8));
+    assert.equal(ring.popInto(target), 1); // the message pushed before the batch
+    const p = ring.peekMany()!;
+    assert.deepEqual([p.count, p.bytes[0], p.bytes[p.stride], p.bytes[3 * p.stride]], [4, 5, 6, 9]);
+    for (
+      const call of [
+        () => ring.pop(0),
+        () => ring.tryPop(),
+        () => ring.popInto(target, 0),
+        () => ring.popMany(5, 0),
+        () => ring.popManyInto(target, new Uint32Array(4), 0),
+      ]
+    ) assert.throws(call, /release\(\) the peeked messages first/);
+    await assert.rejects(ring.popAsync(0), /release\(\)/);
+    assert.deepEqual([...ring.peek(0)!], [8, 8], "a peek adds to the peeked");
+    ring.release();
+    assert.throws(() => ring.release(), /nothing was peeked/);
+    assert.equal(ring.tryPop(), null);
+    // close() drops what is reserved and leaves what is peeked unread.
+    ring.reserveMany(4, 2)!;
+    ring.close();
+    assert.throws(() => ring.commit(), /nothing is reserved/);
+    ring.push(Uint8Array.of(3));
+    ring.peekMany();
+    ring.close();
+    assert.throws(() => ring.release(), /nothing was peeked/);
+    assert.deepEqual(ring.popMany(Infinity, 0), [Uint8Array.of(3)]);
+  });
+
+  it("slots moved away (their buffer transferred) leave the ring working and the memory kept", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const s = ring.reserveMany(8, 2)!;
+    const at = s.bytes.byteOffset;
+    const kept = new Uint8Array((s.bytes.buffer as ArrayBuffer).transfer());
+    assert.equal(s.bytes.length, 0);
+    kept[at] = 1; // the new owner writes the ring's memory (it is that memory)
+    ring.commit();
+    const p = ring.peekMany()!;
+    assert.deepEqual([p.count, p.bytes[0]], [2, 1]);
+    structuredClone(p.bytes.buffer, { transfer: [p.bytes.buffer as ArrayBuffer] });
+    ring.release();
+    assert.equal(ring.tryPush(new Uint8Array(8)), true);
+    assert.equal(ring.peekMany(4, 0)!.count, 1, "a new view is cut");
+    ring.release();
+  });
+
+  it("a RingSlots changed by its caller changes nothing the ring publishes or frees", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    const s = ring.reserveMany(4, 3)!;
+    for (let i = 0; i < 3; i++) s.bytes[i * s.stride] = i + 1;
+    Object.defineProperty(s, "count", { value: 1000 });
+    Object.defineProperty(s, "stride", { get: () => -8 });
+    Object.defineProperty(s, "bytes", { value: new Uint8Array(1 << 16) });
+    Object.freeze(s);
+    ring.commit();
+    const p = ring.peekMany()!;
+    assert.deepEqual([p.count, p.length, p.stride], [3, 4, 16]);
+    Object.setPrototypeOf(p, new Proxy({}, { get: () => assert.fail("read") }));
+    Object.defineProperty(p, "count", { value: 0 });
+    ring.release();
+    assert.deepEqual(Atomics.load(m.view(Int32Array, 0, 64), TAIL), 48, "the three freed");
+    assert.equal(ring.tryPop(), null);
+  });
+
+  it("wrap-around at every 8-byte position, with runs broken by other lengths", () => {
+    using m = MMap.anonymous(Ring.bytesFor(256));
+    const ring = new Ring(m, 0, m.length);
+    let made = 0, seen = 0;
+    for (let start = 0; start < 256; start += 8) {
+      for (const n of [0, 1, 7, 8, 9, 16, 24, ring.maxMessage]) {
+        let left = 3;
+        while (left > 0) {
+          const s = ring.reserveMany(n, left, 0)!;
+          for (let i = 0; i < s.count; i++) {
+            for (let j = 0; j < n; j++) s.bytes[i * s.stride + j] = (made + i) & 0xff;
+          }
+          made += s.count, left -= s.count;
+          ring.commit();
+          ring.push(new Uint8Array(n === 1 ? 2 : 1).fill((made++) & 0xff)); // ends the run
+          for (let p = ring.peekMany(Infinity, 0); p !== null; p = ring.peekMany(Infinity, 0)) {
+            for (let i = 0; i < p.count; i++) {
+              for (let j = 0; j < p.length; j++) {
+                assert.equal(
+                  p.bytes[i * p.stride + j],
+                  (seen + i) & 0xff,
+                  `start ${start}, n ${n}`,
+                );
+              }
+            }
+            seen += p.count;
+            ring.release();
+          }
+        }
+      }
+      ring.push(new Uint8Array(0)), made++; // moves the next round 8 bytes on
+    }
+    for (let b = ring.tryPop(); b !== null; b = ring.tryPop()) seen++;
+    assert.equal(seen, made);
+  });
+});
+
+const childScript = decodeURIComponent(
+  new URL("./_ring_batch_attack_child.ts", import.meta.url).pathname,
+);
+
+/** Starts `_ring_batch_attack_child.ts <args>` under `which`, killed if it runs for a minute. */
+function startChild(which: Runtime, ...args: string[]): Promise<Finished> {
+  const argv = which === "deno" ? ["run", "--allow-all", childScript] : [childScript];
+  return finished(
+    spawn(runtimePath(which), [...argv, ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+      timeout: patience(60_000),
+      killSignal: "SIGKILL",
+    }),
+  );
+}
+
+describe("Ring batches in a child process", () => {
+  for (const which of [thisRuntime, otherRuntime]) {
+    it(
+      `${which}: batches while this process writes garbage into the ring: RingCorruptError only`,
+      SLOW,
+      async () => {
+        await withRegion(BYTES + 4096, async (name, m) => {
+          const after = m.view(Uint8Array, BYTES, 4096);
+          after.fill(0xee);
+          const words = m.view(Int32Array, 0, BYTES / 4);
+          let over = false;
+          const child = startChild(which, "batches", name, "1500");
+          child.then(() => over = true, () => over = true);
+          let seed = 7;
+          const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+          while (!over) {
+            for (let k = 0; k < 64; k++) {
+              const r = rand();
+              const near = (i: number) => (words[i]! + ((r >> 8) % 1024) * 8 - 4096) | 0;
+              switch (r % 6) {
+                case 0: // a head or tail near the real one, anywhere from capacity back to ahead
+                  words[HEAD] = near(HEAD);
+                  break;
+                case 1:
+                  words[TAIL] = near(TAIL);
+                  break;
+                case 2: // a record header: a length in or near range, or a padding record
+                  words[DATA / 4 + 2 * ((r >>> 4) % 512)] = (r >>> 20) % 3 === 0
+                    ? -1
+                    : (r >>> 12) % 2100;
+                  break;
+                case 3: // any word of the data area
+                  words[DATA / 4 + ((r >>> 4) % 1024)] = rand();
+                  break;
+                default: // an odd or wild index
+                  words[r & 1 ? HEAD : TAIL] = rand();
+              }
+            }
+            await sleep(1);
+          }
+          const done = await child;
+          assert.equal(done.signal, null, "no signal");
+          assert.equal(done.status, 0);
+          const got = lastJson<{
+            rounds: number;
+            corrupt: number;
+            read: number;
+            outside: number;
+            unexpected: string[];
+          }>(done.stdout);
+          assert.deepEqual(got.unexpected, []);
+          assert.equal(got.outside, 0, "every run given lay inside the data area");
+          assert.ok(got.corrupt > 0 && got.read > 0, JSON.stringify(got));
+          assert.ok(after.every((x) => x === 0xee), "nothing after the ring was written");
+        });
+      },
+    );
+  }
+
+  for (const which of [thisRuntime, otherRuntime]) {
+    it(
+      `${which}: with the engine's methods patched to throw, batches at every wrap position`,
+      SLOW,
+      async () => {
+        const done = await startChild(which, "patched");
+        assert.equal(done.signal, null);
+        assert.equal(done.status, 0);
+        assert.deepEqual(lastJson(done.stdout), {
+          result: "ok",
+          inForce: 2,
+          rounds: 200,
+          right: 200,
+        });
+      },
+    );
+  }
 });
