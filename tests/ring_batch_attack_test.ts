@@ -286,6 +286,49 @@ describe("Ring.pushMany with reservations pending", () => {
   });
 });
 
+describe("Ring.peek and peekMany with what is peeked filling the ring", () => {
+  it("answer null at once: the producer has no byte to publish in before release()", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    while (ring.tryPush(new Uint8Array(8)));
+    assert.equal(ring.peekMany()!.count, 256);
+    // Without a timeout these waited for ever (in any process: nothing can be
+    // published); here a timeout bounds them, should that come back.
+    const t0 = performance.now();
+    assert.equal(ring.peekMany(Infinity, 2000), null);
+    assert.equal(ring.peek(2000), null);
+    assert.ok(performance.now() - t0 < 1000, "no wait");
+    ring.release();
+    // With a byte free, a wait is worth it: a message of 0 bytes still fits.
+    assert.ok(ring.tryPush(new Uint8Array(0)));
+    assert.equal(ring.peekMany(Infinity, 0)!.count, 1);
+    const t1 = performance.now();
+    assert.equal(ring.peek(30), null);
+    assert.ok(performance.now() - t1 >= 25, "it waited");
+    ring.release();
+  });
+
+  it("the same where a padding record is part of what fills it", () => {
+    using m = MMap.anonymous(BYTES);
+    const ring = new Ring(m, 0, BYTES);
+    // 170 records of 24 reach 4080; after one is popped, the next goes at 0
+    // behind a padding record of 16, and the ring is full.
+    for (let i = 0; i < 170; i++) ring.push(new Uint8Array(16));
+    ring.pop();
+    assert.ok(ring.tryPush(new Uint8Array(16).fill(7)));
+    assert.equal(ring.tryPush(new Uint8Array(0)), false, "full");
+    assert.equal(ring.peekMany()!.count, 169, "the run before the end");
+    const last = ring.peekMany()!; // after the padding record
+    assert.deepEqual([last.count, last.bytes.byteOffset, last.bytes[0]], [1, 8, 7]);
+    const t0 = performance.now();
+    assert.equal(ring.peekMany(Infinity, 2000), null);
+    assert.equal(ring.peek(2000), null);
+    assert.ok(performance.now() - t0 < 1000, "no wait");
+    ring.release();
+    assert.equal(ring.tryPop(), null);
+  });
+});
+
 describe("Ring batches: cases that hold (regression guards)", () => {
   it("arguments at their limits: the library's TypeError or RangeError, or the call as asked", () => {
     using m = MMap.anonymous(BYTES);

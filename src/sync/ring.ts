@@ -1318,7 +1318,9 @@ export class Ring {
    * Looks at the next message in place (zero-copy), waiting while the ring
    * is empty. The message stays in the ring until {@linkcode Ring.release};
    * several may be peeked before one `release` frees them all. The view must
-   * not be used after `release` (the producer reuses the room).
+   * not be used after `release` (the producer reuses the room). With
+   * messages peeked that fill the ring, `peek` does not wait (nothing can
+   * come before `release`): null means "release first".
    *
    * @param timeoutMs give up after this many milliseconds (default: never)
    * @returns a view of the message in the ring, or null on timeout
@@ -1339,7 +1341,7 @@ export class Ring {
   peek(timeoutMs?: number): Uint8Array | null {
     checkTimeout(timeoutMs, "Ring.peek");
     this.#startPeek("Ring.peek");
-    const at = this.#nextWithin(timeoutMs);
+    const at = this.#peekWithin(timeoutMs);
     if (at < 0) return null;
     this.#settle();
     // Peeking only once the view is made: a map that failed leaves no peek to release.
@@ -1358,7 +1360,8 @@ export class Ring {
    *
    * @param max the most messages to look at (default: all there are)
    * @param timeoutMs give up after this many milliseconds (default: never)
-   * @returns the messages' memory, or null on timeout
+   * @returns the messages' memory, or null on timeout (at once when the
+   *   messages peeked already fill the ring: release them first)
    * @throws {RingCorruptError} the ring's memory was overwritten
    * @throws {TypeError} a `popAsync` of this ring is waiting (await it first)
    *
@@ -1379,7 +1382,7 @@ export class Ring {
     if (most < 1) throw new RangeError(`Ring.peekMany: max must be 1 or more, not ${most}`);
     checkTimeout(timeoutMs, "Ring.peekMany");
     this.#startPeek("Ring.peekMany");
-    const at = this.#nextWithin(timeoutMs);
+    const at = this.#peekWithin(timeoutMs);
     if (at < 0) return null;
     // #next checked the first record; each one after it that says the same
     // length and lies inside what is published and the data area is as good.
@@ -1851,6 +1854,19 @@ export class Ring {
   #nextWithin(timeoutMs: number | undefined): number {
     const at = this.#next();
     return at >= 0 || timeoutMs === 0 ? at : this.#awaitRecord(timeoutMs);
+  }
+
+  /**
+   * `#nextWithin` for `peek` and `peekMany`: with messages peeked that fill
+   * the data area, the producer has no byte to publish another in until
+   * `release()`, so a wait would never end (as `reserve`'s behind
+   * reservations of one's own): -1 at once.
+   */
+  #peekWithin(timeoutMs: number | undefined): number {
+    const at = this.#next();
+    if (at >= 0 || timeoutMs === 0) return at;
+    if (this.#peeking && ((this.#readCursor - this.#tail) >>> 0) === this.capacity) return -1;
+    return this.#awaitRecord(timeoutMs);
   }
 
   /** Throws unless a record of `n` bytes at `pos` lies inside what is published and the data area. */
