@@ -167,6 +167,11 @@ export interface RingOptions {
    * futex sleep and wake-up cost here), so that a stream of batches keeps
    * its consumer awake between batches and the producer makes no
    * FUTEX_WAKE per batch; an idle side still sleeps after those 50 us.
+   * With `"sleep"` that default spin adapts: after waits in a row that
+   * slept anyway it is short (about 3 us) until a wait sees the change
+   * while spinning, so that two sides on a machine with no free core do
+   * not each spin while the other waits for a core. A given `spins` is
+   * kept as given.
    */
   spins?: number;
 }
@@ -2035,6 +2040,8 @@ export class Ring {
       spinMs: this.#spinMs,
       end: UNSTARTED,
       nextCheck: 0,
+      futile: 0,
+      probes: 0,
       check: () => {
         this.#open();
         checkHeader(h, this.capacity, "Ring");

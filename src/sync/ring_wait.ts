@@ -66,6 +66,13 @@ export interface Watch {
    * engine, whatever a look costs there).
    */
   spinMs: number;
+  /**
+   * Waits of the sleeping strategy in a row whose spin of a time ran out
+   * (they slept), up to FUTILE_WAITS: see {@linkcode spinTime}.
+   */
+  futile: number;
+  /** Spins counted while {@linkcode spinTime} keeps them short, to make every PROBE_EVERY-th a full one. */
+  probes: number;
   /** Checks the peer and the header; throws when the wait can never end. */
   check(): void;
   /**
@@ -114,6 +121,34 @@ const LOOKS = 1024;
 const TIMED_LOOKS = 128;
 
 /**
+ * Waits in a row that slept after a full spin, after which the sleeping
+ * strategy spins only SHORT_SPIN of its time: spinning longer is then
+ * futile, and it may be what keeps the other side off the core it needs.
+ */
+const FUTILE_WAITS = 4;
+/** A short spin: about what a futex sleep and wake-up cost here (some 3 of 50 us). */
+const SHORT_SPIN = 1 / 16;
+/** While spins are short, one in this many (a power of two) is a full one, to see whether they pay again. */
+const PROBE_EVERY = 16;
+
+/**
+ * How long the spin of a time (`spinMs`) of this wait lasts. The sleeping
+ * strategy adapts: after FUTILE_WAITS waits in a row that slept anyway, it
+ * spins SHORT_SPIN of the time, and a full spin once every PROBE_EVERY
+ * waits; any wait that sees the change while spinning makes spins full
+ * again. Two processes on a machine with no free core (two sides and a
+ * third busy thread on two cores) had each side spin its full 50 us while
+ * the other waited for a core: a round trip took 110-120 us, some 19 times
+ * a futex ping-pong's; a stream of batches keeps its consumer spinning
+ * between them, as before. The yielding strategy needs none of this: its
+ * `sched_yield` hands the core over.
+ */
+export function spinTime(w: Watch, spinMs: number): number {
+  if (w.strategy !== "sleep" || w.futile < FUTILE_WAITS) return spinMs;
+  return (++w.probes & (PROBE_EVERY - 1)) === 0 ? spinMs : spinMs * SHORT_SPIN;
+}
+
+/**
  * At a clock read `t` of a blocking wait: the first sets the deadline (from
  * `timeoutMs`) and the first liveness check; later ones check both. False
  * when the time ran out.
@@ -155,7 +190,7 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
     const looks = budget < chunk ? budget : chunk;
     for (let i = 0; i < looks; i++) {
       const v = atomics.load(h, index) & ~ASLEEP;
-      if (v !== seen) return changedTo = v, CHANGED;
+      if (v !== seen) return w.futile = 0, changedTo = v, CHANGED;
     }
     const t = now();
     if (!inTime(w, t, timeoutMs)) return TIMED_OUT;
@@ -168,14 +203,17 @@ export function spinWait(w: Watch, seen: number, timeoutMs: number | undefined):
       continue;
     }
     if (spinMs > 0) {
-      if (spinEnd !== spinEnd) spinEnd = t + spinMs;
+      if (spinEnd !== spinEnd) spinEnd = t + spinTime(w, spinMs);
       if (t < spinEnd) continue;
       break;
     }
     budget -= looks;
     if (budget <= 0) break;
   }
-  if (w.strategy === "sleep") return SLEEP;
+  if (w.strategy === "sleep") {
+    if (spinMs > 0 && w.futile < FUTILE_WAITS) w.futile++;
+    return SLEEP;
+  }
   for (let i = 1;; i++) {
     schedYield();
     const v = atomics.load(h, index) & ~ASLEEP;
