@@ -66,6 +66,38 @@ try {
       print({ got, cpuMs: (used.user + used.system) / 1000 });
       break;
     }
+    // Hold both roles, then wait with no timeout on an empty ring, and on a
+    // full one: each wait could never end, so each must throw.
+    case "both-roles": {
+      const got: string[] = [];
+      ring.push(Uint8Array.of(1));
+      ring.pop(0);
+      for (
+        const wait of [
+          () => ring.pop(),
+          () => ring.popInto(new Uint8Array(8)),
+          () => ring.peekMany(),
+        ]
+      ) {
+        try {
+          wait();
+          got.push("returned");
+        } catch (e) {
+          got.push(e instanceof MMapOSError ? e.code : String(e));
+        }
+      }
+      while (ring.tryPush(new Uint8Array(64)));
+      for (const wait of [() => ring.push(new Uint8Array(64)), () => ring.reserveMany(64, 2)]) {
+        try {
+          wait();
+          got.push("returned");
+        } catch (e) {
+          got.push(e instanceof MMapOSError ? e.code : String(e));
+        }
+      }
+      print({ got, popped: ring.pop(0)?.length ?? null });
+      break;
+    }
     default:
       throw new Error(`unknown role ${role}`);
   }

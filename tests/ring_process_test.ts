@@ -191,6 +191,26 @@ describe(`Ring between ${thisRuntime} and ${otherRuntime} processes`, () => {
     );
   }
 
+  // In a child, so that a wait that hangs (the bug) is a killed child, not a lost run.
+  it(
+    `a ${otherRuntime} thread that holds both roles: a wait with no timeout throws EDEADLK`,
+    SLOW,
+    async () => {
+      await withRegion(BYTES, async (name) => {
+        const d = await finished(run(otherRuntime, childScript, ["both-roles", name]));
+        assert.equal(
+          d.signal,
+          null,
+          "the child was not killed (by the test's timeout: a wait hung)",
+        );
+        assert.equal(d.status, 0, d.stdout);
+        const r = lastJson<{ got: string[]; popped: number | null }>(d.stdout);
+        assert.deepEqual(r.got, ["EDEADLK", "EDEADLK", "EDEADLK", "EDEADLK", "EDEADLK"]);
+        assert.equal(r.popped, 64, "the ring, full, is as it was");
+      });
+    },
+  );
+
   it(`an idle ${otherRuntime} consumer sleeping in pop uses no CPU`, SLOW, async () => {
     await withRegion(BYTES, async (name) => {
       const d = await finished(run(otherRuntime, childScript, ["idle", name, "1000"]));

@@ -1721,6 +1721,7 @@ export class Ring {
    * given); returns where its bytes go, or -1 when `timeoutMs` ran out.
    */
   #awaitRoom(n: number, timeoutMs: number | undefined, b: Uint8Array | null): number {
+    this.#neverAlone(timeoutMs, CONSUMER);
     const w = this.#producerWatch;
     w.end = UNSTARTED;
     for (;;) {
@@ -1933,6 +1934,7 @@ export class Ring {
    * returns where its bytes are, or -1 when `timeoutMs` ran out.
    */
   #awaitRecord(timeoutMs: number | undefined): number {
+    this.#neverAlone(timeoutMs, PRODUCER);
     const w = this.#consumerWatch;
     w.end = UNSTARTED;
     for (;;) {
@@ -1968,6 +1970,28 @@ export class Ring {
   }
 
   // --- internals: both -------------------------------------------------------
+
+  /**
+   * Before a blocking wait: one with no end, by the thread that also holds
+   * the `other` role (through this object or another), can never end. No
+   * other thread or process may take that role while this thread waits,
+   * so nothing can publish or free what it waits for. `EDEADLK`, as a
+   * Mutex locked twice by its holder; with a timeout the wait runs out.
+   */
+  #neverAlone(timeoutMs: number | undefined, other: number): void {
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) return;
+    if (atomics.load(this.#h, other) !== threadIdentity().tid) return;
+    const producer = other === PRODUCER;
+    throw lockError(
+      "EDEADLK",
+      producer ? "Ring.pop" : "Ring.push",
+      producer
+        ? "the ring is empty, and this thread is also its producer: no message can come " +
+          "while it waits with no timeout (produce from another thread or process, or give a timeout)"
+        : "the ring is full, and this thread is also its consumer: no room can come " +
+          "while it waits with no timeout (consume from another thread or process, or give a timeout)",
+    );
+  }
 
   /**
    * Refuses a zero-copy call (`reserve`, `reserveMany`, `peek`,
