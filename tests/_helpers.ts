@@ -31,6 +31,18 @@ export function tempDir(
   };
 }
 
+/** Calls `fn` with the path of a file of `data` in a fresh folder, removed afterwards. */
+export function withFile(data: string | Uint8Array, fn: (path: string) => void): void {
+  const t = tempDir("mmap-file-");
+  try {
+    const path = t.path("data.bin");
+    writeFileSync(path, data);
+    fn(path);
+  } finally {
+    t.cleanup();
+  }
+}
+
 /** The folders of `tempFile`, removed when the test process exits. */
 const tempFileDirs: string[] = [];
 function removeTempFiles(): void {

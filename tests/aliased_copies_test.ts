@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { MMap, type MMapConcat, PAGESIZE } from "../mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { tempDir, withFile } from "./_helpers.ts";
 import { uniqueName } from "./sync_helpers.ts";
 
 const P = PAGESIZE;
@@ -42,18 +42,6 @@ function assertBytes(got: Uint8Array, want: Uint8Array, what: string): void {
     if (got[i] !== want[i]) {
       assert.fail(`${what}: byte ${i} is ${got[i]}, expected ${want[i]}`);
     }
-  }
-}
-
-/** A file of `data` in a fresh directory, removed afterwards. */
-function withFile(data: Uint8Array, fn: (path: string) => void): void {
-  const t = tempDir("mmap-alias-");
-  try {
-    const path = t.path("data.bin");
-    writeFileSync(path, data);
-    fn(path);
-  } finally {
-    t.cleanup();
   }
 }
 

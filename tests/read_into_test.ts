@@ -3,21 +3,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { MMap, PAGESIZE } from "../mod.ts";
-import { b, python, runtime, tempDir, text } from "./_helpers.ts";
+import { b, python, runtime, tempDir, text, withFile } from "./_helpers.ts";
 import { needsKernel } from "./_emulation.ts";
 
 const MESSAGE = /^readInto\(\) argument must be read-write bytes-like object, not /;
-
-function withFile(data: string | Uint8Array, fn: (path: string) => void): void {
-  const t = tempDir("mmap-readinto-");
-  try {
-    const path = t.path("data.bin");
-    writeFileSync(path, data);
-    fn(path);
-  } finally {
-    t.cleanup();
-  }
-}
 
 function filled(s: string): MMap {
   const m = MMap.anonymous(s.length);
