@@ -1595,37 +1595,27 @@ export class MMap {
   #removeEndsFile(m: Mapping, from: number, end: number): boolean {
     if (!m.onPage(from)) throw removeRangeError(from, end, PAGESIZE, true);
     if (m.onPage(end)) return false;
+    /** The end inside a page is refused; `note`, at the map's end, says why it is not the file's. */
+    const refuse = (note?: string) =>
+      removeRangeError(from, end, PAGESIZE, false, end === this.#length ? note : undefined);
     // The anonymous memory of a shared map ends with the map (its last page
     // is the map's own); a private map's is no file at all, and the kernel
     // refuses MADV_REMOVE there.
     if (this.#anonymous) {
       if (end === this.#length) return true;
-      throw removeRangeError(from, end, PAGESIZE, false);
+      throw refuse();
     }
     if (this.#res.fd === -1) {
-      throw removeRangeError(
-        from,
-        end,
-        PAGESIZE,
-        false,
-        end === this.#length
-          ? "this map keeps no descriptor (trackfd: false) to ask whether the file ends there"
-          : undefined,
+      throw refuse(
+        "this map keeps no descriptor (trackfd: false) to ask whether the file ends there",
       );
     }
     // The map's end is where the file ended when it was mapped; the file
     // may have grown since, and its bytes after the end would be zeroed.
     const size = statFd(this.#res.fd, this.#path).size;
     if (size === this.#offset + end) return true;
-    throw removeRangeError(
-      from,
-      end,
-      PAGESIZE,
-      false,
-      end === this.#length
-        ? `the file is ${size} bytes now, and the map ends at byte ` +
-          `${this.#offset + end} of it`
-        : undefined,
+    throw refuse(
+      `the file is ${size} bytes now, and the map ends at byte ${this.#offset + end} of it`,
     );
   }
 
