@@ -9,19 +9,20 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { MMap, Ring, RingCorruptError } from "../mod.ts";
+import { tempDir } from "./_helpers.ts";
 import {
   type Finished,
   finished,
   lastJson,
+  otherRuntime,
+  runScript,
   type Runtime,
-  runtimePath,
-} from "../examples/_peers.ts";
-import { tempDir } from "./_helpers.ts";
-import { patience } from "./_emulation.ts";
-import { otherRuntime, SLOW, thisRuntime, withRegion } from "./sync_helpers.ts";
+  SLOW,
+  thisRuntime,
+  withRegion,
+} from "./sync_helpers.ts";
 
 const BYTES = Ring.bytesFor(4096);
 /** Int32 word indices of head and tail in the ring's header. */
@@ -517,14 +518,7 @@ const childScript = decodeURIComponent(
 
 /** Starts `_ring_batch_attack_child.ts <args>` under `which`, killed if it runs for a minute. */
 function startChild(which: Runtime, ...args: string[]): Promise<Finished> {
-  const argv = which === "deno" ? ["run", "--allow-all", childScript] : [childScript];
-  return finished(
-    spawn(runtimePath(which), [...argv, ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-      timeout: patience(60_000),
-      killSignal: "SIGKILL",
-    }),
-  );
+  return finished(runScript(which, childScript, args));
 }
 
 describe("Ring batches in a child process", () => {

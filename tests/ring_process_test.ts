@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { type MMap, MMapOSError, Ring } from "../mod.ts";
 import { produce, RING_BYTES } from "../examples/ring_buffer.ts";
 import {
@@ -13,12 +13,12 @@ import {
   lastJson,
   lineFrom,
   otherRuntime,
+  runScript,
   type Runtime,
   SLOW,
   thisRuntime,
   withRegion,
 } from "./sync_helpers.ts";
-import { runtimePath } from "../examples/_peers.ts";
 import { emulated, patience, scaled } from "./_emulation.ts";
 
 const BYTES = Ring.bytesFor(4096);
@@ -27,14 +27,8 @@ const MANY = scaled(10_000_000, 200_000);
 const example = decodeURIComponent(new URL("../examples/ring_buffer.ts", import.meta.url).pathname);
 const childScript = decodeURIComponent(new URL("./ring_child.ts", import.meta.url).pathname);
 
-function run(which: Runtime, script: string, args: string[]): ChildProcess {
-  const argv = which === "deno" ? ["run", "--allow-all", script] : [script];
-  return spawn(runtimePath(which), [...argv, ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: patience(90_000),
-    killSignal: "SIGKILL",
-  });
-}
+const run = (which: Runtime, script: string, args: string[]): ChildProcess =>
+  runScript(which, script, args, 90_000);
 
 /**
  * Waits (`patience(60 s)` at most) until one of the header words `which`

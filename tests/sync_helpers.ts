@@ -47,14 +47,27 @@ export async function withRegion<T>(
 
 const childScript = decodeURIComponent(new URL("./sync_child.ts", import.meta.url).pathname);
 
-/** Starts `tests/sync_child.ts <role> <args>` under `which`; killed if it runs for a minute (natively). */
-export function child(which: Runtime, role: string, ...args: string[]): ChildProcess {
-  const argv = which === "deno" ? ["run", "--allow-all", childScript] : [childScript];
-  return spawn(runtimePath(which), [...argv, role, ...args], {
+/**
+ * Starts the test script `script` (a path) with `args` under `which`, its
+ * stdout piped; killed if it runs for `ms` (natively; longer under emulation).
+ */
+export function runScript(
+  which: Runtime,
+  script: string,
+  args: string[],
+  ms = 60_000,
+): ChildProcess {
+  const argv = which === "deno" ? ["run", "--allow-all", script] : [script];
+  return spawn(runtimePath(which), [...argv, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
-    timeout: patience(60_000),
+    timeout: patience(ms),
     killSignal: "SIGKILL",
   });
+}
+
+/** Starts `tests/sync_child.ts <role> <args>` under `which`; killed if it runs for a minute (natively). */
+export function child(which: Runtime, role: string, ...args: string[]): ChildProcess {
+  return runScript(which, childScript, [role, ...args]);
 }
 
 /** Runs a child to its end; throws unless it exits 0; returns its last JSON line. */
