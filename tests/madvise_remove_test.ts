@@ -80,13 +80,14 @@ const PLACES: [string, string][] = [["tmpdir", tmpdir()]];
 if (existsSync("/dev/shm")) PLACES.push(["tmpfs", "/dev/shm"]);
 
 for (const [fsName, base] of PLACES) {
-  /** A fresh folder on this file system, removed by the returned cleanup. */
-  const folder = () => {
+  /** Calls `fn` with a path (no file yet) in a fresh folder on this file system, removed after. */
+  const inFolder = (fn: (path: string) => void) => {
     const dir = mkdtempSync(join(base, "mmap-remove-"));
-    return {
-      path: (name: string) => join(dir, name),
-      cleanup: () => rmSync(dir, { recursive: true }),
-    };
+    try {
+      fn(join(dir, "f.bin"));
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   };
 
   describe(`MMap.madvise(MADV_REMOVE) on ${fsName}`, () => {
@@ -94,9 +95,7 @@ for (const [fsName, base] of PLACES) {
       "refuses a range that ends inside a page before the file's end; the file is unchanged",
       ONLY_LINUX,
       () => {
-        const t = folder();
-        try {
-          const path = t.path("f.bin");
+        inFolder((path) => {
           const data = pattern(3 * P);
           writeFileSync(path, data);
           const blocks = statSync(path).blocks;
@@ -110,16 +109,12 @@ for (const [fsName, base] of PLACES) {
           }
           assert.deepEqual(new Uint8Array(readFileSync(path)), data);
           assert.equal(statSync(path).blocks, blocks);
-        } finally {
-          t.cleanup();
-        }
+        });
       },
     );
 
     it("refuses a range that starts inside a page, also an empty one", ONLY_LINUX, () => {
-      const t = folder();
-      try {
-        const path = t.path("f.bin");
+      inFolder((path) => {
         const data = pattern(3 * P);
         writeFileSync(path, data);
         {
@@ -133,15 +128,11 @@ for (const [fsName, base] of PLACES) {
           }
         }
         assert.deepEqual(new Uint8Array(readFileSync(path)), data);
-      } finally {
-        t.cleanup();
-      }
+      });
     });
 
     it("punches aligned ranges: zeros read back, the rest stays, st_blocks drops", PUNCHES, () => {
-      const t = folder();
-      try {
-        const path = t.path("f.bin");
+      inFolder((path) => {
         const data = pattern(4 * P);
         writeFileSync(path, data);
         const blocks = statSync(path).blocks;
@@ -158,15 +149,11 @@ for (const [fsName, base] of PLACES) {
         assert.deepEqual(zeroRuns(now), [[P, 2 * P]]);
         assert.deepEqual(now.subarray(0, P), data.subarray(0, P));
         assert.deepEqual(now.subarray(2 * P), data.subarray(2 * P));
-      } finally {
-        t.cleanup();
-      }
+      });
     });
 
     it("takes a range that ends at the end of the file, inside its last page", PUNCHES, () => {
-      const t = folder();
-      try {
-        const path = t.path("f.bin");
+      inFolder((path) => {
         const size = 2 * P + 100;
         const data = pattern(size);
         writeFileSync(path, data);
@@ -194,18 +181,14 @@ for (const [fsName, base] of PLACES) {
           m.madvise(MADV_REMOVE, 0, 10);
         }
         assert.deepEqual(zeroRuns(new Uint8Array(readFileSync(path))), [[0, 10]]);
-      } finally {
-        t.cleanup();
-      }
+      });
     });
 
     it(
       "refuses the map's end when it is no longer the file's: the file grew, or is longer",
       ONLY_LINUX,
       () => {
-        const t = folder();
-        try {
-          const path = t.path("f.bin");
+        inFolder((path) => {
           const size = 2 * P + 100;
           writeFileSync(path, pattern(size));
           {
@@ -226,9 +209,7 @@ for (const [fsName, base] of PLACES) {
             assert.throws(() => m.madvise(MADV_REMOVE), refused("ends"));
           }
           assert.deepEqual(zeroRuns(new Uint8Array(readFileSync(path))), []);
-        } finally {
-          t.cleanup();
-        }
+        });
       },
     );
 
@@ -236,9 +217,7 @@ for (const [fsName, base] of PLACES) {
       "refuses an end inside the last page of a trackfd: false map: no descriptor to ask",
       ONLY_LINUX,
       () => {
-        const t = folder();
-        try {
-          const path = t.path("f.bin");
+        inFolder((path) => {
           writeFileSync(path, pattern(P + 100));
           const fd = openSync(path, "r+");
           try {
@@ -248,9 +227,7 @@ for (const [fsName, base] of PLACES) {
             closeSync(fd);
           }
           assert.deepEqual(zeroRuns(new Uint8Array(readFileSync(path))), []);
-        } finally {
-          t.cleanup();
-        }
+        });
       },
     );
 
@@ -258,9 +235,7 @@ for (const [fsName, base] of PLACES) {
       "align: true maps: never from the page boundary below the map's first byte",
       ONLY_LINUX,
       () => {
-        const t = folder();
-        try {
-          const path = t.path("f.bin");
+        inFolder((path) => {
           const data = pattern(3 * P);
           writeFileSync(path, data);
           {
@@ -278,16 +253,12 @@ for (const [fsName, base] of PLACES) {
             assert.deepEqual(m.slice(), data.subarray(10));
           }
           assert.deepEqual(new Uint8Array(readFileSync(path)), data);
-        } finally {
-          t.cleanup();
-        }
+        });
       },
     );
 
     it("align: true maps punch a range that starts on a page boundary of the file", PUNCHES, () => {
-      const t = folder();
-      try {
-        const path = t.path("f.bin");
+      inFolder((path) => {
         const size = 3 * P + 100;
         const data = pattern(size);
         writeFileSync(path, data);
@@ -300,9 +271,7 @@ for (const [fsName, base] of PLACES) {
         const now = new Uint8Array(readFileSync(path));
         assert.deepEqual(zeroRuns(now), [[P, size]]);
         assert.deepEqual(now.subarray(0, P), data.subarray(0, P));
-      } finally {
-        t.cleanup();
-      }
+      });
     });
   });
 }
